@@ -1,0 +1,129 @@
+//! zstd for zstd-mode async payloads (magic 0x0C, 0x0D).
+//!
+//! Each payload is one frame that the writer flushed after every line and
+//! never ended, so there is no last block. The decoder drains the frame
+//! until the input is used up and no more output comes.
+
+use zstd::zstd_safe::{DCtx, InBuffer, OutBuffer, ResetDirective, get_error_name};
+
+/// Room kept free in the output before each call.
+const MIN_SPARE: usize = 128 * 1024;
+
+/// A reusable zstd decoder (one per thread).
+pub struct ZstdDecoder {
+    dctx: DCtx<'static>,
+}
+
+impl Default for ZstdDecoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ZstdDecoder {
+    /// A fresh decoder.
+    pub fn new() -> ZstdDecoder {
+        ZstdDecoder {
+            dctx: DCtx::create(),
+        }
+    }
+
+    /// Decodes one payload, appending to `out`. Stops at the end of the
+    /// input or of the frame. Errors carry python-zstandard's wording. A
+    /// payload that yields no bytes at all is an error with an empty text,
+    /// as it is for the official decoder (its `next()` on an empty
+    /// iterator raises `StopIteration`).
+    pub fn decode(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+        let zerr = |code| format!("zstd decompress error: {}", get_error_name(code));
+        self.dctx
+            .reset(ResetDirective::SessionOnly)
+            .map_err(zerr)?;
+        let start = out.len();
+        let mut inb = InBuffer::around(input);
+        loop {
+            if out.capacity() - out.len() < MIN_SPARE {
+                out.reserve((input.len() - inb.pos()).saturating_mul(4).max(MIN_SPARE));
+            }
+            let before = out.len();
+            let spare = out.capacity() - before;
+            let hint = {
+                let mut ob = OutBuffer::around_pos(out, before);
+                self.dctx.decompress_stream(&mut ob, &mut inb).map_err(zerr)?
+            };
+            let produced = out.len() - before;
+            if hint == 0 {
+                break; // the frame ended
+            }
+            if inb.pos() >= input.len() && produced < spare {
+                break; // input used up and everything flushed
+            }
+        }
+        if out.len() == start {
+            return Err(String::new());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zstd::zstd_safe::{CCtx, CParameter, zstd_sys::ZSTD_EndDirective};
+
+    /// Compresses lines the way Mars does: one frame, a flush after every
+    /// line, never ended.
+    fn mars_zstd(lines: &[&[u8]]) -> Vec<u8> {
+        let mut c = CCtx::create();
+        c.set_parameter(CParameter::CompressionLevel(6)).unwrap();
+        c.set_parameter(CParameter::WindowLog(16)).unwrap();
+        let mut out: Vec<u8> = Vec::with_capacity(1 << 20);
+        for l in lines {
+            let mut inb = InBuffer::around(l);
+            loop {
+                let pos = out.len();
+                let mut ob = OutBuffer::around_pos(&mut out, pos);
+                let left = c
+                    .compress_stream2(&mut ob, &mut inb, ZSTD_EndDirective::ZSTD_e_flush)
+                    .unwrap();
+                if left == 0 {
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn unended_frame_yields_everything_flushed() {
+        let p = mars_zstd(&[b"one\n", b"two\n", b"three\n"]);
+        assert_eq!(&p[..4], &[0x28, 0xB5, 0x2F, 0xFD]);
+        let mut out = Vec::new();
+        ZstdDecoder::new().decode(&p, &mut out).unwrap();
+        assert_eq!(out, b"one\ntwo\nthree\n");
+    }
+
+    #[test]
+    fn more_than_a_megabyte_is_not_cut() {
+        let line: Vec<u8> = (0..4000u32).flat_map(|i| i.to_le_bytes()).collect();
+        let lines: Vec<&[u8]> = std::iter::repeat_n(&line[..], 200).collect();
+        let p = mars_zstd(&lines);
+        let mut out = Vec::new();
+        ZstdDecoder::new().decode(&p, &mut out).unwrap();
+        assert_eq!(out.len(), 200 * 16000);
+    }
+
+    #[test]
+    fn corruption_and_empty_frames_are_errors() {
+        let mut d = ZstdDecoder::new();
+        let mut out = Vec::new();
+        assert_eq!(
+            d.decode(b"not zstd at all", &mut out).unwrap_err(),
+            "zstd decompress error: Unknown frame descriptor"
+        );
+        assert_eq!(d.decode(b"", &mut out).unwrap_err(), "");
+        // The decoder recovers for the next payload.
+        let p = mars_zstd(&[b"ok\n"]);
+        d.decode(&p, &mut out).unwrap();
+        assert_eq!(out, b"ok\n");
+    }
+}
