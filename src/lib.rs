@@ -1,8 +1,21 @@
 //! xlogdec: a streaming decoder for Tencent Mars xlog files.
+//!
+//! ```
+//! use xlogdec::reader::{decode_to_vec, Options};
+//! // An empty input decodes to nothing.
+//! assert!(decode_to_vec(b"", Options::default()).is_empty());
+//! ```
 #![deny(missing_docs)]
 
 pub mod codec;
+pub mod event;
 pub mod filter;
 pub mod format;
+pub mod input;
+pub mod reader;
 pub mod record;
 pub mod retention;
+pub mod text;
+
+pub use event::{Event, Sink};
+pub use reader::{Decoder, Options, Summary};

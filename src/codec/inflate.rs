@@ -62,7 +62,11 @@ impl Inflater {
                     }
                 }
                 Err(e) => {
-                    return Err(match e.message() {
+                    let mut msg = e.message().map(str::to_owned);
+                    if msg.as_deref() == Some(LOST_MESSAGE) {
+                        msg = self.slow_error_message(input);
+                    }
+                    return Err(match msg {
                         Some(m) => format!("Error -3 while decompressing data: {m}"),
                         None => "Error -3 while decompressing data".to_string(),
                     });
@@ -70,7 +74,37 @@ impl Inflater {
             }
         }
     }
+
+    /// zlib-rs's fast path loses the message of an error it finds (the
+    /// caller sees "repeated call with bad state"). Decoding again with
+    /// input fed a few bytes at a time keeps it on the careful path, which
+    /// reports zlib's own words. Runs only for a block that failed.
+    fn slow_error_message(&mut self, input: &[u8]) -> Option<String> {
+        self.z.reset(false);
+        let mut sink = vec![0u8; 64 * 1024];
+        let mut pos = 0;
+        while pos < input.len() {
+            let end = (pos + SLOW_STEP).min(input.len());
+            let before = self.z.total_in();
+            match self
+                .z
+                .decompress(&input[pos..end], &mut sink, FlushDecompress::Sync)
+            {
+                Ok(Status::StreamEnd) => return None,
+                Ok(_) => {}
+                Err(e) => return e.message().map(str::to_owned),
+            }
+            pos += (self.z.total_in() - before) as usize;
+        }
+        None
+    }
 }
+
+/// What zlib-rs says when its fast path swallowed the real message.
+const LOST_MESSAGE: &str = "repeated call with bad state";
+/// Input bytes per call when decoding again for an error message: fewer
+/// than zlib-rs's fast path needs.
+const SLOW_STEP: usize = 4;
 
 #[cfg(test)]
 mod tests {
@@ -121,9 +155,51 @@ mod tests {
     }
 
     #[test]
+    fn errors_found_on_the_fast_path_keep_zlibs_words() {
+        // A long valid stream, then a back-reference further than anything
+        // decoded: zlib says "invalid distance too far back".
+        let words: [&[u8]; 6] = [
+            b"login ",
+            b"message ",
+            b"group ",
+            b"sync ",
+            b"tinyid=",
+            b"42 ",
+        ];
+        let mut seed = 12345u32;
+        let mut text = Vec::new();
+        while text.len() < 50_000 {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            text.extend_from_slice(words[(seed >> 16) as usize % words.len()]);
+            text.push(b'a' + (seed >> 8) as u8 % 26);
+        }
+        let clean = mars_deflate(&[&text]);
+        let mut inf = Inflater::new();
+        let mut errors = 0;
+        for cut in (clean.len() / 4..clean.len() - 8).step_by(97) {
+            let mut p = clean.clone();
+            for b in &mut p[cut..cut + 4] {
+                *b ^= 0xFF;
+            }
+            let mut out = Vec::new();
+            if let Err(err) = inf.inflate(&p, &mut out) {
+                errors += 1;
+                assert!(!err.contains("repeated call"), "{err}");
+                assert!(
+                    err.starts_with("Error -3 while decompressing data: "),
+                    "{err}"
+                );
+            }
+        }
+        assert!(errors > 5, "the damage must provoke errors ({errors})");
+    }
+
+    #[test]
     fn errors_use_zlibs_words() {
         let mut out = Vec::new();
-        let err = Inflater::new().inflate(&[0xFF, 0xFF, 0xFF], &mut out).unwrap_err();
+        let err = Inflater::new()
+            .inflate(&[0xFF, 0xFF, 0xFF], &mut out)
+            .unwrap_err();
         assert_eq!(err, "Error -3 while decompressing data: invalid block type");
     }
 }

@@ -95,7 +95,10 @@ mod tests {
     fn rejects_malformed_private_keys() {
         assert!(PrivateKey::from_hex("abc").is_err());
         assert!(PrivateKey::from_hex(&"zz".repeat(32)).is_err());
-        assert!(PrivateKey::from_hex(&"00".repeat(32)).is_err(), "zero scalar");
+        assert!(
+            PrivateKey::from_hex(&"00".repeat(32)).is_err(),
+            "zero scalar"
+        );
         assert!(PrivateKey::from_hex(&format!("{}\n", "11".repeat(32))).is_ok());
     }
 

@@ -35,9 +35,7 @@ impl ZstdDecoder {
     /// iterator raises `StopIteration`).
     pub fn decode(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
         let zerr = |code| format!("zstd decompress error: {}", get_error_name(code));
-        self.dctx
-            .reset(ResetDirective::SessionOnly)
-            .map_err(zerr)?;
+        self.dctx.reset(ResetDirective::SessionOnly).map_err(zerr)?;
         let start = out.len();
         let mut inb = InBuffer::around(input);
         loop {
@@ -48,7 +46,9 @@ impl ZstdDecoder {
             let spare = out.capacity() - before;
             let hint = {
                 let mut ob = OutBuffer::around_pos(out, before);
-                self.dctx.decompress_stream(&mut ob, &mut inb).map_err(zerr)?
+                self.dctx
+                    .decompress_stream(&mut ob, &mut inb)
+                    .map_err(zerr)?
             };
             let produced = out.len() - before;
             if hint == 0 {

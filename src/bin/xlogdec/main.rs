@@ -1,14 +1,26 @@
 //! The `xlogdec` command line.
 mod clean;
+mod decode;
 
 use clap::{Parser, Subcommand};
 
-/// Decode Tencent Mars xlog files.
+/// Decode Tencent Mars xlog files (.xlog, .mmap3) to text.
+///
+/// `xlogdec FILE > out.log` writes the same bytes as Mars's official
+/// decoder script, and more where the script loses text.
 #[derive(Parser, Debug)]
-#[command(name = "xlogdec", version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "xlogdec",
+    version,
+    about,
+    args_conflicts_with_subcommands = true,
+    after_help = "Exit status: 0 decoded; 2 an input was missing, unreadable or not an xlog (the other inputs are still decoded)."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    decode: decode::DecodeArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -21,7 +33,7 @@ fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
         Some(Command::Clean(args)) => clean::run(args),
-        None => 0,
+        None => decode::run(cli.decode),
     };
     std::process::exit(code);
 }

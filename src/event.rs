@@ -1,0 +1,194 @@
+//! What the decoder reports: decoded text and integrity findings, in file
+//! order. Printers, the JSON writer and the viewer are all [`Sink`]s.
+
+use crate::format::{BadBlock, Magic};
+use std::io;
+
+/// Where a decoded block came from and what its header said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockInfo {
+    /// Absolute offset of the block's first byte.
+    pub offset: u64,
+    /// The block kind.
+    pub magic: Magic,
+    /// Sequence number (0 for sync blocks).
+    pub seq: u16,
+    /// Local hour the block was started.
+    pub begin_hour: u8,
+    /// Local hour the block was flushed.
+    pub end_hour: u8,
+    /// Payload length from the header.
+    pub len: u32,
+}
+
+/// Why an encrypted block was not decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LockReason {
+    /// No private key was given.
+    NoKey,
+    /// The key given does not decrypt this block's writer (its output is
+    /// not a valid stream).
+    WrongKey,
+    /// The block's key field is not a valid public key.
+    BadPublicKey,
+}
+
+impl LockReason {
+    /// A short text for messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LockReason::NoKey => "no private key given",
+            LockReason::WrongKey => "wrong private key",
+            LockReason::BadPublicKey => "invalid public key in block header",
+        }
+    }
+}
+
+/// How a block beyond the official decoder's reach was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Salvage {
+    /// The unflushed block of a `.mmap3` crash buffer.
+    Mmap3,
+    /// The last block of the input is cut off; `have` of its `len` payload
+    /// bytes are present.
+    Truncated {
+        /// Payload bytes present.
+        have: u64,
+    },
+}
+
+/// One thing the decoder found, in input order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// A block was accepted; its text (if any) follows as [`Event::Text`].
+    Block(BlockInfo),
+    /// Decoded text of the current block.
+    Text(&'a [u8]),
+    /// The official decoder's seq check fired: seqs `first..=last` are not
+    /// in the file. Often harmless (two xlog instances in one process).
+    SeqGap {
+        /// Offset of the block whose seq showed the gap.
+        offset: u64,
+        /// First missing seq.
+        first: u32,
+        /// Last missing seq.
+        last: u32,
+    },
+    /// Bytes skipped to resynchronise after a bad block.
+    Skipped {
+        /// Offset where the bad block was expected.
+        offset: u64,
+        /// Bytes skipped.
+        len: u64,
+        /// What was wrong at `offset`.
+        reason: BadBlock,
+    },
+    /// A block's payload did not decompress; the official decoder drops
+    /// the whole block, and so does this one.
+    DecompressError {
+        /// The block.
+        block: BlockInfo,
+        /// The library's error text.
+        message: String,
+    },
+    /// An encrypted block that could not be decrypted.
+    Locked {
+        /// The block.
+        block: BlockInfo,
+        /// Why.
+        reason: LockReason,
+    },
+    /// A block the official decoder drops silently is decoded after all;
+    /// its text follows as [`Event::Text`].
+    Salvaged {
+        /// The block.
+        block: BlockInfo,
+        /// How it was found.
+        how: Salvage,
+    },
+}
+
+/// Receives the decoder's events.
+pub trait Sink {
+    /// Handles one event. An error stops decoding and is returned to the
+    /// caller unchanged.
+    fn event(&mut self, event: &Event<'_>) -> io::Result<()>;
+
+    /// Called once after the last event of an input.
+    fn finish(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<S: Sink + ?Sized> Sink for &mut S {
+    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
+        (**self).event(event)
+    }
+    fn finish(&mut self) -> io::Result<()> {
+        (**self).finish()
+    }
+}
+
+/// A sink that records events as owned values (tests, small inputs).
+#[derive(Debug, Default)]
+pub struct Collect {
+    /// Every event, text included, in order.
+    pub events: Vec<OwnedEvent>,
+}
+
+/// An owned copy of an [`Event`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnedEvent {
+    /// See [`Event::Block`].
+    Block(BlockInfo),
+    /// See [`Event::Text`].
+    Text(Vec<u8>),
+    /// Any other event.
+    Other(Event<'static>),
+}
+
+impl Sink for Collect {
+    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
+        let owned = match event {
+            Event::Block(b) => OwnedEvent::Block(*b),
+            Event::Text(t) => OwnedEvent::Text(t.to_vec()),
+            Event::SeqGap {
+                offset,
+                first,
+                last,
+            } => OwnedEvent::Other(Event::SeqGap {
+                offset: *offset,
+                first: *first,
+                last: *last,
+            }),
+            Event::Skipped {
+                offset,
+                len,
+                reason,
+            } => OwnedEvent::Other(Event::Skipped {
+                offset: *offset,
+                len: *len,
+                reason: reason.clone(),
+            }),
+            Event::DecompressError { block, message } => {
+                OwnedEvent::Other(Event::DecompressError {
+                    block: *block,
+                    message: message.clone(),
+                })
+            }
+            Event::Locked { block, reason } => OwnedEvent::Other(Event::Locked {
+                block: *block,
+                reason: *reason,
+            }),
+            Event::Salvaged { block, how } => OwnedEvent::Other(Event::Salvaged {
+                block: *block,
+                how: *how,
+            }),
+        };
+        self.events.push(owned);
+        Ok(())
+    }
+}

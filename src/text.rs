@@ -1,0 +1,125 @@
+//! The text printer: decoded bytes as the official decoder writes them,
+//! with its in-band `[F]decode_log_file.py ...` lines, plus xlogdec's own
+//! one-line markers where it does better (locked runs, salvaged blocks).
+
+use crate::event::{Event, LockReason, Salvage, Sink};
+use std::io::{self, Write};
+
+/// A run of consecutive locked blocks, reported as one line.
+#[derive(Debug, Clone, Copy)]
+struct LockedRun {
+    count: u64,
+    first: u64,
+    last: u64,
+    reason: LockReason,
+}
+
+/// Writes decoded text to `W`.
+pub struct TextSink<W: Write> {
+    out: W,
+    markers: bool,
+    locked: Option<LockedRun>,
+}
+
+impl<W: Write> TextSink<W> {
+    /// A printer; `markers` keeps the in-band integrity lines (the
+    /// official decoder's and xlogdec's), `false` gives clean text.
+    pub fn new(out: W, markers: bool) -> TextSink<W> {
+        TextSink {
+            out,
+            markers,
+            locked: None,
+        }
+    }
+
+    /// The writer back.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    /// A mutable reference to the writer.
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
+    fn flush_locked(&mut self) -> io::Result<()> {
+        if let Some(run) = self.locked.take()
+            && self.markers
+        {
+            let blocks = if run.count == 1 { "block" } else { "blocks" };
+            let hint = match run.reason {
+                LockReason::NoKey => " (give --key-file or XLOGDEC_PRIVATE_KEY)",
+                _ => "",
+            };
+            writeln!(
+                self.out,
+                "[F]xlogdec: {} encrypted {blocks} at bytes {}-{} not decoded: {}{hint}",
+                run.count,
+                run.first,
+                run.last,
+                run.reason.as_str()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> Sink for TextSink<W> {
+    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
+        if let Event::Locked { block, reason } = event {
+            match &mut self.locked {
+                Some(run) if run.reason == *reason => {
+                    run.count += 1;
+                    run.last = block.offset;
+                }
+                _ => {
+                    self.flush_locked()?;
+                    self.locked = Some(LockedRun {
+                        count: 1,
+                        first: block.offset,
+                        last: block.offset,
+                        reason: *reason,
+                    });
+                }
+            }
+            return Ok(());
+        }
+        if matches!(event, Event::Block(_)) {
+            return Ok(());
+        }
+        self.flush_locked()?;
+        match event {
+            Event::Text(t) => self.out.write_all(t),
+            _ if !self.markers => Ok(()),
+            Event::SeqGap { first, last, .. } => writeln!(
+                self.out,
+                "[F]decode_log_file.py log seq:{first}-{last} is missing"
+            ),
+            Event::Skipped { len, reason, .. } => writeln!(
+                self.out,
+                "[F]decode_log_file.py decode error len={len}, result:{reason} "
+            ),
+            Event::DecompressError { message, .. } => {
+                writeln!(self.out, "[F]decode_log_file.py decompress err, {message}")
+            }
+            Event::Salvaged { block, how } => match how {
+                Salvage::Mmap3 => writeln!(
+                    self.out,
+                    "[F]xlogdec: unflushed block of a crash buffer (seq {}, {} bytes) recovered",
+                    block.seq, block.len
+                ),
+                Salvage::Truncated { have } => writeln!(
+                    self.out,
+                    "[F]xlogdec: last block at byte {} is cut off ({have} of {} payload bytes); decoded as far as it goes",
+                    block.offset, block.len
+                ),
+            },
+            _ => Ok(()),
+        }
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.flush_locked()?;
+        self.out.flush()
+    }
+}
