@@ -5,7 +5,12 @@ use clap::{Parser, Subcommand};
 
 /// Decode Tencent Mars xlog files.
 #[derive(Parser, Debug)]
-#[command(name = "xlogdec", version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "xlogdec",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
