@@ -2,6 +2,7 @@
 //! order. Printers, the JSON writer and the viewer are all [`Sink`]s.
 
 use crate::format::{BadBlock, Magic};
+use crate::reader::Summary;
 use std::io;
 
 /// Where a decoded block came from and what its header said.
@@ -117,8 +118,8 @@ pub trait Sink {
     /// caller unchanged.
     fn event(&mut self, event: &Event<'_>) -> io::Result<()>;
 
-    /// Called once after the last event of an input.
-    fn finish(&mut self) -> io::Result<()> {
+    /// Called once after the last event of an input, with its counts.
+    fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
         Ok(())
     }
 }
@@ -127,8 +128,8 @@ impl<S: Sink + ?Sized> Sink for &mut S {
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
         (**self).event(event)
     }
-    fn finish(&mut self) -> io::Result<()> {
-        (**self).finish()
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        (**self).finish(summary)
     }
 }
 
@@ -190,5 +191,14 @@ impl Sink for Collect {
         };
         self.events.push(owned);
         Ok(())
+    }
+}
+
+impl<S: Sink + ?Sized> Sink for Box<S> {
+    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
+        (**self).event(event)
+    }
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        (**self).finish(summary)
     }
 }

@@ -159,8 +159,9 @@ impl Decoder {
         self.walk(input, sink)?;
         // The walk has read to the end; the last window ends there.
         self.summary.bytes_in = fetch(input, u64::MAX - 1, u64::MAX)?.end();
-        sink.finish().map_err(Error::Sink)?;
-        Ok(std::mem::take(&mut self.summary))
+        let summary = std::mem::take(&mut self.summary);
+        sink.finish(&summary).map_err(Error::Sink)?;
+        Ok(summary)
     }
 
     fn walk<I: Input, S: Sink>(&mut self, input: &mut I, sink: &mut S) -> Result<(), Error> {

@@ -3,6 +3,7 @@
 //! one-line markers where it does better (locked runs, salvaged blocks).
 
 use crate::event::{Event, LockReason, Salvage, Sink};
+use crate::reader::Summary;
 use std::io::{self, Write};
 
 /// A run of consecutive locked blocks, reported as one line.
@@ -118,7 +119,7 @@ impl<W: Write> Sink for TextSink<W> {
         }
     }
 
-    fn finish(&mut self) -> io::Result<()> {
+    fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
         self.flush_locked()?;
         self.out.flush()
     }

@@ -1,5 +1,6 @@
 //! The default command: decode inputs to text.
 
+use crate::output::{OutputArgs, make_sink};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -7,7 +8,6 @@ use xlogdec::codec::PrivateKey;
 use xlogdec::format::MMAP3_SIZE;
 use xlogdec::input::{MmapInput, ReadInput};
 use xlogdec::reader::{Decoder, Error as DecodeError, Mmap3Mode, Options, Summary};
-use xlogdec::text::TextSink;
 
 /// Environment variable that may hold the private key (hex).
 pub const KEY_ENV: &str = "XLOGDEC_PRIVATE_KEY";
@@ -37,10 +37,9 @@ pub struct DecodeArgs {
     #[arg(long, value_name = "HEX", hide_short_help = true)]
     pub key: Option<String>,
 
-    /// Leave out the in-band integrity lines ([F]decode_log_file.py ... and
-    /// [F]xlogdec: ...) for clean text.
-    #[arg(long)]
-    pub no_markers: bool,
+    /// Output shape.
+    #[command(flatten)]
+    pub out: OutputArgs,
 
     /// Treat every input as a .mmap3 crash buffer (automatic for *.mmap3).
     #[arg(long)]
@@ -175,7 +174,7 @@ fn decode_one<W: Write>(
     if args.mmap3 || input.extension().is_some_and(|e| e == "mmap3") {
         opts.mmap3 = Mmap3Mode::Always;
     }
-    let mut sink = TextSink::new(out, !args.no_markers);
+    let mut sink = make_sink(&args.out, Box::new(out), &shown);
     let decoder_opts = opts.clone();
     let mut decoder = Decoder::new(opts);
     let result = if input == Path::new("-") {

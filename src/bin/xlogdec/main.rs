@@ -1,6 +1,7 @@
 //! The `xlogdec` command line.
 mod clean;
 mod decode;
+mod output;
 
 use clap::{Parser, Subcommand};
 
