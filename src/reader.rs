@@ -168,7 +168,7 @@ impl Decoder {
         if self.opts.mmap3 == Mmap3Mode::Always {
             return self.salvage_at(input, 0, sink);
         }
-        let Some(mut o) = find_good(input, 0, true)? else {
+        let Some(mut o) = find_good(input, 0, true, true)? else {
             return self.salvage_at(input, 0, sink);
         };
         loop {
@@ -179,30 +179,35 @@ impl Decoder {
             }
             let (at, next) = match check_at(input, o)? {
                 Check::Good { next } => (o, next),
-                Check::Bad(reason) => match find_good(input, o, false)? {
-                    None => {
-                        if matches!(reason, BadBlock::PastEnd { .. }) {
-                            self.salvage_at(input, o, sink)?;
+                Check::Bad(reason) => {
+                    // A block cut off by the end of the input may be
+                    // salvaged after the scan: keep its bytes.
+                    let keep = matches!(reason, BadBlock::PastEnd { .. }) && !self.opts.no_salvage;
+                    match find_good(input, o, false, keep)? {
+                        None => {
+                            if matches!(reason, BadBlock::PastEnd { .. }) {
+                                self.salvage_at(input, o, sink)?;
+                            }
+                            return Ok(());
                         }
-                        return Ok(());
-                    }
-                    Some(p) => {
-                        self.summary.skipped += 1;
-                        self.summary.skipped_bytes += p - o;
-                        emit(
-                            sink,
-                            &Event::Skipped {
-                                offset: o,
-                                len: p - o,
-                                reason,
-                            },
-                        )?;
-                        match check_at(input, p)? {
-                            Check::Good { next } => (p, next),
-                            _ => unreachable!("find_good returned an offset that checks good"),
+                        Some(p) => {
+                            self.summary.skipped += 1;
+                            self.summary.skipped_bytes += p - o;
+                            emit(
+                                sink,
+                                &Event::Skipped {
+                                    offset: o,
+                                    len: p - o,
+                                    reason,
+                                },
+                            )?;
+                            match check_at(input, p)? {
+                                Check::Good { next } => (p, next),
+                                _ => unreachable!("find_good returned an offset that checks good"),
+                            }
                         }
                     }
-                },
+                }
                 Check::NeedMore(_) => unreachable!("check_at decides"),
             };
             self.block(input, at, next, sink)?;
@@ -471,11 +476,17 @@ fn check_at<I: Input>(input: &mut I, at: u64) -> Result<Check, Error> {
 
 /// The official start search from `from`: the first offset holding a good
 /// block; with `pair`, one whose next block is good too (or that ends the
-/// input). Releases what it scans past.
-fn find_good<I: Input>(input: &mut I, from: u64, pair: bool) -> Result<Option<u64>, Error> {
+/// input). Releases what it scans past, unless `keep` asks to keep the
+/// bytes from `from` on (a salvage of the block there may follow).
+fn find_good<I: Input>(
+    input: &mut I,
+    from: u64,
+    pair: bool,
+    keep: bool,
+) -> Result<Option<u64>, Error> {
     let mut p = from;
     loop {
-        input.release(p);
+        input.release(if keep { from } else { p });
         let w = fetch(input, p, p + SCAN_STEP)?;
         let avail = w.range(p, w.end());
         if avail.is_empty() {
