@@ -532,3 +532,472 @@ fn whole_corpus_from_env() {
         assert_eq!(full, want, "{}", f.display());
     }
 }
+
+// ---------------------------------------------------------------- filters
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime};
+use xlogdec::filter::{Filter, FilterError, FilterOptions};
+
+/// Header fields read by a plain regex over lines, independently of the parser.
+struct Line {
+    level: u8,
+    local: String, // "2024-01-31 10:02:11.123"
+    utc: NaiveDateTime,
+    pid: i64,
+    tid: i64,
+    main: bool,
+    tag: String,
+    /// The header line plus its continuation lines, as text.
+    text: String,
+}
+
+fn scan(t: &[u8]) -> Vec<Line> {
+    let re = regex::bytes::Regex::new(
+        r"^\[([VDIWEF])\]\[(\d{4}-\d\d-\d\d) ([-+][0-9.]+) (\d\d:\d\d:\d\d\.\d\d\d)\]\[(\d+), (\d+)(\*?)\]\[([^\]]*)\]",
+    )
+    .expect("valid");
+    let mut out: Vec<Line> = Vec::new();
+    for l in lines(t) {
+        if let Some(c) = re.captures(l) {
+            let s = |i: usize| String::from_utf8_lossy(&c[i]).into_owned();
+            let local = format!("{} {}", s(2), s(4));
+            let naive =
+                NaiveDateTime::parse_from_str(&local, "%Y-%m-%d %H:%M:%S%.3f").expect("time");
+            let hours: f64 = s(3).parse().expect("hours offset in this corpus");
+            let utc = naive - chrono::TimeDelta::minutes((hours * 60.0).round() as i64);
+            out.push(Line {
+                level: c[1][0],
+                local,
+                utc,
+                pid: s(5).parse().expect("pid"),
+                tid: s(6).parse().expect("tid"),
+                main: &c[7] == b"*",
+                tag: s(8),
+                text: String::from_utf8_lossy(l).into_owned(),
+            });
+        } else if let Some(last) = out.last_mut() {
+            let raw_start =
+                looks_like_header(l) || is_tip(l) || (l.len() >= 3 && l[0] == b'[' && l[2] == b']');
+            if !raw_start {
+                last.text.push_str(&String::from_utf8_lossy(l));
+            }
+        }
+    }
+    out
+}
+
+fn now() -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339("2024-01-31T10:05:00+08:00").expect("valid")
+}
+
+fn filter(opts: FilterOptions) -> Filter {
+    Filter::new(&opts, now()).expect("valid options")
+}
+
+/// Records passing `f`, after checking they come out in input order as
+/// untouched slices of the input (a subsequence).
+fn passing<'a>(t: &'a [u8], f: &Filter) -> Vec<Record<'a>> {
+    let mut last_end = 0;
+    let mut out = Vec::new();
+    for r in Records::new(t).filter(|r| f.matches(r)) {
+        let off = r.bytes.as_ptr() as usize - t.as_ptr() as usize;
+        assert!(off >= last_end, "out of order");
+        assert_eq!(&t[off..off + r.bytes.len()], r.bytes);
+        last_end = off + r.bytes.len();
+        out.push(r);
+    }
+    out
+}
+
+fn count(t: &[u8], opts: FilterOptions) -> usize {
+    passing(t, &filter(opts)).len()
+}
+
+#[test]
+fn empty_filter_passes_everything_raw_included() {
+    let t = text("i2_recovered_async_zlib.xlog.expected.log");
+    let f = filter(FilterOptions::default());
+    assert!(f.is_empty());
+    assert_eq!(passing(&t, &f).len(), Records::new(&t).count());
+    assert!(
+        !filter(FilterOptions {
+            main_thread: true,
+            ..Default::default()
+        })
+        .is_empty()
+    );
+}
+
+#[test]
+fn level_filter_counts_records_not_lines() {
+    for name in TEXTS {
+        let t = text(name);
+        let ls = scan(&t);
+        for (lvl, letters) in [
+            ("E", &b"EF"[..]),
+            ("warning", b"WEF"),
+            ("v", b"VDIWEF"),
+            ("FATAL", b"F"),
+        ] {
+            let want = ls.iter().filter(|l| letters.contains(&l.level)).count();
+            let got = count(
+                &t,
+                FilterOptions {
+                    level: Some(lvl.into()),
+                    ..Default::default()
+                },
+            );
+            assert_eq!(got, want, "{name} level {lvl}");
+        }
+    }
+    // Multi-line records: k_legacy has 190 lines but fewer records.
+    let t = text("k_legacy_0x03_sync.xlog.expected.log");
+    let all = count(
+        &t,
+        FilterOptions {
+            level: Some("V".into()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(all, scan(&t).len());
+    assert!(all < lines(&t).len());
+}
+
+#[test]
+fn raw_and_marker_records_fail_a_filter() {
+    // j16 holds one `[F]decode_log_file.py` marker: it is level F but no header.
+    let t = text("j16_crypt_flip_payload.xlog.expected.log");
+    let fatal_lines = lines(&t)
+        .iter()
+        .filter(|l| l.starts_with(b"[F][20"))
+        .count();
+    let markers = lines(&t)
+        .iter()
+        .filter(|l| l.starts_with(b"[F]decode_log_file.py"))
+        .count();
+    assert_eq!(markers, 1);
+    assert_eq!(
+        count(
+            &t,
+            FilterOptions {
+                level: Some("F".into()),
+                ..Default::default()
+            }
+        ),
+        fatal_lines
+    );
+    let t = text("n_open_close_only.xlog.expected.log");
+    assert_eq!(
+        count(
+            &t,
+            FilterOptions {
+                level: Some("V".into()),
+                ..Default::default()
+            }
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &t,
+            FilterOptions {
+                regex: Some("MARS".into()),
+                ..Default::default()
+            }
+        ),
+        0
+    );
+}
+
+#[test]
+fn tag_pid_tid_main_thread_filters() {
+    let t = text("b_async_zlib.xlog.expected.log");
+    let ls = scan(&t);
+    let n = |p: &dyn Fn(&Line) -> bool| ls.iter().filter(|l| p(l)).count();
+    let tags = |v: &[&str]| FilterOptions {
+        tags: v.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    };
+
+    assert_eq!(count(&t, tags(&["imsdk"])), n(&|l| l.tag == "imsdk"));
+    assert!(n(&|l| l.tag == "imsdk") > 0);
+    assert_eq!(count(&t, tags(&["T*"])), n(&|l| l.tag.starts_with('T')));
+    assert_eq!(count(&t, tags(&["*a*"])), n(&|l| l.tag.contains('a')));
+    assert_eq!(count(&t, tags(&["gr?up"])), n(&|l| l.tag == "group"));
+    assert_eq!(
+        count(&t, tags(&["login", "group"])),
+        n(&|l| l.tag == "login" || l.tag == "group")
+    );
+    assert_eq!(count(&t, tags(&["IMSDK"])), 0);
+
+    let main = n(&|l| l.main);
+    assert!(main > 0 && main < ls.len());
+    assert_eq!(
+        count(
+            &t,
+            FilterOptions {
+                main_thread: true,
+                ..Default::default()
+            }
+        ),
+        main
+    );
+    assert_eq!(
+        count(
+            &t,
+            FilterOptions {
+                tid: Some(26292),
+                ..Default::default()
+            }
+        ),
+        n(&|l| l.tid == 26292)
+    );
+    assert_eq!(
+        count(
+            &t,
+            FilterOptions {
+                pid: Some(26289),
+                ..Default::default()
+            }
+        ),
+        ls.len()
+    );
+
+    let t = text("i2_recovered_async_zlib.xlog.expected.log");
+    let ls = scan(&t);
+    for pid in [26349, 26352] {
+        let want = ls.iter().filter(|l| l.pid == pid).count();
+        assert!(want > 0);
+        assert_eq!(
+            count(
+                &t,
+                FilterOptions {
+                    pid: Some(pid),
+                    ..Default::default()
+                }
+            ),
+            want
+        );
+    }
+}
+
+#[test]
+fn time_filters() {
+    let t = text("b_async_zlib.xlog.expected.log");
+    let ls = scan(&t);
+    let between = |lo: &str, hi: &str| {
+        ls.iter()
+            .filter(|l| l.local.as_str() >= lo && l.local.as_str() <= hi)
+            .count()
+    };
+    let win = |since: Option<&str>, until: Option<&str>| {
+        count(
+            &t,
+            FilterOptions {
+                since: since.map(Into::into),
+                until: until.map(Into::into),
+                ..Default::default()
+            },
+        )
+    };
+    let want = between("2024-01-31 10:03:00.000", "2024-01-31 10:04:30.000");
+    assert!(want > 0 && want < ls.len());
+    assert_eq!(win(Some("10:03"), Some("10:04:30")), want);
+    assert_eq!(
+        win(Some("2024-01-31 10:03"), Some("2024-01-31T10:04:30")),
+        want
+    );
+    // The same window as instants: 02:03 UTC is 10:03 at +8.
+    assert_eq!(
+        win(Some("2024-01-31 02:03Z"), Some("2024-01-31 10:04:30+08:00")),
+        want
+    );
+    // Relative to now = 10:05 +08:00.
+    assert_eq!(
+        win(Some("-2m"), None),
+        between("2024-01-31 10:03:00.000", "9")
+    );
+    assert_eq!(win(None, Some("-1h")), 0);
+    assert_eq!(win(Some("-1d"), None), ls.len());
+    // A time of day in another offset: 04:03 at +02:00 is 10:03 at +08:00.
+    assert_eq!(
+        win(Some("04:03+02:00"), None),
+        between("2024-01-31 10:03:00.000", "9")
+    );
+
+    // Across DST (Europe/London): compare instants, read from the text independently.
+    let t = text("b2_async_zlib_dst.xlog.expected.log");
+    let ls = scan(&t);
+    let cut =
+        NaiveDateTime::parse_from_str("2024-03-31 01:00:05", "%Y-%m-%d %H:%M:%S").expect("valid");
+    let want = ls.iter().filter(|l| l.utc <= cut).count();
+    assert!(want > 0 && want < ls.len());
+    assert_eq!(
+        count(
+            &t,
+            FilterOptions {
+                until: Some("2024-03-31 01:00:05Z".into()),
+                ..Default::default()
+            }
+        ),
+        want
+    );
+    // The same bound as a wall-clock time compares with the local text instead.
+    let want_local = ls
+        .iter()
+        .filter(|l| l.local.as_str() <= "2024-03-31 01:00:05.000")
+        .count();
+    assert_ne!(want, want_local);
+    assert_eq!(
+        count(
+            &t,
+            FilterOptions {
+                until: Some("2024-03-31 01:00:05".into()),
+                ..Default::default()
+            }
+        ),
+        want_local
+    );
+}
+
+#[test]
+fn regex_filters_see_whole_records() {
+    let t = text("b_async_zlib.xlog.expected.log");
+    let ls = scan(&t);
+    let re = |p: &str, ic: bool, inv: bool| {
+        count(
+            &t,
+            FilterOptions {
+                regex: Some(p.into()),
+                ignore_case: ic,
+                invert: inv,
+                ..Default::default()
+            },
+        )
+    };
+    // "second line" appears only on continuation lines.
+    let second = lines(&t)
+        .iter()
+        .filter(|l| l.starts_with("  second line".as_bytes()))
+        .count();
+    assert!(second > 0);
+    assert_eq!(re("second line: 第二行", false, false), second);
+    assert_eq!(re("(?s)first line.*last line", false, false), second);
+    let stack = ls
+        .iter()
+        .filter(|l| l.text.contains("V2TIMManagerImpl.method11("))
+        .count();
+    assert!(stack > 0);
+    assert_eq!(re(r"method11\(", false, false), stack);
+
+    let hb = ls
+        .iter()
+        .filter(|l| l.text.contains("heartbeat rtt"))
+        .count();
+    assert!(hb > 0);
+    assert_eq!(re("HEARTBEAT RTT", false, false), 0);
+    assert_eq!(re("HEARTBEAT RTT", true, false), hb);
+    assert_eq!(re("heartbeat rtt", false, true), ls.len() - hb);
+    // The regex sees the message only, not the header.
+    assert!(ls.iter().any(|l| l.text.contains("[26289, 26293]")));
+    assert_eq!(re(r"26289, 26293\]", false, false), 0);
+    let bracket_body = ls.iter().filter(|l| l.text.contains("][[")).count();
+    assert!(bracket_body > 0);
+    assert_eq!(re(r"^\[", false, false), bracket_body);
+    // Invalid UTF-8 bodies (j06) do not stop matching.
+    let t6 = text("j06_bad_length_field.xlog.expected.log");
+    let ls6 = scan(&t6);
+    let idx = ls6.iter().filter(|l| l.text.contains("idx=")).count();
+    assert_eq!(
+        count(
+            &t6,
+            FilterOptions {
+                regex: Some("idx=".into()),
+                ..Default::default()
+            }
+        ),
+        idx
+    );
+}
+
+#[test]
+fn combined_filters_are_and() {
+    let t = text("b_async_zlib.xlog.expected.log");
+    let ls = scan(&t);
+    let want = ls
+        .iter()
+        .filter(|l| {
+            b"WEF".contains(&l.level)
+                && l.tag.starts_with("TIM")
+                && l.main
+                && l.text.contains("idx=")
+        })
+        .count();
+    assert!(want > 0);
+    let got = count(
+        &t,
+        FilterOptions {
+            level: Some("w".into()),
+            tags: vec!["TIM*".into()],
+            main_thread: true,
+            regex: Some("idx=".into()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(got, want);
+    let want = ls
+        .iter()
+        .filter(|l| l.level == b'E' || l.level == b'F')
+        .filter(|l| {
+            l.tid == 26293
+                && l.local.as_str() >= "2024-01-31 10:04:00.000"
+                && !l.text.contains("user=")
+        })
+        .count();
+    let got = count(
+        &t,
+        FilterOptions {
+            level: Some("error".into()),
+            tid: Some(26293),
+            since: Some("10:04".into()),
+            regex: Some("user=".into()),
+            invert: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(got, want);
+}
+
+#[test]
+fn bad_inputs_name_the_offending_text() {
+    let err = |o: FilterOptions| Filter::new(&o, now()).expect_err("must fail");
+    let e = err(FilterOptions {
+        level: Some("chatty".into()),
+        ..Default::default()
+    });
+    assert!(
+        matches!(e, FilterError::Level(_)) && e.to_string().contains("chatty"),
+        "{e}"
+    );
+    let e = err(FilterOptions {
+        since: Some("tomorrow-ish".into()),
+        ..Default::default()
+    });
+    assert!(
+        matches!(&e, FilterError::Time(s) if s == "tomorrow-ish"),
+        "{e}"
+    );
+    let e = err(FilterOptions {
+        until: Some("24:61".into()),
+        ..Default::default()
+    });
+    assert!(e.to_string().contains("24:61"), "{e}");
+    let e = err(FilterOptions {
+        regex: Some("a{2".into()),
+        ..Default::default()
+    });
+    assert!(
+        matches!(&e, FilterError::Regex { pattern, .. } if pattern == "a{2"),
+        "{e}"
+    );
+}
