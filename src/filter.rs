@@ -1,1 +1,506 @@
-//! (to be written)
+//! Level / tag / thread / time / regex predicates on [`Record`]s.
+//!
+//! All criteria combine with AND; several tags combine with OR. A record
+//! passes or fails as a whole (the regex sees the whole message, continuation
+//! lines included). A non-empty filter passes only records with a full
+//! header: raw text and level-only lines (banners, `[F][ last log file...`,
+//! the official decoder's `[F]decode_log_file.py` markers) fail it, and the
+//! caller decides separately whether to show integrity markers.
+//!
+//! Times: `since` and `until` are inclusive. A bound without an offset is
+//! compared with the record's own wall-clock time; a bound with an explicit
+//! offset (`Z`, `+08:00`) or a relative one (`-2h`) is an instant, compared
+//! with the record's UTC time (a record whose offset is unknown is read in
+//! the bound's offset).
+
+use std::cmp::Ordering;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
+use regex::bytes::{Regex, RegexBuilder};
+
+use crate::record::{Level, ParseLevelError, Record, Timestamp};
+
+/// A user's filter input that cannot be used, with the offending text.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FilterError {
+    /// Unknown level name.
+    #[error(transparent)]
+    Level(#[from] ParseLevelError),
+    /// A time that is none of `HH:MM[:SS]`, `YYYY-MM-DD[ HH:MM[:SS]]` (with an
+    /// optional `Z` / `+HH:MM` offset) or `-N{s,m,h,d,w}`.
+    #[error(
+        "bad time {0:?}: expected HH:MM[:SS], YYYY-MM-DD [HH:MM[:SS]] with optional Z or +HH:MM, or -N followed by s, m, h, d or w"
+    )]
+    Time(String),
+    /// A message regex that does not compile.
+    #[error("bad regex {pattern:?}: {source}")]
+    Regex {
+        /// The pattern as given.
+        pattern: String,
+        /// Why it does not compile.
+        source: regex::Error,
+    },
+}
+
+/// Raw filter options as a user gives them (e.g. from command-line flags).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilterOptions {
+    /// Minimum level (`V D I W E F` or a name, any case).
+    pub level: Option<String>,
+    /// Tags, exact or glob with `*` and `?`; a record passes if any matches.
+    pub tags: Vec<String>,
+    /// Only this process id.
+    pub pid: Option<i64>,
+    /// Only this thread id.
+    pub tid: Option<i64>,
+    /// Only lines from the main thread (tid marked `*`).
+    pub main_thread: bool,
+    /// Earliest time (inclusive).
+    pub since: Option<String>,
+    /// Latest time (inclusive).
+    pub until: Option<String>,
+    /// Regex the message must match.
+    pub regex: Option<String>,
+    /// Match the regex case-insensitively.
+    pub ignore_case: bool,
+    /// Keep records whose message does NOT match the regex.
+    pub invert: bool,
+}
+
+/// A tag pattern: exact text, or a glob where `*` matches any run of bytes
+/// and `?` one character.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagPattern {
+    pattern: Vec<u8>,
+    glob: bool,
+}
+
+impl TagPattern {
+    /// A pattern; it is a glob when it contains `*` or `?`.
+    pub fn new(pattern: &str) -> TagPattern {
+        TagPattern {
+            pattern: pattern.as_bytes().to_vec(),
+            glob: pattern.contains(['*', '?']),
+        }
+    }
+
+    /// Whether `tag` matches.
+    pub fn matches(&self, tag: &[u8]) -> bool {
+        if self.glob {
+            glob_match(&self.pattern, tag)
+        } else {
+            self.pattern == tag
+        }
+    }
+}
+
+/// Glob with `*` (any bytes) and `?` (one UTF-8 character, or one byte of
+/// invalid text), by the classic single-backtrack scan.
+fn glob_match(pat: &[u8], text: &[u8]) -> bool {
+    let char_len = |i: usize| {
+        let mut j = i + 1;
+        while j < text.len() && (text[j] & 0xC0) == 0x80 && text[i] >= 0xC0 {
+            j += 1;
+        }
+        j - i
+    };
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pat.get(p) {
+            Some(b'*') => {
+                star = Some((p, t));
+                p += 1;
+                continue;
+            }
+            Some(b'?') => {
+                p += 1;
+                t += char_len(t);
+                continue;
+            }
+            Some(&c) if c == text[t] => {
+                p += 1;
+                t += 1;
+                continue;
+            }
+            _ => {}
+        }
+        match star {
+            Some((sp, st)) => {
+                let next = st + char_len(st);
+                star = Some((sp, next));
+                p = sp + 1;
+                t = next;
+            }
+            None => return false,
+        }
+    }
+    pat[p.min(pat.len())..].iter().all(|&c| c == b'*')
+}
+
+/// One end of a time window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeBound {
+    /// A time of day, compared with the record's own local time of day (any date).
+    TimeOfDay(NaiveTime),
+    /// A time of day in a given offset (minutes): the record's instant is
+    /// read in that offset first.
+    TimeOfDayAt(NaiveTime, i32),
+    /// A wall-clock date-time, compared with the record's own local time.
+    Local(NaiveDateTime),
+    /// An instant (ms since the epoch, UTC); `offset` (minutes) reads records
+    /// whose own offset is unknown.
+    Instant {
+        /// Milliseconds since the Unix epoch.
+        utc_millis: i64,
+        /// Offset used for records without one.
+        offset: i32,
+    },
+}
+
+impl TimeBound {
+    /// Parses `HH:MM[:SS[.fff]]`, `YYYY-MM-DD[( |T)HH:MM[:SS[.fff]]]`, each with
+    /// an optional `Z`, `+HH:MM`, `+HHMM` or `+HH` offset, or a relative
+    /// `-N{s,m,h,d,w}` counted back from `now`.
+    pub fn parse(s: &str, now: DateTime<FixedOffset>) -> Result<TimeBound, FilterError> {
+        let bad = || FilterError::Time(s.to_string());
+        let t = s.trim();
+        if let Some(rel) = t.strip_prefix('-') {
+            let (n, unit) = rel.split_at(rel.len().saturating_sub(1));
+            let n: i64 = n.trim().parse().map_err(|_| bad())?;
+            let d = match unit {
+                "s" => TimeDelta::try_seconds(n),
+                "m" => TimeDelta::try_minutes(n),
+                "h" => TimeDelta::try_hours(n),
+                "d" => TimeDelta::try_days(n),
+                "w" => TimeDelta::try_weeks(n),
+                _ => None,
+            }
+            .ok_or_else(bad)?;
+            let at = now.checked_sub_signed(d).ok_or_else(bad)?;
+            return Ok(TimeBound::Instant {
+                utc_millis: at.timestamp_millis(),
+                offset: now.offset().local_minus_utc() / 60,
+            });
+        }
+        let (date, rest) = match t.get(..10) {
+            Some(d) if d.as_bytes().get(4) == Some(&b'-') => {
+                let date = NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| bad())?;
+                let rest = &t[10..];
+                let rest = rest
+                    .strip_prefix(' ')
+                    .or_else(|| rest.strip_prefix('T'))
+                    .unwrap_or(rest);
+                (Some(date), rest.trim_start())
+            }
+            _ => (None, t),
+        };
+        let time_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == ':' || c == '.'))
+            .unwrap_or(rest.len());
+        let (time_text, off_text) = rest.split_at(time_len);
+        let time = if time_text.is_empty() {
+            None
+        } else {
+            Some(
+                NaiveTime::parse_from_str(time_text, "%H:%M:%S%.f")
+                    .or_else(|_| NaiveTime::parse_from_str(time_text, "%H:%M"))
+                    .map_err(|_| bad())?,
+            )
+        };
+        let offset = parse_user_offset(off_text.trim()).ok_or_else(bad)?;
+        match (date, time, offset) {
+            (None, None, _) => Err(bad()),
+            (None, Some(tm), None) => Ok(TimeBound::TimeOfDay(tm)),
+            (None, Some(tm), Some(off)) => Ok(TimeBound::TimeOfDayAt(tm, off)),
+            (Some(d), tm, None) => Ok(TimeBound::Local(d.and_time(tm.unwrap_or(NaiveTime::MIN)))),
+            (Some(d), tm, Some(off)) => {
+                let local = d.and_time(tm.unwrap_or(NaiveTime::MIN));
+                let utc = local.and_utc().timestamp_millis() - i64::from(off) * 60_000;
+                Ok(TimeBound::Instant {
+                    utc_millis: utc,
+                    offset: off,
+                })
+            }
+        }
+    }
+
+    /// How the record's time compares with this bound.
+    pub fn compare(&self, ts: &Timestamp<'_>) -> Ordering {
+        match *self {
+            TimeBound::TimeOfDay(t) => ts.local.time().cmp(&t),
+            TimeBound::TimeOfDayAt(t, off) => {
+                let local = match ts.utc_millis() {
+                    Some(ms) => millis_to_naive(ms + i64::from(off) * 60_000),
+                    None => Some(ts.local),
+                };
+                match local {
+                    Some(l) => l.time().cmp(&t),
+                    None => ts.local.time().cmp(&t),
+                }
+            }
+            TimeBound::Local(l) => ts.local.cmp(&l),
+            TimeBound::Instant { utc_millis, offset } => {
+                let ms = ts
+                    .utc_millis()
+                    .unwrap_or_else(|| ts.local_millis() - i64::from(offset) * 60_000);
+                ms.cmp(&utc_millis)
+            }
+        }
+    }
+}
+
+fn millis_to_naive(ms: i64) -> Option<NaiveDateTime> {
+    DateTime::from_timestamp_millis(ms).map(|d| d.naive_utc())
+}
+
+/// `""` -> no offset; `Z`, `+HH:MM`, `+HHMM`, `+HH` -> minutes. Outer None: malformed.
+fn parse_user_offset(s: &str) -> Option<Option<i32>> {
+    if s.is_empty() {
+        return Some(None);
+    }
+    if s.eq_ignore_ascii_case("z") || s.eq_ignore_ascii_case("utc") {
+        return Some(Some(0));
+    }
+    let (sign, rest) = match s.as_bytes().first() {
+        Some(b'+') => (1, &s[1..]),
+        Some(b'-') => (-1, &s[1..]),
+        _ => return None,
+    };
+    let digits: String = rest.chars().filter(|&c| c != ':').collect();
+    if !digits.bytes().all(|b| b.is_ascii_digit()) || rest.matches(':').count() > 1 {
+        return None;
+    }
+    let (h, m) = match digits.len() {
+        1 | 2 => (digits.parse::<i32>().ok()?, 0),
+        4 => (
+            digits[..2].parse::<i32>().ok()?,
+            digits[2..].parse::<i32>().ok()?,
+        ),
+        _ => return None,
+    };
+    if h > 18 || m > 59 {
+        return None;
+    }
+    Some(Some(sign * (h * 60 + m)))
+}
+
+/// A record predicate; the default passes everything.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Minimum level.
+    pub min_level: Option<Level>,
+    /// Tag patterns (any may match); empty means any tag.
+    pub tags: Vec<TagPattern>,
+    /// Only this process id.
+    pub pid: Option<i64>,
+    /// Only this thread id.
+    pub tid: Option<i64>,
+    /// Only main-thread lines.
+    pub main_thread_only: bool,
+    /// Earliest time, inclusive.
+    pub since: Option<TimeBound>,
+    /// Latest time, inclusive.
+    pub until: Option<TimeBound>,
+    /// Regex on the message.
+    pub regex: Option<Regex>,
+    /// Pass records whose message does not match `regex`.
+    pub invert: bool,
+}
+
+impl Filter {
+    /// Validates user options into a filter; `now` anchors relative times.
+    pub fn new(opts: &FilterOptions, now: DateTime<FixedOffset>) -> Result<Filter, FilterError> {
+        let min_level = opts.level.as_deref().map(Level::parse).transpose()?;
+        let since = opts
+            .since
+            .as_deref()
+            .map(|s| TimeBound::parse(s, now))
+            .transpose()?;
+        let until = opts
+            .until
+            .as_deref()
+            .map(|s| TimeBound::parse(s, now))
+            .transpose()?;
+        let regex = opts
+            .regex
+            .as_deref()
+            .map(|p| {
+                RegexBuilder::new(p)
+                    .case_insensitive(opts.ignore_case)
+                    .build()
+                    .map_err(|source| FilterError::Regex {
+                        pattern: p.to_string(),
+                        source,
+                    })
+            })
+            .transpose()?;
+        Ok(Filter {
+            min_level,
+            tags: opts.tags.iter().map(|t| TagPattern::new(t)).collect(),
+            pid: opts.pid,
+            tid: opts.tid,
+            main_thread_only: opts.main_thread,
+            since,
+            until,
+            regex,
+            invert: opts.invert,
+        })
+    }
+
+    /// True when no criterion is set: every record, raw ones included, passes.
+    pub fn is_empty(&self) -> bool {
+        self.min_level.is_none()
+            && self.tags.is_empty()
+            && self.pid.is_none()
+            && self.tid.is_none()
+            && !self.main_thread_only
+            && self.since.is_none()
+            && self.until.is_none()
+            && self.regex.is_none()
+    }
+
+    /// Whether the record passes every criterion.
+    pub fn matches(&self, rec: &Record<'_>) -> bool {
+        if self.is_empty() {
+            return true;
+        }
+        let (Some(level), Some(h)) = (rec.level, rec.header.as_ref()) else {
+            return false;
+        };
+        if self.min_level.is_some_and(|m| level < m)
+            || self.pid.is_some_and(|p| p != h.pid)
+            || self.tid.is_some_and(|t| t != h.tid)
+            || (self.main_thread_only && !h.main_thread)
+        {
+            return false;
+        }
+        if !self.tags.is_empty() && !self.tags.iter().any(|t| t.matches(h.tag)) {
+            return false;
+        }
+        if self
+            .since
+            .is_some_and(|b| b.compare(&h.timestamp) == Ordering::Less)
+            || self
+                .until
+                .is_some_and(|b| b.compare(&h.timestamp) == Ordering::Greater)
+        {
+            return false;
+        }
+        match &self.regex {
+            Some(re) => re.is_match(h.message) != self.invert,
+            None => true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339("2024-01-31T12:00:00+08:00").expect("valid")
+    }
+
+    #[test]
+    fn globs() {
+        let m = |p: &str, t: &str| TagPattern::new(p).matches(t.as_bytes());
+        assert!(m("imsdk", "imsdk"));
+        assert!(!m("imsdk", "imsdk2"));
+        assert!(m("im*", "imsdk"));
+        assert!(m("*sdk", "imsdk"));
+        assert!(m("*", ""));
+        assert!(m("i?sdk", "imsdk"));
+        assert!(!m("i?sdk", "isdk"));
+        assert!(m("*M*r", "TIMManager"));
+        assert!(!m("*M*x", "TIMManager"));
+        assert!(m("a*b*c", "aXbYbZc"));
+        assert!(m("消?", "消息"));
+        assert!(!m("??", "消息x"));
+        assert!(m("??", "消息"));
+        assert!(!m("im?", "im"));
+    }
+
+    #[test]
+    fn time_inputs() {
+        let p = |s: &str| TimeBound::parse(s, now());
+        let t = |h, m, s| NaiveTime::from_hms_opt(h, m, s).expect("valid");
+        assert_eq!(p("10:05").ok(), Some(TimeBound::TimeOfDay(t(10, 5, 0))));
+        assert_eq!(p("10:05:30").ok(), Some(TimeBound::TimeOfDay(t(10, 5, 30))));
+        assert_eq!(
+            p("10:05+05:30").ok(),
+            Some(TimeBound::TimeOfDayAt(t(10, 5, 0), 330))
+        );
+        let d = NaiveDate::from_ymd_opt(2024, 1, 31).expect("valid");
+        assert_eq!(
+            p("2024-01-31 10:05").ok(),
+            Some(TimeBound::Local(d.and_time(t(10, 5, 0))))
+        );
+        assert_eq!(
+            p("2024-01-31T10:05:01").ok(),
+            Some(TimeBound::Local(d.and_time(t(10, 5, 1))))
+        );
+        assert_eq!(
+            p("2024-01-31").ok(),
+            Some(TimeBound::Local(d.and_time(t(0, 0, 0))))
+        );
+        // 10:00 UTC; 18:00 at +08:00: the same instant.
+        let instant = |s: &str| match p(s) {
+            Ok(TimeBound::Instant { utc_millis, offset }) => (utc_millis, offset),
+            other => panic!("{s}: {other:?}"),
+        };
+        let ten_utc = d.and_time(t(10, 0, 0)).and_utc().timestamp_millis();
+        assert_eq!(instant("2024-01-31 10:00Z"), (ten_utc, 0));
+        assert_eq!(instant("2024-01-31 18:00 +08:00"), (ten_utc, 480));
+        assert_eq!(instant("2024-01-31 18:00+0800"), (ten_utc, 480));
+        assert_eq!(instant("2024-01-31 06:00-04"), (ten_utc, -240));
+        // now is 04:00 UTC; two hours back is 02:00 UTC.
+        assert_eq!(
+            p("-2h").ok(),
+            Some(TimeBound::Instant {
+                utc_millis: d.and_time(t(2, 0, 0)).and_utc().timestamp_millis(),
+                offset: 480
+            })
+        );
+        assert!(p("-1d").is_ok());
+        assert_eq!(p("-1d").ok(), p("-24h").ok());
+        for bad in [
+            "",
+            "yesterday",
+            "25:00",
+            "10",
+            "2024-13-01",
+            "-2x",
+            "10:00+8:00:00",
+            "-h",
+        ] {
+            match p(bad) {
+                Err(FilterError::Time(s)) => assert_eq!(s, bad),
+                other => panic!("{bad:?} gave {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn option_errors_carry_the_text() {
+        let e = Filter::new(
+            &FilterOptions {
+                level: Some("loud".into()),
+                ..Default::default()
+            },
+            now(),
+        )
+        .expect_err("bad level");
+        assert!(e.to_string().contains("\"loud\""), "{e}");
+        let e = Filter::new(
+            &FilterOptions {
+                regex: Some("(unclosed".into()),
+                ..Default::default()
+            },
+            now(),
+        )
+        .expect_err("bad regex");
+        assert!(e.to_string().contains("(unclosed"), "{e}");
+    }
+}

@@ -1,1 +1,757 @@
-//! (to be written)
+//! The Mars log-line format -> borrowed [`Record`]s, over `&[u8]`, with no I/O.
+//!
+//! Decoded xlog text is a sequence of lines. A **record** is one logged
+//! message: its header line plus any continuation lines (multi-line bodies).
+//! The split rule is line based and keeps every byte:
+//!
+//! * a line that begins with `[L]`, where `L` is one of `V D I W E F`, starts a
+//!   record. If the rest parses as a Mars header (any of the three formats
+//!   below) the record has a [`Header`]; otherwise only its [`Level`] is known
+//!   (the writer's pseudo headers `[F][ last log file:...`, `[F]log_size <= ...`
+//!   and the official decoder's `[F]decode_log_file.py ...` markers);
+//! * a line that begins with one of the writer's header-less tips starts a raw
+//!   record (no level, no header): the `^^^^^^^^^^` open banner, the
+//!   `$$$$$$$$$$` close banner, `~~~~~ ` mmap markers, `get mmap time: `,
+//!   `MARS_URL: ` and the other `MARS_*: ` build lines, `log appender mode:`,
+//!   `log dir space info, `, `cache dir space info, `;
+//! * any other line continues the record before it; text before the first
+//!   record start is a raw record of its own.
+//!
+//! Concatenating the `bytes` of all records gives back the input exactly.
+//! [`Records`] splits a whole slice; [`RecordSplitter`] does the same on a
+//! stream of chunks and yields identical records.
+//!
+//! Header formats (see `docs/xlog-format.md` section 7):
+//! ```text
+//! current   [I][2024-01-31 +8.0 10:02:11.123][12345, 140123*][tag][file.cc:123, func][body
+//! pre-2021  [I][2024-01-31 +80 10:02:11.123][12345, 140123][tag][file.cc, func, 123][body
+//! 2016-17   [I][2016-12-30 +8.0 10:00:00.023][27345, 27345*][tag][file.cc, func, 557][body
+//! ```
+//! FUNC may contain spaces, `[`, `]` and `:`; the body may contain `][`. In the
+//! current format the location ends at the first `][` after `file:LINE, `; in
+//! the older ones at the first `][` preceded by `, LINE`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+
+/// Severity of a log line, ordered from [`Level::Verbose`] (least) to [`Level::Fatal`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// `V`: verbose (Mars level 0, also "All").
+    Verbose,
+    /// `D`: debug.
+    Debug,
+    /// `I`: info.
+    Info,
+    /// `W`: warning.
+    Warn,
+    /// `E`: error.
+    Error,
+    /// `F`: fatal.
+    Fatal,
+}
+
+/// A user-supplied level name that is not one of the known spellings.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown level {0:?}: expected one of V D I W E F or verbose, debug, info, warn, warning, error, fatal"
+)]
+pub struct ParseLevelError(pub String);
+
+impl Level {
+    /// All levels, least severe first.
+    pub const ALL: [Level; 6] = [
+        Level::Verbose,
+        Level::Debug,
+        Level::Info,
+        Level::Warn,
+        Level::Error,
+        Level::Fatal,
+    ];
+
+    /// The level written as `letter` in a line header (`b'V'` .. `b'F'`), case-sensitive.
+    #[inline]
+    pub fn from_letter(letter: u8) -> Option<Level> {
+        match letter {
+            b'V' => Some(Level::Verbose),
+            b'D' => Some(Level::Debug),
+            b'I' => Some(Level::Info),
+            b'W' => Some(Level::Warn),
+            b'E' => Some(Level::Error),
+            b'F' => Some(Level::Fatal),
+            _ => None,
+        }
+    }
+
+    /// The letter the writer prints for this level.
+    pub fn letter(self) -> char {
+        match self {
+            Level::Verbose => 'V',
+            Level::Debug => 'D',
+            Level::Info => 'I',
+            Level::Warn => 'W',
+            Level::Error => 'E',
+            Level::Fatal => 'F',
+        }
+    }
+
+    /// Lower-case name, as accepted by [`Level::parse`].
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Verbose => "verbose",
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+            Level::Fatal => "fatal",
+        }
+    }
+
+    /// Parses a user's level: a letter `V D I W E F` or a name `verbose debug
+    /// info warn warning error fatal`, in any case, surrounding spaces ignored.
+    pub fn parse(s: &str) -> Result<Level, ParseLevelError> {
+        let t = s.trim().to_ascii_lowercase();
+        let level = match t.as_str() {
+            "v" | "verbose" => Level::Verbose,
+            "d" | "debug" => Level::Debug,
+            "i" | "info" => Level::Info,
+            "w" | "warn" | "warning" => Level::Warn,
+            "e" | "error" => Level::Error,
+            "f" | "fatal" => Level::Fatal,
+            _ => return Err(ParseLevelError(s.to_string())),
+        };
+        Ok(level)
+    }
+}
+
+impl FromStr for Level {
+    type Err = ParseLevelError;
+    fn from_str(s: &str) -> Result<Level, ParseLevelError> {
+        Level::parse(s)
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The time of a line: the local wall-clock time as written, plus its UTC offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Timestamp<'a> {
+    /// Local date and time as written (millisecond precision).
+    pub local: NaiveDateTime,
+    /// UTC offset in minutes (east positive) when the offset text parses.
+    /// The writer prints it in tenths of an hour, so it is rounded to the
+    /// nearest 15 minutes (`+5.8` for Nepal's +5:45 gives 345).
+    pub offset_minutes: Option<i32>,
+    /// The text between the brackets, e.g. `2024-01-31 +8.0 10:02:11.123`.
+    pub raw: &'a [u8],
+}
+
+impl Timestamp<'_> {
+    /// Milliseconds since the Unix epoch (UTC), when the offset is known.
+    pub fn utc_millis(&self) -> Option<i64> {
+        let off = self.offset_minutes?;
+        Some(self.local_millis() - i64::from(off) * 60_000)
+    }
+
+    /// The local time as if it were UTC, in milliseconds since the epoch:
+    /// comparable between lines that share an offset.
+    pub fn local_millis(&self) -> i64 {
+        self.local.and_utc().timestamp_millis()
+    }
+
+    /// The time with its offset, when the offset is known.
+    pub fn datetime(&self) -> Option<DateTime<FixedOffset>> {
+        let off = FixedOffset::east_opt(self.offset_minutes? * 60)?;
+        self.local.and_local_timezone(off).single()
+    }
+}
+
+/// Which location layout a header used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LineFormat {
+    /// Since Oct 2021: `[file:LINE, func]`.
+    Current,
+    /// Before Oct 2021 and 2016-17 writers: `[file, func, LINE]`.
+    Legacy,
+}
+
+/// The parsed header of a record, borrowing from the record's bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Header<'a> {
+    /// When the line was written.
+    pub timestamp: Timestamp<'a>,
+    /// Process id.
+    pub pid: i64,
+    /// Thread id.
+    pub tid: i64,
+    /// The thread id was marked `*`: the line comes from the main thread.
+    pub main_thread: bool,
+    /// Tag (may be empty).
+    pub tag: &'a [u8],
+    /// Source file name (basename).
+    pub file: &'a [u8],
+    /// Source line number.
+    pub line: u32,
+    /// Function name (may be empty, may contain spaces and brackets).
+    pub func: &'a [u8],
+    /// The body: from after the header to the end of the record, continuation
+    /// lines included, without the final `\n` (a `\r` before it is kept).
+    pub message: &'a [u8],
+    /// Location layout of this header.
+    pub format: LineFormat,
+}
+
+/// One record: a header line and its continuation lines, or raw text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Record<'a> {
+    /// All bytes of the record, every line with its `\n` (the last one may lack it at end of input).
+    pub bytes: &'a [u8],
+    /// Level from `[L]` at the start; `None` for raw text.
+    pub level: Option<Level>,
+    /// Full header; `None` for raw text and level-only pseudo headers.
+    pub header: Option<Header<'a>>,
+}
+
+impl<'a> Record<'a> {
+    /// Parses the bytes of one record (as cut by [`Records`] or [`RecordSplitter`]).
+    pub fn parse(bytes: &'a [u8]) -> Record<'a> {
+        if bytes.len() >= 3
+            && bytes[0] == b'['
+            && bytes[2] == b']'
+            && let Some(level) = Level::from_letter(bytes[1])
+        {
+            return Record {
+                bytes,
+                level: Some(level),
+                header: parse_header(bytes),
+            };
+        }
+        Record {
+            bytes,
+            level: None,
+            header: None,
+        }
+    }
+
+    /// The level, also for level-only pseudo headers.
+    pub fn level(&self) -> Option<Level> {
+        self.level
+    }
+
+    /// True for text without `[L]` (banners, build info, leading garbage).
+    pub fn is_raw(&self) -> bool {
+        self.level.is_none()
+    }
+
+    /// The message body when the header parsed.
+    pub fn message(&self) -> Option<&'a [u8]> {
+        self.header.map(|h| h.message)
+    }
+}
+
+/// Iterator over the records of a complete text.
+#[derive(Debug, Clone)]
+pub struct Records<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Records<'a> {
+    /// Records of `data`, the whole decoded text.
+    pub fn new(data: &'a [u8]) -> Records<'a> {
+        Records { data, pos: 0 }
+    }
+}
+
+impl<'a> Iterator for Records<'a> {
+    type Item = Record<'a>;
+
+    fn next(&mut self) -> Option<Record<'a>> {
+        if self.pos >= self.data.len() {
+            return None;
+        }
+        let start = self.pos;
+        let end = record_end(self.data, start);
+        self.pos = end;
+        Some(Record::parse(&self.data[start..end]))
+    }
+}
+
+/// Splits a stream of text chunks into records, buffering only the record
+/// that is still open (its end is known only when the next record starts).
+///
+/// Records that lie wholly inside a pushed chunk are handed out borrowed from
+/// that chunk, without a copy. Feeding any chunking of a text, then
+/// [`finish`](RecordSplitter::finish), yields the same records as [`Records`].
+/// If the callback returns an error, records of that chunk may be lost: drop
+/// or [`reset`](RecordSplitter::reset) the splitter.
+#[derive(Debug, Default, Clone)]
+pub struct RecordSplitter {
+    /// The open record: starts at a record start (or the stream start).
+    buf: Vec<u8>,
+    /// Offset in `buf` of its last, unterminated line (`buf.len()` if none).
+    pending: usize,
+}
+
+impl RecordSplitter {
+    /// An empty splitter at the start of a stream.
+    pub fn new() -> RecordSplitter {
+        RecordSplitter::default()
+    }
+
+    /// Bytes currently held back (the open record).
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Forgets any buffered text and starts a new stream.
+    pub fn reset(&mut self) {
+        self.buf.clear();
+        self.pending = 0;
+    }
+
+    /// Adds the next chunk and passes every record it completes to `emit`.
+    pub fn push<E>(
+        &mut self,
+        chunk: &[u8],
+        mut emit: impl FnMut(Record<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut rest = chunk;
+        if !self.buf.is_empty() && self.buf.last() != Some(&b'\n') {
+            // Complete the unterminated line first: it may start a record.
+            let Some(n) = find_byte(b'\n', rest) else {
+                self.buf.extend_from_slice(rest);
+                return Ok(());
+            };
+            self.buf.extend_from_slice(&rest[..=n]);
+            rest = &rest[n + 1..];
+            let ls = self.pending;
+            self.pending = self.buf.len();
+            if ls > 0 && starts_record(&self.buf[ls..]) {
+                emit(Record::parse(&self.buf[..ls]))?;
+                self.buf.drain(..ls);
+                self.pending = self.buf.len();
+            }
+        }
+        // Here `buf` is empty (stream start) or ends with '\n': `rest` begins a line.
+        let fresh = self.buf.is_empty();
+        let mut open: Option<usize> = if fresh { Some(0) } else { None };
+        let mut pos = 0;
+        while pos < rest.len() {
+            let Some(n) = find_byte(b'\n', &rest[pos..]) else {
+                break; // unterminated: classified when completed
+            };
+            let line_end = pos + n;
+            if !(fresh && pos == 0) && starts_record(&rest[pos..line_end]) {
+                match open {
+                    None => {
+                        self.buf.extend_from_slice(&rest[..pos]);
+                        emit(Record::parse(&self.buf))?;
+                        self.buf.clear();
+                    }
+                    Some(s) => emit(Record::parse(&rest[s..pos]))?,
+                }
+                open = Some(pos);
+            }
+            pos = line_end + 1;
+        }
+        match open {
+            None => self.buf.extend_from_slice(rest),
+            Some(s) => self.buf.extend_from_slice(&rest[s..]),
+        }
+        self.pending = self.buf.len() - (rest.len() - pos);
+        Ok(())
+    }
+
+    /// Ends the stream: passes the open record (if any) to `emit` and resets.
+    pub fn finish<E>(
+        &mut self,
+        mut emit: impl FnMut(Record<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let buf = std::mem::take(&mut self.buf);
+        let ls = self.pending;
+        self.pending = 0;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        if ls > 0 && ls < buf.len() && starts_record(&buf[ls..]) {
+            emit(Record::parse(&buf[..ls]))?;
+            emit(Record::parse(&buf[ls..]))
+        } else {
+            emit(Record::parse(&buf))
+        }
+    }
+}
+
+/// Header-less lines the writer emits itself; each starts a raw record.
+const TIP_PREFIXES: [&[u8]; 12] = [
+    b"^^^^^^^^^^",
+    b"$$$$$$$$$$",
+    b"~~~~~ ",
+    b"get mmap time: ",
+    b"MARS_URL: ",
+    b"MARS_PATH: ",
+    b"MARS_REVISION: ",
+    b"MARS_BUILD_TIME: ",
+    b"MARS_BUILD_JOB: ",
+    b"log appender mode:",
+    b"log dir space info, ",
+    b"cache dir space info, ",
+];
+
+/// Whether a line (given from its first byte; its end may be cut or include
+/// the rest of the text) starts a new record. Only looks at a prefix with no `\n`.
+#[inline]
+pub fn starts_record(line: &[u8]) -> bool {
+    match line.first() {
+        Some(b'[') => line.len() >= 3 && line[2] == b']' && Level::from_letter(line[1]).is_some(),
+        Some(b'^' | b'$' | b'~' | b'g' | b'M' | b'l' | b'c') => {
+            TIP_PREFIXES.iter().any(|p| line.starts_with(p))
+        }
+        _ => false,
+    }
+}
+
+/// End (exclusive) of the record that starts at `start`.
+fn record_end(data: &[u8], start: usize) -> usize {
+    let mut pos = match find_byte(b'\n', &data[start..]) {
+        Some(n) => start + n + 1,
+        None => return data.len(),
+    };
+    while pos < data.len() {
+        if starts_record(&data[pos..]) {
+            return pos;
+        }
+        pos = match find_byte(b'\n', &data[pos..]) {
+            Some(n) => pos + n + 1,
+            None => return data.len(),
+        };
+    }
+    data.len()
+}
+
+/// Position of the first `needle` in `hay`, eight bytes at a time.
+#[inline]
+pub(crate) fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let rep = LO * u64::from(needle);
+    let mut chunks = hay.chunks_exact(16);
+    let mut base = 0;
+    for c in &mut chunks {
+        let a = u64::from_le_bytes(c[..8].try_into().expect("16-byte chunk")) ^ rep;
+        let b = u64::from_le_bytes(c[8..].try_into().expect("16-byte chunk")) ^ rep;
+        let ta = a.wrapping_sub(LO) & !a & HI;
+        let tb = b.wrapping_sub(LO) & !b & HI;
+        if (ta | tb) != 0 {
+            // The lowest flagged byte of a word is exact (borrows only run upwards).
+            return Some(if ta != 0 {
+                base + (ta.trailing_zeros() / 8) as usize
+            } else {
+                base + 8 + (tb.trailing_zeros() / 8) as usize
+            });
+        }
+        base += 16;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&x| x == needle)
+        .map(|p| base + p)
+}
+
+/// Position of the first `a` immediately followed by `b`.
+#[inline]
+fn find_pair(a: u8, b: u8, hay: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(n) = find_byte(a, &hay[from..]) {
+        let p = from + n;
+        if hay.get(p + 1) == Some(&b) {
+            return Some(p);
+        }
+        from = p + 1;
+    }
+    None
+}
+
+/// Unsigned decimal of 1..=9 ASCII digits.
+#[inline]
+fn num(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 9 {
+        return None;
+    }
+    let mut v = 0u32;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + u32::from(d);
+    }
+    Some(v)
+}
+
+/// Signed decimal (optional `-`, up to 18 digits).
+fn int(b: &[u8]) -> Option<i64> {
+    let (neg, digits) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut v = 0i64;
+    for &c in digits {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + i64::from(d);
+    }
+    Some(if neg { -v } else { v })
+}
+
+/// Parses `[L][time][pid, tid*][tag][location][` at the start of `rec`.
+fn parse_header(rec: &[u8]) -> Option<Header<'_>> {
+    let line_end = find_byte(b'\n', rec).unwrap_or(rec.len());
+    let line = &rec[..line_end];
+    if line.get(3) != Some(&b'[') {
+        return None;
+    }
+    let mut i = 4;
+    let ts_end = i + find_byte(b']', &line[i..])?;
+    let timestamp = parse_timestamp(&line[i..ts_end])?;
+    i = ts_end + 1;
+
+    if line.get(i) != Some(&b'[') {
+        return None;
+    }
+    i += 1;
+    let comma = i + find_byte(b',', &line[i..])?;
+    let pid = int(&line[i..comma])?;
+    if line.get(comma + 1) != Some(&b' ') {
+        return None;
+    }
+    i = comma + 2;
+    let close = i + find_byte(b']', &line[i..])?;
+    let (tid_text, main_thread) = match line[i..close].split_last() {
+        Some((b'*', t)) => (t, true),
+        _ => (&line[i..close], false),
+    };
+    let tid = int(tid_text)?;
+    i = close + 1;
+
+    if line.get(i) != Some(&b'[') {
+        return None;
+    }
+    i += 1;
+    let tag_end = i + find_pair(b']', b'[', &line[i..])?;
+    let tag = &line[i..tag_end];
+    i = tag_end + 2;
+
+    let (file, line_no, func, body, format) = parse_location(line, i)?;
+    let msg_end = if rec.last() == Some(&b'\n') {
+        rec.len() - 1
+    } else {
+        rec.len()
+    };
+    Some(Header {
+        timestamp,
+        pid,
+        tid,
+        main_thread,
+        tag,
+        file,
+        line: line_no,
+        func,
+        message: &rec[body..msg_end],
+        format,
+    })
+}
+
+type Location<'a> = (&'a [u8], u32, &'a [u8], usize, LineFormat);
+
+/// Location bracket from `start` (just after its `[`): `file:LINE, func][`
+/// or `file, func, LINE][`. Returns the fields and where the body starts.
+fn parse_location(line: &[u8], start: usize) -> Option<Location<'_>> {
+    let loc = &line[start..];
+    let comma = find_pair(b',', b' ', loc)?;
+    let before = &loc[..comma];
+    let func_start = start + comma + 2;
+    if let Some(colon) = before.iter().rposition(|&c| c == b':')
+        && let Some(n) = num(&before[colon + 1..])
+    {
+        let end = func_start + find_pair(b']', b'[', &line[func_start..])?;
+        return Some((
+            &before[..colon],
+            n,
+            &line[func_start..end],
+            end + 2,
+            LineFormat::Current,
+        ));
+    }
+    // Legacy: the first `][` preceded by `, DIGITS` that lies after the file.
+    let mut from = func_start;
+    while let Some(n) = find_pair(b']', b'[', &line[from..]) {
+        let p = from + n;
+        let mut q = p;
+        while q > func_start && line[q - 1].is_ascii_digit() {
+            q -= 1;
+        }
+        if q < p
+            && q >= func_start + 2
+            && &line[q - 2..q] == b", "
+            && let Some(n) = num(&line[q..p])
+        {
+            return Some((
+                before,
+                n,
+                &line[func_start..q - 2],
+                p + 2,
+                LineFormat::Legacy,
+            ));
+        }
+        from = p + 1;
+    }
+    None
+}
+
+/// `YYYY-MM-DD TZ HH:MM:SS.mmm`.
+fn parse_timestamp(raw: &[u8]) -> Option<Timestamp<'_>> {
+    let sp1 = find_byte(b' ', raw)?;
+    let date = &raw[..sp1];
+    let rest = &raw[sp1 + 1..];
+    let sp2 = find_byte(b' ', rest)?;
+    let tz = &rest[..sp2];
+    let time = &rest[sp2 + 1..];
+
+    let mut d = date.splitn(3, |&c| c == b'-');
+    let y = num(d.next()?)?;
+    let mo = num(d.next()?)?;
+    let da = num(d.next()?)?;
+    if time.len() != 12 || time[2] != b':' || time[5] != b':' || time[8] != b'.' {
+        return None;
+    }
+    let h = num(&time[0..2])?;
+    let mi = num(&time[3..5])?;
+    let s = num(&time[6..8])?;
+    let ms = num(&time[9..12])?;
+    let local =
+        NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, mo, da)?.and_hms_milli_opt(h, mi, s, ms)?;
+    Some(Timestamp {
+        local,
+        offset_minutes: parse_offset(tz),
+        raw,
+    })
+}
+
+/// The writer's UTC offset text, in minutes rounded to 15: `+8.0`, `-2.5`,
+/// `+0.0` (hours, `%+.1f`), `+80`, `-40`, `0` (tenths of an hour), and the
+/// Android / Windows variants `+-40`, `+-5.0`.
+pub fn parse_offset(tz: &[u8]) -> Option<i32> {
+    let mut s = tz;
+    if let Some(r) = s.strip_prefix(b"+") {
+        s = r;
+    }
+    let neg = match s.strip_prefix(b"-") {
+        Some(r) => {
+            s = r;
+            true
+        }
+        None => false,
+    };
+    let minutes = match s.iter().position(|&c| c == b'.') {
+        Some(dot) => {
+            let hours = num(&s[..dot])?;
+            let frac = &s[dot + 1..];
+            if frac.len() > 3 {
+                return None;
+            }
+            let scale = 10u32.pow(frac.len() as u32);
+            let f = num(frac)?;
+            hours.checked_mul(60)? + (f * 60 + scale / 2) / scale
+        }
+        None => num(s)?.checked_mul(6)?,
+    };
+    if minutes > 18 * 60 {
+        return None;
+    }
+    let rounded = (minutes + 7) / 15 * 15;
+    let m = i32::try_from(rounded).ok()?;
+    Some(if neg { -m } else { m })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_byte_matches_naive_search() {
+        let hay: Vec<u8> = (0..200u32).map(|i| (i * 37 % 251) as u8).collect();
+        for start in 0..40 {
+            for needle in [0u8, 1, 10, 0x80, 0xff, 200, 37] {
+                let h = &hay[start..];
+                assert_eq!(
+                    find_byte(needle, h),
+                    h.iter().position(|&b| b == needle),
+                    "needle {needle} start {start}"
+                );
+            }
+        }
+        // The borrow trick must not report a byte above a true match as the first one.
+        let h = b"\x01\x00\x0a\x0a\x0b\x0a0123456789abcdef";
+        assert_eq!(find_byte(0x0a, h), Some(2));
+        assert_eq!(find_byte(0x00, h), Some(1));
+    }
+
+    #[test]
+    fn offsets() {
+        let cases: [(&[u8], Option<i32>); 14] = [
+            (b"+8.0", Some(480)),
+            (b"+5.5", Some(330)),
+            (b"-4.0", Some(-240)),
+            (b"-2.5", Some(-150)),
+            (b"+0.0", Some(0)),
+            (b"+1.0", Some(60)),
+            (b"+80", Some(480)),
+            (b"+55", Some(330)),
+            (b"-40", Some(-240)),
+            (b"0", Some(0)),
+            (b"+-40", Some(-240)),
+            (b"+-5.0", Some(-300)),
+            (b"+5.8", Some(345)), // Nepal +5:45 printed with one decimal
+            (b"x", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(
+                parse_offset(text),
+                want,
+                "{}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        assert_eq!(parse_offset(b"+57"), Some(345)); // Nepal as 20700/360 = 57 tenths
+        assert_eq!(parse_offset(b"+99.0"), None);
+    }
+
+    #[test]
+    fn levels_parse_and_order() {
+        assert_eq!(Level::parse("warning"), Ok(Level::Warn));
+        assert_eq!(Level::parse("W"), Ok(Level::Warn));
+        assert_eq!(Level::parse(" DEBUG "), Ok(Level::Debug));
+        assert_eq!(Level::parse("e"), Ok(Level::Error));
+        assert!(Level::parse("critical").is_err());
+        assert!(Level::Verbose < Level::Debug && Level::Error < Level::Fatal);
+        for l in Level::ALL {
+            assert_eq!(Level::from_letter(l.letter() as u8), Some(l));
+            assert_eq!(Level::parse(l.name()), Ok(l));
+        }
+    }
+}
