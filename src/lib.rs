@@ -14,6 +14,7 @@ pub mod format;
 pub mod input;
 pub mod reader;
 pub mod record;
+pub mod recover;
 pub mod retention;
 pub mod text;
 

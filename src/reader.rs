@@ -10,6 +10,7 @@ use crate::codec::{self, Inflater, PrivateKey, TeaKey, ZstdDecoder, tea};
 use crate::event::{BlockInfo, Event, LockReason, Salvage, Sink};
 use crate::format::{self, BadBlock, Check, MMAP3_SIZE, Payload, check_block, is_magic};
 use crate::input::{Input, SliceInput};
+use crate::recover::{self, Recoverer};
 use std::collections::HashMap;
 use std::io;
 
@@ -59,6 +60,10 @@ pub struct Options {
     /// Decode what the official decoder drops silently (cut-off last block,
     /// lone crash-buffer block). On by default.
     pub no_salvage: bool,
+    /// Recover what the official decoder drops from a block that fails to
+    /// decompress: restart at the writer's per-line flush points and keep
+    /// every line that parses (see [`crate::recover`]).
+    pub recover: bool,
 }
 
 /// Counts gathered while decoding one input.
@@ -121,6 +126,7 @@ pub struct Decoder {
     opts: Options,
     inflater: Inflater,
     zstd: ZstdDecoder,
+    recoverer: Recoverer,
     keys: HashMap<[u8; 64], KeyState>,
     out: Vec<u8>,
     scratch: Vec<u8>,
@@ -135,6 +141,7 @@ impl Decoder {
             opts,
             inflater: Inflater::new(),
             zstd: ZstdDecoder::new(),
+            recoverer: Recoverer::new(),
             keys: HashMap::new(),
             out: Vec::new(),
             scratch: Vec::new(),
@@ -344,6 +351,12 @@ impl Decoder {
                         message,
                     },
                 )?;
+                if self.opts.recover && !keep_partial {
+                    let (rec, scratch, out) = (&mut self.recoverer, &self.scratch, &mut self.out);
+                    self.summary.bytes_out +=
+                        recover::block(rec, info, payload, scratch, out, sink)
+                            .map_err(Error::Sink)?;
+                }
             }
             Outcome::Locked(reason) => {
                 self.summary.locked += 1;

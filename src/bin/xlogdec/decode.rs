@@ -49,6 +49,12 @@ pub struct DecodeArgs {
     /// a crash buffer's block): byte-identical to the official output.
     #[arg(long)]
     pub no_salvage: bool,
+
+    /// Recover lines from damaged blocks that the official decoder drops
+    /// whole (restarts at the writer's per-line flush points; each
+    /// recovered block is marked by an `[F]xlogdec:` line).
+    #[arg(long)]
+    pub recover: bool,
 }
 
 /// A fatal problem with one input: reported with its path, exit code 2.
@@ -89,6 +95,7 @@ pub fn run(args: DecodeArgs) -> i32 {
         key,
         mmap3: Mmap3Mode::Auto,
         no_salvage: args.no_salvage,
+        recover: args.recover,
     };
     let mut failed = false;
     let result = (|| -> io::Result<()> {
