@@ -190,7 +190,13 @@ impl Decoder {
                     // A block cut off by the end of the input may be
                     // salvaged after the scan: keep its bytes.
                     let keep = matches!(reason, BadBlock::PastEnd { .. }) && !self.opts.no_salvage;
-                    match find_good(input, o, false, keep)? {
+                    // The official rescan takes any lone plausible block,
+                    // often a false one inside compressed data (such as a
+                    // cut-off last block's payload). --recover asks for two
+                    // in a row, as the official start search does, and for
+                    // header hours of 0-23.
+                    let strict = self.opts.recover;
+                    match find_block(input, o, strict, keep, strict)? {
                         None => {
                             if matches!(reason, BadBlock::PastEnd { .. }) {
                                 self.salvage_at(input, o, sink)?;
@@ -497,6 +503,18 @@ fn find_good<I: Input>(
     pair: bool,
     keep: bool,
 ) -> Result<Option<u64>, Error> {
+    find_block(input, from, pair, keep, false)
+}
+
+/// [`find_good`]; `strict` also wants header hours a clock can show
+/// (0-23), which false blocks inside compressed data rarely have.
+fn find_block<I: Input>(
+    input: &mut I,
+    from: u64,
+    pair: bool,
+    keep: bool,
+    strict: bool,
+) -> Result<Option<u64>, Error> {
     let mut p = from;
     loop {
         input.release(if keep { from } else { p });
@@ -515,11 +533,19 @@ fn find_good<I: Input>(
         let q = p + i as u64;
         if let Check::Good { next } = check_at(input, q)?
             && (!pair || matches!(check_at(input, next)?, Check::Good { .. }))
+            && (!strict || plausible_hours(input, q)?)
         {
             return Ok(Some(q));
         }
         p = q + 1;
     }
+}
+
+/// Whether the block header at `at` (checked good) has begin and end
+/// hours of 0-23.
+fn plausible_hours<I: Input>(input: &mut I, at: u64) -> Result<bool, Error> {
+    let w = fetch(input, at, at + 5)?;
+    Ok(w.range(at + 3, at + 5).iter().all(|&h| h < 24))
 }
 
 /// Decodes `data` and renders it as the official decoder's text (with

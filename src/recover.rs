@@ -223,7 +223,9 @@ impl Recoverer {
     /// Whether the (up to) two segments after `i` decode to records with
     /// `cand_out` as the text of segment `i`.
     fn next_segments_fit(&mut self, stream: &[u8], segs: &[Range<usize>], i: usize) -> bool {
-        let mut window = self.window.clone();
+        // Only the last window's worth can be reached: copy no more.
+        let keep = WINDOW.saturating_sub(self.cand_out.len());
+        let mut window = self.window[self.window.len().saturating_sub(keep)..].to_vec();
         push_window(&mut window, &self.cand_out);
         let mut out = Vec::new();
         let mut checked = 0;
