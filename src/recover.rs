@@ -9,14 +9,15 @@
 //! segments, decodes each with the text before it as the inflate
 //! dictionary, and keeps the ones whose output parses as Mars records.
 //!
-//! For a segment that does not decode, it tries to repair one byte (every
-//! value at every position, bounded by a trial budget) until the segment
-//! and the two after it decode to records. The repair gives the lost line's
-//! length, never its text (a guess must not spread into other lines): the
-//! lost line becomes that many filler bytes in the window, so copies from
-//! the lines before it still land right. Without a repair the filler is as
-//! long as what the damaged segment decoded to. Later lines that copy
-//! from the filler are dropped, and the others still come out.
+//! For a segment that does not decode, it tries every one-byte repair near
+//! where inflate failed (bounded by a trial budget) and scores each by how
+//! many of the following segments then decode to records. The best repairs
+//! give the lost line's length and the bytes they all agree on; the rest
+//! of the line becomes filler bytes in the window, so copies from the
+//! lines before it still land right. Without a repair the length is
+//! unknown and the whole window before the gap becomes filler. Either way
+//! a later line that copies filler is dropped, never guessed: every kept
+//! line decoded from the writer's bytes and the writer's text.
 
 use crate::event::{BlockInfo, Event, Sink};
 use crate::format::Payload;
@@ -38,6 +39,16 @@ const SEGMENT_OUT: usize = 256 * 1024;
 const FILLER: u8 = 0x00;
 /// Repair trials (one segment decode each) allowed per block and per
 /// input: recovery of a hostile input stays bounded.
+/// Bytes before the failure point where a repair looks for the damage.
+const REPAIR_SPAN: usize = 160;
+/// Input zlib may have read past the damage before it fails.
+const READ_AHEAD: usize = 16;
+/// Repair trials for one segment.
+const SEGMENT_TRIALS: u64 = 60_000;
+/// Segments after a repaired one that score the repair.
+const LOOKAHEAD: usize = 6;
+/// Most equally good repairs whose common text is still worth using.
+const MAX_TIED: usize = 64;
 const BLOCK_TRIALS: u64 = 120_000;
 const INPUT_TRIALS: u64 = 1_500_000;
 
@@ -111,7 +122,7 @@ impl Recoverer {
         let mut i = 0;
         while i < segs.len() {
             let r = segs[i].clone();
-            let (kind, _) = decode_seg(
+            let (kind, _, err_at) = decode_seg(
                 &mut self.z,
                 &stream[r.clone()],
                 &self.window,
@@ -145,20 +156,18 @@ impl Recoverer {
                 }
                 Seg::Bad => {
                     add_lost(&mut res.lost, r.clone());
-                    let guess_len = self.seg_out.len().min(SEGMENT_OUT);
                     let used_before = block_trials;
-                    let repaired = self.repair(stream, &segs, i, &mut block_trials);
+                    let repaired = self.repair(stream, &segs, i, err_at, &mut block_trials);
                     self.budget -= used_before - block_trials;
-                    if repaired {
-                        // The repaired text is a guess: keep its length
-                        // (so later copies from before it land right) but
-                        // not its bytes (a wrong guess must not spread).
+                    if let Some(text) = repaired {
                         res.repaired += 1;
-                        let filler = vec![FILLER; self.cand_out.len()];
-                        push_window(&mut self.window, &filler);
+                        push_window(&mut self.window, &text);
                     } else {
-                        let filler = vec![FILLER; guess_len.max(1)];
-                        push_window(&mut self.window, &filler);
+                        // The lost length is unknown: a copy from before
+                        // the gap could land anywhere, so all of that text
+                        // becomes filler. Copies from the text after the
+                        // gap are relative to it and still land right.
+                        push_window(&mut self.window, &[FILLER; WINDOW]);
                     }
                 }
             }
@@ -167,32 +176,50 @@ impl Recoverer {
         res
     }
 
-    /// Tries one-byte repairs of segment `i` until it and the next two
-    /// segments decode to records; the repaired text is left in
-    /// `cand_out`.
-    fn repair(&mut self, stream: &[u8], segs: &[Range<usize>], i: usize, trials: &mut u64) -> bool {
+    /// Tries every one-byte repair of segment `i` and scores each that
+    /// decodes to records by how many of the next segments then decode to
+    /// records too. Of the best-scoring repairs, returns the text they all
+    /// agree on (filler where they differ): the lost line's length and
+    /// the bytes no plausible repair disputes. `None` if no repair fits,
+    /// the repairs disagree on the length, or the budget runs out.
+    fn repair(
+        &mut self,
+        stream: &[u8],
+        segs: &[Range<usize>],
+        i: usize,
+        err_at: usize,
+        trials: &mut u64,
+    ) -> Option<Vec<u8>> {
         // A lost last segment is copied by nothing: no need to repair it.
         if i + 1 >= segs.len() {
-            return false;
+            return None;
         }
         let seg = &stream[segs[i].clone()];
         self.trial.clear();
         self.trial.extend_from_slice(seg);
-        let n = seg.len();
-        for pos in (0..n).rev() {
-            let orig = seg[pos];
+        let mut best_score = 0;
+        let mut agreed: Option<Vec<u8>> = None;
+        let mut tied = 0;
+        // The damage is before the point where inflate failed (or the
+        // text went wrong), and rarely far before it; inflate may read a
+        // few bytes ahead.
+        let hi = (err_at + READ_AHEAD).min(seg.len());
+        let lo = hi.saturating_sub(REPAIR_SPAN);
+        let mut seg_trials = SEGMENT_TRIALS.min(*trials);
+        for (pos, &orig) in seg.iter().enumerate().take(hi).skip(lo) {
             for v in 0..=255u8 {
                 if v == orig {
                     continue;
                 }
-                if *trials == 0 {
-                    return false;
+                if seg_trials == 0 || *trials == 0 {
+                    return None;
                 }
+                seg_trials -= 1;
                 *trials -= 1;
                 self.trial[pos] = v;
                 // A cheap first pass with the recent text only; a far
                 // copy needs the whole window.
-                let (k, far) = decode_seg(
+                let (k, far, _) = decode_seg(
                     &mut self.z,
                     &self.trial,
                     &self.window,
@@ -211,36 +238,71 @@ impl Recoverer {
                 } else {
                     k
                 };
-                if k == Seg::Good && self.next_segments_fit(stream, segs, i) {
-                    return true;
+                if k != Seg::Good {
+                    continue;
+                }
+                let score = self.next_segments_fit(stream, segs, i, trials);
+                if score == 0 || score < best_score {
+                    continue;
+                }
+                if score > best_score {
+                    best_score = score;
+                    agreed = Some(self.cand_out.clone());
+                    tied = 1;
+                    continue;
+                }
+                tied += 1;
+                if tied > MAX_TIED {
+                    return None;
+                }
+                let a = agreed.as_mut().expect("set with best_score");
+                if a.len() != self.cand_out.len() {
+                    return None;
+                }
+                for (x, y) in a.iter_mut().zip(&self.cand_out) {
+                    if x != y {
+                        *x = FILLER;
+                    }
                 }
             }
             self.trial[pos] = orig;
         }
-        false
+        // Only a repair that makes every segment in reach decode counts.
+        let want = LOOKAHEAD.min(segs.len() - i - 1);
+        if best_score < want {
+            return None;
+        }
+        agreed
     }
 
-    /// Whether the (up to) two segments after `i` decode to records with
-    /// `cand_out` as the text of segment `i`.
-    fn next_segments_fit(&mut self, stream: &[u8], segs: &[Range<usize>], i: usize) -> bool {
+    /// How many of the next segments after `i` decode to records, in a
+    /// row, with `cand_out` as the text of segment `i`.
+    fn next_segments_fit(
+        &mut self,
+        stream: &[u8],
+        segs: &[Range<usize>],
+        i: usize,
+        trials: &mut u64,
+    ) -> usize {
         // Only the last window's worth can be reached: copy no more.
         let keep = WINDOW.saturating_sub(self.cand_out.len());
         let mut window = self.window[self.window.len().saturating_sub(keep)..].to_vec();
         push_window(&mut window, &self.cand_out);
         let mut out = Vec::new();
-        let mut checked = 0;
-        for r in segs.iter().skip(i + 1).take(2) {
-            let (k, _) = decode_seg(&mut self.z, &stream[r.clone()], &window, WINDOW, &mut out);
+        let mut fit = 0;
+        for r in segs.iter().skip(i + 1).take(LOOKAHEAD) {
+            *trials = trials.saturating_sub(1);
+            let (k, _, _) = decode_seg(&mut self.z, &stream[r.clone()], &window, WINDOW, &mut out);
             match k {
                 Seg::Good => {
-                    checked += 1;
+                    fit += 1;
                     push_window(&mut window, &out);
                 }
                 Seg::Empty => {}
-                Seg::Victim | Seg::Bad => return false,
+                Seg::Victim | Seg::Bad => break,
             }
         }
-        checked > 0
+        fit
     }
 }
 
@@ -308,20 +370,21 @@ pub fn segments(stream: &[u8]) -> Vec<Range<usize>> {
 
 /// Decodes one segment as a fresh raw-deflate stream primed with the last
 /// `dict_len` bytes of `window`, into `out`. Also says whether the failure
-/// (if any) was a copy from further back than the dictionary.
+/// (if any) was a copy from further back than the dictionary, and how much
+/// input was read when it was found (the damage is at or before that).
 fn decode_seg(
     z: &mut Decompress,
     seg: &[u8],
     window: &[u8],
     dict_len: usize,
     out: &mut Vec<u8>,
-) -> (Seg, bool) {
+) -> (Seg, bool, usize) {
     out.clear();
     out.reserve(SEGMENT_OUT);
     z.reset(false);
     let dict = &window[window.len().saturating_sub(dict_len)..];
     if !dict.is_empty() && z.set_dictionary(dict).is_err() {
-        return (Seg::Bad, false);
+        return (Seg::Bad, false, 0);
     }
     let mut pos = 0;
     loop {
@@ -337,11 +400,11 @@ fn decode_seg(
                     break;
                 }
                 if out.len() >= SEGMENT_OUT {
-                    return (Seg::Bad, false);
+                    return (Seg::Bad, false, pos);
                 }
                 if consumed == 0 && out.len() == before_out && out.capacity() > out.len() {
                     // No progress with room to spare: the stream is stuck.
-                    return (Seg::Bad, false);
+                    return (Seg::Bad, false, pos);
                 }
                 out.reserve(SEGMENT_OUT);
             }
@@ -349,14 +412,14 @@ fn decode_seg(
                 let far = e
                     .message()
                     .is_some_and(|m| m.contains("too far back") || m.contains("bad state"));
-                return (Seg::Bad, far);
+                return (Seg::Bad, far, pos);
             }
         }
     }
     if out.is_empty() {
-        return (Seg::Empty, false);
+        return (Seg::Empty, false, pos);
     }
-    (classify(out), false)
+    (classify(out), false, seg.len())
 }
 
 /// Whether decoded text is what the writer writes: whole lines, starting
