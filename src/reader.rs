@@ -127,6 +127,9 @@ pub struct Decoder {
     inflater: Inflater,
     zstd: ZstdDecoder,
     recoverer: Recoverer,
+    /// Text of a block `--recover` re-reads (the block's own text stays
+    /// in `out` until it is known to be sound).
+    scratch_out: Vec<u8>,
     keys: HashMap<[u8; 64], KeyState>,
     out: Vec<u8>,
     scratch: Vec<u8>,
@@ -142,6 +145,7 @@ impl Decoder {
             inflater: Inflater::new(),
             zstd: ZstdDecoder::new(),
             recoverer: Recoverer::new(),
+            scratch_out: Vec::new(),
             keys: HashMap::new(),
             out: Vec::new(),
             scratch: Vec::new(),
@@ -334,6 +338,17 @@ impl Decoder {
     ) -> Result<(), Error> {
         match outcome {
             Outcome::Text => {
+                if self.opts.recover && !keep_partial && info.magic.payload != Payload::Plain {
+                    // Damage can also inflate quietly into garbage.
+                    let (rec, scratch) = (&mut self.recoverer, &self.scratch);
+                    let mut tmp = std::mem::take(&mut self.scratch_out);
+                    let r = recover::check_decoded(rec, info, payload, scratch, &mut tmp, sink);
+                    self.scratch_out = tmp;
+                    if let Some(n) = r.map_err(Error::Sink)? {
+                        self.summary.bytes_out += n;
+                        return Ok(());
+                    }
+                }
                 let text: &[u8] = if info.magic.payload == Payload::Plain {
                     payload
                 } else {

@@ -47,6 +47,8 @@ const READ_AHEAD: usize = 16;
 const SEGMENT_TRIALS: u64 = 60_000;
 /// Segments after a repaired one that score the repair.
 const LOOKAHEAD: usize = 6;
+/// Segments after a repair that must decode for it to count.
+const MIN_FIT: usize = 3;
 /// Most equally good repairs whose common text is still worth using.
 const MAX_TIED: usize = 64;
 const BLOCK_TRIALS: u64 = 120_000;
@@ -120,15 +122,23 @@ impl Recoverer {
         self.window.clear();
         let mut block_trials = BLOCK_TRIALS.min(self.budget);
         let mut i = 0;
+        // Whether the inflater's own window is `self.window` (it decoded
+        // the segments before this one without trouble).
+        let mut in_step = false;
         while i < segs.len() {
             let r = segs[i].clone();
-            let (kind, _, err_at) = decode_seg(
-                &mut self.z,
-                &stream[r.clone()],
-                &self.window,
-                WINDOW,
-                &mut self.seg_out,
-            );
+            let (kind, _, err_at) = if in_step {
+                continue_seg(&mut self.z, &stream[r.clone()], &mut self.seg_out)
+            } else {
+                decode_seg(
+                    &mut self.z,
+                    &stream[r.clone()],
+                    &self.window,
+                    WINDOW,
+                    &mut self.seg_out,
+                )
+            };
+            in_step = kind != Seg::Bad;
             match kind {
                 Seg::Good => {
                     res.lines += Records::new(&self.seg_out).count() as u64;
@@ -158,6 +168,7 @@ impl Recoverer {
                     add_lost(&mut res.lost, r.clone());
                     let used_before = block_trials;
                     let repaired = self.repair(stream, &segs, i, err_at, &mut block_trials);
+                    in_step = false;
                     self.budget -= used_before - block_trials;
                     if let Some(text) = repaired {
                         res.repaired += 1;
@@ -267,8 +278,8 @@ impl Recoverer {
             }
             self.trial[pos] = orig;
         }
-        // Only a repair that makes every segment in reach decode counts.
-        let want = LOOKAHEAD.min(segs.len() - i - 1);
+        // Only a repair that makes the next few segments decode counts.
+        let want = MIN_FIT.min(segs.len() - i - 1);
         if best_score < want {
             return None;
         }
@@ -318,13 +329,44 @@ pub fn block<S: Sink>(
     out: &mut Vec<u8>,
     sink: &mut S,
 ) -> std::io::Result<u64> {
+    Ok(check(rec, info, payload, decoded, out, sink, true)?.unwrap_or(0))
+}
+
+/// The `--recover` check of a block that inflated without error: damage
+/// can decode quietly into text that is not Mars records. If a segment of
+/// the block does not decode to records, reports the recovery like
+/// [`block`] (with `out` as scratch) and returns the text bytes sent;
+/// `None` if the block is sound and its text stands as decoded.
+pub fn check_decoded<S: Sink>(
+    rec: &mut Recoverer,
+    info: BlockInfo,
+    payload: &[u8],
+    decoded: &[u8],
+    out: &mut Vec<u8>,
+    sink: &mut S,
+) -> std::io::Result<Option<u64>> {
+    check(rec, info, payload, decoded, out, sink, false)
+}
+
+fn check<S: Sink>(
+    rec: &mut Recoverer,
+    info: BlockInfo,
+    payload: &[u8],
+    decoded: &[u8],
+    out: &mut Vec<u8>,
+    sink: &mut S,
+    failed: bool,
+) -> std::io::Result<Option<u64>> {
     let stream = match info.magic.payload {
         Payload::Deflate => payload,
         Payload::ChunkedDeflate | Payload::EncryptedDeflate => decoded,
-        _ => return Ok(0),
+        _ => return Ok(None),
     };
     out.clear();
     let r = rec.deflate(stream, out);
+    if !failed && r.lost.is_empty() {
+        return Ok(None);
+    }
     let base = info.offset + info.magic.header_len() as u64;
     let lost = r
         .lost
@@ -339,7 +381,7 @@ pub fn block<S: Sink>(
     if !out.is_empty() {
         sink.event(&Event::Text(out))?;
     }
-    Ok(out.len() as u64)
+    Ok(Some(out.len() as u64))
 }
 
 /// The flush segments of a stream: each ends just after a flush marker,
@@ -379,13 +421,20 @@ fn decode_seg(
     dict_len: usize,
     out: &mut Vec<u8>,
 ) -> (Seg, bool, usize) {
-    out.clear();
-    out.reserve(SEGMENT_OUT);
     z.reset(false);
     let dict = &window[window.len().saturating_sub(dict_len)..];
     if !dict.is_empty() && z.set_dictionary(dict).is_err() {
+        out.clear();
         return (Seg::Bad, false, 0);
     }
+    continue_seg(z, seg, out)
+}
+
+/// Decodes one segment with the inflater as the previous segment left it
+/// (its window is then exactly the text before this segment).
+fn continue_seg(z: &mut Decompress, seg: &[u8], out: &mut Vec<u8>) -> (Seg, bool, usize) {
+    out.clear();
+    out.reserve(SEGMENT_OUT);
     let mut pos = 0;
     loop {
         let before_in = z.total_in();
