@@ -44,15 +44,15 @@ const REPAIR_SPAN: usize = 160;
 /// Input zlib may have read past the damage before it fails.
 const READ_AHEAD: usize = 16;
 /// Repair trials for one segment.
-const SEGMENT_TRIALS: u64 = 60_000;
+const SEGMENT_TRIALS: u64 = 40_000;
 /// Segments after a repaired one that score the repair.
 const LOOKAHEAD: usize = 6;
 /// Segments after a repair that must decode for it to count.
 const MIN_FIT: usize = 3;
 /// Most equally good repairs whose common text is still worth using.
 const MAX_TIED: usize = 64;
-const BLOCK_TRIALS: u64 = 120_000;
-const INPUT_TRIALS: u64 = 1_500_000;
+const BLOCK_TRIALS: u64 = 80_000;
+const INPUT_TRIALS: u64 = 400_000;
 
 /// What recovery made of one damaged stream.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
