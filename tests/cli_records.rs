@@ -546,3 +546,56 @@ fn colour_only_when_asked_or_on_a_terminal() {
     let json = ok(&["--color", "always", "--format", "json", &path]);
     assert!(!json.contains(&0x1b));
 }
+
+#[test]
+fn info_counts_agree_with_the_scan() {
+    let path = corpus("j06_bad_length_field.xlog");
+    let text = ok(&[&path]);
+    let recs = scan(&text);
+    let out = ok(&["info", "--format", "json", &path]);
+    let v = json_lines(&out);
+    assert_eq!(v.len(), 1);
+    let info = &v[0];
+    assert_eq!(info["type"], "info");
+    assert_eq!(info["file"], path.as_str());
+    // The decoded text has the marker lines; info counts records of the text
+    // alone, where a damaged block's text that ran into a marker is a record.
+    let marker = |l: &[u8]| find(l, b"[F]decode_log_file.py");
+    let markers = recs.iter().filter(|r| marker(&r.bytes) == Some(0)).count();
+    let glued = text
+        .split(|&b| b == b'\n')
+        .filter(|l| marker(l).is_some_and(|at| at > 0))
+        .count();
+    assert_eq!(glued, 1, "j06 has one damaged block's text before a marker");
+    assert_eq!(
+        info["records"].as_u64(),
+        Some((recs.len() - markers + glued) as u64)
+    );
+    let heads: Vec<&Head> = recs.iter().filter_map(|r| r.head.as_ref()).collect();
+    let first = heads.first().expect("records");
+    let last = heads.last().expect("records");
+    assert_eq!(
+        info["first_time"],
+        format!("{}T{}+08:00", first.date, first.time)
+    );
+    assert_eq!(
+        info["last_time"],
+        format!("{}T{}+08:00", last.date, last.time)
+    );
+    let imsdk = heads.iter().filter(|h| h.tag == b"imsdk").count();
+    assert_eq!(info["top_tags"][0]["tag"], "imsdk");
+    assert_eq!(info["top_tags"][0]["records"], imsdk);
+    assert_eq!(info["gaps"], 2);
+    assert_eq!(info["gap_list"].as_array().map(Vec::len), Some(2));
+    assert_eq!(info["corrupt_list"].as_array().map(Vec::len), Some(2));
+
+    let table = String::from_utf8(ok(&["info", &path])).expect("UTF-8");
+    assert!(table.starts_with(&path), "{table}");
+    assert!(table.contains(&format!("imsdk {imsdk}")), "{table}");
+    assert!(table.contains("2 gaps: 14-44881 at byte 51042"), "{table}");
+
+    let out = xlogdec(&["info", "no-such.xlog", &path]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such.xlog: no such file"));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with(&path));
+}
