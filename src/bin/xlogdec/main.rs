@@ -1,6 +1,7 @@
 //! The `xlogdec` command line.
 mod clean;
 mod decode;
+mod info;
 mod output;
 
 use clap::{Parser, Subcommand};
@@ -28,12 +29,16 @@ struct Cli {
 enum Command {
     /// Remove xlog files past the retention period.
     Clean(clean::CleanArgs),
+    /// Summarise inputs without their text: blocks, seqs and gaps, corrupt
+    /// ranges, time span, records per level, top tags.
+    Info(info::InfoArgs),
 }
 
 fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
         Some(Command::Clean(args)) => clean::run(args),
+        Some(Command::Info(args)) => info::run(args),
         None => decode::run(cli.decode),
     };
     std::process::exit(code);
