@@ -15,6 +15,7 @@ pub mod filtered;
 pub mod format;
 pub mod input;
 pub mod json;
+mod parallel;
 pub mod reader;
 pub mod record;
 pub mod retention;

@@ -49,6 +49,16 @@ pub struct DecodeArgs {
     /// a crash buffer's block): byte-identical to the official output.
     #[arg(long)]
     pub no_salvage: bool,
+
+    /// Decode blocks on N threads (default: the cores available). The
+    /// output is the same for any N.
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Cut a block whose text grows past BYTES (a decompression bomb) and
+    /// say so in a `[F]xlogdec:` line.
+    #[arg(long, value_name = "BYTES", default_value_t = xlogdec::reader::DEFAULT_MAX_BLOCK_OUTPUT)]
+    pub max_block_output: usize,
 }
 
 /// A fatal problem with one input: reported with its path, exit code 2.
@@ -181,6 +191,9 @@ fn decode_one<W: Write>(
     let mut sink = make_sink(&args.out, Box::new(out), &shown);
     let decoder_opts = opts.clone();
     let mut decoder = Decoder::new(opts);
+    decoder
+        .set_jobs(args.jobs.unwrap_or_else(default_jobs))
+        .set_max_block_output(args.max_block_output);
     let result = if input == Path::new("-") {
         let stdin = io::stdin();
         decoder.decode(&mut ReadInput::new(stdin.lock()), &mut sink)
@@ -202,6 +215,11 @@ fn decode_one<W: Write>(
         Err(DecodeError::Sink(e)) => Err(Fail::Output(e)),
         Err(e) => Err(in_err(e.to_string())),
     }
+}
+
+/// One decoding thread per core available.
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 fn open_error(e: &io::Error) -> String {
