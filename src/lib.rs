@@ -16,6 +16,7 @@ pub mod reader;
 pub mod record;
 pub mod retention;
 pub mod text;
+pub mod tui;
 
 pub use event::{Event, Sink};
 pub use reader::{Decoder, Options, Summary};

@@ -2,6 +2,7 @@
 mod clean;
 mod decode;
 mod output;
+mod view;
 
 use clap::{Parser, Subcommand};
 
@@ -28,12 +29,15 @@ struct Cli {
 enum Command {
     /// Remove xlog files past the retention period.
     Clean(clean::CleanArgs),
+    /// Browse a log file or a log directory in the terminal.
+    View(view::ViewArgs),
 }
 
 fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
         Some(Command::Clean(args)) => clean::run(args),
+        Some(Command::View(args)) => view::run(args),
         None => decode::run(cli.decode),
     };
     std::process::exit(code);
