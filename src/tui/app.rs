@@ -500,8 +500,15 @@ impl App {
     /// Whether a row belongs in the view under the current filters.
     /// Integrity rows always show; records must pass every filter.
     fn passes(&self, row: u32) -> bool {
-        if self.compiled.is_empty() || self.store.row(row).kind.is_integrity() {
+        let r = self.store.row(row);
+        if self.compiled.is_empty() || r.kind.is_integrity() {
             return true;
+        }
+        // The level is in the row: most records fail here without a parse.
+        if let Some(min) = self.filters.min_level
+            && r.level.is_none_or(|l| l < min)
+        {
+            return false;
         }
         let rec = self.store.record(row);
         self.compiled.iter().all(|f| f.matches(&rec))
