@@ -63,16 +63,18 @@ fn rows(screen: &str) -> Vec<&str> {
     lines[..status].to_vec()
 }
 
-#[test]
-fn level_search_and_clean_exit_in_tmux() {
+fn tmux_missing() -> bool {
     if Command::new("tmux").arg("-V").output().is_err() {
         eprintln!("SKIPPED: tmux is not installed (apt-get install tmux)");
-        return;
+        return true;
     }
-    let bin = env!("CARGO_BIN_EXE_xlogdec");
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus/b_async_zlib.xlog");
+    false
+}
+
+/// A tmux server of its own with a shell whose prompt is `xl$ `.
+fn session(name: &str) -> Tmux {
     let t = Tmux {
-        socket: format!("xlogdec-test-{}", std::process::id()),
+        socket: format!("xlogdec-test-{name}-{}", std::process::id()),
     };
     t.run(&[
         "new-session",
@@ -86,6 +88,75 @@ fn level_search_and_clean_exit_in_tmux() {
         "env PS1='xl$ ' TERM=xterm-256color sh",
     ]);
     t.wait("the shell prompt", |s| s.contains("xl$"));
+    t
+}
+
+/// After the viewer ended: a prompt, and the terminal back in cooked mode
+/// with echo (raw mode would show `-icanon -echo`).
+fn assert_restored(t: &Tmux) {
+    t.keys(&[
+        "clear; stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo",
+        "Enter",
+    ]);
+    let s = t.wait("stty output", |s| s.lines().any(|l| l.trim() == "echo"));
+    assert!(
+        s.lines().any(|l| l.trim() == "icanon"),
+        "raw mode left on:\n{s}"
+    );
+    assert!(!s.contains("[E][20"), "viewer residue:\n{s}");
+}
+
+#[test]
+fn sigterm_and_ctrl_c_restore_the_terminal() {
+    if tmux_missing() {
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_xlogdec");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus/b_async_zlib.xlog");
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    let t = session("signal");
+    let cmd = format!(
+        "sh -c 'echo $$ > {}; exec {bin} view {}'",
+        pidfile.display(),
+        file.display()
+    );
+    t.keys(&[&cmd, "Enter"]);
+    t.wait("the viewer", |s| s.contains(" of ") && s.contains("? help"));
+    let pid = std::fs::read_to_string(&pidfile).unwrap();
+    let killed = Command::new("kill")
+        .args(["-TERM", pid.trim()])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    t.wait("the prompt after SIGTERM", |s| {
+        !s.contains("? help") && s.lines().any(|l| l.trim_end() == "xl$")
+    });
+    assert_restored(&t);
+
+    t.keys(&["clear", "Enter"]);
+    let cmd = format!("{bin} view {}", file.display());
+    t.keys(&[&cmd, "Enter"]);
+    t.wait("the viewer", |s| s.contains(" of ") && s.contains("? help"));
+    t.keys(&["/"]);
+    t.wait("the search prompt", |s| {
+        s.lines().any(|l| l.starts_with('/'))
+    });
+    t.keys(&["C-c"]);
+    t.wait("the prompt after Ctrl-C", |s| {
+        !s.contains("? help") && s.lines().any(|l| l.trim_end() == "xl$")
+    });
+    assert_restored(&t);
+}
+
+#[test]
+fn level_search_and_clean_exit_in_tmux() {
+    if tmux_missing() {
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_xlogdec");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus/b_async_zlib.xlog");
+    let t = session("keys");
     let cmd = format!("{bin} view {}", file.display());
     t.keys(&[&cmd, "Enter"]);
     t.wait("the first screen", |s| {
