@@ -451,9 +451,32 @@ fn enter_expands_a_multi_line_record() {
     app.update(Action::Down(multi));
     assert_eq!(app.row_height(app.cursor), 1);
     app.update(Action::Enter);
-    assert!(app.row_height(app.cursor) > 1);
+    let lines = app
+        .store
+        .bytes_of(app.view[app.cursor])
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count();
+    let h = app.row_height(app.cursor);
+    assert!(
+        h >= lines,
+        "every line shown, long ones wrapped: {h} < {lines}"
+    );
+    // Narrower: long lines wrap onto more screen lines.
+    app.update(Action::Resize(30, 24));
+    assert!(app.row_height(app.cursor) > h);
     app.update(Action::Enter);
     assert_eq!(app.row_height(app.cursor), 1);
+}
+
+#[test]
+fn left_and_right_shift_the_text() {
+    let mut app = open("n_open_close_only.xlog");
+    app.update(Action::Shift(8));
+    app.update(Action::Shift(8));
+    assert_eq!(app.hscroll, 16);
+    app.update(Action::Shift(-40));
+    assert_eq!(app.hscroll, 0);
 }
 
 #[test]

@@ -74,4 +74,6 @@ pub enum Action {
     Delete,
     /// Mouse wheel: scroll by this many rows (negative: up).
     Scroll(i32),
+    /// Shift the text this many columns to the right (negative: left).
+    Shift(i32),
 }

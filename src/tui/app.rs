@@ -259,6 +259,8 @@ pub struct App {
     pub cursor: usize,
     /// First shown position in `view`.
     pub top: usize,
+    /// Columns of text scrolled off to the left (folded rows).
+    pub hscroll: usize,
     /// Rows of the log area.
     pub page: usize,
     /// Width of the log area.
@@ -301,6 +303,7 @@ impl App {
             filters: Filters::default(),
             cursor: 0,
             top: 0,
+            hscroll: 0,
             page: 22,
             width: 80,
             anchor: None,
@@ -686,10 +689,17 @@ impl App {
         if !self.expanded.contains(&row) {
             return 1;
         }
-        let b = self.store.bytes_of(row);
-        let lines =
-            b.iter().filter(|&&c| c == b'\n').count() + usize::from(b.last() != Some(&b'\n'));
+        let text = crate::tui::view::printable_lines(self.store.bytes_of(row));
+        let lines: usize = text
+            .iter()
+            .map(|l| crate::tui::view::wrap(l, self.text_width()).len())
+            .sum();
         lines.clamp(1, self.page.max(1))
+    }
+
+    /// Columns left for text after the gutter.
+    pub fn text_width(&self) -> usize {
+        self.width.saturating_sub(crate::tui::view::GUTTER).max(1)
     }
 
     fn scroll_into_view(&mut self) {
@@ -820,6 +830,9 @@ impl App {
             }
             Action::Top => self.move_to(0),
             Action::Bottom => self.move_to(self.view.len().saturating_sub(1)),
+            Action::Shift(n) => {
+                self.hscroll = self.hscroll.saturating_add_signed(n as isize);
+            }
             Action::MinLevel(l) => {
                 self.filters.min_level = l.filter(|&l| l != Level::Verbose);
                 self.refilter();

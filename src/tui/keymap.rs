@@ -30,6 +30,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("g / Home", "first row"),
     ("G / End", "last row"),
     ("mouse wheel", "scroll"),
+    ("Left / Right", "shift the text 8 columns (folded rows)"),
     (
         "Enter",
         "expand a multi-line record (again: fold); open a file",
@@ -120,6 +121,8 @@ fn normal(code: KeyCode, ctrl: bool) -> Option<Action> {
         KeyCode::Char('g') | KeyCode::Home => Action::Top,
         KeyCode::Char('G') | KeyCode::End => Action::Bottom,
         KeyCode::Enter => Action::Enter,
+        KeyCode::Left => Action::Shift(-8),
+        KeyCode::Right => Action::Shift(8),
         KeyCode::Char('/') => Action::SearchPrompt,
         KeyCode::Char('n') => Action::SearchNext,
         KeyCode::Char('N') => Action::SearchPrev,

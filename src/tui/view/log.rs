@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::printable;
+use super::{printable_lines, wrap};
 use crate::tui::app::App;
 use crate::tui::theme;
 
@@ -23,25 +23,29 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         let mark = if app.marks.contains(&r) { "*" } else { " " };
         let gutter_cursor = if here { ">" } else { " " };
         let marker = row.kind.marker().to_string();
-        let mut text_lines = bytes.split(|&b| b == b'\n').collect::<Vec<_>>();
-        if text_lines.len() > 1 && text_lines.last().is_some_and(|l| l.is_empty()) {
-            text_lines.pop();
-        }
+        let text_lines = printable_lines(bytes);
         let expanded = app.expanded.contains(&r);
-        let shown = if expanded { text_lines.len() } else { 1 };
-        for (k, t) in text_lines.iter().take(shown).enumerate() {
+        let pieces: Vec<String> = if expanded {
+            text_lines
+                .iter()
+                .flat_map(|l| wrap(l, app.text_width()))
+                .collect()
+        } else {
+            let mut first: String = text_lines[0].chars().skip(app.hscroll).collect();
+            if text_lines.len() > 1 {
+                first.push_str(&format!("  [+{} lines]", text_lines.len() - 1));
+            }
+            vec![first]
+        };
+        let body_style = if here {
+            style.patch(theme::cursor())
+        } else {
+            style
+        };
+        for (k, text) in pieces.into_iter().enumerate() {
             if lines.len() >= height {
                 break;
             }
-            let mut text = printable(t);
-            if k == 0 && !expanded && text_lines.len() > 1 {
-                text.push_str(&format!("  [+{} lines]", text_lines.len() - 1));
-            }
-            let body_style = if here {
-                style.patch(theme::cursor())
-            } else {
-                style
-            };
             let first = k == 0;
             lines.push(Line::from(vec![
                 Span::raw(if first { gutter_cursor } else { " " }),

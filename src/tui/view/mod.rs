@@ -48,6 +48,30 @@ pub fn printable(bytes: &[u8]) -> String {
     s
 }
 
+/// Columns of the log gutter: cursor, mark, integrity marker, space.
+pub const GUTTER: usize = 4;
+
+/// The printable lines of a record.
+pub fn printable_lines(bytes: &[u8]) -> Vec<String> {
+    let mut lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+    if lines.len() > 1 && lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    lines.into_iter().map(printable).collect()
+}
+
+/// `line` cut into pieces of at most `width` characters (at least one piece).
+pub fn wrap(line: &str, width: usize) -> Vec<String> {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.is_empty() {
+        return vec![String::new()];
+    }
+    chars
+        .chunks(width.max(1))
+        .map(|c| c.iter().collect())
+        .collect()
+}
+
 fn percent(done: u64, total: u64) -> u64 {
     done.saturating_mul(100)
         .checked_div(total)
