@@ -678,3 +678,32 @@ fn keys_follow_less_and_vim_habits() {
         assert!(help.contains(key), "{key} missing from help");
     }
 }
+
+#[test]
+fn unusable_inputs_say_why() {
+    let app = open("j13_not_xlog.xlog");
+    assert!(app.store.is_empty());
+    assert!(
+        app.message
+            .as_deref()
+            .unwrap_or("")
+            .contains("not an xlog file"),
+        "{:?}",
+        app.message
+    );
+    let app = open("j12_zero_length.xlog");
+    assert!(app.store.is_empty() && app.message.is_none());
+    let app = open("h_multiday/imsdk.mmap3");
+    assert!(
+        app.message.is_none(),
+        "an empty crash buffer is not an error"
+    );
+    let mut app = App::open_file(&corpus("no_such_file.xlog"), Options::default());
+    app.settle();
+    assert!(
+        app.message
+            .as_deref()
+            .unwrap_or("")
+            .contains("no_such_file.xlog")
+    );
+}

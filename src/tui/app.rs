@@ -13,6 +13,7 @@ use chrono::{DateTime, FixedOffset, Local, NaiveDate};
 use regex::bytes::{Regex, RegexBuilder};
 
 use crate::filter::{Filter, FilterOptions, TimeBound};
+use crate::format::MMAP3_SIZE;
 use crate::reader::{Options, Summary};
 use crate::record::Level;
 use crate::retention::{self, Candidate, Policy};
@@ -415,6 +416,17 @@ impl App {
                 self.progress.bytes_before += size;
                 self.progress.done_bytes = self.progress.bytes_before;
                 if let Some(s) = summary {
+                    // As the CLI: a non-empty input without a single block
+                    // (a crash buffer after a clean close aside).
+                    if s.blocks() == 0 && s.bytes_in > 0 && s.bytes_in != MMAP3_SIZE {
+                        let name = self.files.get(usize::from(file));
+                        let e = format!(
+                            "{}: not an xlog file (no valid block found)",
+                            name.map(|p| p.display().to_string()).unwrap_or_default()
+                        );
+                        self.message = Some(e.clone());
+                        self.progress.errors.push(e);
+                    }
                     self.progress.summaries.push(s);
                 }
                 if let Some(e) = error {

@@ -71,6 +71,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             "(loading...)"
         };
         lines.push(Line::from(msg));
+        for e in &app.progress.errors {
+            lines.push(Line::from(e.clone()));
+        }
     }
     frame.render_widget(Paragraph::new(lines), area);
 }
