@@ -22,6 +22,7 @@ pub mod retention;
 pub mod stats;
 pub mod text;
 pub mod writer;
+pub mod tui;
 
 pub use event::{Event, Sink};
 pub use reader::{Decoder, Options, Summary};

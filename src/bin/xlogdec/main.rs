@@ -3,6 +3,7 @@ mod clean;
 mod decode;
 mod info;
 mod output;
+mod view;
 
 use clap::{Parser, Subcommand};
 
@@ -32,6 +33,8 @@ enum Command {
     /// Summarise inputs without their text: blocks, seqs and gaps, corrupt
     /// ranges, time span, records per level, top tags.
     Info(info::InfoArgs),
+    /// Browse a log file or a log directory in the terminal.
+    View(view::ViewArgs),
 }
 
 fn main() {
@@ -39,6 +42,7 @@ fn main() {
     let code = match cli.command {
         Some(Command::Clean(args)) => clean::run(args),
         Some(Command::Info(args)) => info::run(args),
+        Some(Command::View(args)) => view::run(args),
         None => decode::run(cli.decode),
     };
     std::process::exit(code);
