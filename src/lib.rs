@@ -12,6 +12,7 @@ pub mod event;
 pub mod filter;
 pub mod format;
 pub mod input;
+pub mod merge;
 pub mod reader;
 pub mod record;
 pub mod retention;
