@@ -79,11 +79,16 @@ impl<F: FnMut(&[u8]) -> io::Result<()>> Write for RecordWriter<F> {
 
 struct Source<I> {
     iter: I,
-    head: Option<Vec<u8>>,
+    /// Records read ahead (the head first), with their own times.
+    queue: VecDeque<(Vec<u8>, Option<i64>)>,
     /// Sort key of the last record with a timestamp (inherited by the
     /// records without one).
     last: i64,
 }
+
+/// How far a source is read ahead to find the time of the untimed records
+/// at its start (the writer's open banner has none).
+const LOOKAHEAD: usize = 64;
 
 /// A remembered record, for recognising copies from other sources.
 struct Seen {
@@ -119,7 +124,7 @@ impl<I: Iterator<Item = Vec<u8>>> Merge<I> {
                 .into_iter()
                 .map(|iter| Source {
                     iter,
-                    head: None,
+                    queue: VecDeque::new(),
                     last: i64::MIN,
                 })
                 .collect(),
@@ -141,15 +146,38 @@ impl<I: Iterator<Item = Vec<u8>>> Merge<I> {
         self.duplicates
     }
 
+    /// Puts source `i`'s next record in the heap, with its sort key.
     fn refill(&mut self, i: usize) {
         let src = &mut self.sources[i];
-        if let Some(bytes) = src.iter.next() {
-            if let Some(t) = record_time(&bytes) {
-                src.last = t;
-            }
-            src.head = Some(bytes);
-            self.heap.push(Reverse((src.last, i)));
+        if src.queue.is_empty() {
+            let Some(bytes) = src.iter.next() else {
+                return;
+            };
+            let t = record_time(&bytes);
+            src.queue.push_back((bytes, t));
         }
+        let key = match src.queue[0].1 {
+            Some(t) => t,
+            None if src.last != i64::MIN => src.last,
+            None => {
+                // Untimed records at the start sort with the first timed
+                // record after them.
+                loop {
+                    if let Some(t) = src.queue.iter().find_map(|q| q.1) {
+                        break t;
+                    }
+                    if src.queue.len() >= LOOKAHEAD {
+                        break i64::MIN;
+                    }
+                    let Some(bytes) = src.iter.next() else {
+                        break i64::MIN;
+                    };
+                    let t = record_time(&bytes);
+                    src.queue.push_back((bytes, t));
+                }
+            }
+        };
+        self.heap.push(Reverse((key, i)));
     }
 
     /// Whether `bytes` (from `source`) cancels a remembered copy from
@@ -198,13 +226,17 @@ impl<I: Iterator<Item = Vec<u8>>> Iterator for Merge<I> {
     fn next(&mut self) -> Option<(usize, Vec<u8>)> {
         loop {
             let Reverse((_, i)) = self.heap.pop()?;
-            let bytes = self.sources[i]
-                .head
-                .take()
+            let src = &mut self.sources[i];
+            let (bytes, time) = src
+                .queue
+                .pop_front()
                 .expect("a source in the heap has a head");
+            if let Some(t) = time {
+                src.last = t;
+            }
             self.refill(i);
             let dedup = self.window > 0 && self.sources.len() > 1;
-            if dedup && record_time(&bytes).is_some() && self.is_copy(i, &bytes) {
+            if dedup && time.is_some() && self.is_copy(i, &bytes) {
                 self.duplicates += 1;
                 continue;
             }
@@ -249,6 +281,15 @@ mod tests {
         let b = vec![rec("10:00:03.000", "b1")];
         let out = merged(vec![a.clone(), b.clone()]);
         assert_eq!(out, vec![a[0].clone(), marker, b[0].clone(), a[2].clone()]);
+    }
+
+    #[test]
+    fn untimed_records_at_a_source_start_go_with_the_first_timed_one() {
+        let banner = b"^^^^^^^^^^Jan 15 2024^^^02:00:00^^^^^^^^^^\n".to_vec();
+        let a = vec![rec("10:00:00.000", "a1"), rec("10:00:09.000", "a2")];
+        let b = vec![banner.clone(), rec("10:00:05.000", "b1")];
+        let out = merged(vec![a.clone(), b.clone()]);
+        assert_eq!(out, vec![a[0].clone(), banner, b[1].clone(), a[1].clone()]);
     }
 
     #[test]

@@ -28,7 +28,8 @@ pub struct DecodeArgs {
     pub inputs: Vec<PathBuf>,
 
     /// Write the text to FILE (atomically: a temporary file renamed into
-    /// place) instead of standard output.
+    /// place) instead of standard output; `-o -` is standard output (and
+    /// sends directory inputs there too).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -169,7 +170,7 @@ pub fn run(args: DecodeArgs) -> i32 {
                 batch::run_ordered(&sources, &ctx, jobs, out, report);
             }
         };
-        match &args.output {
+        match args.output.as_deref().filter(|p| *p != Path::new("-")) {
             Some(path) => {
                 let r = AtomicFile::new(path).and_then(|mut tmp| {
                     run(tmp.writer(), &mut report);
