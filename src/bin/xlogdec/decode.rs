@@ -152,7 +152,7 @@ pub fn run(args: DecodeArgs) -> i32 {
         eprintln!("xlogdec: {}: {}", e.arg, e.message);
         report.failed.push((e.arg, e.message));
     }
-    let total: u64 = sources.iter().map(Source::size).sum();
+    let total = || sources.iter().map(Source::size).sum();
     let progress = Progress::new(sources.len(), total, !args.no_progress && !args.quiet);
     let ctx = Ctx {
         args: &args,

@@ -22,9 +22,14 @@ impl Progress {
         Progress { bar: None }
     }
 
-    /// A bar for `files` inputs of `total` bytes, if wanted.
-    pub fn new(files: usize, total: u64, enabled: bool) -> Progress {
-        if !enabled || !io::stderr().is_terminal() || (files < 2 && total < LARGE_INPUT) {
+    /// A bar for `files` inputs of `total()` bytes, if wanted (`total` is
+    /// only asked when the bar can show).
+    pub fn new(files: usize, total: impl FnOnce() -> u64, enabled: bool) -> Progress {
+        if !enabled || !io::stderr().is_terminal() {
+            return Progress::hidden();
+        }
+        let total = total();
+        if files < 2 && total < LARGE_INPUT {
             return Progress::hidden();
         }
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
