@@ -5,7 +5,7 @@
 //! Results and messages are reported in input order whatever the jobs,
 //! so `-j1` and `-jN` print the same bytes.
 
-use crate::decode::{AtomicFile, DecodeArgs};
+use crate::decode::AtomicFile;
 use crate::inputs::{Source, io_message};
 use crate::output::{OutputArgs, make_sink};
 use crate::progress::{Counted, Progress};
@@ -26,15 +26,20 @@ const SPOOL_MEM: usize = 8 << 20;
 const MERGE_QUEUE: usize = 1024;
 
 /// The suffix of an output under `--out-dir`: `NAME.xlog` becomes
-/// `NAME.xlog.log`. The place to return `.jsonl` for JSON output.
-pub fn output_suffix(_out: &OutputArgs) -> &'static str {
-    ".log"
+/// `NAME.xlog.log`, or `NAME.xlog.jsonl` with `--format json`.
+pub fn output_suffix(out: &OutputArgs) -> &'static str {
+    if out.is_json() { ".jsonl" } else { ".log" }
 }
 
-/// What every worker needs.
+/// What every worker needs (shared between threads; the output flags,
+/// which are not, are cloned for each worker).
 pub struct Ctx<'a> {
-    /// The command line.
-    pub args: &'a DecodeArgs,
+    /// `--mmap3`: every input is a crash buffer.
+    pub mmap3: bool,
+    /// `-q`: no warnings.
+    pub quiet: bool,
+    /// `--force`: overwrite outputs under `--out-dir`.
+    pub force: bool,
     /// Decoder options shared by all inputs.
     pub base: &'a Options,
     /// The progress bar.
@@ -114,13 +119,18 @@ pub fn has_problems(s: &Summary) -> bool {
 }
 
 /// Decodes one input into `out`.
-pub fn decode_source<W: Write>(src: &Source, ctx: &Ctx<'_>, out: W) -> Result<Done, Fail> {
+pub fn decode_source<W: Write>(
+    src: &Source,
+    ctx: &Ctx<'_>,
+    out_args: &OutputArgs,
+    out: W,
+) -> Result<Done, Fail> {
     let shown = src.shown();
     let mut opts = ctx.base.clone();
-    if ctx.args.mmap3 || src.is_mmap3() {
+    if ctx.mmap3 || src.is_mmap3() {
         opts.mmap3 = Mmap3Mode::Always;
     }
-    let mut sink = make_sink(&ctx.args.out, Box::new(out), &shown);
+    let mut sink = make_sink(out_args, Box::new(out), &shown);
     let mut decoder = Decoder::new(opts.clone());
     let p = ctx.progress;
     let result = match src {
@@ -252,15 +262,16 @@ impl Spool {
 pub fn run_ordered<W: Write + ?Sized>(
     sources: &[Source],
     ctx: &Ctx<'_>,
+    out_args: &OutputArgs,
     jobs: usize,
     out: &mut W,
     report: &mut Report,
 ) {
-    let quiet = ctx.args.quiet;
+    let quiet = ctx.quiet;
     let n = sources.len();
     if jobs <= 1 || n <= 1 {
         for (i, src) in sources.iter().enumerate() {
-            let r = decode_source(src, ctx, &mut *out);
+            let r = decode_source(src, ctx, out_args, &mut *out);
             report.add(src, r, quiet, ctx.progress);
             ctx.progress.files_done(i + 1, n);
             if report.broken_pipe || report.output_error.is_some() {
@@ -280,6 +291,7 @@ pub fn run_ordered<W: Write + ?Sized>(
         for _ in 0..jobs.min(n) {
             let tx = tx.clone();
             let (next, written, stop) = (&next, &written, &stop);
+            let out_args = out_args.clone();
             s.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
@@ -296,7 +308,8 @@ pub fn run_ordered<W: Write + ?Sized>(
                         return;
                     }
                     let mut spool = Spool::default();
-                    let r = decode_source(&sources[i], ctx, &mut spool).map(|d| (spool, d));
+                    let r =
+                        decode_source(&sources[i], ctx, &out_args, &mut spool).map(|d| (spool, d));
                     if tx.send((i, r)).is_err() {
                         return;
                     }
@@ -374,15 +387,16 @@ fn targets(sources: &[Source], dir: &Path, suffix: &str) -> Vec<Result<PathBuf, 
 pub fn run_out_dir(
     sources: &[Source],
     ctx: &Ctx<'_>,
+    out_args: &OutputArgs,
     jobs: usize,
     dir: &Path,
     report: &mut Report,
 ) {
-    let force = ctx.args.force;
-    let targets = targets(sources, dir, output_suffix(&ctx.args.out));
+    let force = ctx.force;
+    let targets = targets(sources, dir, output_suffix(out_args));
     let n = sources.len();
     let next = AtomicUsize::new(0);
-    let one = |i: usize| -> Result<Done, Fail> {
+    let one = |i: usize, out_args: &OutputArgs| -> Result<Done, Fail> {
         let target = targets[i].as_ref().map_err(|e| Fail::Input(e.clone()))?;
         if !force && target.symlink_metadata().is_ok() {
             return Err(Fail::Input(format!(
@@ -395,7 +409,7 @@ pub fn run_out_dir(
             std::fs::create_dir_all(parent).map_err(out_err)?;
         }
         let mut tmp = AtomicFile::new(target).map_err(out_err)?;
-        let done = match decode_source(&sources[i], ctx, tmp.writer()) {
+        let done = match decode_source(&sources[i], ctx, out_args, tmp.writer()) {
             Err(Fail::Output(e)) => return Err(out_err(e)),
             r => r?,
         };
@@ -407,10 +421,12 @@ pub fn run_out_dir(
         for _ in 0..jobs.clamp(1, n.max(1)) {
             let tx = tx.clone();
             let (next, one) = (&next, &one);
+            let out_args = out_args.clone();
+            out_args.to_terminal.set(false);
             s.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
-                    if i >= n || tx.send((i, one(i))).is_err() {
+                    if i >= n || tx.send((i, one(i, &out_args))).is_err() {
                         return;
                     }
                 }
@@ -422,7 +438,7 @@ pub fn run_out_dir(
         for (i, r) in rx {
             pending.insert(i, r);
             while let Some(r) = pending.remove(&done) {
-                report.add(&sources[done], r, ctx.args.quiet, ctx.progress);
+                report.add(&sources[done], r, ctx.quiet, ctx.progress);
                 done += 1;
                 ctx.progress.files_done(done, n);
             }
@@ -436,6 +452,7 @@ pub fn run_out_dir(
 pub fn run_merge<W: Write + ?Sized>(
     sources: &[Source],
     ctx: &Ctx<'_>,
+    out_args: &OutputArgs,
     out: &mut W,
     report: &mut Report,
 ) {
@@ -447,6 +464,9 @@ pub fn run_merge<W: Write + ?Sized>(
             let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(MERGE_QUEUE);
             receivers.push(rx.into_iter());
             let stop = &stop;
+            // Records are cut from plain text: no colour codes.
+            let out_args = out_args.clone();
+            out_args.to_terminal.set(false);
             handles.push(s.spawn(move || {
                 let mut w = RecordWriter::new(|r: &[u8]| {
                     if stop.load(Ordering::Relaxed) {
@@ -456,7 +476,7 @@ pub fn run_merge<W: Write + ?Sized>(
                     tx.send(r.to_vec())
                         .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "merge ended"))
                 });
-                let r = decode_source(src, ctx, &mut w);
+                let r = decode_source(src, ctx, &out_args, &mut w);
                 let end = w.finish();
                 match (r, end) {
                     (Ok(d), Ok(())) => Ok(d),
@@ -487,7 +507,7 @@ pub fn run_merge<W: Write + ?Sized>(
                 (Err(Fail::Output(_)), Err(_)) => continue,
                 (r, _) => r,
             };
-            report.add(src, r, ctx.args.quiet, ctx.progress);
+            report.add(src, r, ctx.quiet, ctx.progress);
         }
         if let Err(e) = written {
             if e.kind() == io::ErrorKind::BrokenPipe {

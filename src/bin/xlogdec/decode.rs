@@ -6,7 +6,7 @@ use crate::inputs::{self, Source};
 use crate::interrupt;
 use crate::output::OutputArgs;
 use crate::progress::Progress;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use xlogdec::codec::PrivateKey;
 use xlogdec::reader::{Mmap3Mode, Options};
@@ -132,6 +132,10 @@ pub fn run(args: DecodeArgs) -> i32 {
         mmap3: Mmap3Mode::Auto,
         no_salvage: args.no_salvage,
     };
+    if args.merge && args.out.is_json() {
+        eprintln!("xlogdec: --merge orders text records; it does not take --format json");
+        return 2;
+    }
     interrupt::install();
     let jobs = args
         .jobs
@@ -155,19 +159,27 @@ pub fn run(args: DecodeArgs) -> i32 {
     let total = || sources.iter().map(Source::size).sum();
     let progress = Progress::new(sources.len(), total, !args.no_progress && !args.quiet);
     let ctx = Ctx {
-        args: &args,
+        mmap3: args.mmap3,
+        quiet: args.quiet,
+        force: args.force,
         base: &base,
         progress: &progress,
     };
+    // Colour (--color auto) only where the text goes to a terminal.
+    let to_stdout =
+        args.out_dir.is_none() && args.output.as_deref().is_none_or(|p| p == Path::new("-"));
+    args.out
+        .to_terminal
+        .set(to_stdout && io::stdout().is_terminal());
 
     if let Some(dir) = &args.out_dir {
-        batch::run_out_dir(&sources, &ctx, jobs, dir, &mut report);
+        batch::run_out_dir(&sources, &ctx, &args.out, jobs, dir, &mut report);
     } else if !sources.is_empty() {
         let run = |out: &mut dyn Write, report: &mut Report| {
             if args.merge {
-                batch::run_merge(&sources, &ctx, out, report);
+                batch::run_merge(&sources, &ctx, &args.out, out, report);
             } else {
-                batch::run_ordered(&sources, &ctx, jobs, out, report);
+                batch::run_ordered(&sources, &ctx, &args.out, jobs, out, report);
             }
         };
         match args.output.as_deref().filter(|p| *p != Path::new("-")) {
@@ -203,8 +215,9 @@ pub fn run(args: DecodeArgs) -> i32 {
         }
     }
     progress.finish();
+    args.out.to_terminal.set(false); // the directory mode writes files
     for dir in &dirs {
-        decode_dir(dir, &ctx, &mut report);
+        decode_dir(dir, &ctx, &args, &mut report);
     }
     summarise(&args, sources.len() + dirs.len(), &report)
 }
@@ -235,8 +248,8 @@ fn summarise(args: &DecodeArgs, inputs: usize, report: &Report) -> i32 {
 /// The official script's directory mode: every `*.xlog` directly inside
 /// (and below, with `-r`) becomes `NAME.xlog.log` beside it (none for an
 /// empty result).
-fn decode_dir(dir: &Path, ctx: &Ctx<'_>, report: &mut Report) {
-    let files = match inputs::walk(dir, ctx.args.recursive) {
+fn decode_dir(dir: &Path, ctx: &Ctx<'_>, args: &DecodeArgs, report: &mut Report) {
+    let files = match inputs::walk(dir, args.recursive) {
         Ok(f) => f,
         Err(e) => {
             let m = inputs::io_message(&e);
@@ -250,14 +263,14 @@ fn decode_dir(dir: &Path, ctx: &Ctx<'_>, report: &mut Report) {
         .filter(|f| f.extension().is_some_and(|e| e == "xlog"))
     {
         let mut target = f.clone().into_os_string();
-        target.push(".log");
+        target.push(batch::output_suffix(&args.out));
         let target = PathBuf::from(target);
         let src = Source::File {
             rel: PathBuf::new(),
             path: f,
         };
         let r = AtomicFile::new(&target).and_then(|mut tmp| {
-            let r = match batch::decode_source(&src, ctx, tmp.writer()) {
+            let r = match batch::decode_source(&src, ctx, &args.out, tmp.writer()) {
                 Err(Fail::Output(e)) => return Err(e),
                 r => r,
             };
@@ -268,10 +281,10 @@ fn decode_dir(dir: &Path, ctx: &Ctx<'_>, report: &mut Report) {
             Ok(r)
         });
         match r {
-            Ok(r) => report.add(&src, r, ctx.args.quiet, ctx.progress),
+            Ok(r) => report.add(&src, r, ctx.quiet, ctx.progress),
             Err(e) => {
                 let m = format!("cannot write {}: {e}", target.display());
-                report.add(&src, Err(Fail::Input(m)), ctx.args.quiet, ctx.progress);
+                report.add(&src, Err(Fail::Input(m)), ctx.quiet, ctx.progress);
             }
         }
     }

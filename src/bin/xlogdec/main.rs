@@ -3,6 +3,7 @@ mod batch;
 mod clean;
 mod decode;
 mod generate;
+mod info;
 mod inputs;
 mod interrupt;
 mod output;
@@ -45,12 +46,16 @@ Exit status:
 enum Command {
     /// Remove xlog files past the retention period.
     Clean(clean::CleanArgs),
+    /// Summarise inputs without their text: blocks, seqs and gaps, corrupt
+    /// ranges, time span, records per level, top tags.
+    Info(info::InfoArgs),
 }
 
 fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
         Some(Command::Clean(args)) => clean::run(args),
+        Some(Command::Info(args)) => info::run(args),
         None => match cli.decode.generate {
             Some(what) => generate::run(what, Cli::command()),
             None => decode::run(cli.decode),
