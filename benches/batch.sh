@@ -63,6 +63,10 @@ m1=$(measure nice "$BIN" -q -j1 --out-dir "$WORK/out1" --force "$WORK/many")
 mn=$(measure nice "$BIN" -q -j"$N" --out-dir "$WORK/outN" --force "$WORK/many")
 diff -r "$WORK/out1" "$WORK/outN" > /dev/null || { echo "outputs differ between -j1 and -j$N" >&2; exit 1; }
 report "50 files" "$many_bytes" "$m1" "$mn"
+# The same to one stream (no per-file fsync; ordered spooling instead).
+s1=$(measure nice "$BIN" -q -j1 -o - "$WORK/many")
+sn=$(measure nice "$BIN" -q -j"$N" -o - "$WORK/many")
+report "50->stdout" "$many_bytes" "$s1" "$sn"
 
 big_bytes=$("$BIN" -q "$BIG" | wc -c)
 b1=$(measure nice "$BIN" -q -j1 "$BIG")
