@@ -15,14 +15,15 @@ pub mod filtered;
 pub mod format;
 pub mod input;
 pub mod json;
+pub mod merge;
 mod parallel;
 pub mod reader;
 pub mod record;
 pub mod retention;
 pub mod stats;
 pub mod text;
-pub mod writer;
 pub mod tui;
+pub mod writer;
 
 pub use event::{Event, Sink};
 pub use reader::{Decoder, Options, Summary};

@@ -277,7 +277,8 @@ impl Sink for StoreSink {
             }
             Event::SeqGap { .. } => RowKind::SeqGap,
             Event::Skipped { .. } => RowKind::Skipped,
-            Event::DecompressError { .. } => RowKind::DecompressError,
+            // A block cut at the output cap did not fully decompress either.
+            Event::DecompressError { .. } | Event::OutputCapped { .. } => RowKind::DecompressError,
             Event::Salvaged { .. } => RowKind::Salvaged,
         };
         self.flush_locked()?;

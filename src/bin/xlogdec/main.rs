@@ -1,11 +1,16 @@
 //! The `xlogdec` command line.
+mod batch;
 mod clean;
 mod decode;
+mod generate;
 mod info;
+mod inputs;
+mod interrupt;
 mod output;
+mod progress;
 mod view;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Decode Tencent Mars xlog files (.xlog, .mmap3) to text.
 ///
@@ -17,7 +22,7 @@ use clap::{Parser, Subcommand};
     version,
     about,
     args_conflicts_with_subcommands = true,
-    after_help = "Exit status: 0 decoded; 2 an input was missing, unreadable or not an xlog (the other inputs are still decoded)."
+    after_help = EXIT_STATUS
 )]
 struct Cli {
     #[command(subcommand)]
@@ -25,6 +30,18 @@ struct Cli {
     #[command(flatten)]
     decode: decode::DecodeArgs,
 }
+
+/// The exit codes, shown by `--help` and in the man page.
+const EXIT_STATUS: &str = "\
+Exit status:
+  0    every input decoded
+  1    with --strict: an integrity problem was found (corrupt range, seq gap,
+       block that did not decompress or stayed encrypted)
+  2    an input was missing, unreadable or not an xlog, or the output could
+       not be written (the other inputs are still decoded; the summary on
+       stderr names the failed ones)
+  130  interrupted (SIGINT), 143 terminated (SIGTERM): no partial output is
+       left under its final name";
 
 #[derive(Subcommand, Debug)]
 enum Command {
@@ -43,7 +60,10 @@ fn main() {
         Some(Command::Clean(args)) => clean::run(args),
         Some(Command::Info(args)) => info::run(args),
         Some(Command::View(args)) => view::run(args),
-        None => decode::run(cli.decode),
+        None => match cli.decode.generate {
+            Some(what) => generate::run(what, Cli::command()),
+            None => decode::run(cli.decode),
+        },
     };
     std::process::exit(code);
 }
