@@ -138,6 +138,8 @@ pub(crate) struct Done {
     /// The decoded text.
     pub(crate) out: Vec<u8>,
     payload: Vec<u8>,
+    /// The worker panicked on this block.
+    panicked: bool,
 }
 
 /// The reader's end of the worker pool.
@@ -169,7 +171,24 @@ impl Worker {
                     Err(_) => return, // the pool is gone
                 }
             };
-            let raw = codecs.run(job.kind, job.tea.as_ref(), &job.payload, None, job.cap);
+            // A panic here would leave the reader waiting for this ticket
+            // forever: report it instead, and end.
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                codecs.run(job.kind, job.tea.as_ref(), &job.payload, None, job.cap)
+            }));
+            let Ok(raw) = run else {
+                let _ = self.done.send(Done {
+                    ticket: job.ticket,
+                    raw: Raw {
+                        result: Ok(Decoded::All),
+                        not_zstd: false,
+                    },
+                    out: Vec::new(),
+                    payload: Vec::new(),
+                    panicked: true,
+                });
+                return;
+            };
             let out = std::mem::replace(&mut codecs.out, job.out);
             codecs.trim();
             let done = Done {
@@ -177,6 +196,7 @@ impl Worker {
                 raw,
                 out,
                 payload: job.payload,
+                panicked: false,
             };
             if self.done.send(done).is_err() {
                 return;
@@ -258,6 +278,9 @@ impl Pool {
         loop {
             if let Some(d) = self.arrived.remove(&ticket) {
                 self.in_flight -= 1;
+                if d.panicked {
+                    return Err(WorkersGone);
+                }
                 return Ok(Some(d));
             }
             if !block {
