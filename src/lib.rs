@@ -8,13 +8,17 @@
 #![deny(missing_docs)]
 
 pub mod codec;
+pub mod color;
 pub mod event;
 pub mod filter;
+pub mod filtered;
 pub mod format;
 pub mod input;
+pub mod json;
 pub mod reader;
 pub mod record;
 pub mod retention;
+pub mod stats;
 pub mod text;
 pub mod tui;
 

@@ -2,7 +2,7 @@
 
 use crate::output::{OutputArgs, make_sink};
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use xlogdec::codec::PrivateKey;
 use xlogdec::format::MMAP3_SIZE;
@@ -90,6 +90,10 @@ pub fn run(args: DecodeArgs) -> i32 {
         mmap3: Mmap3Mode::Auto,
         no_salvage: args.no_salvage,
     };
+    // Colour (--color auto) only where the text goes to a terminal.
+    args.out
+        .to_terminal
+        .set(args.output.is_none() && io::stdout().is_terminal());
     let mut failed = false;
     let result = (|| -> io::Result<()> {
         match &args.output {
@@ -232,6 +236,13 @@ fn check_summary(path: &str, s: &Summary, opts: &Options) -> Result<(), String> 
 /// The official script's directory mode: every `*.xlog` directly inside
 /// becomes `NAME.xlog.log` beside it (none for an empty result).
 fn decode_dir(dir: &Path, args: &DecodeArgs, base: &Options) -> bool {
+    let terminal = args.out.to_terminal.replace(false); // writes files
+    let failed = decode_dir_files(dir, args, base);
+    args.out.to_terminal.set(terminal);
+    failed
+}
+
+fn decode_dir_files(dir: &Path, args: &DecodeArgs, base: &Options) -> bool {
     let mut failed = false;
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(rd) => rd
@@ -246,7 +257,7 @@ fn decode_dir(dir: &Path, args: &DecodeArgs, base: &Options) -> bool {
     files.sort();
     for f in files {
         let mut target = f.clone().into_os_string();
-        target.push(".log");
+        target.push(if args.out.is_json() { ".jsonl" } else { ".log" });
         let target = PathBuf::from(target);
         let r = AtomicFile::new(&target).and_then(|mut tmp| {
             match decode_one(&f, args, base, tmp.writer()) {

@@ -1,6 +1,7 @@
 //! The `xlogdec` command line.
 mod clean;
 mod decode;
+mod info;
 mod output;
 mod view;
 
@@ -29,6 +30,9 @@ struct Cli {
 enum Command {
     /// Remove xlog files past the retention period.
     Clean(clean::CleanArgs),
+    /// Summarise inputs without their text: blocks, seqs and gaps, corrupt
+    /// ranges, time span, records per level, top tags.
+    Info(info::InfoArgs),
     /// Browse a log file or a log directory in the terminal.
     View(view::ViewArgs),
 }
@@ -37,6 +41,7 @@ fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
         Some(Command::Clean(args)) => clean::run(args),
+        Some(Command::Info(args)) => info::run(args),
         Some(Command::View(args)) => view::run(args),
         None => decode::run(cli.decode),
     };

@@ -1,0 +1,231 @@
+//! Records out of the event stream: [`FilterSink`] cuts decoded text into
+//! [`Record`]s, keeps those that pass a [`Filter`], and hands them with the
+//! integrity events to a [`RecordSink`] (the text and JSON printers, the
+//! statistics of `xlogdec info`, the viewer).
+//!
+//! Memory stays bounded: only the record still open at the end of a text
+//! chunk is buffered. Records are borrowed, never copied one by one.
+
+use std::io;
+
+use crate::event::{Event, Sink};
+use crate::filter::Filter;
+use crate::reader::Summary;
+use crate::record::{Level, Record, RecordSplitter};
+
+/// Receives records and the decoder's other events, in input order.
+pub trait RecordSink {
+    /// A record that passed the filter (with an empty filter, every record,
+    /// raw text included).
+    fn record(&mut self, rec: &Record<'_>) -> io::Result<()>;
+
+    /// Any event but [`Event::Text`]: blocks and integrity findings.
+    fn event(&mut self, event: &Event<'_>) -> io::Result<()>;
+
+    /// Called once after the last event of an input.
+    fn finish(&mut self, summary: &Summary) -> io::Result<()>;
+}
+
+impl<R: RecordSink + ?Sized> RecordSink for &mut R {
+    fn record(&mut self, rec: &Record<'_>) -> io::Result<()> {
+        (**self).record(rec)
+    }
+    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
+        (**self).event(event)
+    }
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        (**self).finish(summary)
+    }
+}
+
+impl<R: RecordSink + ?Sized> RecordSink for Box<R> {
+    fn record(&mut self, rec: &Record<'_>) -> io::Result<()> {
+        (**self).record(rec)
+    }
+    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
+        (**self).event(event)
+    }
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        (**self).finish(summary)
+    }
+}
+
+/// A [`Sink`] that splits text into records, filters them and passes the
+/// survivors on.
+///
+/// Integrity events (gaps, skipped ranges, locked blocks, ...) always pass:
+/// before one is handed on, the record still open is completed, so the
+/// output keeps the input's order. A record split across two blocks with no
+/// event between them stays one record.
+pub struct FilterSink<R> {
+    inner: R,
+    filter: Filter,
+    splitter: RecordSplitter,
+    seen: u64,
+    passed: u64,
+}
+
+impl<R: RecordSink> FilterSink<R> {
+    /// Filters records into `inner`.
+    pub fn new(inner: R, filter: Filter) -> FilterSink<R> {
+        FilterSink {
+            inner,
+            filter,
+            splitter: RecordSplitter::new(),
+            seen: 0,
+            passed: 0,
+        }
+    }
+
+    /// Records seen so far (passed or not).
+    pub fn seen(&self) -> u64 {
+        self.seen
+    }
+
+    /// Records passed on so far.
+    pub fn passed(&self) -> u64 {
+        self.passed
+    }
+
+    /// The receiving sink.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// The receiving sink back.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let FilterSink {
+            inner,
+            filter,
+            splitter,
+            seen,
+            passed,
+        } = self;
+        splitter.finish(|rec| offer(inner, filter, seen, passed, &rec))
+    }
+}
+
+/// Passes `rec` to `inner` when it passes `filter`, the cheap checks first.
+#[inline]
+fn offer<R: RecordSink>(
+    inner: &mut R,
+    filter: &Filter,
+    seen: &mut u64,
+    passed: &mut u64,
+    rec: &Record<'_>,
+) -> io::Result<()> {
+    *seen += 1;
+    if let Some(min) = filter.min_level
+        && rec.level.is_none_or(|l: Level| l < min)
+    {
+        return Ok(());
+    }
+    if !filter.matches(rec) {
+        return Ok(());
+    }
+    *passed += 1;
+    inner.record(rec)
+}
+
+impl<R: RecordSink> Sink for FilterSink<R> {
+    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
+        match event {
+            Event::Text(text) => {
+                let FilterSink {
+                    inner,
+                    filter,
+                    splitter,
+                    seen,
+                    passed,
+                } = self;
+                splitter.push(text, |rec| offer(inner, filter, seen, passed, &rec))
+            }
+            Event::Block(_) => self.inner.event(event),
+            _ => {
+                self.flush()?;
+                self.inner.event(event)
+            }
+        }
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        self.flush()?;
+        self.inner.finish(summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::FilterOptions;
+    use chrono::DateTime;
+
+    /// Keeps record bytes and event names.
+    #[derive(Default)]
+    struct Log(Vec<String>);
+
+    impl RecordSink for Log {
+        fn record(&mut self, rec: &Record<'_>) -> io::Result<()> {
+            self.0.push(String::from_utf8_lossy(rec.bytes).into_owned());
+            Ok(())
+        }
+        fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
+            let name = match event {
+                Event::Block(_) => "block",
+                Event::SeqGap { .. } => "gap",
+                _ => "other",
+            };
+            self.0.push(name.into());
+            Ok(())
+        }
+        fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
+            self.0.push("finish".into());
+            Ok(())
+        }
+    }
+
+    fn filter(level: &str) -> Filter {
+        let now = DateTime::parse_from_rfc3339("2024-01-31T12:00:00+08:00").expect("valid");
+        Filter::new(
+            &FilterOptions {
+                level: Some(level.into()),
+                ..Default::default()
+            },
+            now,
+        )
+        .expect("valid filter")
+    }
+
+    const E1: &str = "[E][2024-01-31 +8.0 10:00:00.000][1, 2*][t][a.cc:1, f][boom\n";
+    const I1: &str = "[I][2024-01-31 +8.0 10:00:01.000][1, 2*][t][a.cc:1, f][fine\n";
+
+    #[test]
+    fn records_pass_whole_and_events_keep_their_place() {
+        let mut s = FilterSink::new(Log::default(), filter("W"));
+        let first = format!("banner\n{E1}  more\n{}", &I1[..20]);
+        s.event(&Event::Text(first.as_bytes())).expect("ok");
+        s.event(&Event::Text(&I1.as_bytes()[20..])).expect("ok");
+        s.event(&Event::Text(E1.as_bytes())).expect("ok");
+        s.event(&Event::SeqGap {
+            offset: 0,
+            first: 2,
+            last: 3,
+        })
+        .expect("ok");
+        s.event(&Event::Text(b"  tail of nothing\n")).expect("ok");
+        s.finish(&Summary::default()).expect("ok");
+        assert_eq!((s.seen(), s.passed()), (5, 2));
+        let got = s.into_inner().0;
+        let want = vec![
+            format!("{E1}  more\n"),
+            E1.to_string(),
+            "gap".into(),
+            "finish".into(),
+        ];
+        assert_eq!(got, want);
+    }
+}
