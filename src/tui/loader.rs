@@ -237,9 +237,15 @@ impl StoreSink {
 
 impl RecordSink for StoreSink {
     fn record(&mut self, rec: &Record<'_>) -> io::Result<()> {
-        self.flush_locked()?;
+        if !self.locked.is_empty() {
+            self.flush_locked()?;
+        }
         self.batch.push(rec.bytes, RowKind::Text, self.file);
-        self.maybe_send()
+        // Look at the clock only now and then: this runs once per record.
+        if self.batch.text.len() >= self.limit || self.batch.rows.len().is_multiple_of(256) {
+            self.maybe_send()?;
+        }
+        Ok(())
     }
 
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
