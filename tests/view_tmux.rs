@@ -135,6 +135,12 @@ fn sigterm_and_ctrl_c_restore_the_terminal() {
     assert_restored(&t);
 
     t.keys(&["clear", "Enter"]);
+    // Type the next command only once the screen is cleared: typed ahead,
+    // its echo would be wiped and the prompts would share a line.
+    t.wait("a cleared screen", |s| {
+        let l: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).collect();
+        l.len() == 1 && l[0].trim_end() == "xl$"
+    });
     let cmd = format!("{bin} view {}", file.display());
     t.keys(&[&cmd, "Enter"]);
     t.wait("the viewer", |s| s.contains(" of ") && s.contains("? help"));

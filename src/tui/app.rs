@@ -1033,20 +1033,13 @@ impl App {
         }
     }
 
-    /// Base rows `s` would write: everything when no filter is set (the
-    /// CLI's full output), else the records that pass (integrity rows and
-    /// raw text fail a filter, as in the CLI).
+    /// Base rows `s` would write, as the CLI prints with the same filters:
+    /// everything when no filter is set (the full decoded text), else the
+    /// records that pass plus the integrity lines in place (raw text fails
+    /// a filter); that is the view itself.
     pub fn rows_to_save(&mut self) -> Vec<u32> {
         self.advance_filter(usize::MAX);
-        if self.compiled.is_empty() {
-            return (0..self.store.len()).map(|i| self.base(i)).collect();
-        }
-        let s = &self.store;
-        self.view
-            .iter()
-            .copied()
-            .filter(|&r| !s.row(r).kind.is_integrity())
-            .collect()
+        self.view.clone()
     }
 
     /// Writes the current view to `path` atomically; returns the row count.

@@ -11,10 +11,12 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
 use crate::event::{BlockInfo, Event, LockReason, Sink};
+use crate::filter::Filter;
+use crate::filtered::{FilterSink, RecordSink};
 use crate::format::is_magic;
 use crate::input::MmapInput;
 use crate::reader::{Decoder, Mmap3Mode, Options, Summary};
-use crate::record::RecordSplitter;
+use crate::record::{Record, RecordSplitter};
 use crate::text::TextSink;
 use crate::tui::store::{Batch, RowKind};
 
@@ -113,25 +115,31 @@ fn load_one(
 ) -> Result<Option<Summary>, String> {
     let shown = path.display();
     let f = File::open(path).map_err(|e| format!("{shown}: {e}"))?;
-    let mut sink = StoreSink::new(file, tx.clone(), stop.clone());
     let mut head = [0u8; 1];
     let n = (&f).read(&mut head).map_err(|e| format!("{shown}: {e}"))?;
     if !is_xlog(path, &head[..n]) {
+        // Already-decoded text: records straight from the splitter.
         let mut f = File::open(path).map_err(|e| format!("{shown}: {e}"))?;
+        let mut sink = StoreSink::new(file, tx.clone(), stop.clone());
+        let mut splitter = RecordSplitter::new();
         let mut buf = vec![0u8; READ_PIECE];
-        let mut pos = 0u64;
         loop {
             let n = match f.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(format!("{shown}: read error at byte {pos}: {e}")),
+                Err(e) => {
+                    return Err(format!("{shown}: read error at byte {}: {e}", sink.pos));
+                }
             };
-            pos += n as u64;
-            sink.pos = pos;
-            sink.event(&Event::Text(&buf[..n]))
+            sink.pos += n as u64;
+            splitter
+                .push(&buf[..n], |r| sink.record(&r))
                 .map_err(|e| e.to_string())?;
         }
+        splitter
+            .finish(|r| sink.record(&r))
+            .map_err(|e| e.to_string())?;
         sink.finish(&Summary::default())
             .map_err(|e| e.to_string())?;
         return Ok(None);
@@ -141,40 +149,21 @@ fn load_one(
         o.mmap3 = Mmap3Mode::Always;
     }
     let mut input = MmapInput::open(&f).map_err(|e| format!("{shown}: {e}"))?;
+    let mut sink = store_sink(file, tx.clone(), stop.clone());
     Decoder::new(o)
         .decode(&mut input, &mut sink)
         .map(Some)
         .map_err(|e| format!("{shown}: {e}"))
 }
 
-/// Decodes `files` in this thread into one list of batches (tests, tools).
-pub fn load_blocking(files: &[PathBuf], opts: &Options) -> Vec<Msg> {
-    let (tx, rx) = channel();
-    let stop = Arc::new(AtomicBool::new(false));
-    for (i, f) in files.iter().enumerate() {
-        let file = i as u16;
-        let (summary, error) = match load_one(f, file, opts, &tx, &stop) {
-            Ok(s) => (s, None),
-            Err(e) => (None, Some(e)),
-        };
-        let _ = tx.send(Msg::FileDone {
-            file,
-            summary,
-            error,
-        });
-    }
-    let _ = tx.send(Msg::AllDone);
-    drop(tx);
-    rx.into_iter().collect()
-}
-
-/// A [`Sink`] that cuts the decoded text into records and integrity rows.
-///
-/// Integrity rows hold the very line the text printer writes for the
-/// event, so the rows of a file concatenate to the CLI's output.
+/// The viewer's end of the event stream: a [`RecordSink`] behind the
+/// library's [`FilterSink`] (with an empty filter, so every record), which
+/// cuts the decoded text into records and completes the open one before
+/// each integrity event. Integrity rows hold the very line the text
+/// printer writes for the event, so the rows of a file concatenate to the
+/// CLI's output.
 pub struct StoreSink {
     file: u16,
-    splitter: RecordSplitter,
     batch: Batch,
     locked: Vec<(BlockInfo, LockReason)>,
     tx: Sender<Msg>,
@@ -185,12 +174,16 @@ pub struct StoreSink {
     since: Instant,
 }
 
+/// The decoder's sink for the viewer: records filtered by nothing.
+pub fn store_sink(file: u16, tx: Sender<Msg>, stop: Arc<AtomicBool>) -> FilterSink<StoreSink> {
+    FilterSink::new(StoreSink::new(file, tx, stop), Filter::default())
+}
+
 impl StoreSink {
     /// A sink for file `file` sending to `tx`.
     pub fn new(file: u16, tx: Sender<Msg>, stop: Arc<AtomicBool>) -> StoreSink {
         StoreSink {
             file,
-            splitter: RecordSplitter::new(),
             batch: Batch::default(),
             locked: Vec::new(),
             tx,
@@ -226,15 +219,6 @@ impl StoreSink {
         Ok(())
     }
 
-    /// Ends the open record before an integrity row.
-    fn close_record(&mut self) {
-        let (batch, file) = (&mut self.batch, self.file);
-        let _ = self.splitter.finish(|r| {
-            batch.push(r.bytes, RowKind::Text, file);
-            Ok::<(), ()>(())
-        });
-    }
-
     /// The printer's line for a run of locked blocks.
     fn flush_locked(&mut self) -> io::Result<()> {
         if self.locked.is_empty() {
@@ -246,13 +230,24 @@ impl StoreSink {
         }
         p.finish(&Summary::default())?;
         let line = p.into_inner();
-        self.close_record();
         self.batch.push(&line, RowKind::Locked, self.file);
         Ok(())
     }
 }
 
-impl Sink for StoreSink {
+impl RecordSink for StoreSink {
+    fn record(&mut self, rec: &Record<'_>) -> io::Result<()> {
+        if !self.locked.is_empty() {
+            self.flush_locked()?;
+        }
+        self.batch.push(rec.bytes, RowKind::Text, self.file);
+        // Look at the clock only now and then: this runs once per record.
+        if self.batch.text.len() >= self.limit || self.batch.rows.len().is_multiple_of(256) {
+            self.maybe_send()?;
+        }
+        Ok(())
+    }
+
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
         let kind = match event {
             Event::Block(b) => {
@@ -266,15 +261,7 @@ impl Sink for StoreSink {
                 self.locked.push((*block, *reason));
                 return Ok(());
             }
-            Event::Text(t) => {
-                self.flush_locked()?;
-                let (batch, file) = (&mut self.batch, self.file);
-                let _ = self.splitter.push(t, |r| {
-                    batch.push(r.bytes, RowKind::Text, file);
-                    Ok::<(), ()>(())
-                });
-                return self.maybe_send();
-            }
+            Event::Text(_) => return Ok(()),
             Event::SeqGap { .. } => RowKind::SeqGap,
             Event::Skipped { .. } => RowKind::Skipped,
             // A block cut at the output cap did not fully decompress either.
@@ -286,7 +273,6 @@ impl Sink for StoreSink {
         p.event(event)?;
         let line = p.into_inner();
         if !line.is_empty() {
-            self.close_record();
             self.batch.push(&line, kind, self.file);
         }
         self.maybe_send()
@@ -294,7 +280,6 @@ impl Sink for StoreSink {
 
     fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
         self.flush_locked()?;
-        self.close_record();
         self.send()
     }
 }
