@@ -60,6 +60,8 @@ impl<R: RecordSink + ?Sized> RecordSink for Box<R> {
 pub struct FilterSink<R> {
     inner: R,
     filter: Filter,
+    /// The message regex may run on a record's whole bytes first.
+    prefilter: bool,
     splitter: RecordSplitter,
     seen: u64,
     passed: u64,
@@ -70,6 +72,7 @@ impl<R: RecordSink> FilterSink<R> {
     pub fn new(inner: R, filter: Filter) -> FilterSink<R> {
         FilterSink {
             inner,
+            prefilter: regex_prefilter(&filter),
             filter,
             splitter: RecordSplitter::new(),
             seen: 0,
@@ -101,34 +104,66 @@ impl<R: RecordSink> FilterSink<R> {
         let FilterSink {
             inner,
             filter,
+            prefilter,
             splitter,
             seen,
             passed,
         } = self;
-        splitter.finish(|rec| offer(inner, filter, seen, passed, &rec))
+        splitter.finish_bytes(|b| offer(inner, filter, *prefilter, seen, passed, b))
     }
 }
 
-/// Passes `rec` to `inner` when it passes `filter`, the cheap checks first.
+/// Whether a record whose bytes do not match the message regex can be
+/// rejected unparsed: true when the pattern has no anchors or word
+/// boundaries (then a match in the message is a match in the record, which
+/// holds the message), and the match is not inverted. A pattern text that
+/// merely looks like it has one only loses the shortcut.
+fn regex_prefilter(filter: &Filter) -> bool {
+    let Some(re) = &filter.regex else {
+        return false;
+    };
+    let p = re.as_str();
+    !filter.invert
+        && !p.contains(['^', '$'])
+        && !["\\b", "\\B", "\\A", "\\z", "\\<", "\\>"]
+            .iter()
+            .any(|a| p.contains(a))
+}
+
+/// Passes the record in `bytes` to `inner` when it passes `filter`; the
+/// level, then the regex (see [`regex_prefilter`]) are checked on the bytes
+/// before the header is parsed.
 #[inline]
 fn offer<R: RecordSink>(
     inner: &mut R,
     filter: &Filter,
+    prefilter: bool,
     seen: &mut u64,
     passed: &mut u64,
-    rec: &Record<'_>,
+    bytes: &[u8],
 ) -> io::Result<()> {
     *seen += 1;
-    if let Some(min) = filter.min_level
-        && rec.level.is_none_or(|l: Level| l < min)
+    if let Some(min) = filter.min_level {
+        let level = match bytes {
+            [b'[', l, b']', ..] => Level::from_letter(*l),
+            _ => None,
+        };
+        if level.is_none_or(|l| l < min) {
+            return Ok(());
+        }
+    }
+    if prefilter
+        && let Some(re) = &filter.regex
+        && !re.is_match(bytes)
     {
         return Ok(());
     }
-    if !filter.matches(rec) {
+    let rec = Record::parse(bytes);
+    if !filter.matches(&rec) {
         return Ok(());
     }
     *passed += 1;
-    inner.record(rec)
+    inner.record(&rec)
 }
 
 impl<R: RecordSink> Sink for FilterSink<R> {
@@ -138,11 +173,12 @@ impl<R: RecordSink> Sink for FilterSink<R> {
                 let FilterSink {
                     inner,
                     filter,
+                    prefilter,
                     splitter,
                     seen,
                     passed,
                 } = self;
-                splitter.push(text, |rec| offer(inner, filter, seen, passed, &rec))
+                splitter.push_bytes(text, |b| offer(inner, filter, *prefilter, seen, passed, b))
             }
             Event::Block(_) => self.inner.event(event),
             _ => {
@@ -227,5 +263,41 @@ mod tests {
             "finish".into(),
         ];
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn regex_sees_the_message_only_with_or_without_the_shortcut() {
+        let now = DateTime::parse_from_rfc3339("2024-01-31T12:00:00+08:00").expect("valid");
+        let run = |pattern: &str, invert: bool| {
+            let f = Filter::new(
+                &FilterOptions {
+                    regex: Some(pattern.into()),
+                    invert,
+                    ..Default::default()
+                },
+                now,
+            )
+            .expect("valid filter");
+            let mut s = FilterSink::new(Log::default(), f);
+            s.event(&Event::Text(format!("{E1}{I1}").as_bytes()))
+                .expect("ok");
+            s.finish(&Summary::default()).expect("ok");
+            s.into_inner().0.len() - 1
+        };
+        assert_eq!(run("boom", false), 1);
+        assert_eq!(run("^boom$", false), 1); // anchored: no shortcut
+        assert_eq!(run(r"\bfine\b", false), 1);
+        assert_eq!(run(r"a\.cc", false), 0); // in the header, not the message
+        assert_eq!(run(r"^\[E\]", false), 0);
+        assert_eq!(run("boom", true), 1);
+        assert_eq!(run(r"a\.cc", true), 2);
+        assert!(regex_prefilter(&Filter {
+            regex: Some(regex::bytes::Regex::new("x+y").expect("valid")),
+            ..Default::default()
+        }));
+        assert!(!regex_prefilter(&Filter {
+            regex: Some(regex::bytes::Regex::new(r"\bx").expect("valid")),
+            ..Default::default()
+        }));
     }
 }
