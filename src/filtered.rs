@@ -6,12 +6,13 @@
 //! Memory stays bounded: only the record still open at the end of a text
 //! chunk is buffered. Records are borrowed, never copied one by one.
 
+use std::cmp::Ordering;
 use std::io;
 
 use crate::event::{Event, Sink};
 use crate::filter::Filter;
 use crate::reader::Summary;
-use crate::record::{Level, Record, RecordSplitter};
+use crate::record::{Level, Record, RecordSplitter, parse_prefix};
 
 /// Receives records and the decoder's other events, in input order.
 pub trait RecordSink {
@@ -130,9 +131,36 @@ fn regex_prefilter(filter: &Filter) -> bool {
             .any(|a| p.contains(a))
 }
 
+/// Whether the filter looks at fields before the header's location.
+#[inline]
+fn needs_prefix(f: &Filter) -> bool {
+    !f.tags.is_empty()
+        || f.pid.is_some()
+        || f.tid.is_some()
+        || f.main_thread_only
+        || f.since.is_some()
+        || f.until.is_some()
+}
+
+/// The checks of [`Filter::matches`] on the fields before the location,
+/// parsed cheaply: `false` only for records the full check rejects too.
+fn prefix_passes(f: &Filter, bytes: &[u8]) -> bool {
+    let Some(p) = parse_prefix(bytes) else {
+        return false; // no full header either
+    };
+    !(f.pid.is_some_and(|x| x != p.pid)
+        || f.tid.is_some_and(|x| x != p.tid)
+        || (f.main_thread_only && !p.main_thread)
+        || (!f.tags.is_empty() && !f.tags.iter().any(|t| t.matches(p.tag)))
+        || f.since
+            .is_some_and(|b| b.compare(&p.timestamp) == Ordering::Less)
+        || f.until
+            .is_some_and(|b| b.compare(&p.timestamp) == Ordering::Greater))
+}
+
 /// Passes the record in `bytes` to `inner` when it passes `filter`; the
-/// level, then the regex (see [`regex_prefilter`]) are checked on the bytes
-/// before the header is parsed.
+/// level, the regex (see [`regex_prefilter`]) and the fields before the
+/// location are checked before the whole header is parsed.
 #[inline]
 fn offer<R: RecordSink>(
     inner: &mut R,
@@ -156,6 +184,9 @@ fn offer<R: RecordSink>(
         && let Some(re) = &filter.regex
         && !re.is_match(bytes)
     {
+        return Ok(());
+    }
+    if needs_prefix(filter) && !prefix_passes(filter, bytes) {
         return Ok(());
     }
     let rec = Record::parse(bytes);
@@ -299,5 +330,34 @@ mod tests {
             regex: Some(regex::bytes::Regex::new(r"\bx").expect("valid")),
             ..Default::default()
         }));
+    }
+
+    #[test]
+    fn prefix_fields_are_the_headers_fields() {
+        use crate::record::Records;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/text");
+        let mut checked = 0;
+        for name in [
+            "b_async_zlib.xlog.expected.log",
+            "o_pre2021_linefmt_async_zlib.xlog.expected.log",
+            "j06_bad_length_field.xlog.expected.log",
+        ] {
+            let text = std::fs::read(dir.join(name)).expect("corpus text");
+            for rec in Records::new(&text) {
+                let prefix = parse_prefix(rec.bytes);
+                match (rec.header, prefix) {
+                    (Some(h), Some(p)) => {
+                        assert_eq!(
+                            (h.timestamp, h.pid, h.tid, h.main_thread, h.tag),
+                            (p.timestamp, p.pid, p.tid, p.main_thread, p.tag)
+                        );
+                        checked += 1;
+                    }
+                    (Some(_), None) => panic!("{name}: header without prefix"),
+                    (None, _) => {}
+                }
+            }
+        }
+        assert!(checked > 2000, "{checked}");
     }
 }

@@ -520,11 +520,30 @@ fn int(b: &[u8]) -> Option<i64> {
     Some(if neg { -v } else { v })
 }
 
-/// Parses `[L][time][pid, tid*][tag][location][` at the start of `rec`.
-fn parse_header(rec: &[u8]) -> Option<Header<'_>> {
-    let line_end = find_byte(b'\n', rec).unwrap_or(rec.len());
-    let line = &rec[..line_end];
-    if line.get(3) != Some(&b'[') {
+/// The fields of a header before its location, `[L][time][pid, tid*][tag][`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prefix<'a> {
+    /// When the line was written.
+    pub timestamp: Timestamp<'a>,
+    /// Process id.
+    pub pid: i64,
+    /// Thread id.
+    pub tid: i64,
+    /// The thread id was marked `*`.
+    pub main_thread: bool,
+    /// Tag.
+    pub tag: &'a [u8],
+    /// Where the location bracket's text starts.
+    loc_start: usize,
+}
+
+/// Parses the header fields before the location, without looking for the
+/// end of the line: cheaper than [`Record::parse`], for rejecting records
+/// early. When the record has a full header, the fields are the header's;
+/// `None` means it has none.
+pub fn parse_prefix(rec: &[u8]) -> Option<Prefix<'_>> {
+    let line = rec;
+    if line.len() < 4 || line[0] != b'[' || line[2] != b']' || line[3] != b'[' {
         return None;
     }
     let mut i = 4;
@@ -556,7 +575,28 @@ fn parse_header(rec: &[u8]) -> Option<Header<'_>> {
     i += 1;
     let tag_end = i + find_pair(b']', b'[', &line[i..])?;
     let tag = &line[i..tag_end];
-    i = tag_end + 2;
+    Some(Prefix {
+        timestamp,
+        pid,
+        tid,
+        main_thread,
+        tag,
+        loc_start: tag_end + 2,
+    })
+}
+
+/// Parses `[L][time][pid, tid*][tag][location][` at the start of `rec`.
+fn parse_header(rec: &[u8]) -> Option<Header<'_>> {
+    let line_end = find_byte(b'\n', rec).unwrap_or(rec.len());
+    let line = &rec[..line_end];
+    let Prefix {
+        timestamp,
+        pid,
+        tid,
+        main_thread,
+        tag,
+        loc_start: i,
+    } = parse_prefix(line)?;
 
     let (file, line_no, func, body, format) = parse_location(line, i)?;
     let msg_end = if rec.last() == Some(&b'\n') {
