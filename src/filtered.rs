@@ -6,12 +6,13 @@
 //! Memory stays bounded: only the record still open at the end of a text
 //! chunk is buffered. Records are borrowed, never copied one by one.
 
+use std::cmp::Ordering;
 use std::io;
 
 use crate::event::{Event, Sink};
 use crate::filter::Filter;
 use crate::reader::Summary;
-use crate::record::{Level, Record, RecordSplitter};
+use crate::record::{Level, Record, RecordSplitter, parse_prefix};
 
 /// Receives records and the decoder's other events, in input order.
 pub trait RecordSink {
@@ -60,6 +61,8 @@ impl<R: RecordSink + ?Sized> RecordSink for Box<R> {
 pub struct FilterSink<R> {
     inner: R,
     filter: Filter,
+    /// The message regex may run on a record's whole bytes first.
+    prefilter: bool,
     splitter: RecordSplitter,
     seen: u64,
     passed: u64,
@@ -70,6 +73,7 @@ impl<R: RecordSink> FilterSink<R> {
     pub fn new(inner: R, filter: Filter) -> FilterSink<R> {
         FilterSink {
             inner,
+            prefilter: regex_prefilter(&filter),
             filter,
             splitter: RecordSplitter::new(),
             seen: 0,
@@ -101,34 +105,96 @@ impl<R: RecordSink> FilterSink<R> {
         let FilterSink {
             inner,
             filter,
+            prefilter,
             splitter,
             seen,
             passed,
         } = self;
-        splitter.finish(|rec| offer(inner, filter, seen, passed, &rec))
+        splitter.finish_bytes(|b| offer(inner, filter, *prefilter, seen, passed, b))
     }
 }
 
-/// Passes `rec` to `inner` when it passes `filter`, the cheap checks first.
+/// Whether a record whose bytes do not match the message regex can be
+/// rejected unparsed: true when the pattern has no anchors or word
+/// boundaries (then a match in the message is a match in the record, which
+/// holds the message), and the match is not inverted. A pattern text that
+/// merely looks like it has one only loses the shortcut.
+fn regex_prefilter(filter: &Filter) -> bool {
+    let Some(re) = &filter.regex else {
+        return false;
+    };
+    let p = re.as_str();
+    !filter.invert
+        && !p.contains(['^', '$'])
+        && !["\\b", "\\B", "\\A", "\\z", "\\<", "\\>"]
+            .iter()
+            .any(|a| p.contains(a))
+}
+
+/// Whether the filter looks at fields before the header's location.
+#[inline]
+fn needs_prefix(f: &Filter) -> bool {
+    !f.tags.is_empty()
+        || f.pid.is_some()
+        || f.tid.is_some()
+        || f.main_thread_only
+        || f.since.is_some()
+        || f.until.is_some()
+}
+
+/// The checks of [`Filter::matches`] on the fields before the location,
+/// parsed cheaply: `false` only for records the full check rejects too.
+fn prefix_passes(f: &Filter, bytes: &[u8]) -> bool {
+    let Some(p) = parse_prefix(bytes) else {
+        return false; // no full header either
+    };
+    !(f.pid.is_some_and(|x| x != p.pid)
+        || f.tid.is_some_and(|x| x != p.tid)
+        || (f.main_thread_only && !p.main_thread)
+        || (!f.tags.is_empty() && !f.tags.iter().any(|t| t.matches(p.tag)))
+        || f.since
+            .is_some_and(|b| b.compare(&p.timestamp) == Ordering::Less)
+        || f.until
+            .is_some_and(|b| b.compare(&p.timestamp) == Ordering::Greater))
+}
+
+/// Passes the record in `bytes` to `inner` when it passes `filter`; the
+/// level, the regex (see [`regex_prefilter`]) and the fields before the
+/// location are checked before the whole header is parsed.
 #[inline]
 fn offer<R: RecordSink>(
     inner: &mut R,
     filter: &Filter,
+    prefilter: bool,
     seen: &mut u64,
     passed: &mut u64,
-    rec: &Record<'_>,
+    bytes: &[u8],
 ) -> io::Result<()> {
     *seen += 1;
-    if let Some(min) = filter.min_level
-        && rec.level.is_none_or(|l: Level| l < min)
+    if let Some(min) = filter.min_level {
+        let level = match bytes {
+            [b'[', l, b']', ..] => Level::from_letter(*l),
+            _ => None,
+        };
+        if level.is_none_or(|l| l < min) {
+            return Ok(());
+        }
+    }
+    if prefilter
+        && let Some(re) = &filter.regex
+        && !re.is_match(bytes)
     {
         return Ok(());
     }
-    if !filter.matches(rec) {
+    if needs_prefix(filter) && !prefix_passes(filter, bytes) {
+        return Ok(());
+    }
+    let rec = Record::parse(bytes);
+    if !filter.matches(&rec) {
         return Ok(());
     }
     *passed += 1;
-    inner.record(rec)
+    inner.record(&rec)
 }
 
 impl<R: RecordSink> Sink for FilterSink<R> {
@@ -138,11 +204,12 @@ impl<R: RecordSink> Sink for FilterSink<R> {
                 let FilterSink {
                     inner,
                     filter,
+                    prefilter,
                     splitter,
                     seen,
                     passed,
                 } = self;
-                splitter.push(text, |rec| offer(inner, filter, seen, passed, &rec))
+                splitter.push_bytes(text, |b| offer(inner, filter, *prefilter, seen, passed, b))
             }
             Event::Block(_) => self.inner.event(event),
             _ => {
@@ -227,5 +294,70 @@ mod tests {
             "finish".into(),
         ];
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn regex_sees_the_message_only_with_or_without_the_shortcut() {
+        let now = DateTime::parse_from_rfc3339("2024-01-31T12:00:00+08:00").expect("valid");
+        let run = |pattern: &str, invert: bool| {
+            let f = Filter::new(
+                &FilterOptions {
+                    regex: Some(pattern.into()),
+                    invert,
+                    ..Default::default()
+                },
+                now,
+            )
+            .expect("valid filter");
+            let mut s = FilterSink::new(Log::default(), f);
+            s.event(&Event::Text(format!("{E1}{I1}").as_bytes()))
+                .expect("ok");
+            s.finish(&Summary::default()).expect("ok");
+            s.into_inner().0.len() - 1
+        };
+        assert_eq!(run("boom", false), 1);
+        assert_eq!(run("^boom$", false), 1); // anchored: no shortcut
+        assert_eq!(run(r"\bfine\b", false), 1);
+        assert_eq!(run(r"a\.cc", false), 0); // in the header, not the message
+        assert_eq!(run(r"^\[E\]", false), 0);
+        assert_eq!(run("boom", true), 1);
+        assert_eq!(run(r"a\.cc", true), 2);
+        assert!(regex_prefilter(&Filter {
+            regex: Some(regex::bytes::Regex::new("x+y").expect("valid")),
+            ..Default::default()
+        }));
+        assert!(!regex_prefilter(&Filter {
+            regex: Some(regex::bytes::Regex::new(r"\bx").expect("valid")),
+            ..Default::default()
+        }));
+    }
+
+    #[test]
+    fn prefix_fields_are_the_headers_fields() {
+        use crate::record::Records;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/text");
+        let mut checked = 0;
+        for name in [
+            "b_async_zlib.xlog.expected.log",
+            "o_pre2021_linefmt_async_zlib.xlog.expected.log",
+            "j06_bad_length_field.xlog.expected.log",
+        ] {
+            let text = std::fs::read(dir.join(name)).expect("corpus text");
+            for rec in Records::new(&text) {
+                let prefix = parse_prefix(rec.bytes);
+                match (rec.header, prefix) {
+                    (Some(h), Some(p)) => {
+                        assert_eq!(
+                            (h.timestamp, h.pid, h.tid, h.main_thread, h.tag),
+                            (p.timestamp, p.pid, p.tid, p.main_thread, p.tag)
+                        );
+                        checked += 1;
+                    }
+                    (Some(_), None) => panic!("{name}: header without prefix"),
+                    (None, _) => {}
+                }
+            }
+        }
+        assert!(checked > 2000, "{checked}");
     }
 }

@@ -70,31 +70,52 @@ pub fn unescape(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Bytes that JSON strings must escape: control characters, `"` and `\`.
+const NEEDS_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
 /// Writes `s` as a JSON string literal.
 fn write_str<W: Write>(out: &mut W, s: &str) -> io::Result<()> {
     out.write_all(b"\"")?;
     let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        let esc: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0..=0x1F | 0x7F => b"",
-            _ => continue,
-        };
+        if !NEEDS_ESCAPE[usize::from(b)] {
+            continue;
+        }
         out.write_all(&bytes[start..i])?;
-        if esc.is_empty() {
-            write!(out, "\\u{:04x}", b)?;
-        } else {
-            out.write_all(esc)?;
+        match b {
+            b'"' => out.write_all(b"\\\"")?,
+            b'\\' => out.write_all(b"\\\\")?,
+            b'\n' => out.write_all(b"\\n")?,
+            b'\r' => out.write_all(b"\\r")?,
+            b'\t' => out.write_all(b"\\t")?,
+            _ => write!(out, "\\u{:04x}", b)?,
         }
         start = i + 1;
     }
     out.write_all(&bytes[start..])?;
     out.write_all(b"\"")
+}
+
+/// Writes `n` as `width` decimal digits, zero-padded (n < 10^width).
+fn write_digits<W: Write>(out: &mut W, n: u32, width: usize) -> io::Result<()> {
+    let mut buf = [b'0'; 10];
+    let mut n = n;
+    for d in buf[..width].iter_mut().rev() {
+        *d = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.write_all(&buf[..width])
 }
 
 /// Writes the record fields of a parsed header.
@@ -143,17 +164,23 @@ fn write_header<W: Write>(out: &mut W, h: &Header<'_>, escaped: &mut Vec<&str>) 
 pub fn write_iso<W: Write>(out: &mut W, ts: &Timestamp<'_>) -> io::Result<()> {
     use chrono::{Datelike, Timelike};
     let l = ts.local;
-    write!(
-        out,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}",
-        l.year(),
-        l.month(),
-        l.day(),
-        l.hour(),
-        l.minute(),
-        l.second(),
-        l.nanosecond() / 1_000_000 % 1000
-    )?;
+    let year = l.year();
+    if (0..10_000).contains(&year) {
+        write_digits(out, year as u32, 4)?;
+    } else {
+        write!(out, "{year:04}")?;
+    }
+    for (sep, n, w) in [
+        (b'-', l.month(), 2),
+        (b'-', l.day(), 2),
+        (b'T', l.hour(), 2),
+        (b':', l.minute(), 2),
+        (b':', l.second(), 2),
+        (b'.', l.nanosecond() / 1_000_000 % 1000, 3),
+    ] {
+        out.write_all(&[sep])?;
+        write_digits(out, n, w)?;
+    }
     if let Some(off) = ts.offset_minutes {
         let sign = if off < 0 { '-' } else { '+' };
         let a = off.unsigned_abs();
@@ -164,7 +191,9 @@ pub fn write_iso<W: Write>(out: &mut W, ts: &Timestamp<'_>) -> io::Result<()> {
 
 /// Writes JSON Lines for one input.
 pub struct JsonSink<W: Write> {
-    out: W,
+    /// The line being built: one write per line to `dest`.
+    out: Vec<u8>,
+    dest: W,
     /// The input's name, already a JSON string literal.
     file: Vec<u8>,
     began: bool,
@@ -178,7 +207,8 @@ impl<W: Write> JsonSink<W> {
         let mut lit = Vec::new();
         write_str(&mut lit, file).expect("writing to a Vec cannot fail");
         JsonSink {
-            out,
+            out: Vec::with_capacity(4096),
+            dest: out,
             file: lit,
             began: false,
             stats: Stats::new(),
@@ -188,7 +218,14 @@ impl<W: Write> JsonSink<W> {
 
     /// The writer back.
     pub fn into_inner(self) -> W {
-        self.out
+        self.dest
+    }
+
+    /// Writes the lines built so far.
+    fn emit(&mut self) -> io::Result<()> {
+        let r = self.dest.write_all(&self.out);
+        self.out.clear();
+        r
     }
 
     /// Starts a line `{"type":"T","file":...`, after the `begin` line if due.
@@ -235,11 +272,34 @@ impl<W: Write> RecordSink for JsonSink<W> {
             self.out.write_all(b"]")?;
         }
         self.escaped = escaped;
-        self.out.write_all(b"}\n")
+        self.out.write_all(b"}\n")?;
+        self.emit()
     }
 
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
         self.stats.event(event)?;
+        self.line(event)?;
+        self.emit()
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        self.open("summary")?;
+        // The summary object from the statistics, without its first brace.
+        let body = self.stats.to_json(summary).to_string();
+        let rest = body.strip_prefix('{').unwrap_or(&body);
+        if rest != "}" {
+            self.out.write_all(b",")?;
+        }
+        self.out.write_all(rest.as_bytes())?;
+        self.out.write_all(b"\n")?;
+        self.emit()?;
+        self.dest.flush()
+    }
+}
+
+impl<W: Write> JsonSink<W> {
+    /// Builds the line of a non-text event (none for blocks).
+    fn line(&mut self, event: &Event<'_>) -> io::Result<()> {
         match event {
             Event::SeqGap {
                 offset,
@@ -301,19 +361,6 @@ impl<W: Write> RecordSink for JsonSink<W> {
             }
             _ => Ok(()),
         }
-    }
-
-    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
-        self.open("summary")?;
-        // The summary object from the statistics, without its first brace.
-        let body = self.stats.to_json(summary).to_string();
-        let rest = body.strip_prefix('{').unwrap_or(&body);
-        if rest != "}" {
-            self.out.write_all(b",")?;
-        }
-        self.out.write_all(rest.as_bytes())?;
-        self.out.write_all(b"\n")?;
-        self.out.flush()
     }
 }
 

@@ -20,8 +20,9 @@ use crate::output::Format;
 /// Arguments of `xlogdec info`.
 #[derive(clap::Args, Debug)]
 pub struct InfoArgs {
-    /// Output format: a table per input, or one JSON object per input.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    /// Output format: text (a table per input) or json (one JSON object per
+    /// input).
+    #[arg(long, value_enum, default_value_t = Format::Text, hide_possible_values = true)]
     format: Format,
 
     /// How many of the most frequent tags to list.
