@@ -102,6 +102,15 @@ pub enum Event<'a> {
         /// Why.
         reason: LockReason,
     },
+    /// A block decoded to more text than the per-block output cap allows
+    /// (a decompression bomb, or a cap set low): the first `cap` bytes were
+    /// delivered as [`Event::Text`], the rest of the block was not decoded.
+    OutputCapped {
+        /// The block.
+        block: BlockInfo,
+        /// The cap, in bytes.
+        cap: u64,
+    },
     /// A block the official decoder drops silently is decoded after all;
     /// its text follows as [`Event::Text`].
     Salvaged {
@@ -196,6 +205,10 @@ impl Sink for Collect {
             Event::Locked { block, reason } => OwnedEvent::Other(Event::Locked {
                 block: *block,
                 reason: *reason,
+            }),
+            Event::OutputCapped { block, cap } => OwnedEvent::Other(Event::OutputCapped {
+                block: *block,
+                cap: *cap,
             }),
             Event::Salvaged { block, how } => OwnedEvent::Other(Event::Salvaged {
                 block: *block,

@@ -8,15 +8,23 @@
 #![deny(missing_docs)]
 
 pub mod codec;
+pub mod color;
 pub mod event;
 pub mod filter;
+pub mod filtered;
 pub mod format;
 pub mod input;
+pub mod json;
+pub mod merge;
+mod parallel;
 pub mod reader;
 pub mod record;
 pub mod recover;
 pub mod retention;
+pub mod stats;
 pub mod text;
+pub mod tui;
+pub mod writer;
 
 pub use event::{Event, Sink};
 pub use reader::{Decoder, Options, Summary};

@@ -6,12 +6,13 @@
 //! `.mmap3` crash buffer) this decoder salvages it, after everything the
 //! official decoder would print, so the official output stays a prefix.
 
-use crate::codec::{self, Inflater, PrivateKey, TeaKey, ZstdDecoder, tea};
+use crate::codec::{Decoded, PrivateKey, TeaKey};
 use crate::event::{BlockInfo, Event, LockReason, Salvage, Sink};
 use crate::format::{self, BadBlock, Check, MMAP3_SIZE, Payload, check_block, is_magic};
 use crate::input::{Input, SliceInput};
+use crate::parallel::{self, Codecs, Pool, Raw, WorkersGone};
 use crate::recover::{self, Recoverer};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io;
 
 /// How many bytes the resync scan looks at per fetch.
@@ -19,8 +20,10 @@ const SCAN_STEP: u64 = 64 * 1024;
 /// An encrypted deflate block that fails before yielding this many bytes,
 /// under a key that has never decoded a block, is taken as a wrong key.
 const WRONG_KEY_OUTPUT: usize = 64;
-/// zstd's frame magic, what a correctly decrypted 0x0C payload starts with.
-const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
+/// Default per-block output cap: far above any real block (a Mars payload
+/// is at most 150 KiB and decodes to a few MB), low enough that a
+/// decompression bomb cannot exhaust memory.
+pub const DEFAULT_MAX_BLOCK_OUTPUT: usize = 64 << 20;
 
 /// Errors that stop decoding an input.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +40,15 @@ pub enum Error {
     /// The sink refused an event (for example a closed pipe).
     #[error(transparent)]
     Sink(io::Error),
+    /// A decoding thread stopped unexpectedly.
+    #[error("a decoding thread stopped unexpectedly")]
+    Worker,
+}
+
+impl From<WorkersGone> for Error {
+    fn from(_: WorkersGone) -> Error {
+        Error::Worker
+    }
 }
 
 /// Whether the input is a `.mmap3` crash buffer.
@@ -60,9 +72,9 @@ pub struct Options {
     /// Decode what the official decoder drops silently (cut-off last block,
     /// lone crash-buffer block). On by default.
     pub no_salvage: bool,
-    /// Recover what the official decoder drops from a block that fails to
-    /// decompress: restart at the writer's per-line flush points and keep
-    /// every line that parses (see [`crate::recover`]).
+    /// Recover what the official decoder drops from a damaged block:
+    /// restart at the writer's per-line flush points and keep every line
+    /// that parses (see [`crate::recover`]). Decodes on the calling thread.
     pub recover: bool,
 }
 
@@ -89,6 +101,8 @@ pub struct Summary {
     pub locked: u64,
     /// Blocks salvaged beyond the official decoder.
     pub salvaged: u64,
+    /// Blocks whose text was cut at the per-block output cap.
+    pub capped: u64,
 }
 
 impl Summary {
@@ -99,14 +113,21 @@ impl Summary {
 
     /// Whether any integrity problem was found.
     pub fn has_problems(&self) -> bool {
-        self.gaps + self.skipped + self.decompress_errors + self.locked + self.salvaged > 0
+        self.gaps
+            + self.skipped
+            + self.decompress_errors
+            + self.locked
+            + self.salvaged
+            + self.capped
+            > 0
     }
 }
 
 /// What became of one payload.
 enum Outcome {
-    /// Text is in `Decoder::out` (or is the plain payload itself).
-    Text,
+    /// Text is in hand (the decoded bytes, or the plain payload itself);
+    /// `capped` if it was cut at the per-block output cap.
+    Text { capped: bool },
     /// The payload did not decompress.
     Failed(String),
     /// Encrypted and not decodable.
@@ -121,37 +142,84 @@ struct KeyState {
     verified: bool,
 }
 
+/// How a block's payload is to be decoded, decided in input order.
+enum Prep {
+    /// Plain text: nothing to decode.
+    Plain,
+    /// Encrypted and not decodable.
+    Locked(LockReason),
+    /// Decode it (with this TEA key, for an encrypted payload whose key
+    /// field is `key_id`).
+    Decode {
+        tea: Option<TeaKey>,
+        key_id: Option<[u8; 64]>,
+    },
+}
+
+/// Something waiting for delivery while earlier blocks are decoded on
+/// worker threads.
+enum Item {
+    /// An event without text.
+    Event(Event<'static>),
+    /// A plain block's text.
+    Plain { info: BlockInfo, text: Vec<u8> },
+    /// A locked block.
+    Locked { info: BlockInfo, reason: LockReason },
+    /// A block being decoded by a worker.
+    Decode {
+        info: BlockInfo,
+        ticket: u64,
+        key_id: Option<[u8; 64]>,
+    },
+}
+
 /// The decoder. Reusable across inputs; keeps its codec state and buffers.
 pub struct Decoder {
     opts: Options,
-    inflater: Inflater,
-    zstd: ZstdDecoder,
+    codecs: Codecs,
     recoverer: Recoverer,
-    /// Text of a block `--recover` re-reads (the block's own text stays
-    /// in `out` until it is known to be sound).
-    scratch_out: Vec<u8>,
     keys: HashMap<[u8; 64], KeyState>,
-    out: Vec<u8>,
-    scratch: Vec<u8>,
     last_seq: u32,
     summary: Summary,
+    jobs: usize,
+    max_block_output: usize,
+    pool: Option<Pool>,
+    queue: VecDeque<Item>,
 }
 
 impl Decoder {
-    /// A decoder with the given options.
+    /// A decoder with the given options, decoding on the calling thread.
     pub fn new(opts: Options) -> Decoder {
         Decoder {
             opts,
-            inflater: Inflater::new(),
-            zstd: ZstdDecoder::new(),
+            codecs: Codecs::new(),
             recoverer: Recoverer::new(),
-            scratch_out: Vec::new(),
             keys: HashMap::new(),
-            out: Vec::new(),
-            scratch: Vec::new(),
             last_seq: 0,
             summary: Summary::default(),
+            jobs: 1,
+            max_block_output: DEFAULT_MAX_BLOCK_OUTPUT,
+            pool: None,
+            queue: VecDeque::new(),
         }
+    }
+
+    /// Decodes compressed payloads on `n` worker threads (1, the default,
+    /// decodes on the calling thread). The events are the same for any
+    /// `n`: they reach the sink in input order, on the calling thread. At
+    /// most `2 × n` blocks are in flight.
+    pub fn set_jobs(&mut self, n: usize) -> &mut Decoder {
+        self.jobs = n.max(1);
+        self
+    }
+
+    /// Caps the text one block may decode to (default
+    /// [`DEFAULT_MAX_BLOCK_OUTPUT`]). A block that decodes further is cut
+    /// at the cap and reported with [`Event::OutputCapped`]; it is never
+    /// held whole in memory.
+    pub fn set_max_block_output(&mut self, bytes: usize) -> &mut Decoder {
+        self.max_block_output = bytes.max(1);
+        self
     }
 
     /// Decodes an in-memory input.
@@ -167,12 +235,94 @@ impl Decoder {
     ) -> Result<Summary, Error> {
         self.last_seq = 0;
         self.summary = Summary::default();
-        self.walk(input, sink)?;
+        self.queue.clear();
+        // --recover re-reads damaged payloads, which only the calling
+        // thread still holds.
+        if self.jobs > 1 && !self.opts.recover {
+            let (pool, workers) = parallel::pool(self.jobs);
+            self.pool = Some(pool);
+            let walked = std::thread::scope(|scope| {
+                for w in workers {
+                    scope.spawn(move || w.run());
+                }
+                let r = self
+                    .walk(input, sink)
+                    .and_then(|()| self.deliver(sink, true));
+                // Whatever happened, let the workers end so the scope can
+                // join them.
+                if let Some(p) = &mut self.pool {
+                    p.close();
+                }
+                r
+            });
+            self.pool = None;
+            self.queue.clear();
+            walked?;
+        } else {
+            self.walk(input, sink)?;
+        }
+        self.codecs.trim();
         // The walk has read to the end; the last window ends there.
         self.summary.bytes_in = fetch(input, u64::MAX - 1, u64::MAX)?.end();
         let summary = std::mem::take(&mut self.summary);
         sink.finish(&summary).map_err(Error::Sink)?;
         Ok(summary)
+    }
+
+    /// Emits `event` now, or queues it behind blocks still being decoded.
+    fn emit<S: Sink>(&mut self, sink: &mut S, event: Event<'static>) -> Result<(), Error> {
+        if self.queue.is_empty() {
+            emit(sink, &event)
+        } else {
+            self.queue.push_back(Item::Event(event));
+            Ok(())
+        }
+    }
+
+    /// Delivers what is ready at the front of the queue; with `all`, waits
+    /// for every block in flight.
+    fn deliver<S: Sink>(&mut self, sink: &mut S, all: bool) -> Result<(), Error> {
+        while let Some(item) = self.queue.front() {
+            if let Item::Decode { ticket, .. } = item {
+                let ticket = *ticket;
+                let pool = self.pool.as_mut().ok_or(Error::Worker)?;
+                let block = all || !pool.has_room();
+                let Some(done) = pool.take(ticket, block)? else {
+                    return Ok(());
+                };
+                let Some(Item::Decode { info, key_id, .. }) = self.queue.pop_front() else {
+                    unreachable!("the front item was a decode")
+                };
+                let outcome = self.resolve(info.magic.payload, key_id, &done.raw, done.out.len());
+                let r = report(&mut self.summary, sink, info, outcome, &done.out, false);
+                if let Some(p) = &mut self.pool {
+                    p.recycle(done);
+                }
+                r?;
+                continue;
+            }
+            match self.queue.pop_front() {
+                Some(Item::Event(e)) => emit(sink, &e)?,
+                Some(Item::Plain { info, text }) => report(
+                    &mut self.summary,
+                    sink,
+                    info,
+                    Outcome::Text { capped: false },
+                    &text,
+                    false,
+                )?,
+                Some(Item::Locked { info, reason }) => report(
+                    &mut self.summary,
+                    sink,
+                    info,
+                    Outcome::Locked(reason),
+                    &[],
+                    false,
+                )?,
+                _ => unreachable!("decodes are handled above"),
+            }
+        }
+        Ok(())
     }
 
     fn walk<I: Input, S: Sink>(&mut self, input: &mut I, sink: &mut S) -> Result<(), Error> {
@@ -210,14 +360,12 @@ impl Decoder {
                         Some(p) => {
                             self.summary.skipped += 1;
                             self.summary.skipped_bytes += p - o;
-                            emit(
-                                sink,
-                                &Event::Skipped {
-                                    offset: o,
-                                    len: p - o,
-                                    reason,
-                                },
-                            )?;
+                            let skipped = Event::Skipped {
+                                offset: o,
+                                len: p - o,
+                                reason,
+                            };
+                            self.emit(sink, skipped)?;
                             match check_at(input, p)? {
                                 Check::Good { next } => (p, next),
                                 _ => unreachable!("find_good returned an offset that checks good"),
@@ -255,14 +403,12 @@ impl Decoder {
         let seq = u32::from(header.seq);
         if seq != 0 && seq != 1 && self.last_seq != 0 && seq != self.last_seq + 1 {
             self.summary.gaps += 1;
-            emit(
-                sink,
-                &Event::SeqGap {
-                    offset: at,
-                    first: self.last_seq + 1,
-                    last: seq - 1,
-                },
-            )?;
+            let gap = Event::SeqGap {
+                offset: at,
+                first: self.last_seq + 1,
+                last: seq - 1,
+            };
+            self.emit(sink, gap)?;
         }
         if seq != 0 {
             self.last_seq = seq;
@@ -270,12 +416,91 @@ impl Decoder {
             self.summary.seq_range = Some((lo.min(header.seq), hi.max(header.seq)));
         }
         self.summary.blocks_by_magic[usize::from(header.magic.byte)] += 1;
-        emit(sink, &Event::Block(info))?;
+        self.emit(sink, Event::Block(info))?;
         let hl = header.magic.header_len();
         let payload = &bytes[hl..bytes.len() - 1];
-        let key = header.key;
-        let outcome = self.payload(&info, key, payload, None);
-        self.report(info, outcome, payload, sink, false)
+        let prep = self.prepare(&info, header.key);
+        let queued = !self.queue.is_empty();
+        match prep {
+            Prep::Plain if queued => self.queue.push_back(Item::Plain {
+                info,
+                text: payload.to_vec(),
+            }),
+            Prep::Plain => report(
+                &mut self.summary,
+                sink,
+                info,
+                Outcome::Text { capped: false },
+                payload,
+                false,
+            )?,
+            Prep::Locked(reason) if queued => self.queue.push_back(Item::Locked { info, reason }),
+            Prep::Locked(reason) => report(
+                &mut self.summary,
+                sink,
+                info,
+                Outcome::Locked(reason),
+                &[],
+                false,
+            )?,
+            Prep::Decode { tea, key_id } => {
+                let cap = self.max_block_output;
+                if let Some(pool) = &mut self.pool {
+                    if !pool.has_room() {
+                        self.deliver(sink, false)?;
+                    }
+                    let pool = self.pool.as_mut().ok_or(Error::Worker)?;
+                    let ticket = pool.submit(info.magic.payload, tea, payload, cap)?;
+                    self.queue.push_back(Item::Decode {
+                        info,
+                        ticket,
+                        key_id,
+                    });
+                    return self.deliver(sink, false);
+                }
+                let raw = self
+                    .codecs
+                    .run(info.magic.payload, tea.as_ref(), payload, None, cap);
+                let outcome = self.resolve(info.magic.payload, key_id, &raw, self.codecs.out.len());
+                let outcome = match outcome {
+                    // A block that failed, or inflated quietly into text
+                    // that is not records: --recover keeps its intact lines.
+                    Outcome::Failed(m) if self.opts.recover => {
+                        report(
+                            &mut self.summary,
+                            sink,
+                            info,
+                            Outcome::Failed(m),
+                            &[],
+                            false,
+                        )?;
+                        let rec = &mut self.recoverer;
+                        let r = recover::block(rec, info, payload, tea.as_ref(), true, sink);
+                        self.summary.bytes_out += r.map_err(Error::Sink)?.unwrap_or(0);
+                        return Ok(());
+                    }
+                    Outcome::Text { capped: false } if self.opts.recover => {
+                        let rec = &mut self.recoverer;
+                        let r = recover::block(rec, info, payload, tea.as_ref(), false, sink);
+                        if let Some(n) = r.map_err(Error::Sink)? {
+                            self.summary.bytes_out += n;
+                            return Ok(());
+                        }
+                        Outcome::Text { capped: false }
+                    }
+                    o => o,
+                };
+                report(
+                    &mut self.summary,
+                    sink,
+                    info,
+                    outcome,
+                    &self.codecs.out,
+                    false,
+                )?;
+            }
+        }
+        Ok(())
     }
 
     /// Decodes the block at `at` that the official walk cannot use: a
@@ -289,6 +514,10 @@ impl Decoder {
     ) -> Result<(), Error> {
         if self.opts.no_salvage {
             return Ok(());
+        }
+        // Everything before it goes out first.
+        if self.pool.is_some() {
+            self.deliver(sink, true)?;
         }
         let w = fetch(input, at, at + format::HEADER_LEN as u64 + 2)?;
         let Some(header) = format::parse_header(w.range(at, w.end())) else {
@@ -318,171 +547,153 @@ impl Decoder {
         } else {
             Salvage::Truncated { have }
         };
-        let key = header.key;
         let payload = w.range(at + hl, at + hl + have);
         self.summary.salvaged += 1;
         self.summary.blocks_by_magic[usize::from(header.magic.byte)] += 1;
         emit(sink, &Event::Salvaged { block: info, how })?;
-        let outcome = self.payload(&info, key, payload, Some(u64::from(header.len)));
-        self.report(info, outcome, payload, sink, true)
-    }
-
-    /// Turns a payload outcome into events.
-    fn report<S: Sink>(
-        &mut self,
-        info: BlockInfo,
-        outcome: Outcome,
-        payload: &[u8],
-        sink: &mut S,
-        keep_partial: bool,
-    ) -> Result<(), Error> {
-        match outcome {
-            Outcome::Text => {
-                if self.opts.recover && !keep_partial && info.magic.payload != Payload::Plain {
-                    // Damage can also inflate quietly into garbage.
-                    let (rec, scratch) = (&mut self.recoverer, &self.scratch);
-                    let mut tmp = std::mem::take(&mut self.scratch_out);
-                    let r = recover::check_decoded(rec, info, payload, scratch, &mut tmp, sink);
-                    self.scratch_out = tmp;
-                    if let Some(n) = r.map_err(Error::Sink)? {
-                        self.summary.bytes_out += n;
-                        return Ok(());
-                    }
-                }
-                let text: &[u8] = if info.magic.payload == Payload::Plain {
-                    payload
-                } else {
-                    &self.out
-                };
-                if !text.is_empty() {
-                    self.summary.bytes_out += text.len() as u64;
-                    emit(sink, &Event::Text(text))?;
-                }
-            }
-            Outcome::Failed(message) => {
-                if keep_partial && !self.out.is_empty() {
-                    self.summary.bytes_out += self.out.len() as u64;
-                    emit(sink, &Event::Text(&self.out))?;
-                }
-                self.summary.decompress_errors += 1;
-                emit(
-                    sink,
-                    &Event::DecompressError {
-                        block: info,
-                        message,
-                    },
-                )?;
-                if self.opts.recover && !keep_partial {
-                    let (rec, scratch, out) = (&mut self.recoverer, &self.scratch, &mut self.out);
-                    self.summary.bytes_out +=
-                        recover::block(rec, info, payload, scratch, out, sink)
-                            .map_err(Error::Sink)?;
-                }
-            }
-            Outcome::Locked(reason) => {
-                self.summary.locked += 1;
-                emit(
-                    sink,
-                    &Event::Locked {
-                        block: info,
-                        reason,
-                    },
-                )?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Decodes one payload into `self.out` (plain payloads are left where
-    /// they are). `full_len` is set for a salvaged, possibly cut, payload:
-    /// the length the header claims.
-    fn payload(
-        &mut self,
-        info: &BlockInfo,
-        key: &[u8],
-        payload: &[u8],
-        full_len: Option<u64>,
-    ) -> Outcome {
-        self.out.clear();
-        let r = match info.magic.payload {
-            Payload::Plain => Ok(()),
-            Payload::Deflate => self.inflater.inflate(payload, &mut self.out),
-            Payload::ChunkedDeflate => {
-                self.scratch.clear();
-                match codec::join_chunks(payload, &mut self.scratch) {
-                    Ok(()) => self.inflater.inflate(&self.scratch, &mut self.out),
-                    Err(e) => Err(e),
-                }
-            }
-            Payload::Zstd => self.zstd.decode(payload, &mut self.out),
-            Payload::EncryptedDeflate | Payload::EncryptedZstd => {
-                return self.encrypted(info, key, payload, full_len);
+        let outcome = match self.prepare(&info, header.key) {
+            Prep::Plain => Outcome::Text { capped: false },
+            Prep::Locked(reason) => Outcome::Locked(reason),
+            Prep::Decode { tea, key_id } => {
+                let raw = self.codecs.run(
+                    info.magic.payload,
+                    tea.as_ref(),
+                    payload,
+                    Some(u64::from(header.len)),
+                    self.max_block_output,
+                );
+                self.resolve(info.magic.payload, key_id, &raw, self.codecs.out.len())
             }
         };
-        match r {
-            Ok(()) => Outcome::Text,
-            Err(m) => Outcome::Failed(m),
-        }
-    }
-
-    fn encrypted(
-        &mut self,
-        info: &BlockInfo,
-        key: &[u8],
-        payload: &[u8],
-        full_len: Option<u64>,
-    ) -> Outcome {
-        let Some(private) = &self.opts.key else {
-            return Outcome::Locked(LockReason::NoKey);
-        };
-        let mut id = [0u8; 64];
-        id.copy_from_slice(&key[..64]);
-        let state = *self.keys.entry(id).or_insert_with(|| KeyState {
-            tea: private.tea_key(key).ok(),
-            verified: false,
-        });
-        let Some(tea_key) = state.tea else {
-            return Outcome::Locked(LockReason::BadPublicKey);
-        };
-        self.scratch.clear();
-        self.scratch.extend_from_slice(payload);
-        // The writer encrypts every whole 8-byte unit of the full payload
-        // and leaves its last len % 8 bytes plain. Of a cut payload, keep
-        // the whole units, plus the plain tail if the cut is inside it.
-        let usable = match full_len {
-            None => payload.len(),
-            Some(full) => {
-                let enc = (full / 8 * 8) as usize;
-                if payload.len() > enc {
-                    payload.len()
-                } else {
-                    payload.len() / 8 * 8
-                }
-            }
-        };
-        self.scratch.truncate(usable);
-        tea::decrypt(&mut self.scratch, &tea_key);
-        let r = if info.magic.payload == Payload::EncryptedZstd {
-            if !state.verified && self.scratch.len() >= 4 && self.scratch[..4] != ZSTD_MAGIC {
-                return Outcome::Locked(LockReason::WrongKey);
-            }
-            self.zstd.decode(&self.scratch, &mut self.out)
+        let text = if info.magic.payload == Payload::Plain {
+            payload
         } else {
-            self.inflater.inflate(&self.scratch, &mut self.out)
+            &self.codecs.out
         };
-        match r {
-            Ok(()) => {
+        report(&mut self.summary, sink, info, outcome, text, true)
+    }
+
+    /// How to decode a block's payload: plain, locked, or with which key.
+    /// Runs in input order (derives and caches keys).
+    fn prepare(&mut self, info: &BlockInfo, key: &[u8]) -> Prep {
+        match info.magic.payload {
+            Payload::Plain => Prep::Plain,
+            Payload::EncryptedDeflate | Payload::EncryptedZstd => {
+                let Some(private) = &self.opts.key else {
+                    return Prep::Locked(LockReason::NoKey);
+                };
+                let mut id = [0u8; 64];
+                id.copy_from_slice(&key[..64]);
+                let state = *self.keys.entry(id).or_insert_with(|| KeyState {
+                    tea: private.tea_key(key).ok(),
+                    verified: false,
+                });
+                match state.tea {
+                    None => Prep::Locked(LockReason::BadPublicKey),
+                    Some(tea) => Prep::Decode {
+                        tea: Some(tea),
+                        key_id: Some(id),
+                    },
+                }
+            }
+            _ => Prep::Decode {
+                tea: None,
+                key_id: None,
+            },
+        }
+    }
+
+    /// Turns a codec result into an outcome, in input order: whether a
+    /// failure means a wrong key depends on whether an earlier block under
+    /// the same key decoded.
+    fn resolve(
+        &mut self,
+        kind: Payload,
+        key_id: Option<[u8; 64]>,
+        raw: &Raw,
+        out_len: usize,
+    ) -> Outcome {
+        let text = |d: &Decoded| Outcome::Text {
+            capped: *d == Decoded::Capped,
+        };
+        let Some(id) = key_id else {
+            return match &raw.result {
+                Ok(d) => text(d),
+                Err(m) => Outcome::Failed(m.clone()),
+            };
+        };
+        let verified = self.keys.get(&id).is_some_and(|s| s.verified);
+        if kind == Payload::EncryptedZstd && !verified && raw.not_zstd {
+            return Outcome::Locked(LockReason::WrongKey);
+        }
+        match &raw.result {
+            Ok(d) => {
                 if let Some(s) = self.keys.get_mut(&id) {
                     s.verified = true;
                 }
-                Outcome::Text
+                text(d)
             }
-            Err(_) if !state.verified && self.out.len() < WRONG_KEY_OUTPUT => {
+            Err(_) if !verified && out_len < WRONG_KEY_OUTPUT => {
                 Outcome::Locked(LockReason::WrongKey)
             }
-            Err(m) => Outcome::Failed(m),
+            Err(m) => Outcome::Failed(m.clone()),
         }
     }
+}
+
+/// Turns a payload outcome into events; `text` is the block's decoded
+/// text (or plain payload).
+fn report<S: Sink>(
+    summary: &mut Summary,
+    sink: &mut S,
+    info: BlockInfo,
+    outcome: Outcome,
+    text: &[u8],
+    keep_partial: bool,
+) -> Result<(), Error> {
+    match outcome {
+        Outcome::Text { capped } => {
+            if !text.is_empty() {
+                summary.bytes_out += text.len() as u64;
+                emit(sink, &Event::Text(text))?;
+            }
+            if capped {
+                summary.capped += 1;
+                emit(
+                    sink,
+                    &Event::OutputCapped {
+                        block: info,
+                        cap: text.len() as u64,
+                    },
+                )?;
+            }
+        }
+        Outcome::Failed(message) => {
+            if keep_partial && !text.is_empty() {
+                summary.bytes_out += text.len() as u64;
+                emit(sink, &Event::Text(text))?;
+            }
+            summary.decompress_errors += 1;
+            emit(
+                sink,
+                &Event::DecompressError {
+                    block: info,
+                    message,
+                },
+            )?;
+        }
+        Outcome::Locked(reason) => {
+            summary.locked += 1;
+            emit(
+                sink,
+                &Event::Locked {
+                    block: info,
+                    reason,
+                },
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn emit<S: Sink>(sink: &mut S, e: &Event<'_>) -> Result<(), Error> {

@@ -323,6 +323,16 @@ impl RecordSplitter {
         chunk: &[u8],
         mut emit: impl FnMut(Record<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
+        self.push_bytes(chunk, |b| emit(Record::parse(b)))
+    }
+
+    /// Like [`push`](RecordSplitter::push), but hands out each record's
+    /// bytes unparsed, for callers that can reject most records cheaply.
+    pub fn push_bytes<E>(
+        &mut self,
+        chunk: &[u8],
+        mut emit: impl FnMut(&[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
         let mut rest = chunk;
         if !self.buf.is_empty() && self.buf.last() != Some(&b'\n') {
             // Complete the unterminated line first: it may start a record.
@@ -335,7 +345,7 @@ impl RecordSplitter {
             let ls = self.pending;
             self.pending = self.buf.len();
             if ls > 0 && starts_record(&self.buf[ls..]) {
-                emit(Record::parse(&self.buf[..ls]))?;
+                emit(&self.buf[..ls])?;
                 self.buf.drain(..ls);
                 self.pending = self.buf.len();
             }
@@ -353,10 +363,10 @@ impl RecordSplitter {
                 match open {
                     None => {
                         self.buf.extend_from_slice(&rest[..pos]);
-                        emit(Record::parse(&self.buf))?;
+                        emit(&self.buf)?;
                         self.buf.clear();
                     }
-                    Some(s) => emit(Record::parse(&rest[s..pos]))?,
+                    Some(s) => emit(&rest[s..pos])?,
                 }
                 open = Some(pos);
             }
@@ -375,6 +385,14 @@ impl RecordSplitter {
         &mut self,
         mut emit: impl FnMut(Record<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
+        self.finish_bytes(|b| emit(Record::parse(b)))
+    }
+
+    /// Like [`finish`](RecordSplitter::finish), with unparsed bytes.
+    pub fn finish_bytes<E>(
+        &mut self,
+        mut emit: impl FnMut(&[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
         let buf = std::mem::take(&mut self.buf);
         let ls = self.pending;
         self.pending = 0;
@@ -382,10 +400,10 @@ impl RecordSplitter {
             return Ok(());
         }
         if ls > 0 && ls < buf.len() && starts_record(&buf[ls..]) {
-            emit(Record::parse(&buf[..ls]))?;
-            emit(Record::parse(&buf[ls..]))
+            emit(&buf[..ls])?;
+            emit(&buf[ls..])
         } else {
-            emit(Record::parse(&buf))
+            emit(&buf)
         }
     }
 }
@@ -437,41 +455,25 @@ fn record_end(data: &[u8], start: usize) -> usize {
     data.len()
 }
 
-/// Position of the first `needle` in `hay`, eight bytes at a time.
+/// Position of the first `needle` in `hay` (SIMD via memchr: record
+/// splitting and header parsing scan every byte of the decoded text).
 #[inline]
 pub(crate) fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let rep = LO * u64::from(needle);
-    let mut chunks = hay.chunks_exact(16);
-    let mut base = 0;
-    for c in &mut chunks {
-        let a = u64::from_le_bytes(c[..8].try_into().expect("16-byte chunk")) ^ rep;
-        let b = u64::from_le_bytes(c[8..].try_into().expect("16-byte chunk")) ^ rep;
-        let ta = a.wrapping_sub(LO) & !a & HI;
-        let tb = b.wrapping_sub(LO) & !b & HI;
-        if (ta | tb) != 0 {
-            // The lowest flagged byte of a word is exact (borrows only run upwards).
-            return Some(if ta != 0 {
-                base + (ta.trailing_zeros() / 8) as usize
-            } else {
-                base + 8 + (tb.trailing_zeros() / 8) as usize
-            });
-        }
-        base += 16;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&x| x == needle)
-        .map(|p| base + p)
+    memchr::memchr(needle, hay)
+}
+
+/// Position of the first `needle` in `hay`, for the short fields of a
+/// header where a plain loop beats a vectorised search's set-up.
+#[inline]
+fn find_near(needle: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&b| b == needle)
 }
 
 /// Position of the first `a` immediately followed by `b`.
 #[inline]
 fn find_pair(a: u8, b: u8, hay: &[u8]) -> Option<usize> {
     let mut from = 0;
-    while let Some(n) = find_byte(a, &hay[from..]) {
+    while let Some(n) = find_near(a, &hay[from..]) {
         let p = from + n;
         if hay.get(p + 1) == Some(&b) {
             return Some(p);
@@ -518,15 +520,34 @@ fn int(b: &[u8]) -> Option<i64> {
     Some(if neg { -v } else { v })
 }
 
-/// Parses `[L][time][pid, tid*][tag][location][` at the start of `rec`.
-fn parse_header(rec: &[u8]) -> Option<Header<'_>> {
-    let line_end = find_byte(b'\n', rec).unwrap_or(rec.len());
-    let line = &rec[..line_end];
-    if line.get(3) != Some(&b'[') {
+/// The fields of a header before its location, `[L][time][pid, tid*][tag][`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prefix<'a> {
+    /// When the line was written.
+    pub timestamp: Timestamp<'a>,
+    /// Process id.
+    pub pid: i64,
+    /// Thread id.
+    pub tid: i64,
+    /// The thread id was marked `*`.
+    pub main_thread: bool,
+    /// Tag.
+    pub tag: &'a [u8],
+    /// Where the location bracket's text starts.
+    loc_start: usize,
+}
+
+/// Parses the header fields before the location, without looking for the
+/// end of the line: cheaper than [`Record::parse`], for rejecting records
+/// early. When the record has a full header, the fields are the header's;
+/// `None` means it has none.
+pub fn parse_prefix(rec: &[u8]) -> Option<Prefix<'_>> {
+    let line = rec;
+    if line.len() < 4 || line[0] != b'[' || line[2] != b']' || line[3] != b'[' {
         return None;
     }
     let mut i = 4;
-    let ts_end = i + find_byte(b']', &line[i..])?;
+    let ts_end = i + find_near(b']', &line[i..])?;
     let timestamp = parse_timestamp(&line[i..ts_end])?;
     i = ts_end + 1;
 
@@ -534,13 +555,13 @@ fn parse_header(rec: &[u8]) -> Option<Header<'_>> {
         return None;
     }
     i += 1;
-    let comma = i + find_byte(b',', &line[i..])?;
+    let comma = i + find_near(b',', &line[i..])?;
     let pid = int(&line[i..comma])?;
     if line.get(comma + 1) != Some(&b' ') {
         return None;
     }
     i = comma + 2;
-    let close = i + find_byte(b']', &line[i..])?;
+    let close = i + find_near(b']', &line[i..])?;
     let (tid_text, main_thread) = match line[i..close].split_last() {
         Some((b'*', t)) => (t, true),
         _ => (&line[i..close], false),
@@ -554,7 +575,28 @@ fn parse_header(rec: &[u8]) -> Option<Header<'_>> {
     i += 1;
     let tag_end = i + find_pair(b']', b'[', &line[i..])?;
     let tag = &line[i..tag_end];
-    i = tag_end + 2;
+    Some(Prefix {
+        timestamp,
+        pid,
+        tid,
+        main_thread,
+        tag,
+        loc_start: tag_end + 2,
+    })
+}
+
+/// Parses `[L][time][pid, tid*][tag][location][` at the start of `rec`.
+fn parse_header(rec: &[u8]) -> Option<Header<'_>> {
+    let line_end = find_byte(b'\n', rec).unwrap_or(rec.len());
+    let line = &rec[..line_end];
+    let Prefix {
+        timestamp,
+        pid,
+        tid,
+        main_thread,
+        tag,
+        loc_start: i,
+    } = parse_prefix(line)?;
 
     let (file, line_no, func, body, format) = parse_location(line, i)?;
     let msg_end = if rec.last() == Some(&b'\n') {
@@ -625,10 +667,10 @@ fn parse_location(line: &[u8], start: usize) -> Option<Location<'_>> {
 
 /// `YYYY-MM-DD TZ HH:MM:SS.mmm`.
 fn parse_timestamp(raw: &[u8]) -> Option<Timestamp<'_>> {
-    let sp1 = find_byte(b' ', raw)?;
+    let sp1 = find_near(b' ', raw)?;
     let date = &raw[..sp1];
     let rest = &raw[sp1 + 1..];
-    let sp2 = find_byte(b' ', rest)?;
+    let sp2 = find_near(b' ', rest)?;
     let tz = &rest[..sp2];
     let time = &rest[sp2 + 1..];
 

@@ -19,6 +19,7 @@
 //! a later line that copies filler is dropped, never guessed: every kept
 //! line decoded from the writer's bytes and the writer's text.
 
+use crate::codec::{TeaKey, join_chunks, tea};
 use crate::event::{BlockInfo, Event, Sink};
 use crate::format::Payload;
 use crate::record::{Record, Records, starts_record};
@@ -74,6 +75,10 @@ pub struct Recoverer {
     cand_out: Vec<u8>,
     window: Vec<u8>,
     budget: u64,
+    /// The stream being recovered (decrypted or joined payload).
+    stream: Vec<u8>,
+    /// The kept text of the block being recovered.
+    text: Vec<u8>,
 }
 
 impl Default for Recoverer {
@@ -105,6 +110,8 @@ impl Recoverer {
             cand_out: Vec::new(),
             window: Vec::new(),
             budget: INPUT_TRIALS,
+            stream: Vec::new(),
+            text: Vec::new(),
         }
     }
 
@@ -317,56 +324,58 @@ impl Recoverer {
     }
 }
 
-/// The `--recover` hook of the decoder: `payload` is the raw payload of a
-/// block that failed to decompress, `decoded` the stream the decoder fed
-/// to inflate (decrypted, or 0x05 chunks joined). Reports the recovery and
-/// the kept text to `sink`, and returns how many text bytes it sent.
+/// The `--recover` hook of the decoder, for a block whose payload
+/// inflated with an error (`failed`) or without one. Re-reads the
+/// payload (decrypted with `tea`, or 0x05 chunks joined) segment by
+/// segment. A failed block, or one with a segment that is not Mars
+/// records, is reported as [`Event::Recovered`] with its kept text, and
+/// the text bytes sent are returned; `None` if the block is sound (its
+/// text stands as decoded) or is not deflate.
 pub fn block<S: Sink>(
     rec: &mut Recoverer,
     info: BlockInfo,
     payload: &[u8],
-    decoded: &[u8],
-    out: &mut Vec<u8>,
-    sink: &mut S,
-) -> std::io::Result<u64> {
-    Ok(check(rec, info, payload, decoded, out, sink, true)?.unwrap_or(0))
-}
-
-/// The `--recover` check of a block that inflated without error: damage
-/// can decode quietly into text that is not Mars records. If a segment of
-/// the block does not decode to records, reports the recovery like
-/// [`block`] (with `out` as scratch) and returns the text bytes sent;
-/// `None` if the block is sound and its text stands as decoded.
-pub fn check_decoded<S: Sink>(
-    rec: &mut Recoverer,
-    info: BlockInfo,
-    payload: &[u8],
-    decoded: &[u8],
-    out: &mut Vec<u8>,
-    sink: &mut S,
-) -> std::io::Result<Option<u64>> {
-    check(rec, info, payload, decoded, out, sink, false)
-}
-
-fn check<S: Sink>(
-    rec: &mut Recoverer,
-    info: BlockInfo,
-    payload: &[u8],
-    decoded: &[u8],
-    out: &mut Vec<u8>,
-    sink: &mut S,
+    tea: Option<&TeaKey>,
     failed: bool,
+    sink: &mut S,
 ) -> std::io::Result<Option<u64>> {
-    let stream = match info.magic.payload {
-        Payload::Deflate => payload,
-        Payload::ChunkedDeflate | Payload::EncryptedDeflate => decoded,
-        _ => return Ok(None),
-    };
-    out.clear();
-    let r = rec.deflate(stream, out);
-    if !failed && r.lost.is_empty() {
-        return Ok(None);
+    let mut stream = std::mem::take(&mut rec.stream);
+    stream.clear();
+    match info.magic.payload {
+        Payload::Deflate => stream.extend_from_slice(payload),
+        Payload::ChunkedDeflate => {
+            if join_chunks(payload, &mut stream).is_err() && !failed {
+                rec.stream = stream;
+                return Ok(None);
+            }
+        }
+        Payload::EncryptedDeflate => {
+            let Some(key) = tea else {
+                rec.stream = stream;
+                return Ok(None);
+            };
+            stream.extend_from_slice(payload);
+            tea::decrypt(&mut stream, key);
+        }
+        _ => {
+            rec.stream = stream;
+            return Ok(None);
+        }
     }
+    let mut out = std::mem::take(&mut rec.text);
+    out.clear();
+    let r = rec.deflate(&stream, &mut out);
+    rec.stream = stream;
+    let result = if !failed && r.lost.is_empty() {
+        Ok(None)
+    } else {
+        report(info, &r, &out, sink).map(Some)
+    };
+    rec.text = out;
+    result
+}
+
+fn report<S: Sink>(info: BlockInfo, r: &Outcome, out: &[u8], sink: &mut S) -> std::io::Result<u64> {
     let base = info.offset + info.magic.header_len() as u64;
     let lost = r
         .lost
@@ -381,7 +390,7 @@ fn check<S: Sink>(
     if !out.is_empty() {
         sink.event(&Event::Text(out))?;
     }
-    Ok(Some(out.len() as u64))
+    Ok(out.len() as u64)
 }
 
 /// The flush segments of a stream: each ends just after a flush marker,

@@ -103,6 +103,11 @@ impl<W: Write> Sink for TextSink<W> {
             Event::DecompressError { message, .. } => {
                 writeln!(self.out, "[F]decode_log_file.py decompress err, {message}")
             }
+            Event::OutputCapped { block, cap } => writeln!(
+                self.out,
+                "[F]xlogdec: block at byte {} decodes to more than {cap} bytes; cut there (--max-block-output)",
+                block.offset
+            ),
             Event::Salvaged { block, how } => match how {
                 Salvage::Mmap3 => writeln!(
                     self.out,

@@ -8,14 +8,56 @@
 //! inflate flate2 offers; its error messages are zlib's own, so the
 //! `decompress err` lines match the official decoder's byte for byte.
 
+use super::Decoded;
 use flate2::{Decompress, FlushDecompress, Status};
+use libdeflate_sys::{
+    libdeflate_alloc_decompressor, libdeflate_decompressor, libdeflate_deflate_decompress_ex,
+    libdeflate_free_decompressor, libdeflate_result_LIBDEFLATE_INSUFFICIENT_SPACE,
+    libdeflate_result_LIBDEFLATE_SUCCESS,
+};
+use std::ptr::NonNull;
 
 /// Room kept free in the output before each inflate call.
 const MIN_SPARE: usize = 32 * 1024;
+/// How a Mars payload ends: the empty stored block of a sync flush.
+const SYNC_FLUSH: [u8; 4] = [0x00, 0x00, 0xFF, 0xFF];
+/// An empty final block (fixed Huffman, end-of-block code only): appended
+/// to a flushed stream, it lets a whole-buffer decoder finish it.
+const FINAL_EMPTY: [u8; 2] = [0x03, 0x00];
+/// First output guess for the whole-buffer decoder, in bytes.
+const MIN_GUESS: usize = 64 * 1024;
+
+/// libdeflate's decompressor: a whole-buffer inflate about twice as fast
+/// as zlib-rs's streaming one. It is used only where it accepts the
+/// input whole (see [`Inflater::inflate_capped`]).
+struct Libdeflate(NonNull<libdeflate_decompressor>);
+
+// SAFETY: a libdeflate decompressor is plain memory with no thread
+// affinity; `&mut` access keeps it to one thread at a time.
+unsafe impl Send for Libdeflate {}
+
+impl Libdeflate {
+    fn new() -> Option<Libdeflate> {
+        // SAFETY: no preconditions; a null return means out of memory.
+        NonNull::new(unsafe { libdeflate_alloc_decompressor() }).map(Libdeflate)
+    }
+}
+
+impl Drop for Libdeflate {
+    fn drop(&mut self) {
+        // SAFETY: allocated by libdeflate_alloc_decompressor, freed once.
+        unsafe { libdeflate_free_decompressor(self.0.as_ptr()) }
+    }
+}
 
 /// A reusable raw-deflate decoder (one per thread).
 pub struct Inflater {
     z: Decompress,
+    fast: Option<Libdeflate>,
+    /// The payload plus [`FINAL_EMPTY`], for libdeflate.
+    tail: Vec<u8>,
+    /// Output/input ratio of the last block, for the first output guess.
+    ratio: usize,
 }
 
 impl Default for Inflater {
@@ -29,36 +71,124 @@ impl Inflater {
     pub fn new() -> Inflater {
         Inflater {
             z: Decompress::new(false),
+            fast: Libdeflate::new(),
+            tail: Vec::new(),
+            ratio: 8,
         }
     }
 
     /// Inflates one block's payload, appending to `out`. Stops at the end
     /// of the input or at a final block, whichever comes first. On a data
     /// error, returns Python's text for it; the output decoded so far stays
-    /// in `out`. `limit` caps how many bytes this call may append.
+    /// in `out`.
     pub fn inflate(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+        self.inflate_capped(input, out, usize::MAX).map(|_| ())
+    }
+
+    /// [`Inflater::inflate`], appending at most `cap` bytes: a payload
+    /// that inflates further is cut there ([`Decoded::Capped`]).
+    ///
+    /// A payload that ends with a sync flush (every Mars payload does) is
+    /// first given to libdeflate, finished with an empty final block. Its
+    /// result is kept only if it consumed every byte: then it decoded
+    /// exactly the blocks zlib decodes. Anything libdeflate refuses (bad
+    /// data, a stream that does not end on a block boundary, output over
+    /// the cap) is decoded again by the streaming zlib-rs path, which
+    /// gives zlib's error texts and the output before the error.
+    pub fn inflate_capped(
+        &mut self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+        cap: usize,
+    ) -> Result<Decoded, String> {
+        let start = out.len();
+        if input.ends_with(&SYNC_FLUSH) && self.whole(input, out, cap) {
+            return Ok(Decoded::All);
+        }
+        out.truncate(start);
+        self.stream(input, out, cap)
+    }
+
+    /// libdeflate over the whole payload; `false` if it refused.
+    fn whole(&mut self, input: &[u8], out: &mut Vec<u8>, cap: usize) -> bool {
+        let Some(fast) = &self.fast else {
+            return false;
+        };
+        self.tail.clear();
+        self.tail.extend_from_slice(input);
+        self.tail.extend_from_slice(&FINAL_EMPTY);
+        let start = out.len();
+        let mut guess = input
+            .len()
+            .saturating_mul(self.ratio)
+            .saturating_add(MIN_GUESS)
+            .min(cap);
+        loop {
+            out.reserve(guess);
+            let (mut used, mut made) = (0usize, 0usize);
+            // SAFETY: `tail` is a valid input buffer; the output pointer
+            // has `guess` bytes of spare capacity after `start` (reserved
+            // above), which libdeflate only writes; `used`/`made` are
+            // valid out-pointers.
+            let ret = unsafe {
+                libdeflate_deflate_decompress_ex(
+                    fast.0.as_ptr(),
+                    self.tail.as_ptr().cast(),
+                    self.tail.len(),
+                    out.as_mut_ptr().add(start).cast(),
+                    guess,
+                    &mut used,
+                    &mut made,
+                )
+            };
+            if ret == libdeflate_result_LIBDEFLATE_SUCCESS {
+                if used != self.tail.len() {
+                    return false; // a final block before the end: let zlib decide
+                }
+                // SAFETY: libdeflate wrote `made` <= `guess` bytes there.
+                unsafe { out.set_len(start + made) };
+                self.ratio = (made / input.len().max(1) + 2).clamp(2, 64);
+                return true;
+            }
+            if ret != libdeflate_result_LIBDEFLATE_INSUFFICIENT_SPACE || guess >= cap {
+                return false;
+            }
+            guess = guess.saturating_mul(2).min(cap);
+        }
+    }
+
+    /// The streaming zlib-rs path.
+    fn stream(&mut self, input: &[u8], out: &mut Vec<u8>, cap: usize) -> Result<Decoded, String> {
         self.z.reset(false);
+        let start = out.len();
         let mut pos = 0usize;
         loop {
-            if out.capacity() - out.len() < MIN_SPARE {
-                let want = (input.len() - pos).saturating_mul(4).max(4 * MIN_SPARE);
-                out.reserve(want);
-            }
-            let spare = out.capacity() - out.len();
+            let room = cap - (out.len() - start);
+            let want = (input.len() - pos)
+                .saturating_mul(4)
+                .max(4 * MIN_SPARE)
+                .min(room.saturating_add(1));
+            let len = out.len();
+            out.resize(len + want, 0);
             let in_before = self.z.total_in();
             let out_before = self.z.total_out();
             let status = self
                 .z
-                .decompress_vec(&input[pos..], out, FlushDecompress::Sync);
+                .decompress(&input[pos..], &mut out[len..], FlushDecompress::Sync);
             let consumed = (self.z.total_in() - in_before) as usize;
             let produced = (self.z.total_out() - out_before) as usize;
+            out.truncate(len + produced);
             pos += consumed;
+            if out.len() - start > cap {
+                out.truncate(start + cap);
+                return Ok(Decoded::Capped);
+            }
             match status {
-                Ok(Status::StreamEnd) => return Ok(()),
+                Ok(Status::StreamEnd) => return Ok(Decoded::All),
                 Ok(Status::Ok | Status::BufError) => {
-                    let output_full = produced == spare;
+                    let output_full = produced == want;
                     if !output_full && (pos >= input.len() || (consumed == 0 && produced == 0)) {
-                        return Ok(());
+                        return Ok(Decoded::All);
                     }
                 }
                 Err(e) => {
@@ -115,9 +245,20 @@ mod tests {
     /// every line, never finished.
     fn mars_deflate(lines: &[&[u8]]) -> Vec<u8> {
         let mut c = Compress::new(Compression::best(), false);
-        let mut out = Vec::with_capacity(1 << 16);
+        let mut out = Vec::new();
         for l in lines {
-            c.compress_vec(l, &mut out, FlushCompress::Sync).unwrap();
+            let mut pos = 0;
+            loop {
+                out.reserve(l.len() - pos + (1 << 16));
+                let spare = out.capacity() - out.len();
+                let (i, o) = (c.total_in(), c.total_out());
+                c.compress_vec(&l[pos..], &mut out, FlushCompress::Sync)
+                    .unwrap();
+                pos += (c.total_in() - i) as usize;
+                if pos == l.len() && ((c.total_out() - o) as usize) < spare {
+                    break;
+                }
+            }
         }
         out
     }
@@ -192,6 +333,61 @@ mod tests {
             }
         }
         assert!(errors > 5, "the damage must provoke errors ({errors})");
+    }
+
+    #[test]
+    fn the_whole_buffer_path_agrees_with_the_streaming_path() {
+        let lines: Vec<Vec<u8>> = (0..4000u32)
+            .map(|i| {
+                format!("[I][line {i}] value={} ok\n", i.wrapping_mul(2_654_435_761)).into_bytes()
+            })
+            .collect();
+        let refs: Vec<&[u8]> = lines.iter().map(|l| &l[..]).collect();
+        let p = mars_deflate(&refs);
+        let mut inf = Inflater::new();
+        let mut fast = Vec::new();
+        assert!(
+            inf.whole(&p, &mut fast, usize::MAX),
+            "libdeflate takes a Mars payload"
+        );
+        let mut slow = Vec::new();
+        inf.stream(&p, &mut slow, usize::MAX).unwrap();
+        assert_eq!(fast, slow);
+        assert_eq!(fast, lines.concat());
+        // Output already in the buffer stays in front.
+        let mut out = b"before".to_vec();
+        inf.inflate(&p, &mut out).unwrap();
+        assert_eq!(&out[..6], b"before");
+        assert_eq!(&out[6..], &fast[..]);
+    }
+
+    #[test]
+    fn a_deflate_bomb_stops_at_the_cap() {
+        // 64 MiB of zeros deflate to about 64 kB.
+        let zeros = vec![0u8; 64 << 20];
+        let p = mars_deflate(&[&zeros]);
+        assert!(p.len() < 100_000);
+        let mut inf = Inflater::new();
+        let mut out = Vec::new();
+        let r = inf.inflate_capped(&p, &mut out, 1 << 20).unwrap();
+        assert_eq!(r, Decoded::Capped);
+        assert_eq!(out.len(), 1 << 20);
+        assert!(
+            out.capacity() < 8 << 20,
+            "never held whole: {}",
+            out.capacity()
+        );
+        // A cap the output fits in exactly is not a cut.
+        let small = mars_deflate(&[&zeros[..1000]]);
+        let mut out = Vec::new();
+        assert_eq!(inf.inflate_capped(&small, &mut out, 1000), Ok(Decoded::All));
+        assert_eq!(out.len(), 1000);
+        let mut out = Vec::new();
+        assert_eq!(
+            inf.inflate_capped(&small, &mut out, 999),
+            Ok(Decoded::Capped)
+        );
+        assert_eq!(out.len(), 999);
     }
 
     #[test]

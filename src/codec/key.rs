@@ -70,6 +70,38 @@ impl PrivateKey {
             .map_err(|_| KeyError::BadPrivateKey("not a valid scalar".into()))
     }
 
+    /// A key from its 32 raw bytes (big-endian scalar).
+    pub fn from_bytes(bytes: &[u8; 32]) -> Result<PrivateKey, KeyError> {
+        SecretKey::from_slice(bytes)
+            .map(PrivateKey)
+            .map_err(|_| KeyError::BadPrivateKey("not a valid scalar".into()))
+    }
+
+    /// A valid key derived from a seed, for deterministic test writers
+    /// (never for real secrets).
+    pub fn from_seed(seed: u64) -> PrivateKey {
+        let mut bytes = [0u8; 32];
+        let mut x = seed ^ 0xD1B5_4A32_D192_ED03;
+        for chunk in bytes.chunks_exact_mut(8) {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            chunk.copy_from_slice(&x.to_be_bytes());
+        }
+        bytes[0] &= 0x7F; // below the curve order
+        bytes[31] |= 1; // not zero
+        PrivateKey::from_bytes(&bytes).expect("a non-zero 255-bit scalar is a valid key")
+    }
+
+    /// The public key as Mars stores it in a block header: X‖Y, 64 bytes.
+    pub fn public_key_bytes(&self) -> [u8; 64] {
+        use k256::elliptic_curve::sec1::ToSec1Point;
+        let p = self.0.public_key().to_sec1_point(false);
+        let mut out = [0u8; 64];
+        out.copy_from_slice(&p.as_bytes()[1..65]);
+        out
+    }
+
     /// Derives the TEA key for a block whose key field is `client_pub`
     /// (64 bytes, X‖Y big-endian).
     pub fn tea_key(&self, client_pub: &[u8]) -> Result<TeaKey, KeyError> {

@@ -14,6 +14,15 @@ pub use inflate::Inflater;
 pub use key::{KeyError, PrivateKey, TeaKey};
 pub use zstd::ZstdDecoder;
 
+/// How far a capped decode went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decoded {
+    /// The whole payload was decoded.
+    All,
+    /// The output reached the cap; the rest of the payload was not decoded.
+    Capped,
+}
+
 /// Joins the legacy 0x05 payload chunks (`[u16 LE len][len bytes]`...) into
 /// `out`, exactly as the official decoder does: a chunk length that runs
 /// past the payload takes what is there.

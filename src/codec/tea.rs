@@ -30,8 +30,9 @@ pub fn decrypt(buf: &mut [u8], key: &[u32; 4]) {
     }
 }
 
-#[cfg(test)]
-pub(crate) fn encrypt(buf: &mut [u8], key: &[u32; 4]) {
+/// Encrypts every whole 8-byte unit of `buf` in place, as the Mars
+/// writer does; a partial last unit stays plain.
+pub fn encrypt(buf: &mut [u8], key: &[u32; 4]) {
     let [k0, k1, k2, k3] = *key;
     for unit in buf.chunks_exact_mut(8) {
         let mut v0 = u32::from_le_bytes([unit[0], unit[1], unit[2], unit[3]]);

@@ -4,7 +4,8 @@
 //! never ended, so there is no last block. The decoder drains the frame
 //! until the input is used up and no more output comes.
 
-use zstd::zstd_safe::{DCtx, InBuffer, OutBuffer, ResetDirective, get_error_name};
+use super::Decoded;
+use zstd::zstd_safe::{DCtx, InBuffer, OutBuffer, ResetDirective, WriteBuf, get_error_name};
 
 /// Room kept free in the output before each call.
 const MIN_SPARE: usize = 128 * 1024;
@@ -17,6 +18,32 @@ pub struct ZstdDecoder {
 impl Default for ZstdDecoder {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// A `Vec` seen by zstd as holding no more than `limit` bytes, so that a
+/// capped decode never writes past the cap.
+struct Bounded<'a> {
+    vec: &'a mut Vec<u8>,
+    limit: usize,
+}
+
+// SAFETY: every method forwards to the Vec; `capacity` only ever reports
+// less room than the Vec has.
+unsafe impl WriteBuf for Bounded<'_> {
+    fn as_slice(&self) -> &[u8] {
+        self.vec
+    }
+    fn capacity(&self) -> usize {
+        self.vec.capacity().min(self.limit)
+    }
+    fn as_mut_ptr(&mut self) -> *mut u8 {
+        self.vec.as_mut_ptr()
+    }
+    unsafe fn filled_until(&mut self, n: usize) {
+        // SAFETY: zstd initialised the first `n` bytes (the trait's
+        // contract), and `n` is within the capacity reported above.
+        unsafe { self.vec.set_len(n) }
     }
 }
 
@@ -34,23 +61,44 @@ impl ZstdDecoder {
     /// as it is for the official decoder (its `next()` on an empty
     /// iterator raises `StopIteration`).
     pub fn decode(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+        self.decode_capped(input, out, usize::MAX).map(|_| ())
+    }
+
+    /// [`ZstdDecoder::decode`], appending at most `cap` bytes: a payload
+    /// that decodes further is cut there ([`Decoded::Capped`]).
+    pub fn decode_capped(
+        &mut self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+        cap: usize,
+    ) -> Result<Decoded, String> {
         let zerr = |code| format!("zstd decompress error: {}", get_error_name(code));
         self.dctx.reset(ResetDirective::SessionOnly).map_err(zerr)?;
         let start = out.len();
+        // One byte past the cap tells a cut from an exact fit.
+        let limit = start.saturating_add(cap).saturating_add(1);
         let mut inb = InBuffer::around(input);
         loop {
             if out.capacity() - out.len() < MIN_SPARE {
                 out.reserve((input.len() - inb.pos()).saturating_mul(4).max(MIN_SPARE));
             }
             let before = out.len();
-            let spare = out.capacity() - before;
+            let spare = out.capacity().min(limit) - before;
             let hint = {
-                let mut ob = OutBuffer::around_pos(out, before);
+                let mut bounded = Bounded {
+                    vec: &mut *out,
+                    limit,
+                };
+                let mut ob = OutBuffer::around_pos(&mut bounded, before);
                 self.dctx
                     .decompress_stream(&mut ob, &mut inb)
                     .map_err(zerr)?
             };
             let produced = out.len() - before;
+            if out.len() - start > cap {
+                out.truncate(start + cap);
+                return Ok(Decoded::Capped);
+            }
             if hint == 0 {
                 break; // the frame ended
             }
@@ -61,7 +109,7 @@ impl ZstdDecoder {
         if out.len() == start {
             return Err(String::new());
         }
-        Ok(())
+        Ok(Decoded::All)
     }
 }
 
@@ -110,6 +158,21 @@ mod tests {
         let mut out = Vec::new();
         ZstdDecoder::new().decode(&p, &mut out).unwrap();
         assert_eq!(out.len(), 200 * 16000);
+    }
+
+    #[test]
+    fn a_zstd_bomb_stops_at_the_cap() {
+        let zeros = vec![0u8; 16 << 20];
+        let p = mars_zstd(&[&zeros]);
+        let mut d = ZstdDecoder::new();
+        let mut out = Vec::new();
+        assert_eq!(d.decode_capped(&p, &mut out, 300_000), Ok(Decoded::Capped));
+        assert_eq!(out.len(), 300_000);
+        assert!(out.capacity() < 4 << 20, "never held whole");
+        let mut out = Vec::new();
+        let p = mars_zstd(&[&zeros[..5000]]);
+        assert_eq!(d.decode_capped(&p, &mut out, 5000), Ok(Decoded::All));
+        assert_eq!(out.len(), 5000);
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! The default command: decode inputs to text.
 
-use crate::output::{OutputArgs, make_sink};
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use crate::batch::{self, Ctx, Fail, Report};
+use crate::generate::Generate;
+use crate::inputs::{self, Source};
+use crate::interrupt;
+use crate::output::OutputArgs;
+use crate::progress::Progress;
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use xlogdec::codec::PrivateKey;
-use xlogdec::format::MMAP3_SIZE;
-use xlogdec::input::{MmapInput, ReadInput};
-use xlogdec::reader::{Decoder, Error as DecodeError, Mmap3Mode, Options, Summary};
+use xlogdec::reader::{Mmap3Mode, Options};
 
 /// Environment variable that may hold the private key (hex).
 pub const KEY_ENV: &str = "XLOGDEC_PRIVATE_KEY";
@@ -18,13 +20,16 @@ const OUT_BUF: usize = 1 << 20;
 /// Arguments of the default (decode) command.
 #[derive(clap::Args, Debug)]
 pub struct DecodeArgs {
-    /// Input files (.xlog, .mmap3), directories (each *.xlog inside becomes
-    /// NAME.xlog.log beside it, like the official script), or - for stdin.
+    /// Input files (.xlog, .mmap3), .zip archives (their .xlog/.mmap3
+    /// members), glob patterns ('logs/*.xlog'), directories, or - for
+    /// stdin. Without --out-dir, --merge or -o, each *.xlog in a directory
+    /// becomes NAME.xlog.log beside it, like the official script.
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
     /// Write the text to FILE (atomically: a temporary file renamed into
-    /// place) instead of standard output.
+    /// place) instead of standard output; `-o -` is standard output (and
+    /// sends directory inputs there too).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -55,12 +60,54 @@ pub struct DecodeArgs {
     /// recovered block is marked by an `[F]xlogdec:` line).
     #[arg(long)]
     pub recover: bool,
-}
 
-/// A fatal problem with one input: reported with its path, exit code 2.
-struct InputError {
-    path: String,
-    message: String,
+    /// Descend into sub-directories of directory inputs (symlinked
+    /// directories are not followed).
+    #[arg(short, long)]
+    pub recursive: bool,
+
+    /// Write one output per input into DIR (NAME.xlog -> DIR/NAME.xlog.log,
+    /// keeping sub-directories of directory inputs and zip members), each
+    /// atomically. Inputs are never overwritten.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["output", "merge"])]
+    pub out_dir: Option<PathBuf>,
+
+    /// With --out-dir, overwrite outputs that already exist.
+    #[arg(long, requires = "out_dir")]
+    pub force: bool,
+
+    /// Decode N inputs at once (default: the number of cores). The output
+    /// is the same for every N.
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Merge all inputs into one timeline ordered by record time (stable
+    /// for equal times); records of a .mmap3 crash buffer that also
+    /// reached the .xlog are shown once.
+    #[arg(long)]
+    pub merge: bool,
+
+    /// Exit 1 if any input has an integrity problem (corrupt range, seq
+    /// gap, block that did not decompress or stayed encrypted).
+    #[arg(long)]
+    pub strict: bool,
+
+    /// No progress bar (it is shown only when stderr is a terminal).
+    #[arg(long)]
+    pub no_progress: bool,
+
+    /// No progress bar, warnings or summary on stderr; errors only.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Cut a block whose text grows past BYTES (a decompression bomb) and
+    /// say so in a `[F]xlogdec:` line.
+    #[arg(long, value_name = "BYTES", default_value_t = xlogdec::reader::DEFAULT_MAX_BLOCK_OUTPUT)]
+    pub max_block_output: usize,
+
+    /// Print a man page or shell completions to stdout and exit.
+    #[arg(long, value_name = "WHAT", value_enum)]
+    pub generate: Option<Generate>,
 }
 
 fn load_key(args: &DecodeArgs) -> Result<Option<PrivateKey>, String> {
@@ -97,192 +144,175 @@ pub fn run(args: DecodeArgs) -> i32 {
         no_salvage: args.no_salvage,
         recover: args.recover,
     };
-    let mut failed = false;
-    let result = (|| -> io::Result<()> {
-        match &args.output {
-            Some(out) => {
-                let mut tmp = AtomicFile::new(out)?;
-                for input in &args.inputs {
-                    match decode_one(input, &args, &base, tmp.writer()) {
-                        Ok(()) => {}
-                        Err(Fail::Input(e)) => {
-                            report(&e);
-                            failed = true;
-                        }
-                        Err(Fail::Output(e)) => return Err(e),
+    if args.merge && args.out.is_json() {
+        eprintln!("xlogdec: --merge orders text records; it does not take --format json");
+        return 2;
+    }
+    interrupt::install();
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+
+    // The official script's directory mode, kept when no other output
+    // place is asked for.
+    let beside = args.out_dir.is_none() && !args.merge && args.output.is_none();
+    let (dirs, rest): (Vec<PathBuf>, Vec<PathBuf>) = args
+        .inputs
+        .iter()
+        .cloned()
+        .partition(|p| beside && p.is_dir());
+    let mut report = Report::default();
+    let (sources, errors) = inputs::expand(&rest, args.recursive);
+    for e in errors {
+        eprintln!("xlogdec: {}: {}", e.arg, e.message);
+        report.failed.push((e.arg, e.message));
+    }
+    let total = || sources.iter().map(Source::size).sum();
+    let progress = Progress::new(sources.len(), total, !args.no_progress && !args.quiet);
+    let ctx = Ctx {
+        mmap3: args.mmap3,
+        quiet: args.quiet,
+        force: args.force,
+        base: &base,
+        progress: &progress,
+        // One input: its blocks on every job; several: one input per job.
+        block_jobs: if sources.len() == 1 { jobs } else { 1 },
+        max_block_output: args.max_block_output,
+    };
+    // Colour (--color auto) only where the text goes to a terminal.
+    let to_stdout =
+        args.out_dir.is_none() && args.output.as_deref().is_none_or(|p| p == Path::new("-"));
+    args.out
+        .to_terminal
+        .set(to_stdout && io::stdout().is_terminal());
+
+    if let Some(dir) = &args.out_dir {
+        batch::run_out_dir(&sources, &ctx, &args.out, jobs, dir, &mut report);
+    } else if !sources.is_empty() {
+        let run = |out: &mut dyn Write, report: &mut Report| {
+            if args.merge {
+                batch::run_merge(&sources, &ctx, &args.out, out, report);
+            } else {
+                batch::run_ordered(&sources, &ctx, &args.out, jobs, out, report);
+            }
+        };
+        match args.output.as_deref().filter(|p| *p != Path::new("-")) {
+            Some(path) => {
+                let r = AtomicFile::new(path).and_then(|mut tmp| {
+                    run(tmp.writer(), &mut report);
+                    match &report.output_error {
+                        Some(e) => Err(io::Error::other(e.clone())),
+                        None => tmp.commit(),
                     }
+                });
+                if let Err(e) = r {
+                    eprintln!("xlogdec: {}: cannot write: {e}", path.display());
+                    report.output_error.get_or_insert_with(|| e.to_string());
                 }
-                tmp.commit()
             }
             None => {
                 let stdout = io::stdout();
                 let mut w = BufWriter::with_capacity(OUT_BUF, stdout.lock());
-                for input in &args.inputs {
-                    if input.is_dir() {
-                        failed |= decode_dir(input, &args, &base);
-                        continue;
-                    }
-                    match decode_one(input, &args, &base, &mut w) {
-                        Ok(()) => {}
-                        Err(Fail::Input(e)) => {
-                            report(&e);
-                            failed = true;
-                        }
-                        Err(Fail::Output(e)) => return Err(e),
+                run(&mut w, &mut report);
+                if !report.broken_pipe
+                    && report.output_error.is_none()
+                    && let Err(e) = w.flush()
+                {
+                    if e.kind() == io::ErrorKind::BrokenPipe {
+                        report.broken_pipe = true;
+                    } else {
+                        eprintln!("xlogdec: cannot write output: {e}");
+                        report.output_error = Some(e.to_string());
                     }
                 }
-                w.flush()
             }
         }
-    })();
-    match result {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return if failed { 2 } else { 0 },
-        Err(e) => {
-            eprintln!("xlogdec: cannot write output: {e}");
-            return 2;
+    }
+    progress.finish();
+    args.out.to_terminal.set(false); // the directory mode writes files
+    for dir in &dirs {
+        decode_dir(dir, &ctx, &args, &mut report);
+    }
+    summarise(&args, sources.len() + dirs.len(), &report)
+}
+
+/// The closing line on stderr and the exit code.
+fn summarise(args: &DecodeArgs, inputs: usize, report: &Report) -> i32 {
+    let failed = report.failed.len();
+    if failed > 0 || (inputs > 1 && !args.quiet && !report.broken_pipe) {
+        let mut line = format!("xlogdec: {} decoded, {failed} failed", report.decoded);
+        if args.strict && report.problems > 0 {
+            line.push_str(&format!(", {} with integrity problems", report.problems));
         }
-    }
-    if failed { 2 } else { 0 }
-}
-
-fn report(e: &InputError) {
-    eprintln!("xlogdec: {}: {}", e.path, e.message);
-}
-
-enum Fail {
-    Input(InputError),
-    Output(io::Error),
-}
-
-impl From<Fail> for io::Error {
-    fn from(f: Fail) -> io::Error {
-        match f {
-            Fail::Output(e) => e,
-            Fail::Input(e) => io::Error::other(format!("{}: {}", e.path, e.message)),
+        if failed > 0 {
+            let names: Vec<&str> = report.failed.iter().map(|(n, _)| n.as_str()).collect();
+            line.push_str(&format!(": {}", names.join(", ")));
         }
+        eprintln!("{line}");
     }
-}
-
-fn decode_one<W: Write>(
-    input: &Path,
-    args: &DecodeArgs,
-    base: &Options,
-    out: W,
-) -> Result<(), Fail> {
-    let shown = input.display().to_string();
-    let in_err = |message: String| {
-        Fail::Input(InputError {
-            path: shown.clone(),
-            message,
-        })
-    };
-    let mut opts = base.clone();
-    if args.mmap3 || input.extension().is_some_and(|e| e == "mmap3") {
-        opts.mmap3 = Mmap3Mode::Always;
-    }
-    let mut sink = make_sink(&args.out, Box::new(out), &shown);
-    let decoder_opts = opts.clone();
-    let mut decoder = Decoder::new(opts);
-    let result = if input == Path::new("-") {
-        let stdin = io::stdin();
-        decoder.decode(&mut ReadInput::new(stdin.lock()), &mut sink)
+    if failed > 0 || report.output_error.is_some() {
+        2
+    } else if args.strict && report.problems > 0 {
+        1
     } else {
-        let file = File::open(input).map_err(|e| in_err(open_error(&e)))?;
-        let meta = file.metadata().map_err(|e| in_err(e.to_string()))?;
-        if meta.is_dir() {
-            return Err(in_err("is a directory".into()));
-        }
-        if meta.is_file() {
-            let mut map = MmapInput::open(&file).map_err(|e| in_err(e.to_string()))?;
-            decoder.decode(&mut map, &mut sink)
-        } else {
-            decoder.decode(&mut ReadInput::new(&file), &mut sink)
-        }
-    };
-    match result {
-        Ok(summary) => check_summary(&shown, &summary, &decoder_opts).map_err(in_err),
-        Err(DecodeError::Sink(e)) => Err(Fail::Output(e)),
-        Err(e) => Err(in_err(e.to_string())),
+        0
     }
-}
-
-fn open_error(e: &io::Error) -> String {
-    match e.kind() {
-        io::ErrorKind::NotFound => "no such file".into(),
-        io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
-}
-
-/// Warnings on stderr, and the "not an xlog" verdict.
-fn check_summary(path: &str, s: &Summary, opts: &Options) -> Result<(), String> {
-    if s.locked > 0 {
-        let why = if opts.key.is_none() {
-            "no private key given (use --key-file or XLOGDEC_PRIVATE_KEY)"
-        } else {
-            "the private key does not fit them"
-        };
-        eprintln!(
-            "xlogdec: {path}: warning: {} encrypted blocks not decoded: {why}",
-            s.locked
-        );
-    }
-    // A crash buffer after a clean close holds no block: not an error.
-    let crash_buffer = opts.mmap3 == Mmap3Mode::Always || s.bytes_in == MMAP3_SIZE;
-    if s.blocks() == 0 && s.bytes_in > 0 && !crash_buffer {
-        return Err("not an xlog file (no valid block found)".into());
-    }
-    Ok(())
 }
 
 /// The official script's directory mode: every `*.xlog` directly inside
-/// becomes `NAME.xlog.log` beside it (none for an empty result).
-fn decode_dir(dir: &Path, args: &DecodeArgs, base: &Options) -> bool {
-    let mut failed = false;
-    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "xlog") && p.is_file())
-            .collect(),
+/// (and below, with `-r`) becomes `NAME.xlog.log` beside it (none for an
+/// empty result).
+fn decode_dir(dir: &Path, ctx: &Ctx<'_>, args: &DecodeArgs, report: &mut Report) {
+    let files = match inputs::walk(dir, args.recursive) {
+        Ok(f) => f,
         Err(e) => {
-            eprintln!("xlogdec: {}: {}", dir.display(), open_error(&e));
-            return true;
+            let m = inputs::io_message(&e);
+            eprintln!("xlogdec: {}: {m}", dir.display());
+            report.failed.push((dir.display().to_string(), m));
+            return;
         }
     };
-    files.sort();
-    for f in files {
+    for f in files
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "xlog"))
+    {
         let mut target = f.clone().into_os_string();
-        target.push(".log");
+        target.push(batch::output_suffix(&args.out));
         let target = PathBuf::from(target);
+        let src = Source::File {
+            rel: PathBuf::new(),
+            path: f,
+        };
         let r = AtomicFile::new(&target).and_then(|mut tmp| {
-            match decode_one(&f, args, base, tmp.writer()) {
-                Ok(()) => {}
-                Err(Fail::Input(e)) => {
-                    report(&e);
-                    failed = true;
-                    return Ok(());
-                }
+            let r = match batch::decode_source(&src, ctx, &args.out, tmp.writer()) {
                 Err(Fail::Output(e)) => return Err(e),
+                r => r,
+            };
+            // Like the official script: no empty outputs.
+            if r.is_ok() && tmp.len()? > 0 {
+                tmp.commit()?;
             }
-            if tmp.len()? == 0 {
-                return Ok(()); // like the official script: no empty outputs
-            }
-            tmp.commit()
+            Ok(r)
         });
-        if let Err(e) = r {
-            eprintln!("xlogdec: {}: cannot write: {e}", target.display());
-            failed = true;
+        match r {
+            Ok(r) => report.add(&src, r, ctx.quiet, ctx.progress),
+            Err(e) => {
+                let m = format!("cannot write {}: {e}", target.display());
+                report.add(&src, Err(Fail::Input(m)), ctx.quiet, ctx.progress);
+            }
         }
     }
-    failed
 }
 
 /// An output written to a temporary file beside its target and renamed
-/// into place on commit; dropped uncommitted, it leaves nothing behind.
+/// into place on commit; dropped uncommitted, it leaves nothing behind
+/// (and on SIGINT/SIGTERM neither: see `interrupt`).
 pub struct AtomicFile {
     target: PathBuf,
-    tmp: BufWriter<tempfile::NamedTempFile>,
+    path: PathBuf,
+    /// Present until commit.
+    tmp: Option<BufWriter<tempfile::NamedTempFile>>,
 }
 
 impl AtomicFile {
@@ -296,28 +326,49 @@ impl AtomicFile {
             .prefix(".xlogdec-")
             .suffix(".tmp")
             .tempfile_in(dir)?;
+        let path = tmp.path().to_path_buf();
+        interrupt::register(&path);
         Ok(AtomicFile {
             target: target.to_path_buf(),
-            tmp: BufWriter::with_capacity(OUT_BUF, tmp),
+            path,
+            tmp: Some(BufWriter::with_capacity(OUT_BUF, tmp)),
         })
+    }
+
+    fn tmp(&mut self) -> &mut BufWriter<tempfile::NamedTempFile> {
+        self.tmp
+            .as_mut()
+            .expect("only commit takes the file, and it consumes self")
     }
 
     /// Where to write.
     pub fn writer(&mut self) -> &mut BufWriter<tempfile::NamedTempFile> {
-        &mut self.tmp
+        self.tmp()
     }
 
     /// Bytes written so far.
     pub fn len(&mut self) -> io::Result<u64> {
-        self.tmp.flush()?;
-        Ok(self.tmp.get_ref().as_file().metadata()?.len())
+        let tmp = self.tmp();
+        tmp.flush()?;
+        Ok(tmp.get_ref().as_file().metadata()?.len())
     }
 
     /// Flushes, syncs and renames into place.
-    pub fn commit(self) -> io::Result<()> {
-        let tmp = self.tmp.into_inner().map_err(|e| e.into_error())?;
+    pub fn commit(mut self) -> io::Result<()> {
+        let tmp = self.tmp.take().expect("commit runs once");
+        let tmp = tmp.into_inner().map_err(|e| e.into_error())?;
         tmp.as_file().sync_all()?;
-        tmp.persist(&self.target).map_err(|e| e.error)?;
+        let target = &self.target;
+        interrupt::settle(&self.path, || tmp.persist(target).map_err(|e| e.error))?;
         Ok(())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        // Uncommitted, the temporary file is removed by its own drop; either
+        // way the signal handler need not know it any more.
+        let tmp = self.tmp.take();
+        interrupt::settle(&self.path, || drop(tmp));
     }
 }

@@ -1,9 +1,16 @@
 //! The `xlogdec` command line.
+mod batch;
 mod clean;
 mod decode;
+mod generate;
+mod info;
+mod inputs;
+mod interrupt;
 mod output;
+mod progress;
+mod view;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Decode Tencent Mars xlog files (.xlog, .mmap3) to text.
 ///
@@ -15,7 +22,7 @@ use clap::{Parser, Subcommand};
     version,
     about,
     args_conflicts_with_subcommands = true,
-    after_help = "Exit status: 0 decoded; 2 an input was missing, unreadable or not an xlog (the other inputs are still decoded)."
+    after_help = EXIT_STATUS
 )]
 struct Cli {
     #[command(subcommand)]
@@ -24,17 +31,39 @@ struct Cli {
     decode: decode::DecodeArgs,
 }
 
+/// The exit codes, shown by `--help` and in the man page.
+const EXIT_STATUS: &str = "\
+Exit status:
+  0    every input decoded
+  1    with --strict: an integrity problem was found (corrupt range, seq gap,
+       block that did not decompress or stayed encrypted)
+  2    an input was missing, unreadable or not an xlog, or the output could
+       not be written (the other inputs are still decoded; the summary on
+       stderr names the failed ones)
+  130  interrupted (SIGINT), 143 terminated (SIGTERM): no partial output is
+       left under its final name";
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Remove xlog files past the retention period.
     Clean(clean::CleanArgs),
+    /// Summarise inputs without their text: blocks, seqs and gaps, corrupt
+    /// ranges, time span, records per level, top tags.
+    Info(info::InfoArgs),
+    /// Browse a log file or a log directory in the terminal.
+    View(view::ViewArgs),
 }
 
 fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
         Some(Command::Clean(args)) => clean::run(args),
-        None => decode::run(cli.decode),
+        Some(Command::Info(args)) => info::run(args),
+        Some(Command::View(args)) => view::run(args),
+        None => match cli.decode.generate {
+            Some(what) => generate::run(what, Cli::command()),
+            None => decode::run(cli.decode),
+        },
     };
     std::process::exit(code);
 }

@@ -1,0 +1,145 @@
+//! Colours by level for a terminal, and the text printer for records.
+//!
+//! Colour is on only when asked for, or in `auto` mode when the output is a
+//! terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`
+//! (<https://no-color.org>). A pipe never gets colour by default.
+
+use std::io::{self, Write};
+
+use crate::event::{Event, Sink};
+use crate::filtered::RecordSink;
+use crate::reader::Summary;
+use crate::record::{Level, Record};
+use crate::text::TextSink;
+
+/// When to colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal that accepts it.
+    #[default]
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour, given whether the output is a terminal and the
+    /// values of `NO_COLOR` and `TERM`.
+    pub fn resolve(self, is_terminal: bool, no_color: Option<&str>, term: Option<&str>) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                is_terminal && no_color.is_none_or(str::is_empty) && term != Some("dumb")
+            }
+        }
+    }
+
+    /// [`resolve`](ColorChoice::resolve) with this process's environment.
+    pub fn resolve_env(self, is_terminal: bool) -> bool {
+        let no_color = std::env::var("NO_COLOR").ok();
+        let term = std::env::var("TERM").ok();
+        self.resolve(is_terminal, no_color.as_deref(), term.as_deref())
+    }
+}
+
+/// The ANSI style that starts a line of `level` (`None`: plain).
+pub fn level_style(level: Level) -> Option<&'static [u8]> {
+    match level {
+        Level::Verbose => Some(b"\x1b[2m"),
+        Level::Debug => Some(b"\x1b[36m"),
+        Level::Info => None,
+        Level::Warn => Some(b"\x1b[33m"),
+        Level::Error => Some(b"\x1b[31m"),
+        Level::Fatal => Some(b"\x1b[1;35m"),
+    }
+}
+
+/// Resets the style.
+pub const RESET: &[u8] = b"\x1b[0m";
+
+/// Prints records as their bytes, coloured by level when asked; integrity
+/// events are printed by a [`TextSink`] (markers or not, as it was built).
+pub struct TextRecords<W: Write> {
+    text: TextSink<W>,
+    color: bool,
+}
+
+impl<W: Write> TextRecords<W> {
+    /// A printer over `text`; `color` turns level colours on.
+    pub fn new(text: TextSink<W>, color: bool) -> TextRecords<W> {
+        TextRecords { text, color }
+    }
+
+    /// The text printer back.
+    pub fn into_inner(self) -> TextSink<W> {
+        self.text
+    }
+}
+
+impl<W: Write> RecordSink for TextRecords<W> {
+    fn record(&mut self, rec: &Record<'_>) -> io::Result<()> {
+        // Through the text printer, so that its pending marker lines come first.
+        let style = match rec.level {
+            Some(level) if self.color => level_style(level),
+            _ => None,
+        };
+        let Some(style) = style else {
+            return self.text.event(&Event::Text(rec.bytes));
+        };
+        let (body, nl) = match rec.bytes.split_last() {
+            Some((b'\n', body)) => (body, &b"\n"[..]),
+            _ => (rec.bytes, &b""[..]),
+        };
+        self.text.event(&Event::Text(style))?;
+        let out = self.text.get_mut();
+        out.write_all(body)?;
+        out.write_all(RESET)?;
+        out.write_all(nl)
+    }
+
+    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
+        self.text.event(event)
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        self.text.finish(summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_honours_terminal_no_color_and_dumb() {
+        use ColorChoice::*;
+        assert!(Auto.resolve(true, None, Some("xterm")));
+        assert!(Auto.resolve(true, Some(""), None));
+        assert!(!Auto.resolve(false, None, Some("xterm")));
+        assert!(!Auto.resolve(true, Some("1"), Some("xterm")));
+        assert!(!Auto.resolve(true, None, Some("dumb")));
+        assert!(Always.resolve(false, Some("1"), Some("dumb")));
+        assert!(!Never.resolve(true, None, Some("xterm")));
+    }
+
+    #[test]
+    fn colours_wrap_the_record_but_not_its_newline() {
+        let mut p = TextRecords::new(TextSink::new(Vec::new(), true), true);
+        let e = b"[E][2024-01-31 +8.0 10:00:00.000][1, 2][t][a.cc:1, f][x\n  y\n";
+        p.record(&Record::parse(e)).expect("ok");
+        let i = b"[I][2024-01-31 +8.0 10:00:00.000][1, 2][t][a.cc:1, f][x\n";
+        p.record(&Record::parse(i)).expect("ok");
+        let out = p.into_inner().into_inner();
+        let mut want = b"\x1b[31m".to_vec();
+        want.extend_from_slice(&e[..e.len() - 1]);
+        want.extend_from_slice(b"\x1b[0m\n");
+        want.extend_from_slice(i);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            String::from_utf8_lossy(&want)
+        );
+    }
+}

@@ -1,0 +1,403 @@
+//! JSON Lines output: one object per line, typed by `"type"`.
+//!
+//! Per input: `begin`, then `record`, `gap`, `corrupt`, `locked` and
+//! `salvaged` events in input order, then `summary`. The schema is
+//! documented in the README and kept stable: fields may be added, never
+//! renamed or removed.
+//!
+//! Text from the log is written as JSON strings. Bytes that are not UTF-8
+//! are kept: such a field is written with each invalid byte as the four
+//! characters `\xNN` and each backslash doubled, and its name is listed in
+//! the record's `"escaped"` array, so that [`unescape`] gives the bytes
+//! back exactly. Fields of valid UTF-8 are written as they are.
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+use crate::event::{Event, Salvage};
+use crate::filtered::RecordSink;
+use crate::reader::Summary;
+use crate::record::{Header, LineFormat, Record, Timestamp};
+use crate::stats::Stats;
+
+/// Log bytes as a string: as they are when valid UTF-8, else escaped (see
+/// the module docs). The flag says whether escaping was needed.
+pub fn escape_bytes(bytes: &[u8]) -> (Cow<'_, str>, bool) {
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return (Cow::Borrowed(s), false);
+    }
+    let mut out = String::with_capacity(bytes.len() + 16);
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c == '\\' {
+                out.push_str("\\\\");
+            } else {
+                out.push(c);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    (Cow::Owned(out), true)
+}
+
+/// The bytes of a field listed in `"escaped"`: the inverse of [`escape_bytes`].
+/// `None` when the text is not a valid escaped field.
+pub fn unescape(text: &str) -> Option<Vec<u8>> {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            out.push(b[i]);
+            i += 1;
+            continue;
+        }
+        match b.get(i + 1) {
+            Some(b'\\') => {
+                out.push(b'\\');
+                i += 2;
+            }
+            Some(b'x') => {
+                let hex = text.get(i + 2..i + 4)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 4;
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Bytes that JSON strings must escape: control characters, `"` and `\`.
+const NEEDS_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+/// Writes `s` as a JSON string literal.
+fn write_str<W: Write>(out: &mut W, s: &str) -> io::Result<()> {
+    out.write_all(b"\"")?;
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !NEEDS_ESCAPE[usize::from(b)] {
+            continue;
+        }
+        out.write_all(&bytes[start..i])?;
+        match b {
+            b'"' => out.write_all(b"\\\"")?,
+            b'\\' => out.write_all(b"\\\\")?,
+            b'\n' => out.write_all(b"\\n")?,
+            b'\r' => out.write_all(b"\\r")?,
+            b'\t' => out.write_all(b"\\t")?,
+            _ => write!(out, "\\u{:04x}", b)?,
+        }
+        start = i + 1;
+    }
+    out.write_all(&bytes[start..])?;
+    out.write_all(b"\"")
+}
+
+/// Writes `n` as `width` decimal digits, zero-padded (n < 10^width).
+fn write_digits<W: Write>(out: &mut W, n: u32, width: usize) -> io::Result<()> {
+    let mut buf = [b'0'; 10];
+    let mut n = n;
+    for d in buf[..width].iter_mut().rev() {
+        *d = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.write_all(&buf[..width])
+}
+
+/// Writes the record fields of a parsed header.
+fn write_header<W: Write>(out: &mut W, h: &Header<'_>, escaped: &mut Vec<&str>) -> io::Result<()> {
+    out.write_all(b",\"time\":")?;
+    let (raw, e) = escape_bytes(h.timestamp.raw);
+    write_str(out, &raw)?;
+    if e {
+        escaped.push("time");
+    }
+    out.write_all(b",\"ts\":\"")?;
+    write_iso(out, &h.timestamp)?;
+    write!(
+        out,
+        "\",\"pid\":{},\"tid\":{},\"main_thread\":{}",
+        h.pid, h.tid, h.main_thread
+    )?;
+    for (name, bytes) in [("tag", h.tag), ("src_file", h.file)] {
+        write!(out, ",\"{name}\":")?;
+        let (s, e) = escape_bytes(bytes);
+        write_str(out, &s)?;
+        if e {
+            escaped.push(name);
+        }
+    }
+    write!(out, ",\"src_line\":{},\"func\":", h.line)?;
+    let (s, e) = escape_bytes(h.func);
+    write_str(out, &s)?;
+    if e {
+        escaped.push("func");
+    }
+    let format = match h.format {
+        LineFormat::Current => "current",
+        LineFormat::Legacy => "legacy",
+    };
+    write!(out, ",\"line_format\":\"{format}\",\"message\":")?;
+    let (s, e) = escape_bytes(h.message);
+    write_str(out, &s)?;
+    if e {
+        escaped.push("message");
+    }
+    Ok(())
+}
+
+/// `2024-01-31T10:02:11.123+08:00`, or without offset when it is unknown.
+pub fn write_iso<W: Write>(out: &mut W, ts: &Timestamp<'_>) -> io::Result<()> {
+    use chrono::{Datelike, Timelike};
+    let l = ts.local;
+    let year = l.year();
+    if (0..10_000).contains(&year) {
+        write_digits(out, year as u32, 4)?;
+    } else {
+        write!(out, "{year:04}")?;
+    }
+    for (sep, n, w) in [
+        (b'-', l.month(), 2),
+        (b'-', l.day(), 2),
+        (b'T', l.hour(), 2),
+        (b':', l.minute(), 2),
+        (b':', l.second(), 2),
+        (b'.', l.nanosecond() / 1_000_000 % 1000, 3),
+    ] {
+        out.write_all(&[sep])?;
+        write_digits(out, n, w)?;
+    }
+    if let Some(off) = ts.offset_minutes {
+        let sign = if off < 0 { '-' } else { '+' };
+        let a = off.unsigned_abs();
+        write!(out, "{sign}{:02}:{:02}", a / 60, a % 60)?;
+    }
+    Ok(())
+}
+
+/// Writes JSON Lines for one input.
+pub struct JsonSink<W: Write> {
+    /// The line being built: one write per line to `dest`.
+    out: Vec<u8>,
+    dest: W,
+    /// The input's name, already a JSON string literal.
+    file: Vec<u8>,
+    began: bool,
+    stats: Stats,
+    escaped: Vec<&'static str>,
+}
+
+impl<W: Write> JsonSink<W> {
+    /// A writer for the input named `file`.
+    pub fn new(out: W, file: &str) -> JsonSink<W> {
+        let mut lit = Vec::new();
+        write_str(&mut lit, file).expect("writing to a Vec cannot fail");
+        JsonSink {
+            out: Vec::with_capacity(4096),
+            dest: out,
+            file: lit,
+            began: false,
+            stats: Stats::new(),
+            escaped: Vec::new(),
+        }
+    }
+
+    /// The writer back.
+    pub fn into_inner(self) -> W {
+        self.dest
+    }
+
+    /// Writes the lines built so far.
+    fn emit(&mut self) -> io::Result<()> {
+        let r = self.dest.write_all(&self.out);
+        self.out.clear();
+        r
+    }
+
+    /// Starts a line `{"type":"T","file":...`, after the `begin` line if due.
+    fn open(&mut self, kind: &str) -> io::Result<()> {
+        if !self.began {
+            self.began = true;
+            self.out.write_all(b"{\"type\":\"begin\",\"file\":")?;
+            self.out.write_all(&self.file)?;
+            self.out.write_all(b"}\n")?;
+        }
+        write!(self.out, "{{\"type\":\"{kind}\",\"file\":")?;
+        self.out.write_all(&self.file)
+    }
+}
+
+impl<W: Write> RecordSink for JsonSink<W> {
+    fn record(&mut self, rec: &Record<'_>) -> io::Result<()> {
+        self.stats.record(rec)?;
+        self.open("record")?;
+        match rec.level {
+            Some(l) => write!(self.out, ",\"level\":\"{}\"", l.letter())?,
+            None => self.out.write_all(b",\"level\":null")?,
+        }
+        let mut escaped = std::mem::take(&mut self.escaped);
+        escaped.clear();
+        match &rec.header {
+            Some(h) => write_header(&mut self.out, h, &mut escaped)?,
+            None => {
+                // Raw text and level-only lines: the bytes as they are.
+                self.out.write_all(b",\"text\":")?;
+                let (s, e) = escape_bytes(rec.bytes);
+                write_str(&mut self.out, &s)?;
+                if e {
+                    escaped.push("text");
+                }
+            }
+        }
+        if !escaped.is_empty() {
+            self.out.write_all(b",\"escaped\":[")?;
+            for (i, name) in escaped.iter().enumerate() {
+                let sep = if i == 0 { "" } else { "," };
+                write!(self.out, "{sep}\"{name}\"")?;
+            }
+            self.out.write_all(b"]")?;
+        }
+        self.escaped = escaped;
+        self.out.write_all(b"}\n")?;
+        self.emit()
+    }
+
+    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
+        self.stats.event(event)?;
+        self.line(event)?;
+        self.emit()
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        self.open("summary")?;
+        // The summary object from the statistics, without its first brace.
+        let body = self.stats.to_json(summary).to_string();
+        let rest = body.strip_prefix('{').unwrap_or(&body);
+        if rest != "}" {
+            self.out.write_all(b",")?;
+        }
+        self.out.write_all(rest.as_bytes())?;
+        self.out.write_all(b"\n")?;
+        self.emit()?;
+        self.dest.flush()
+    }
+}
+
+impl<W: Write> JsonSink<W> {
+    /// Builds the line of a non-text event (none for blocks).
+    fn line(&mut self, event: &Event<'_>) -> io::Result<()> {
+        match event {
+            Event::SeqGap {
+                offset,
+                first,
+                last,
+            } => {
+                self.open("gap")?;
+                writeln!(
+                    self.out,
+                    ",\"offset\":{offset},\"first\":{first},\"last\":{last}}}"
+                )
+            }
+            Event::Skipped {
+                offset,
+                len,
+                reason,
+            } => {
+                self.open("corrupt")?;
+                write!(
+                    self.out,
+                    ",\"offset\":{offset},\"length\":{len},\"reason\":"
+                )?;
+                write_str(&mut self.out, &reason.to_string())?;
+                self.out.write_all(b"}\n")
+            }
+            Event::DecompressError { block, message } => {
+                self.open("corrupt")?;
+                let len = block.magic.header_len() as u64 + u64::from(block.len) + 1;
+                write!(
+                    self.out,
+                    ",\"offset\":{},\"length\":{len},\"seq\":{},\"reason\":",
+                    block.offset, block.seq
+                )?;
+                write_str(&mut self.out, &format!("decompress error: {message}"))?;
+                self.out.write_all(b"}\n")
+            }
+            Event::Locked { block, reason } => {
+                self.open("locked")?;
+                let len = block.magic.header_len() as u64 + u64::from(block.len) + 1;
+                write!(
+                    self.out,
+                    ",\"offset\":{},\"length\":{len},\"seq\":{},\"reason\":",
+                    block.offset, block.seq
+                )?;
+                write_str(&mut self.out, reason.as_str())?;
+                self.out.write_all(b"}\n")
+            }
+            Event::Salvaged { block, how } => {
+                self.open("salvaged")?;
+                let (how, have) = match how {
+                    Salvage::Mmap3 => ("mmap3", u64::from(block.len)),
+                    Salvage::Truncated { have } => ("truncated", *have),
+                };
+                writeln!(
+                    self.out,
+                    ",\"offset\":{},\"seq\":{},\"how\":\"{how}\",\"payload_bytes\":{have},\"payload_len\":{}}}",
+                    block.offset, block.seq, block.len
+                )
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_round_trips() {
+        let cases: [&[u8]; 5] = [
+            b"plain",
+            b"a\\b \xff\xfe tail",
+            "消息\\x41".as_bytes(),
+            b"\xe6\xb6\x88\\x41 \x80",
+            b"",
+        ];
+        for bytes in cases {
+            let (s, esc) = escape_bytes(bytes);
+            assert_eq!(esc, std::str::from_utf8(bytes).is_err());
+            let back = if esc {
+                unescape(&s).expect("valid")
+            } else {
+                s.as_bytes().to_vec()
+            };
+            assert_eq!(back, bytes);
+        }
+        assert_eq!(escape_bytes(b"a\\\xff").0, "a\\\\\\xFF");
+        assert_eq!(unescape("\\q"), None);
+    }
+
+    #[test]
+    fn strings_are_valid_json() {
+        for s in ["a\"b", "tab\there\u{1}\u{7f}", "line\nline\r\n", "消息 😀"] {
+            let mut out = Vec::new();
+            write_str(&mut out, s).expect("vec");
+            let back: String = serde_json::from_slice(&out).expect("valid JSON");
+            assert_eq!(back, s);
+        }
+    }
+}

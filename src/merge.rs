@@ -1,0 +1,328 @@
+//! One timeline from several decoded inputs: a streaming k-way merge of
+//! records by timestamp.
+//!
+//! Each source is an iterator of whole records (as [`RecordWriter`] cuts
+//! them from decoded text), in its own file order. [`Merge`] holds one
+//! record per source and always yields the earliest; equal times come out
+//! in source order, and a source's own order is never changed. A record
+//! without a timestamp (a marker line, a banner) takes the time of the
+//! record before it in its source, so it stays beside it.
+//!
+//! A `.mmap3` crash buffer holds lines that the writer later appended to
+//! the `.xlog` as well. When a timestamped record has the same bytes as
+//! one recently taken from *another* source, it is shown once: each copy
+//! cancels one earlier copy, so lines genuinely repeated within a source
+//! are all kept.
+//!
+//! ```
+//! use xlogdec::merge::Merge;
+//! let a = vec![b"[I][2024-01-31 +8.0 10:00:00.000][1, 1][t][f.cc:1, f][a\n".to_vec()];
+//! let b = vec![b"[I][2024-01-31 +8.0 09:00:00.000][1, 1][t][f.cc:1, f][b\n".to_vec()];
+//! let merged: Vec<_> = Merge::new(vec![a.into_iter(), b.into_iter()]).map(|(src, _)| src).collect();
+//! assert_eq!(merged, [1, 0]);
+//! ```
+
+use crate::record::{Record, RecordSplitter};
+use std::cmp::Reverse;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+use std::io::{self, Write};
+
+/// How many recently merged records are remembered to recognise copies.
+/// A crash buffer holds at most 150 KiB of text, a few thousand records.
+pub const DEDUP_WINDOW: usize = 16 * 1024;
+
+/// The time a record sorts by: UTC milliseconds when its header carries
+/// an offset, else its local time read as UTC; `None` without a header.
+pub fn record_time(bytes: &[u8]) -> Option<i64> {
+    let header = Record::parse(bytes).header?;
+    let ts = header.timestamp;
+    Some(ts.utc_millis().unwrap_or_else(|| ts.local_millis()))
+}
+
+/// A `Write` that cuts decoded text into records and passes each whole
+/// record to a callback. Call [`RecordWriter::finish`] at the end of the
+/// text for the last record.
+pub struct RecordWriter<F> {
+    splitter: RecordSplitter,
+    emit: F,
+}
+
+impl<F: FnMut(&[u8]) -> io::Result<()>> RecordWriter<F> {
+    /// A writer calling `emit` with the bytes of each record.
+    pub fn new(emit: F) -> RecordWriter<F> {
+        RecordWriter {
+            splitter: RecordSplitter::new(),
+            emit,
+        }
+    }
+
+    /// Passes the last, still open record on.
+    pub fn finish(&mut self) -> io::Result<()> {
+        let emit = &mut self.emit;
+        self.splitter.finish(|r| emit(r.bytes))
+    }
+}
+
+impl<F: FnMut(&[u8]) -> io::Result<()>> Write for RecordWriter<F> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let emit = &mut self.emit;
+        self.splitter.push(buf, |r| emit(r.bytes))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+struct Source<I> {
+    iter: I,
+    /// Records read ahead (the head first), with their own times.
+    queue: VecDeque<(Vec<u8>, Option<i64>)>,
+    /// Sort key of the last record with a timestamp (inherited by the
+    /// records without one).
+    last: i64,
+}
+
+/// How far a source is read ahead to find the time of the untimed records
+/// at its start (the writer's open banner has none).
+const LOOKAHEAD: usize = 64;
+
+/// A remembered record, for recognising copies from other sources.
+struct Seen {
+    source: usize,
+    bytes: Vec<u8>,
+    /// Already cancelled by a copy.
+    used: bool,
+}
+
+/// The k-way merge. Yields `(source index, record bytes)`.
+pub struct Merge<I> {
+    sources: Vec<Source<I>>,
+    heap: BinaryHeap<Reverse<(i64, usize)>>,
+    seen: VecDeque<Seen>,
+    /// Serial number of `seen[0]`.
+    seen_base: u64,
+    by_hash: HashMap<u64, Vec<u64>>,
+    window: usize,
+    duplicates: u64,
+}
+
+impl<I: Iterator<Item = Vec<u8>>> Merge<I> {
+    /// Merges `sources`, each in its own order.
+    pub fn new(sources: Vec<I>) -> Merge<I> {
+        Self::with_window(sources, DEDUP_WINDOW)
+    }
+
+    /// Like [`Merge::new`], remembering the last `window` records for
+    /// copy detection (0 turns it off).
+    pub fn with_window(sources: Vec<I>, window: usize) -> Merge<I> {
+        let mut m = Merge {
+            sources: sources
+                .into_iter()
+                .map(|iter| Source {
+                    iter,
+                    queue: VecDeque::new(),
+                    last: i64::MIN,
+                })
+                .collect(),
+            heap: BinaryHeap::new(),
+            seen: VecDeque::new(),
+            seen_base: 0,
+            by_hash: HashMap::new(),
+            window,
+            duplicates: 0,
+        };
+        for i in 0..m.sources.len() {
+            m.refill(i);
+        }
+        m
+    }
+
+    /// Records left out as copies so far.
+    pub fn duplicates(&self) -> u64 {
+        self.duplicates
+    }
+
+    /// Puts source `i`'s next record in the heap, with its sort key.
+    fn refill(&mut self, i: usize) {
+        let src = &mut self.sources[i];
+        if src.queue.is_empty() {
+            let Some(bytes) = src.iter.next() else {
+                return;
+            };
+            let t = record_time(&bytes);
+            src.queue.push_back((bytes, t));
+        }
+        let key = match src.queue[0].1 {
+            Some(t) => t,
+            None if src.last != i64::MIN => src.last,
+            None => {
+                // Untimed records at the start sort with the first timed
+                // record after them.
+                loop {
+                    if let Some(t) = src.queue.iter().find_map(|q| q.1) {
+                        break t;
+                    }
+                    if src.queue.len() >= LOOKAHEAD {
+                        break i64::MIN;
+                    }
+                    let Some(bytes) = src.iter.next() else {
+                        break i64::MIN;
+                    };
+                    let t = record_time(&bytes);
+                    src.queue.push_back((bytes, t));
+                }
+            }
+        };
+        self.heap.push(Reverse((key, i)));
+    }
+
+    /// Whether `bytes` (from `source`) cancels a remembered copy from
+    /// another source; otherwise remembers it.
+    fn is_copy(&mut self, source: usize, bytes: &[u8]) -> bool {
+        let mut h = DefaultHasher::new();
+        bytes.hash(&mut h);
+        let hash = h.finish();
+        if let Some(serials) = self.by_hash.get(&hash) {
+            for &s in serials {
+                let seen = &mut self.seen[(s - self.seen_base) as usize];
+                if !seen.used && seen.source != source && seen.bytes == bytes {
+                    seen.used = true;
+                    return true;
+                }
+            }
+        }
+        let serial = self.seen_base + self.seen.len() as u64;
+        self.seen.push_back(Seen {
+            source,
+            bytes: bytes.to_vec(),
+            used: false,
+        });
+        self.by_hash.entry(hash).or_default().push(serial);
+        if self.seen.len() > self.window
+            && let Some(old) = self.seen.pop_front()
+        {
+            let mut h = DefaultHasher::new();
+            old.bytes.hash(&mut h);
+            let old_hash = h.finish();
+            if let Some(v) = self.by_hash.get_mut(&old_hash) {
+                v.retain(|&s| s != self.seen_base);
+                if v.is_empty() {
+                    self.by_hash.remove(&old_hash);
+                }
+            }
+            self.seen_base += 1;
+        }
+        false
+    }
+}
+
+impl<I: Iterator<Item = Vec<u8>>> Iterator for Merge<I> {
+    type Item = (usize, Vec<u8>);
+
+    fn next(&mut self) -> Option<(usize, Vec<u8>)> {
+        loop {
+            let Reverse((_, i)) = self.heap.pop()?;
+            let src = &mut self.sources[i];
+            let (bytes, time) = src
+                .queue
+                .pop_front()
+                .expect("a source in the heap has a head");
+            if let Some(t) = time {
+                src.last = t;
+            }
+            self.refill(i);
+            let dedup = self.window > 0 && self.sources.len() > 1;
+            if dedup && time.is_some() && self.is_copy(i, &bytes) {
+                self.duplicates += 1;
+                continue;
+            }
+            return Some((i, bytes));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(time: &str, body: &str) -> Vec<u8> {
+        format!("[I][2024-01-31 +8.0 {time}][1, 2][tag][f.cc:1, fn][{body}\n").into_bytes()
+    }
+
+    fn merged(sources: Vec<Vec<Vec<u8>>>) -> Vec<Vec<u8>> {
+        Merge::new(sources.into_iter().map(|s| s.into_iter()).collect())
+            .map(|(_, b)| b)
+            .collect()
+    }
+
+    #[test]
+    fn orders_by_time_and_keeps_source_order_for_equal_times() {
+        let a = vec![rec("10:00:00.000", "a1"), rec("10:00:02.000", "a2")];
+        let b = vec![rec("10:00:01.000", "b1"), rec("10:00:02.000", "b2")];
+        let out = merged(vec![a.clone(), b.clone()]);
+        assert_eq!(
+            out,
+            vec![a[0].clone(), b[0].clone(), a[1].clone(), b[1].clone()]
+        );
+    }
+
+    #[test]
+    fn untimed_records_stay_behind_their_predecessor() {
+        let marker = b"[F]decode_log_file.py log seq:3-4 is missing\n".to_vec();
+        let a = vec![
+            rec("10:00:00.000", "a1"),
+            marker.clone(),
+            rec("10:00:05.000", "a2"),
+        ];
+        let b = vec![rec("10:00:03.000", "b1")];
+        let out = merged(vec![a.clone(), b.clone()]);
+        assert_eq!(out, vec![a[0].clone(), marker, b[0].clone(), a[2].clone()]);
+    }
+
+    #[test]
+    fn untimed_records_at_a_source_start_go_with_the_first_timed_one() {
+        let banner = b"^^^^^^^^^^Jan 15 2024^^^02:00:00^^^^^^^^^^\n".to_vec();
+        let a = vec![rec("10:00:00.000", "a1"), rec("10:00:09.000", "a2")];
+        let b = vec![banner.clone(), rec("10:00:05.000", "b1")];
+        let out = merged(vec![a.clone(), b.clone()]);
+        assert_eq!(out, vec![a[0].clone(), banner, b[1].clone(), a[1].clone()]);
+    }
+
+    #[test]
+    fn a_copy_from_another_source_is_shown_once_but_repeats_within_a_source_stay() {
+        let x = rec("10:00:00.000", "same");
+        let a = vec![x.clone(), x.clone(), rec("10:00:01.000", "a")];
+        let b = vec![x.clone(), rec("10:00:02.000", "b")];
+        let out = merged(vec![a, b]);
+        assert_eq!(out.iter().filter(|r| **r == x).count(), 2);
+        assert_eq!(out.len(), 4);
+    }
+
+    #[test]
+    fn record_writer_cuts_any_chunking_into_the_same_records() {
+        let text: Vec<u8> = [
+            rec("10:00:00.000", "a"),
+            b"more\n".to_vec(),
+            rec("10:00:01.000", "b"),
+        ]
+        .concat();
+        for step in [1, 3, 7, text.len()] {
+            let mut got: Vec<Vec<u8>> = Vec::new();
+            let mut w = RecordWriter::new(|r: &[u8]| {
+                got.push(r.to_vec());
+                Ok(())
+            });
+            for c in text.chunks(step) {
+                w.write_all(c).unwrap();
+            }
+            w.finish().unwrap();
+            drop(w);
+            assert_eq!(got.len(), 2, "step {step}");
+            assert_eq!(got.concat(), text);
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! What an input holds, in numbers: records per level, time span, tags,
+//! gaps, corrupt ranges, locked blocks. Fed as a [`RecordSink`]; used by
+//! `xlogdec info`, the JSON summary and the viewer.
+//!
+//! Memory is bounded: at most [`MAX_TAGS`] distinct tags are counted by
+//! name and at most [`MAX_LISTED`] gaps, corrupt ranges and locked runs
+//! are listed (the counts stay exact).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io;
+
+use chrono::NaiveDateTime;
+use serde_json::{Map, Value, json};
+
+use crate::event::Event;
+use crate::filtered::RecordSink;
+use crate::format::{Magic, Payload};
+use crate::json::escape_bytes;
+use crate::reader::Summary;
+use crate::record::{Level, Record, Timestamp};
+
+/// Distinct tags counted by name; later new tags count as "other".
+pub const MAX_TAGS: usize = 10_000;
+/// Gaps, corrupt ranges and locked runs kept in the lists.
+pub const MAX_LISTED: usize = 1_000;
+
+/// A record's time: local wall clock and UTC offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimePoint {
+    /// Local date and time as written.
+    pub local: NaiveDateTime,
+    /// UTC offset in minutes, when known.
+    pub offset_minutes: Option<i32>,
+}
+
+impl From<&Timestamp<'_>> for TimePoint {
+    fn from(t: &Timestamp<'_>) -> TimePoint {
+        TimePoint {
+            local: t.local,
+            offset_minutes: t.offset_minutes,
+        }
+    }
+}
+
+impl fmt::Display for TimePoint {
+    /// `2024-01-31 10:02:11.123 +08:00`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.local.format("%Y-%m-%d %H:%M:%S%.3f"))?;
+        if let Some(off) = self.offset_minutes {
+            let sign = if off < 0 { '-' } else { '+' };
+            let a = off.unsigned_abs();
+            write!(f, " {sign}{:02}:{:02}", a / 60, a % 60)?;
+        }
+        Ok(())
+    }
+}
+
+impl TimePoint {
+    /// ISO 8601: `2024-01-31T10:02:11.123+08:00` (no offset when unknown).
+    pub fn iso(&self) -> String {
+        let mut s = self.local.format("%Y-%m-%dT%H:%M:%S%.3f").to_string();
+        if let Some(off) = self.offset_minutes {
+            let sign = if off < 0 { '-' } else { '+' };
+            let a = off.unsigned_abs();
+            s.push_str(&format!("{sign}{:02}:{:02}", a / 60, a % 60));
+        }
+        s
+    }
+}
+
+/// Seqs missing between two blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gap {
+    /// Offset of the block after the gap.
+    pub offset: u64,
+    /// First missing seq.
+    pub first: u32,
+    /// Last missing seq.
+    pub last: u32,
+}
+
+/// Bytes that did not decode: skipped to resynchronise, or a block whose
+/// payload did not decompress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Corrupt {
+    /// Offset of the first byte.
+    pub offset: u64,
+    /// Length in bytes.
+    pub length: u64,
+    /// What was wrong.
+    pub reason: String,
+}
+
+/// Consecutive encrypted blocks left undecoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockedRun {
+    /// Offset of the first block.
+    pub first: u64,
+    /// Offset of the last block.
+    pub last: u64,
+    /// Blocks in the run.
+    pub blocks: u64,
+    /// Why they were not decoded.
+    pub reason: &'static str,
+}
+
+/// The statistics of one input.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    /// Records seen.
+    pub records: u64,
+    /// Records per level, index = level order (V D I W E F).
+    pub by_level: [u64; 6],
+    /// Records without a level (text before the first record, banners).
+    pub no_level: u64,
+    /// Records with a level but no full header (e.g. the decoder's marker lines).
+    pub no_header: u64,
+    /// Time of the first record with a header, in input order.
+    pub first: Option<TimePoint>,
+    /// Time of the last record with a header, in input order.
+    pub last: Option<TimePoint>,
+    /// Seq gaps (at most [`MAX_LISTED`]).
+    pub gaps: Vec<Gap>,
+    /// Corrupt ranges (at most [`MAX_LISTED`]).
+    pub corrupt: Vec<Corrupt>,
+    /// Runs of locked blocks (at most [`MAX_LISTED`]).
+    pub locked: Vec<LockedRun>,
+    tags: HashMap<Box<[u8]>, u64>,
+    other_tags: u64,
+    last_locked: bool,
+}
+
+impl Stats {
+    /// Empty statistics.
+    pub fn new() -> Stats {
+        Stats::default()
+    }
+
+    /// Records of `level`.
+    pub fn level_count(&self, level: Level) -> u64 {
+        self.by_level[level as usize]
+    }
+
+    /// The `n` most frequent tags, most frequent first (ties by name), as
+    /// text (escaped as in JSON output when not UTF-8).
+    pub fn top_tags(&self, n: usize) -> Vec<(String, u64)> {
+        let mut v: Vec<(&[u8], u64)> = self.tags.iter().map(|(k, &c)| (&k[..], c)).collect();
+        v.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        v.truncate(n);
+        v.into_iter()
+            .map(|(t, c)| (escape_bytes(t).0.into_owned(), c))
+            .collect()
+    }
+
+    /// Distinct tags counted (at most [`MAX_TAGS`]).
+    pub fn distinct_tags(&self) -> usize {
+        self.tags.len()
+    }
+
+    /// The statistics with the decoder's summary, as a JSON object (the
+    /// fields of the `summary` event; see the README).
+    pub fn to_json(&self, s: &Summary) -> Value {
+        let mut kinds = Map::new();
+        for (byte, &n) in s.blocks_by_magic.iter().enumerate() {
+            if n > 0 {
+                kinds.insert(block_kind(byte as u8), json!(n));
+            }
+        }
+        let mut levels = Map::new();
+        for l in Level::ALL {
+            levels.insert(l.letter().to_string(), json!(self.level_count(l)));
+        }
+        let top: Vec<Value> = self
+            .top_tags(10)
+            .into_iter()
+            .map(|(t, c)| json!({"tag": t, "records": c}))
+            .collect();
+        json!({
+            "bytes_in": s.bytes_in,
+            "bytes_out": s.bytes_out,
+            "blocks": s.blocks(),
+            "blocks_by_kind": kinds,
+            "seq_first": s.seq_range.map(|r| r.0),
+            "seq_last": s.seq_range.map(|r| r.1),
+            "gaps": s.gaps,
+            "corrupt": s.skipped + s.decompress_errors,
+            "skipped_bytes": s.skipped_bytes,
+            "decompress_errors": s.decompress_errors,
+            "locked": s.locked,
+            "salvaged": s.salvaged,
+            "records": self.records,
+            "levels": levels,
+            "no_level": self.no_level,
+            "no_header": self.no_header,
+            "first_time": self.first.map(|t| t.iso()),
+            "last_time": self.last.map(|t| t.iso()),
+            "top_tags": top,
+            "gap_list": self.gaps.iter().map(|g| json!({
+                "offset": g.offset, "first": g.first, "last": g.last
+            })).collect::<Vec<_>>(),
+            "corrupt_list": self.corrupt.iter().map(|c| json!({
+                "offset": c.offset, "length": c.length, "reason": c.reason
+            })).collect::<Vec<_>>(),
+            "locked_list": self.locked.iter().map(|r| json!({
+                "first": r.first, "last": r.last, "blocks": r.blocks, "reason": r.reason
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// `0x09 async zlib`, `0x0C async zstd+tea`, ...
+pub fn block_kind(byte: u8) -> String {
+    match Magic::from_byte(byte) {
+        Some(m) => {
+            let mode = if m.is_async { "async" } else { "sync" };
+            let payload = match m.payload {
+                Payload::Plain => "plain",
+                Payload::Deflate => "zlib",
+                Payload::ChunkedDeflate => "zlib chunked",
+                Payload::Zstd => "zstd",
+                Payload::EncryptedDeflate => "zlib+tea",
+                Payload::EncryptedZstd => "zstd+tea",
+            };
+            format!("0x{byte:02X} {mode} {payload}")
+        }
+        None => format!("0x{byte:02X}"),
+    }
+}
+
+impl RecordSink for Stats {
+    fn record(&mut self, rec: &Record<'_>) -> io::Result<()> {
+        self.records += 1;
+        let Some(level) = rec.level else {
+            self.no_level += 1;
+            return Ok(());
+        };
+        self.by_level[level as usize] += 1;
+        let Some(h) = &rec.header else {
+            self.no_header += 1;
+            return Ok(());
+        };
+        let t = TimePoint::from(&h.timestamp);
+        if self.first.is_none() {
+            self.first = Some(t);
+        }
+        self.last = Some(t);
+        if let Some(n) = self.tags.get_mut(h.tag) {
+            *n += 1;
+        } else if self.tags.len() < MAX_TAGS {
+            self.tags.insert(h.tag.into(), 1);
+        } else {
+            self.other_tags += 1;
+        }
+        Ok(())
+    }
+
+    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
+        let locked = matches!(event, Event::Locked { .. });
+        match event {
+            Event::SeqGap {
+                offset,
+                first,
+                last,
+            } if self.gaps.len() < MAX_LISTED => self.gaps.push(Gap {
+                offset: *offset,
+                first: *first,
+                last: *last,
+            }),
+            Event::Skipped {
+                offset,
+                len,
+                reason,
+            } if self.corrupt.len() < MAX_LISTED => self.corrupt.push(Corrupt {
+                offset: *offset,
+                length: *len,
+                reason: reason.to_string(),
+            }),
+            Event::DecompressError { block, message } if self.corrupt.len() < MAX_LISTED => {
+                self.corrupt.push(Corrupt {
+                    offset: block.offset,
+                    length: block.magic.header_len() as u64 + u64::from(block.len) + 1,
+                    reason: format!("decompress error: {message}"),
+                })
+            }
+            Event::Locked { block, reason } => {
+                let n = self.locked.len();
+                match self.locked.last_mut() {
+                    Some(run) if self.last_locked && run.reason == reason.as_str() => {
+                        run.blocks += 1;
+                        run.last = block.offset;
+                    }
+                    _ if n < MAX_LISTED => self.locked.push(LockedRun {
+                        first: block.offset,
+                        last: block.offset,
+                        blocks: 1,
+                        reason: reason.as_str(),
+                    }),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        if !matches!(event, Event::Block(_)) {
+            self.last_locked = locked;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_levels_tags_and_span() {
+        let mut s = Stats::new();
+        let recs: [&[u8]; 5] = [
+            b"banner\n",
+            b"[I][2024-01-31 +8.0 10:00:00.000][1, 2*][a][x.cc:1, f][m\n",
+            b"[E][2024-01-31 +8.0 09:00:00.000][1, 2*][b][x.cc:1, f][m\n",
+            b"[E][2024-01-31 +8.0 11:00:00.500][1, 2*][b][x.cc:1, f][m\n",
+            b"[F]decode_log_file.py log seq:2-3 is missing\n",
+        ];
+        for r in recs {
+            s.record(&Record::parse(r)).expect("ok");
+        }
+        assert_eq!(s.records, 5);
+        assert_eq!((s.no_level, s.no_header), (1, 1));
+        assert_eq!(s.level_count(Level::Error), 2);
+        assert_eq!(s.level_count(Level::Fatal), 1);
+        assert_eq!(s.top_tags(5), vec![("b".into(), 2), ("a".into(), 1)]);
+        let first = s.first.expect("first").to_string();
+        assert_eq!(first, "2024-01-31 10:00:00.000 +08:00");
+        let last = s.last.expect("last").iso();
+        assert_eq!(last, "2024-01-31T11:00:00.500+08:00");
+    }
+
+    #[test]
+    fn kinds_are_named() {
+        assert_eq!(block_kind(0x09), "0x09 async zlib");
+        assert_eq!(block_kind(0x0C), "0x0C async zstd+tea");
+        assert_eq!(block_kind(0x03), "0x03 sync plain");
+    }
+}

@@ -1,0 +1,79 @@
+//! What the user asked for, independent of the key that asked.
+
+use crate::record::Level;
+
+/// One request to [`crate::tui::app::App::update`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Action {
+    /// Quit the viewer (`q`; in a file opened from a directory list, back to the list).
+    Quit,
+    /// Quit at once, whatever is open (Ctrl-C, SIGTERM).
+    ForceQuit,
+    /// Close the open overlay or prompt.
+    Close,
+    /// Move the cursor down this many rows.
+    Down(usize),
+    /// Move the cursor up this many rows.
+    Up(usize),
+    /// One screen down.
+    PageDown,
+    /// One screen up.
+    PageUp,
+    /// First row.
+    Top,
+    /// Last row.
+    Bottom,
+    /// The log area is now this many rows high.
+    Resize(u16, u16),
+    /// Show only records of this level or above (`None`: all).
+    MinLevel(Option<Level>),
+    /// Open the search prompt.
+    SearchPrompt,
+    /// Next match of the last search.
+    SearchNext,
+    /// Previous match of the last search.
+    SearchPrev,
+    /// Open the tag picker.
+    TagPicker,
+    /// Filter to the thread of the cursor's record (again: clear).
+    ThreadFilter,
+    /// Open the prompt for a filter-in regex.
+    FilterInPrompt,
+    /// Open the prompt for a filter-out regex.
+    FilterOutPrompt,
+    /// Open the list of filters.
+    FilterList,
+    /// Remove every filter.
+    ClearFilters,
+    /// Open the prompt for a time to jump to.
+    TimePrompt,
+    /// Next (`true`) or previous record at `Error` or above.
+    NextError(bool),
+    /// Next or previous warning.
+    NextWarning(bool),
+    /// Next or previous integrity row.
+    NextIntegrity(bool),
+    /// Toggle a mark on the cursor's row.
+    ToggleMark,
+    /// Next or previous marked row.
+    NextMark(bool),
+    /// Open the prompt for a file to save the current view to.
+    SavePrompt,
+    /// Enter: expand a record, open a file, confirm a prompt or a choice.
+    Enter,
+    /// Show or hide the key list.
+    Help,
+    /// A typed character (prompts, dialogs).
+    Char(char),
+    /// Delete the character before the prompt's cursor.
+    Backspace,
+    /// Space in a list: toggle the selected entry.
+    Toggle,
+    /// Delete the selected entry of a list.
+    Delete,
+    /// Mouse wheel: scroll by this many rows (negative: up).
+    Scroll(i32),
+    /// Shift the text this many columns to the right (negative: left).
+    Shift(i32),
+}

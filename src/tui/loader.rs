@@ -1,0 +1,286 @@
+//! The loader thread: decodes the opened files with the library's
+//! [`Decoder`] into a [`StoreSink`] and sends rows to the viewer in
+//! batches, small ones first so the first screen shows at once.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::{Duration, Instant};
+
+use crate::event::{BlockInfo, Event, LockReason, Sink};
+use crate::filter::Filter;
+use crate::filtered::{FilterSink, RecordSink};
+use crate::format::is_magic;
+use crate::input::MmapInput;
+use crate::reader::{Decoder, Mmap3Mode, Options, Summary};
+use crate::record::{Record, RecordSplitter};
+use crate::text::TextSink;
+use crate::tui::store::{Batch, RowKind};
+
+/// The first batch is sent after this many bytes (or [`FIRST_WAIT`]).
+const FIRST_BATCH: usize = 64 * 1024;
+/// Batches grow to this size.
+const MAX_BATCH: usize = 8 * 1024 * 1024;
+/// A batch is sent at the latest after this long.
+const FIRST_WAIT: Duration = Duration::from_millis(30);
+/// Text files are read in pieces of this size.
+const READ_PIECE: usize = 1024 * 1024;
+
+/// What the loader tells the viewer.
+#[derive(Debug)]
+pub enum Msg {
+    /// More rows; `pos` is the input offset reached in file `file`.
+    Batch {
+        /// The rows.
+        batch: Batch,
+        /// File index.
+        file: u16,
+        /// Bytes of that file consumed so far.
+        pos: u64,
+    },
+    /// File `file` is done (`summary` is `None` for a text file).
+    FileDone {
+        /// File index.
+        file: u16,
+        /// The decoder's counts.
+        summary: Option<Summary>,
+        /// Why the file could not be read, if it could not.
+        error: Option<String>,
+    },
+    /// Every file is done.
+    AllDone,
+}
+
+/// A running loader; dropping it asks the thread to stop.
+pub struct Loader {
+    /// Messages from the thread.
+    pub rx: Receiver<Msg>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Loader {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Loader {
+    /// Starts loading `files` in order; file `i` gets index `i`.
+    pub fn spawn(files: Vec<PathBuf>, opts: Options) -> Loader {
+        let (tx, rx) = channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        std::thread::spawn(move || {
+            for (i, f) in files.iter().enumerate() {
+                let file = i as u16;
+                let (summary, error) = match load_one(f, file, &opts, &tx, &flag) {
+                    Ok(s) => (s, None),
+                    Err(e) => (None, Some(e)),
+                };
+                if flag.load(Ordering::Relaxed)
+                    || tx
+                        .send(Msg::FileDone {
+                            file,
+                            summary,
+                            error,
+                        })
+                        .is_err()
+                {
+                    return;
+                }
+            }
+            let _ = tx.send(Msg::AllDone);
+        });
+        Loader { rx, stop }
+    }
+}
+
+/// How a file is read.
+fn is_xlog(path: &Path, head: &[u8]) -> bool {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("xlog" | "mmap3") => true,
+        _ => head.first().is_some_and(|&b| is_magic(b)),
+    }
+}
+
+fn load_one(
+    path: &Path,
+    file: u16,
+    opts: &Options,
+    tx: &Sender<Msg>,
+    stop: &Arc<AtomicBool>,
+) -> Result<Option<Summary>, String> {
+    let shown = path.display();
+    let f = File::open(path).map_err(|e| format!("{shown}: {e}"))?;
+    let mut head = [0u8; 1];
+    let n = (&f).read(&mut head).map_err(|e| format!("{shown}: {e}"))?;
+    if !is_xlog(path, &head[..n]) {
+        // Already-decoded text: records straight from the splitter.
+        let mut f = File::open(path).map_err(|e| format!("{shown}: {e}"))?;
+        let mut sink = StoreSink::new(file, tx.clone(), stop.clone());
+        let mut splitter = RecordSplitter::new();
+        let mut buf = vec![0u8; READ_PIECE];
+        loop {
+            let n = match f.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(format!("{shown}: read error at byte {}: {e}", sink.pos));
+                }
+            };
+            sink.pos += n as u64;
+            splitter
+                .push(&buf[..n], |r| sink.record(&r))
+                .map_err(|e| e.to_string())?;
+        }
+        splitter
+            .finish(|r| sink.record(&r))
+            .map_err(|e| e.to_string())?;
+        sink.finish(&Summary::default())
+            .map_err(|e| e.to_string())?;
+        return Ok(None);
+    }
+    let mut o = opts.clone();
+    if path.extension().is_some_and(|e| e == "mmap3") {
+        o.mmap3 = Mmap3Mode::Always;
+    }
+    let mut input = MmapInput::open(&f).map_err(|e| format!("{shown}: {e}"))?;
+    let mut sink = store_sink(file, tx.clone(), stop.clone());
+    Decoder::new(o)
+        .decode(&mut input, &mut sink)
+        .map(Some)
+        .map_err(|e| format!("{shown}: {e}"))
+}
+
+/// The viewer's end of the event stream: a [`RecordSink`] behind the
+/// library's [`FilterSink`] (with an empty filter, so every record), which
+/// cuts the decoded text into records and completes the open one before
+/// each integrity event. Integrity rows hold the very line the text
+/// printer writes for the event, so the rows of a file concatenate to the
+/// CLI's output.
+pub struct StoreSink {
+    file: u16,
+    batch: Batch,
+    locked: Vec<(BlockInfo, LockReason)>,
+    tx: Sender<Msg>,
+    stop: Arc<AtomicBool>,
+    /// Input offset reached.
+    pub pos: u64,
+    limit: usize,
+    since: Instant,
+}
+
+/// The decoder's sink for the viewer: records filtered by nothing.
+pub fn store_sink(file: u16, tx: Sender<Msg>, stop: Arc<AtomicBool>) -> FilterSink<StoreSink> {
+    FilterSink::new(StoreSink::new(file, tx, stop), Filter::default())
+}
+
+impl StoreSink {
+    /// A sink for file `file` sending to `tx`.
+    pub fn new(file: u16, tx: Sender<Msg>, stop: Arc<AtomicBool>) -> StoreSink {
+        StoreSink {
+            file,
+            batch: Batch::default(),
+            locked: Vec::new(),
+            tx,
+            stop,
+            pos: 0,
+            limit: FIRST_BATCH,
+            since: Instant::now(),
+        }
+    }
+
+    fn send(&mut self) -> io::Result<()> {
+        if self.stop.load(Ordering::Relaxed) {
+            return Err(io::Error::other("viewer closed"));
+        }
+        let batch = std::mem::take(&mut self.batch);
+        self.limit = (self.limit * 4).min(MAX_BATCH);
+        self.since = Instant::now();
+        self.tx
+            .send(Msg::Batch {
+                batch,
+                file: self.file,
+                pos: self.pos,
+            })
+            .map_err(|_| io::Error::other("viewer closed"))
+    }
+
+    fn maybe_send(&mut self) -> io::Result<()> {
+        if self.batch.text.len() >= self.limit
+            || (!self.batch.rows.is_empty() && self.since.elapsed() >= FIRST_WAIT)
+        {
+            self.send()?;
+        }
+        Ok(())
+    }
+
+    /// The printer's line for a run of locked blocks.
+    fn flush_locked(&mut self) -> io::Result<()> {
+        if self.locked.is_empty() {
+            return Ok(());
+        }
+        let mut p = TextSink::new(Vec::new(), true);
+        for (block, reason) in self.locked.drain(..) {
+            p.event(&Event::Locked { block, reason })?;
+        }
+        p.finish(&Summary::default())?;
+        let line = p.into_inner();
+        self.batch.push(&line, RowKind::Locked, self.file);
+        Ok(())
+    }
+}
+
+impl RecordSink for StoreSink {
+    fn record(&mut self, rec: &Record<'_>) -> io::Result<()> {
+        if !self.locked.is_empty() {
+            self.flush_locked()?;
+        }
+        self.batch.push(rec.bytes, RowKind::Text, self.file);
+        // Look at the clock only now and then: this runs once per record.
+        if self.batch.text.len() >= self.limit || self.batch.rows.len().is_multiple_of(256) {
+            self.maybe_send()?;
+        }
+        Ok(())
+    }
+
+    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
+        let kind = match event {
+            Event::Block(b) => {
+                self.pos = b.offset + u64::from(b.len);
+                return Ok(());
+            }
+            Event::Locked { block, reason } => {
+                if self.locked.last().is_some_and(|(_, r)| r != reason) {
+                    self.flush_locked()?;
+                }
+                self.locked.push((*block, *reason));
+                return Ok(());
+            }
+            Event::Text(_) => return Ok(()),
+            Event::SeqGap { .. } => RowKind::SeqGap,
+            Event::Skipped { .. } => RowKind::Skipped,
+            // A block cut at the output cap did not fully decompress either.
+            Event::DecompressError { .. } | Event::OutputCapped { .. } => RowKind::DecompressError,
+            // Text the official decoder drops, decoded after all.
+            Event::Salvaged { .. } | Event::Recovered { .. } => RowKind::Salvaged,
+        };
+        self.flush_locked()?;
+        let mut p = TextSink::new(Vec::new(), true);
+        p.event(event)?;
+        let line = p.into_inner();
+        if !line.is_empty() {
+            self.batch.push(&line, kind, self.file);
+        }
+        self.maybe_send()
+    }
+
+    fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
+        self.flush_locked()?;
+        self.send()
+    }
+}

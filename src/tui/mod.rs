@@ -1,0 +1,29 @@
+//! The terminal viewer behind `xlogdec view`: one more sink of the
+//! decoder's event stream.
+//!
+//! The shape is a model plus a pure update: [`app::App`] holds the whole
+//! state, [`action::Action`] is what the user asked for,
+//! [`app::App::update`] applies it without touching a terminal, and
+//! [`view::draw`] only draws. [`keymap`] turns keys into actions;
+//! [`runtime`] owns the terminal. Loading runs in a thread
+//! ([`loader`]) that decodes with the library's [`crate::Decoder`] into
+//! rows of a [`store::Store`]; filtered views are vectors of row numbers.
+//!
+//! ```no_run
+//! use xlogdec::tui::{action::Action, app::App};
+//! let mut app = App::open_file("imsdk_20240131.xlog".as_ref(), Default::default());
+//! app.settle(); // wait for the whole file (a terminal run never waits)
+//! app.update(Action::MinLevel(Some(xlogdec::record::Level::Error)));
+//! app.settle();
+//! println!("{} error rows", app.view.len());
+//! ```
+
+pub mod action;
+pub mod app;
+pub mod dir;
+pub mod keymap;
+pub mod loader;
+pub mod runtime;
+pub mod store;
+pub mod theme;
+pub mod view;

@@ -1,0 +1,153 @@
+//! Overlays: help, tag picker, filter list, retention dialog.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use crate::tui::app::{App, Overlay};
+use crate::tui::keymap::{KEYS, MARKERS};
+use crate::tui::theme;
+
+/// A box of `w` x `h` centred in `area` (clipped to it).
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn boxed(frame: &mut Frame<'_>, area: Rect, title: &str, lines: Vec<Line<'_>>) {
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(title.to_string()),
+        ),
+        area,
+    );
+}
+
+/// Lines of a list with `sel` kept in a window of `rows` lines.
+fn window(items: Vec<String>, sel: usize, rows: usize) -> Vec<Line<'static>> {
+    let first = sel.saturating_sub(rows.saturating_sub(1));
+    items
+        .into_iter()
+        .enumerate()
+        .skip(first)
+        .take(rows)
+        .map(|(i, s)| {
+            if i == sel {
+                Line::styled(format!("> {s}"), theme::cursor())
+            } else {
+                Line::from(format!("  {s}"))
+            }
+        })
+        .collect()
+}
+
+/// Draws the open overlay, if any, over `area`.
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    match &app.overlay {
+        Overlay::None | Overlay::Prompt { .. } => {}
+        Overlay::Help(scroll) => {
+            let mut lines = vec![Line::styled("Keys", theme::heading())];
+            for (k, d) in KEYS {
+                lines.push(Line::from(format!("{k:<22} {d}")));
+            }
+            lines.push(Line::styled("Gutter markers", theme::heading()));
+            for (k, d) in MARKERS {
+                lines.push(Line::from(format!("{k:<22} {d}")));
+            }
+            let lines: Vec<Line<'_>> = lines.into_iter().skip(*scroll).collect();
+            let r = centered(area, 78, area.height);
+            boxed(frame, r, " help: j/k scroll, Esc close ", lines);
+        }
+        Overlay::Tags { items, sel } => {
+            let r = centered(area, 60, area.height.saturating_sub(2).max(3));
+            let rows = usize::from(r.height.saturating_sub(2));
+            let list = items.iter().map(|(t, n)| format!("{n:>8}  {t}")).collect();
+            boxed(
+                frame,
+                r,
+                " tag: Enter filter, Esc close ",
+                window(list, *sel, rows),
+            );
+        }
+        Overlay::Filters { sel } => {
+            let f = &app.filters;
+            let r = centered(area, 70, 14);
+            let mut lines = Vec::new();
+            let fixed = format!(
+                "level >= {}   tag: {}   tid: {}",
+                f.min_level.map_or("all".into(), |l| l.letter().to_string()),
+                f.tag.as_deref().unwrap_or("any"),
+                f.tid.map_or("any".into(), |t| t.to_string())
+            );
+            lines.push(Line::from(fixed));
+            let list: Vec<String> = f
+                .patterns
+                .iter()
+                .map(|p| {
+                    format!(
+                        "[{}] {} {}",
+                        if p.enabled { "x" } else { " " },
+                        if p.out { "out" } else { "in " },
+                        p.text
+                    )
+                })
+                .collect();
+            if list.is_empty() {
+                lines.push(Line::from("  no regex filters (f adds one, F filters out)"));
+            }
+            lines.extend(window(list, *sel, usize::from(r.height.saturating_sub(3))));
+            boxed(
+                frame,
+                r,
+                " filters: Space toggle, d delete, Esc close ",
+                lines,
+            );
+        }
+        Overlay::Retention { expired } => {
+            let r = centered(
+                area,
+                76,
+                (expired.len() as u16).saturating_add(6).min(area.height),
+            );
+            let mut lines = vec![Line::from(format!(
+                "{} files are past the retention period:",
+                expired.len()
+            ))];
+            let rows = usize::from(r.height.saturating_sub(5));
+            for c in expired.iter().take(rows) {
+                let name = c
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                lines.push(Line::from(format!(
+                    "  {name}  {}  {} days  {} bytes",
+                    c.date.map_or("-".into(), |d| d.to_string()),
+                    c.age_days.unwrap_or_default(),
+                    c.size
+                )));
+            }
+            if expired.len() > rows {
+                lines.push(Line::from(format!(
+                    "  ... and {} more",
+                    expired.len() - rows
+                )));
+            }
+            lines.push(Line::styled(
+                "Remove them? y = remove, n / Esc = keep",
+                theme::heading(),
+            ));
+            boxed(frame, r, " retention ", lines);
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Screens drawn through ratatui's `TestBackend` at 80x24, compared with
+//! plain-text snapshots in `tests/snapshots/`. After a deliberate change
+//! of the screens, rewrite them with `UPDATE_SNAPSHOTS=1 cargo test --test
+//! tui_snapshots` and review the diff.
+
+use std::path::{Path, PathBuf};
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use xlogdec::reader::Options;
+use xlogdec::record::Level;
+use xlogdec::tui::action::Action;
+use xlogdec::tui::app::App;
+use xlogdec::tui::view;
+
+fn corpus(name: &str) -> PathBuf {
+    // Relative, so the title in the snapshots does not depend on the checkout.
+    Path::new("testdata/corpus").join(name)
+}
+
+fn screen(app: &mut App, w: u16, h: u16) -> String {
+    app.update(Action::Resize(w, h));
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("test backend");
+    term.draw(|f| view::draw(f, app)).expect("draw");
+    let buf = term.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut line = String::new();
+        for x in 0..w {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn check(name: &str, got: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(format!("{name}.txt"));
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, got).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing snapshot {}; run with UPDATE_SNAPSHOTS=1. Got:\n{got}",
+            path.display()
+        )
+    });
+    assert_eq!(got, want, "screen {name} differs from its snapshot");
+}
+
+fn open(name: &str) -> App {
+    let mut app = App::open_file(&corpus(name), Options::default());
+    app.update(Action::Resize(80, 24));
+    app.settle();
+    app
+}
+
+#[test]
+fn log_screen_at_80x24() {
+    let mut app = open("b_async_zlib.xlog");
+    check("log_top", &screen(&mut app, 80, 24));
+}
+
+#[test]
+fn level_filter_screen() {
+    let mut app = open("b_async_zlib.xlog");
+    app.update(Action::MinLevel(Some(Level::Error)));
+    app.settle();
+    let s = screen(&mut app, 80, 24);
+    // Every log row shown is E or F.
+    for line in s.lines().take(22) {
+        let text = line.get(4..).unwrap_or("");
+        assert!(text.starts_with("[E]") || text.starts_with("[F]"), "{line}");
+    }
+    check("log_level_error", &s);
+}
+
+#[test]
+fn integrity_row_and_expanded_record() {
+    let mut app = open("j04_flip_payload_zlib.xlog");
+    app.update(Action::NextIntegrity(true));
+    check("log_integrity", &screen(&mut app, 80, 24));
+    let mut app = open("b_async_zlib.xlog");
+    let multi = app
+        .view
+        .iter()
+        .position(|&r| {
+            app.store
+                .bytes_of(r)
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                > 2
+        })
+        .expect("a multi-line record");
+    app.update(Action::Down(multi));
+    app.update(Action::Enter);
+    check("log_expanded", &screen(&mut app, 80, 24));
+}
+
+#[test]
+fn help_overlay() {
+    let mut app = open("b_async_zlib.xlog");
+    app.update(Action::Help);
+    check("help", &screen(&mut app, 80, 24));
+}
+
+#[test]
+fn tag_picker_overlay() {
+    let mut app = open("b_async_zlib.xlog");
+    app.update(Action::TagPicker);
+    app.update(Action::Down(2));
+    check("tags", &screen(&mut app, 80, 24));
+}
+
+#[test]
+fn directory_screen() {
+    let mut app = App::open_dir(&corpus("h_multiday"), Options::default(), None, false);
+    app.update(Action::Resize(80, 24));
+    app.settle();
+    check("dir", &screen(&mut app, 80, 24));
+}
+
+#[test]
+fn small_and_resized_windows_draw() {
+    let mut app = open("b_async_zlib.xlog");
+    app.update(Action::Bottom);
+    for (w, h) in [(20, 5), (80, 24), (200, 60), (1, 1), (80, 3)] {
+        let s = screen(&mut app, w, h);
+        assert_eq!(s.lines().count(), usize::from(h));
+    }
+    app.update(Action::Help);
+    let _ = screen(&mut app, 10, 4);
+}

@@ -1,0 +1,210 @@
+//! End to end: the real `xlogdec view` in a real terminal (tmux), driven
+//! with `send-keys` and read back with `capture-pane`. Skips, saying so,
+//! where tmux is not installed (`.ci/run` installs it).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn capture(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "t"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    /// Waits until the screen satisfies `ok`; panics with the screen if not.
+    fn wait(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.capture();
+            if ok(&s) {
+                return s;
+            }
+            if start.elapsed() > Duration::from_secs(30) {
+                panic!("timed out waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+/// Log rows on screen: the lines above the status bar.
+fn rows(screen: &str) -> Vec<&str> {
+    let lines: Vec<&str> = screen.lines().collect();
+    let status = lines
+        .iter()
+        .position(|l| l.contains(" of ") && l.contains(" V") && l.contains(" F"))
+        .expect("status bar");
+    lines[..status].to_vec()
+}
+
+fn tmux_missing() -> bool {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed (apt-get install tmux)");
+        return true;
+    }
+    false
+}
+
+/// A tmux server of its own with a shell whose prompt is `xl$ `.
+fn session(name: &str) -> Tmux {
+    let t = Tmux {
+        socket: format!("xlogdec-test-{name}-{}", std::process::id()),
+    };
+    t.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "env PS1='xl$ ' TERM=xterm-256color sh",
+    ]);
+    t.wait("the shell prompt", |s| s.contains("xl$"));
+    t
+}
+
+/// After the viewer ended: a prompt, and the terminal back in cooked mode
+/// with echo (raw mode would show `-icanon -echo`).
+fn assert_restored(t: &Tmux) {
+    t.keys(&[
+        "clear; stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo",
+        "Enter",
+    ]);
+    let s = t.wait("stty output", |s| s.lines().any(|l| l.trim() == "echo"));
+    assert!(
+        s.lines().any(|l| l.trim() == "icanon"),
+        "raw mode left on:\n{s}"
+    );
+    assert!(!s.contains("[E][20"), "viewer residue:\n{s}");
+}
+
+#[test]
+fn sigterm_and_ctrl_c_restore_the_terminal() {
+    if tmux_missing() {
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_xlogdec");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus/b_async_zlib.xlog");
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    let t = session("signal");
+    let cmd = format!(
+        "sh -c 'echo $$ > {}; exec {bin} view {}'",
+        pidfile.display(),
+        file.display()
+    );
+    t.keys(&[&cmd, "Enter"]);
+    t.wait("the viewer", |s| s.contains(" of ") && s.contains("? help"));
+    let pid = std::fs::read_to_string(&pidfile).unwrap();
+    let killed = Command::new("kill")
+        .args(["-TERM", pid.trim()])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    t.wait("the prompt after SIGTERM", |s| {
+        !s.contains("? help") && s.lines().any(|l| l.trim_end() == "xl$")
+    });
+    assert_restored(&t);
+
+    t.keys(&["clear", "Enter"]);
+    // Type the next command only once the screen is cleared: typed ahead,
+    // its echo would be wiped and the prompts would share a line.
+    t.wait("a cleared screen", |s| {
+        let l: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).collect();
+        l.len() == 1 && l[0].trim_end() == "xl$"
+    });
+    let cmd = format!("{bin} view {}", file.display());
+    t.keys(&[&cmd, "Enter"]);
+    t.wait("the viewer", |s| s.contains(" of ") && s.contains("? help"));
+    t.keys(&["/"]);
+    t.wait("the search prompt", |s| {
+        s.lines().any(|l| l.starts_with('/'))
+    });
+    t.keys(&["C-c"]);
+    t.wait("the prompt after Ctrl-C", |s| {
+        !s.contains("? help") && s.lines().any(|l| l.trim_end() == "xl$")
+    });
+    assert_restored(&t);
+}
+
+#[test]
+fn level_search_and_clean_exit_in_tmux() {
+    if tmux_missing() {
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_xlogdec");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus/b_async_zlib.xlog");
+    let t = session("keys");
+    let cmd = format!("{bin} view {}", file.display());
+    t.keys(&[&cmd, "Enter"]);
+    t.wait("the first screen", |s| {
+        s.contains("/1525 of") || s.contains(" of 1")
+    });
+    t.wait("loading to finish", |s| !s.contains("loading"));
+
+    t.keys(&["5"]);
+    let s = t.wait("the level filter", |s| s.contains("[>=E]"));
+    let shown = rows(&s);
+    assert!(shown.len() > 5, "{s}");
+    for line in &shown {
+        let text = line.get(4..).unwrap_or("");
+        assert!(
+            text.starts_with("[E]") || text.starts_with("[F]"),
+            "a row below E after pressing 5: {line}\n{s}"
+        );
+    }
+
+    t.keys(&["/"]);
+    t.wait("the search prompt", |s| {
+        s.lines().any(|l| l.starts_with('/'))
+    });
+    t.keys(&["-l", "heartbeat"]);
+    t.keys(&["Enter"]);
+    let s = t.wait("the cursor on a match", |s| {
+        rows(s)
+            .iter()
+            .any(|l| l.starts_with('>') && l.to_lowercase().contains("heartbeat"))
+    });
+    assert!(!s.contains("pattern not found"), "{s}");
+
+    t.keys(&["q"]);
+    let s = t.wait("the shell prompt after quitting", |s| {
+        s.lines().filter(|l| l.starts_with("xl$")).count() >= 2
+    });
+    // The viewer left nothing behind: the command line and a fresh prompt.
+    let lines: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines[0].starts_with("xl$ ") && s.contains("view"), "{s}");
+    assert_eq!(lines.last().map(|l| l.trim_end()), Some("xl$"), "{s}");
+    assert!(
+        !s.contains("[>=E]") && !s.contains("[E][20") && !s.contains("help"),
+        "viewer residue after q:\n{s}"
+    );
+}
