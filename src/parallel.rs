@@ -5,8 +5,11 @@
 //! results to the sink in input order, making every decision that depends
 //! on earlier blocks (which keys have proven right) as it delivers them.
 //! So the events are the same, in the same order, for any number of jobs.
-//! At most a fixed number of blocks is in flight, which bounds memory by
-//! jobs × block size.
+//! Consecutive blocks travel in batches (up to [`BATCH_BYTES`] of payload or
+//! [`BATCH_BLOCKS`] blocks), so that the hand-over costs little next to the
+//! decoding even when blocks are small; batches and their buffers are
+//! reused. At most a fixed number of batches is in flight, which bounds
+//! memory by jobs × batch size.
 
 use crate::codec::{self, Decoded, Inflater, TeaKey, ZstdDecoder, tea};
 use crate::format::Payload;
@@ -59,21 +62,36 @@ impl Codecs {
         full_len: Option<u64>,
         cap: usize,
     ) -> Raw {
-        self.out.clear();
+        let mut out = std::mem::take(&mut self.out);
+        out.clear();
+        let raw = self.append(kind, tea_key, payload, full_len, cap, &mut out);
+        self.out = out;
+        raw
+    }
+
+    /// [`Codecs::run`], appending the text to `out` (the cap counts from
+    /// the end of what `out` already holds).
+    fn append(
+        &mut self,
+        kind: Payload,
+        tea_key: Option<&TeaKey>,
+        payload: &[u8],
+        full_len: Option<u64>,
+        cap: usize,
+        out: &mut Vec<u8>,
+    ) -> Raw {
         let mut not_zstd = false;
         let result = match kind {
             Payload::Plain => Ok(Decoded::All),
-            Payload::Deflate => self.inflater.inflate_capped(payload, &mut self.out, cap),
+            Payload::Deflate => self.inflater.inflate_capped(payload, out, cap),
             Payload::ChunkedDeflate => {
                 self.scratch.clear();
                 match codec::join_chunks(payload, &mut self.scratch) {
-                    Ok(()) => self
-                        .inflater
-                        .inflate_capped(&self.scratch, &mut self.out, cap),
+                    Ok(()) => self.inflater.inflate_capped(&self.scratch, out, cap),
                     Err(e) => Err(e),
                 }
             }
-            Payload::Zstd => self.zstd.decode_capped(payload, &mut self.out, cap),
+            Payload::Zstd => self.zstd.decode_capped(payload, out, cap),
             Payload::EncryptedDeflate | Payload::EncryptedZstd => {
                 self.scratch.clear();
                 self.scratch.extend_from_slice(payload);
@@ -98,10 +116,9 @@ impl Codecs {
                 }
                 if kind == Payload::EncryptedZstd {
                     not_zstd = self.scratch.len() >= 4 && self.scratch[..4] != ZSTD_MAGIC;
-                    self.zstd.decode_capped(&self.scratch, &mut self.out, cap)
+                    self.zstd.decode_capped(&self.scratch, out, cap)
                 } else {
-                    self.inflater
-                        .inflate_capped(&self.scratch, &mut self.out, cap)
+                    self.inflater.inflate_capped(&self.scratch, out, cap)
                 }
             }
         };
@@ -119,86 +136,132 @@ impl Codecs {
     }
 }
 
-/// A payload to decode.
-struct Job {
-    ticket: u64,
+/// Payload bytes that close a batch.
+pub(crate) const BATCH_BYTES: usize = 256 << 10;
+/// Blocks that close a batch.
+pub(crate) const BATCH_BLOCKS: usize = 128;
+/// A batch whose buffers grew beyond this is not reused.
+const KEEP_BATCH: usize = 16 << 20;
+
+/// One block of a batch.
+struct Spec {
     kind: Payload,
     tea: Option<TeaKey>,
-    payload: Vec<u8>,
+    /// End of its payload in [`Batch::payloads`].
+    end: usize,
     cap: usize,
-    /// An empty buffer to decode into (recycled).
-    out: Vec<u8>,
 }
 
-/// A decoded payload.
-pub(crate) struct Done {
-    ticket: u64,
-    /// How the codec ended.
-    pub(crate) raw: Raw,
-    /// The decoded text.
-    pub(crate) out: Vec<u8>,
-    payload: Vec<u8>,
-    /// The worker panicked on this block.
+/// Consecutive payloads to decode, and then their results.
+#[derive(Default)]
+struct Batch {
+    /// Ticket of the first block.
+    first: u64,
+    /// The payloads, end to end.
+    payloads: Vec<u8>,
+    specs: Vec<Spec>,
+    /// The decoded texts, end to end.
+    out: Vec<u8>,
+    /// Per block: how the codec ended, and the end of its text in `out`.
+    results: Vec<(Raw, usize)>,
+    /// The worker panicked on this batch.
     panicked: bool,
+}
+
+impl Batch {
+    fn clear(&mut self) {
+        self.payloads.clear();
+        self.specs.clear();
+        self.out.clear();
+        self.results.clear();
+        self.panicked = false;
+    }
+
+    fn too_big(&self) -> bool {
+        self.payloads.capacity() > KEEP_BATCH || self.out.capacity() > KEEP_BATCH
+    }
+}
+
+/// A decoded payload (one block of a batch).
+pub(crate) struct Done {
+    batch: Batch,
+    index: usize,
+}
+
+impl Done {
+    /// How the codec ended.
+    pub(crate) fn raw(&self) -> &Raw {
+        &self.batch.results[self.index].0
+    }
+
+    /// The decoded text.
+    pub(crate) fn out(&self) -> &[u8] {
+        let start = match self.index {
+            0 => 0,
+            i => self.batch.results[i - 1].1,
+        };
+        &self.batch.out[start..self.batch.results[self.index].1]
+    }
 }
 
 /// The reader's end of the worker pool.
 pub(crate) struct Pool {
-    jobs: Option<Sender<Job>>,
-    done: Receiver<Done>,
+    jobs: Option<Sender<Batch>>,
+    done: Receiver<Batch>,
+    /// The next ticket.
     next: u64,
+    /// The batch being filled.
+    open: Batch,
+    /// Batches sent and not wholly delivered.
     in_flight: usize,
     limit: usize,
-    arrived: HashMap<u64, Done>,
-    free: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Decoded batches by first ticket.
+    arrived: HashMap<u64, Batch>,
+    /// The batch being delivered.
+    current: Option<Batch>,
+    free: Vec<Batch>,
 }
 
 /// The worker side: what each spawned thread runs.
 pub(crate) struct Worker {
-    jobs: Arc<Mutex<Receiver<Job>>>,
-    done: Sender<Done>,
+    jobs: Arc<Mutex<Receiver<Batch>>>,
+    done: Sender<Batch>,
 }
 
 impl Worker {
-    /// Decodes jobs until the pool is dropped.
+    /// Decodes batches until the pool is dropped.
     pub(crate) fn run(self) {
         let mut codecs = Codecs::new();
         loop {
-            let job = {
+            let mut batch = {
                 let Ok(rx) = self.jobs.lock() else { return };
                 match rx.recv() {
-                    Ok(job) => job,
+                    Ok(batch) => batch,
                     Err(_) => return, // the pool is gone
                 }
             };
-            // A panic here would leave the reader waiting for this ticket
+            // A panic here would leave the reader waiting for this batch
             // forever: report it instead, and end.
             let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                codecs.run(job.kind, job.tea.as_ref(), &job.payload, None, job.cap)
+                let Batch {
+                    payloads,
+                    specs,
+                    out,
+                    results,
+                    ..
+                } = &mut batch;
+                let mut start = 0;
+                for s in specs.iter() {
+                    let payload = &payloads[start..s.end];
+                    start = s.end;
+                    let raw = codecs.append(s.kind, s.tea.as_ref(), payload, None, s.cap, out);
+                    results.push((raw, out.len()));
+                }
             }));
-            let Ok(raw) = run else {
-                let _ = self.done.send(Done {
-                    ticket: job.ticket,
-                    raw: Raw {
-                        result: Ok(Decoded::All),
-                        not_zstd: false,
-                    },
-                    out: Vec::new(),
-                    payload: Vec::new(),
-                    panicked: true,
-                });
-                return;
-            };
-            let out = std::mem::replace(&mut codecs.out, job.out);
             codecs.trim();
-            let done = Done {
-                ticket: job.ticket,
-                raw,
-                out,
-                payload: job.payload,
-                panicked: false,
-            };
-            if self.done.send(done).is_err() {
+            let panicked = run.is_err();
+            batch.panicked = panicked;
+            if self.done.send(batch).is_err() || panicked {
                 return;
             }
         }
@@ -206,7 +269,7 @@ impl Worker {
 }
 
 /// A pool of `threads` workers (to be spawned by the caller) that keeps at
-/// most `2 × threads` blocks in flight.
+/// most `2 × threads` batches in flight.
 pub(crate) fn pool(threads: usize) -> (Pool, Vec<Worker>) {
     let (job_tx, job_rx) = channel();
     let (done_tx, done_rx) = channel();
@@ -221,9 +284,11 @@ pub(crate) fn pool(threads: usize) -> (Pool, Vec<Worker>) {
         jobs: Some(job_tx),
         done: done_rx,
         next: 0,
+        open: Batch::default(),
         in_flight: 0,
         limit: 2 * threads,
         arrived: HashMap::new(),
+        current: None,
         free: Vec::new(),
     };
     (pool, workers)
@@ -239,7 +304,8 @@ impl Pool {
         self.in_flight < self.limit
     }
 
-    /// Queues a payload; returns its ticket.
+    /// Queues a payload; returns its ticket. The payload travels with the
+    /// next batch, sent once full or when its result is waited for.
     pub(crate) fn submit(
         &mut self,
         kind: Payload,
@@ -247,59 +313,96 @@ impl Pool {
         payload: &[u8],
         cap: usize,
     ) -> Result<u64, WorkersGone> {
-        let (mut buf, out) = self.free.pop().unwrap_or_default();
-        buf.clear();
-        buf.extend_from_slice(payload);
         let ticket = self.next;
         self.next += 1;
-        let job = Job {
-            ticket,
+        if self.open.specs.is_empty() {
+            self.open.first = ticket;
+        }
+        self.open.payloads.extend_from_slice(payload);
+        self.open.specs.push(Spec {
             kind,
             tea,
-            payload: buf,
+            end: self.open.payloads.len(),
             cap,
-            out,
-        };
-        self.jobs
-            .as_ref()
-            .ok_or(WorkersGone)?
-            .send(job)
-            .map_err(|_| WorkersGone)?;
-        self.in_flight += 1;
+        });
+        if self.open.payloads.len() >= BATCH_BYTES || self.open.specs.len() >= BATCH_BLOCKS {
+            self.flush()?;
+        }
         Ok(ticket)
     }
 
-    /// The result for `ticket`: waits for it if `block`, else returns
-    /// `None` when it has not arrived yet.
+    /// Sends the open batch, if it holds anything.
+    fn flush(&mut self) -> Result<(), WorkersGone> {
+        if self.open.specs.is_empty() {
+            return Ok(());
+        }
+        let fresh = self.free.pop().unwrap_or_default();
+        let batch = std::mem::replace(&mut self.open, fresh);
+        self.jobs
+            .as_ref()
+            .ok_or(WorkersGone)?
+            .send(batch)
+            .map_err(|_| WorkersGone)?;
+        self.in_flight += 1;
+        Ok(())
+    }
+
+    /// The result for `ticket` (tickets are taken in order): waits for it
+    /// if `block`, else returns `None` when it has not arrived yet.
     pub(crate) fn take(&mut self, ticket: u64, block: bool) -> Result<Option<Done>, WorkersGone> {
-        while let Ok(d) = self.done.try_recv() {
-            self.arrived.insert(d.ticket, d);
+        if let Some(b) = self.current.take() {
+            let index = ticket.wrapping_sub(b.first) as usize;
+            if index < b.results.len() {
+                return Ok(Some(Done { batch: b, index }));
+            }
+            self.finished(b);
+        }
+        if !self.open.specs.is_empty() && ticket >= self.open.first {
+            if !block {
+                return Ok(None);
+            }
+            self.flush()?;
+        }
+        while let Ok(b) = self.done.try_recv() {
+            self.arrived.insert(b.first, b);
         }
         loop {
-            if let Some(d) = self.arrived.remove(&ticket) {
-                self.in_flight -= 1;
-                if d.panicked {
+            if let Some(b) = self.arrived.remove(&ticket) {
+                if b.panicked {
                     return Err(WorkersGone);
                 }
-                return Ok(Some(d));
+                if b.results.is_empty() {
+                    return Err(WorkersGone);
+                }
+                return Ok(Some(Done { batch: b, index: 0 }));
             }
             if !block {
                 return Ok(None);
             }
-            let d = self.done.recv().map_err(|_| WorkersGone)?;
-            self.arrived.insert(d.ticket, d);
+            let b = self.done.recv().map_err(|_| WorkersGone)?;
+            self.arrived.insert(b.first, b);
         }
     }
 
-    /// Gives a result's buffers back for later jobs.
+    /// Gives a result back: its batch serves the next tickets, or, once
+    /// all are delivered, later batches.
     pub(crate) fn recycle(&mut self, done: Done) {
-        let mut out = done.out;
-        out.clear();
-        if out.capacity() > KEEP_CAPACITY {
-            out = Vec::new();
+        if done.index + 1 < done.batch.results.len() {
+            self.current = Some(done.batch);
+        } else {
+            self.finished(done.batch);
         }
+    }
+
+    /// A wholly delivered batch.
+    fn finished(&mut self, mut batch: Batch) {
+        self.in_flight -= 1;
+        if batch.too_big() {
+            return;
+        }
+        batch.clear();
         if self.free.len() < self.limit + 1 {
-            self.free.push((done.payload, out));
+            self.free.push(batch);
         }
     }
 

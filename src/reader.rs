@@ -206,8 +206,9 @@ impl Decoder {
 
     /// Decodes compressed payloads on `n` worker threads (1, the default,
     /// decodes on the calling thread). The events are the same for any
-    /// `n`: they reach the sink in input order, on the calling thread. At
-    /// most `2 × n` blocks are in flight.
+    /// `n`: they reach the sink in input order, on the calling thread.
+    /// Consecutive blocks go to the workers in batches of about 256 KiB of
+    /// payload; at most `2 × n` batches are in flight.
     pub fn set_jobs(&mut self, n: usize) -> &mut Decoder {
         self.jobs = n.max(1);
         self
@@ -293,8 +294,9 @@ impl Decoder {
                 let Some(Item::Decode { info, key_id, .. }) = self.queue.pop_front() else {
                     unreachable!("the front item was a decode")
                 };
-                let outcome = self.resolve(info.magic.payload, key_id, &done.raw, done.out.len());
-                let r = report(&mut self.summary, sink, info, outcome, &done.out, false);
+                let outcome =
+                    self.resolve(info.magic.payload, key_id, done.raw(), done.out().len());
+                let r = report(&mut self.summary, sink, info, outcome, done.out(), false);
                 if let Some(p) = &mut self.pool {
                     p.recycle(done);
                 }

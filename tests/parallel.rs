@@ -195,3 +195,66 @@ fn jobs_flag_gives_the_same_bytes_as_one_job() {
     assert!(run("2") == one);
     assert!(run("4") == one);
 }
+
+/// Many small blocks of every kind, far more than one batch of the worker
+/// pool holds: corpus files end to end (async zlib and zstd, encrypted
+/// ones, a damaged payload, sync blocks, garbage between them), repeated.
+fn many_small_blocks() -> Vec<u8> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus");
+    let parts: Vec<Vec<u8>> = [
+        "b_async_zlib.xlog",
+        "g_async_zstd_crypt.xlog",
+        "d_async_zstd_l6.xlog",
+        "e_async_zlib_crypt.xlog",
+        "j04_flip_payload_zlib.xlog",
+        "a2_sync_zlib_tz.xlog",
+    ]
+    .iter()
+    .map(|name| std::fs::read(dir.join(name)).unwrap())
+    .collect();
+    let mut file = Vec::new();
+    for round in 0..12 {
+        for part in &parts {
+            file.extend_from_slice(part);
+        }
+        if round % 5 == 2 {
+            file.extend_from_slice(b"garbage between files");
+        }
+    }
+    file
+}
+
+#[test]
+fn many_small_blocks_give_the_same_events_on_one_two_and_four_threads() {
+    let file = many_small_blocks();
+    for key in [None, Some(PrivateKey::from_hex(TEST_KEY).unwrap())] {
+        let opts = Options {
+            key,
+            ..Options::default()
+        };
+        let one = events(&file, &opts, 1, None);
+        let blocks = one
+            .iter()
+            .filter(|e| matches!(e, OwnedEvent::Block(_)))
+            .count();
+        // Several batches of the pool.
+        assert!(blocks > 1000, "{blocks} blocks");
+        let troubles = one
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e,
+                    OwnedEvent::Other(
+                        Event::Skipped { .. }
+                            | Event::DecompressError { .. }
+                            | Event::SeqGap { .. }
+                    )
+                )
+            })
+            .count();
+        assert!(troubles > 10, "{troubles}");
+        for jobs in [2, 4] {
+            assert!(events(&file, &opts, jobs, None) == one, "-j{jobs}");
+        }
+    }
+}
