@@ -534,7 +534,7 @@ pub struct Prefix<'a> {
     /// Tag.
     pub tag: &'a [u8],
     /// Where the location bracket's text starts.
-    loc_start: usize,
+    pub(crate) loc_start: usize,
 }
 
 /// Parses the header fields before the location, without looking for the
@@ -583,6 +583,92 @@ pub fn parse_prefix(rec: &[u8]) -> Option<Prefix<'_>> {
         tag,
         loc_start: tag_end + 2,
     })
+}
+
+/// Where the message of `rec` starts when its first line is a full header:
+/// `Some` exactly when [`Record::parse`] finds a header (given a level
+/// letter), with the header's message starting there. Cheaper than a parse:
+/// no field is built, the UTC offset is not read (it never decides whether
+/// a header is one).
+pub(crate) fn body_start(rec: &[u8]) -> Option<usize> {
+    let line = &rec[..find_byte(b'\n', rec).unwrap_or(rec.len())];
+    if line.len() < 4 || line[0] != b'[' || line[2] != b']' || line[3] != b'[' {
+        return None;
+    }
+    let mut i = 4;
+    let ts_end = i + find_near(b']', &line[i..])?;
+    if !timestamp_ok(&line[i..ts_end]) {
+        return None;
+    }
+    i = ts_end + 1;
+    if line.get(i) != Some(&b'[') {
+        return None;
+    }
+    i += 1;
+    let comma = i + find_near(b',', &line[i..])?;
+    int(&line[i..comma])?;
+    if line.get(comma + 1) != Some(&b' ') {
+        return None;
+    }
+    i = comma + 2;
+    let close = i + find_near(b']', &line[i..])?;
+    let tid_text = match line[i..close].split_last() {
+        Some((b'*', t)) => t,
+        _ => &line[i..close],
+    };
+    int(tid_text)?;
+    i = close + 1;
+    if line.get(i) != Some(&b'[') {
+        return None;
+    }
+    i += 1;
+    let tag_end = i + find_pair(b']', b'[', &line[i..])?;
+    body_after_prefix(line, tag_end + 2)
+}
+
+/// Where the message starts, given the first line of a record and where
+/// its location bracket's text starts (from [`parse_prefix`] on that line).
+#[inline]
+pub(crate) fn body_after_prefix(line: &[u8], loc_start: usize) -> Option<usize> {
+    parse_location(line, loc_start).map(|l| l.3)
+}
+
+/// Whether [`parse_timestamp`] accepts `raw`, without building the time.
+#[inline]
+fn timestamp_ok(raw: &[u8]) -> bool {
+    let Some(sp1) = find_near(b' ', raw) else {
+        return false;
+    };
+    let date = &raw[..sp1];
+    let rest = &raw[sp1 + 1..];
+    let Some(sp2) = find_near(b' ', rest) else {
+        return false;
+    };
+    let time = &rest[sp2 + 1..];
+    if time.len() != 12 || time[2] != b':' || time[5] != b':' || time[8] != b'.' {
+        return false;
+    }
+    let (Some(h), Some(mi), Some(s), Some(_)) = (
+        num(&time[0..2]),
+        num(&time[3..5]),
+        num(&time[6..8]),
+        num(&time[9..12]),
+    ) else {
+        return false;
+    };
+    // Three digits of milliseconds: chrono takes any such time of day.
+    if h >= 24 || mi >= 60 || s >= 60 {
+        return false;
+    }
+    let mut d = date.splitn(3, |&c| c == b'-');
+    let mut field = || d.next().and_then(num);
+    let (Some(y), Some(mo), Some(da)) = (field(), field(), field()) else {
+        return false;
+    };
+    i32::try_from(y)
+        .ok()
+        .and_then(|y| NaiveDate::from_ymd_opt(y, mo, da))
+        .is_some()
 }
 
 /// Parses `[L][time][pid, tid*][tag][location][` at the start of `rec`.
@@ -794,6 +880,58 @@ mod tests {
         for l in Level::ALL {
             assert_eq!(Level::from_letter(l.letter() as u8), Some(l));
             assert_eq!(Level::parse(l.name()), Ok(l));
+        }
+    }
+
+    /// The message start of a full parse, for comparison with `body_start`.
+    fn parsed_body(rec: &[u8]) -> Option<usize> {
+        let m = Record::parse(rec).message()?;
+        Some(m.as_ptr() as usize - rec.as_ptr() as usize)
+    }
+
+    #[test]
+    fn body_start_agrees_with_the_full_parse() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/text");
+        let mut headers = 0;
+        for entry in std::fs::read_dir(dir).expect("corpus text") {
+            let text = std::fs::read(entry.expect("entry").path()).expect("readable");
+            for rec in Records::new(&text) {
+                if rec.level.is_some() {
+                    assert_eq!(body_start(rec.bytes), parsed_body(rec.bytes));
+                    headers += usize::from(rec.header.is_some());
+                }
+            }
+        }
+        assert!(headers > 5000, "{headers}");
+        // Every one-byte damage of a header: both agree on whether it is one.
+        let line = b"[E][2024-02-29 +8.0 23:59:59.999][-12, 34*][t g][a.cc:10, f(x)][m\n".to_vec();
+        let legacy = b"[I][2024-01-31 -2.5 10:00:00.000][1, 2][][a.cc, f, 7][m".to_vec();
+        for base in [line, legacy] {
+            assert!(body_start(&base).is_some());
+            for i in 0..base.len() {
+                for b in [
+                    b'0', b'9', b'-', b' ', b']', b'[', b',', b':', b'*', b'x', b'\n',
+                ] {
+                    let mut bad = base.clone();
+                    bad[i] = b;
+                    if Record::parse(&bad).level.is_none() {
+                        continue; // no level letter: never asked
+                    }
+                    assert_eq!(
+                        body_start(&bad),
+                        parsed_body(&bad),
+                        "{}",
+                        String::from_utf8_lossy(&bad)
+                    );
+                }
+            }
+        }
+        for ts in [
+            "2023-02-29 +8.0 10:00:00.000",
+            "2024-01-31 +8.0 24:00:00.000",
+        ] {
+            let rec = format!("[I][{ts}][1, 2][t][a.cc:1, f][m");
+            assert_eq!(body_start(rec.as_bytes()), None, "{ts}");
         }
     }
 }
