@@ -14,7 +14,7 @@ use crate::filter::Filter;
 use crate::reader::Summary;
 use crate::record::{
     Level, Prefix, Record, RecordSplitter, Records, body_after_prefix, body_start, find_byte,
-    parse_prefix,
+    parse_prefix, parse_timestamp, split_prefix, timestamp_ok,
 };
 
 /// Receives records and the decoder's other events, in input order.
@@ -298,8 +298,28 @@ fn decide(filter: &Filter, empty: bool, prefilter: bool, bytes: &[u8]) -> Option
     }
     let body = if needs_prefix(filter) {
         let line = &bytes[..find_byte(b'\n', bytes).unwrap_or(bytes.len())];
-        let p = parse_prefix(line)?;
-        if !prefix_fields_pass(filter, &p) {
+        // The cheap fields first: the time is read last, and only when a
+        // bound needs its value.
+        let p = split_prefix(line)?;
+        if filter.pid.is_some_and(|x| x != p.pid)
+            || filter.tid.is_some_and(|x| x != p.tid)
+            || (filter.main_thread_only && !p.main_thread)
+            || (!filter.tags.is_empty() && !filter.tags.iter().any(|t| t.matches(p.tag)))
+        {
+            return None;
+        }
+        if filter.since.is_some() || filter.until.is_some() {
+            let ts = parse_timestamp(p.time)?;
+            if filter
+                .since
+                .is_some_and(|b| b.compare(&ts) == Ordering::Less)
+                || filter
+                    .until
+                    .is_some_and(|b| b.compare(&ts) == Ordering::Greater)
+            {
+                return None;
+            }
+        } else if !timestamp_ok(p.time) {
             return None;
         }
         body_after_prefix(line, p.loc_start)?

@@ -542,13 +542,38 @@ pub struct Prefix<'a> {
 /// early. When the record has a full header, the fields are the header's;
 /// `None` means it has none.
 pub fn parse_prefix(rec: &[u8]) -> Option<Prefix<'_>> {
-    let line = rec;
+    let p = split_prefix(rec)?;
+    Some(Prefix {
+        timestamp: parse_timestamp(p.time)?,
+        pid: p.pid,
+        tid: p.tid,
+        main_thread: p.main_thread,
+        tag: p.tag,
+        loc_start: p.loc_start,
+    })
+}
+
+/// The fields before the location with the time still unread: a
+/// [`Prefix`] exactly when [`parse_timestamp`] accepts `time`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawPrefix<'a> {
+    /// The text between the time's brackets.
+    pub(crate) time: &'a [u8],
+    pub(crate) pid: i64,
+    pub(crate) tid: i64,
+    pub(crate) main_thread: bool,
+    pub(crate) tag: &'a [u8],
+    pub(crate) loc_start: usize,
+}
+
+/// [`parse_prefix`] but for the time, which is only cut out.
+pub(crate) fn split_prefix(line: &[u8]) -> Option<RawPrefix<'_>> {
     if line.len() < 4 || line[0] != b'[' || line[2] != b']' || line[3] != b'[' {
         return None;
     }
     let mut i = 4;
     let ts_end = i + find_near(b']', &line[i..])?;
-    let timestamp = parse_timestamp(&line[i..ts_end])?;
+    let time = &line[i..ts_end];
     i = ts_end + 1;
 
     if line.get(i) != Some(&b'[') {
@@ -574,13 +599,12 @@ pub fn parse_prefix(rec: &[u8]) -> Option<Prefix<'_>> {
     }
     i += 1;
     let tag_end = i + find_pair(b']', b'[', &line[i..])?;
-    let tag = &line[i..tag_end];
-    Some(Prefix {
-        timestamp,
+    Some(RawPrefix {
+        time,
         pid,
         tid,
         main_thread,
-        tag,
+        tag: &line[i..tag_end],
         loc_start: tag_end + 2,
     })
 }
@@ -592,38 +616,11 @@ pub fn parse_prefix(rec: &[u8]) -> Option<Prefix<'_>> {
 /// a header is one).
 pub(crate) fn body_start(rec: &[u8]) -> Option<usize> {
     let line = &rec[..find_byte(b'\n', rec).unwrap_or(rec.len())];
-    if line.len() < 4 || line[0] != b'[' || line[2] != b']' || line[3] != b'[' {
+    let p = split_prefix(line)?;
+    if !timestamp_ok(p.time) {
         return None;
     }
-    let mut i = 4;
-    let ts_end = i + find_near(b']', &line[i..])?;
-    if !timestamp_ok(&line[i..ts_end]) {
-        return None;
-    }
-    i = ts_end + 1;
-    if line.get(i) != Some(&b'[') {
-        return None;
-    }
-    i += 1;
-    let comma = i + find_near(b',', &line[i..])?;
-    int(&line[i..comma])?;
-    if line.get(comma + 1) != Some(&b' ') {
-        return None;
-    }
-    i = comma + 2;
-    let close = i + find_near(b']', &line[i..])?;
-    let tid_text = match line[i..close].split_last() {
-        Some((b'*', t)) => t,
-        _ => &line[i..close],
-    };
-    int(tid_text)?;
-    i = close + 1;
-    if line.get(i) != Some(&b'[') {
-        return None;
-    }
-    i += 1;
-    let tag_end = i + find_pair(b']', b'[', &line[i..])?;
-    body_after_prefix(line, tag_end + 2)
+    body_after_prefix(line, p.loc_start)
 }
 
 /// Where the message starts, given the first line of a record and where
@@ -633,9 +630,20 @@ pub(crate) fn body_after_prefix(line: &[u8], loc_start: usize) -> Option<usize> 
     parse_location(line, loc_start).map(|l| l.3)
 }
 
+/// `YYYY-MM-DD` as numbers (each field 1..=9 digits).
+#[inline]
+fn date_fields(date: &[u8]) -> Option<(u32, u32, u32)> {
+    if let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *date {
+        // The usual layout, without a split.
+        return Some((num(&[y0, y1, y2, y3])?, num(&[m0, m1])?, num(&[d0, d1])?));
+    }
+    let mut d = date.splitn(3, |&c| c == b'-');
+    Some((num(d.next()?)?, num(d.next()?)?, num(d.next()?)?))
+}
+
 /// Whether [`parse_timestamp`] accepts `raw`, without building the time.
 #[inline]
-fn timestamp_ok(raw: &[u8]) -> bool {
+pub(crate) fn timestamp_ok(raw: &[u8]) -> bool {
     let Some(sp1) = find_near(b' ', raw) else {
         return false;
     };
@@ -660,9 +668,7 @@ fn timestamp_ok(raw: &[u8]) -> bool {
     if h >= 24 || mi >= 60 || s >= 60 {
         return false;
     }
-    let mut d = date.splitn(3, |&c| c == b'-');
-    let mut field = || d.next().and_then(num);
-    let (Some(y), Some(mo), Some(da)) = (field(), field(), field()) else {
+    let Some((y, mo, da)) = date_fields(date) else {
         return false;
     };
     i32::try_from(y)
@@ -752,7 +758,7 @@ fn parse_location(line: &[u8], start: usize) -> Option<Location<'_>> {
 }
 
 /// `YYYY-MM-DD TZ HH:MM:SS.mmm`.
-fn parse_timestamp(raw: &[u8]) -> Option<Timestamp<'_>> {
+pub(crate) fn parse_timestamp(raw: &[u8]) -> Option<Timestamp<'_>> {
     let sp1 = find_near(b' ', raw)?;
     let date = &raw[..sp1];
     let rest = &raw[sp1 + 1..];
@@ -760,10 +766,7 @@ fn parse_timestamp(raw: &[u8]) -> Option<Timestamp<'_>> {
     let tz = &rest[..sp2];
     let time = &rest[sp2 + 1..];
 
-    let mut d = date.splitn(3, |&c| c == b'-');
-    let y = num(d.next()?)?;
-    let mo = num(d.next()?)?;
-    let da = num(d.next()?)?;
+    let (y, mo, da) = date_fields(date)?;
     if time.len() != 12 || time[2] != b':' || time[5] != b':' || time[8] != b'.' {
         return None;
     }
