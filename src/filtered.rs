@@ -16,6 +16,7 @@ use crate::record::{
     Level, Prefix, Record, RecordSplitter, Records, body_after_prefix, body_start, find_byte,
     parse_prefix, parse_timestamp, split_prefix, timestamp_ok,
 };
+use regex::bytes::Regex;
 
 /// Receives records and the decoder's other events, in input order.
 pub trait RecordSink {
@@ -130,6 +131,9 @@ struct Gate {
     empty: bool,
     /// The message regex may run on a record's whole bytes first.
     prefilter: bool,
+    /// The message regex runs over whole chunks (see [`assertion_free`]) to
+    /// reject the records it matches nowhere in.
+    scan: bool,
     takes: Takes,
     seen: u64,
     passed: u64,
@@ -137,13 +141,44 @@ struct Gate {
 
 /// Passed records that follow one another in the current text chunk,
 /// not yet handed on: `chunk[start..end]`.
+///
+/// It also keeps the last regex search over the chunk: from `searched`,
+/// the first match starts at `hit` (`None`: no match).
 struct Run<'t> {
     chunk: &'t [u8],
     start: usize,
     end: usize,
+    searched: Option<(usize, Option<usize>)>,
 }
 
 impl Run<'_> {
+    /// Where `bytes` lie in the chunk, if they do.
+    #[inline]
+    fn locate(&self, bytes: &[u8]) -> Option<usize> {
+        let base = self.chunk.as_ptr() as usize;
+        let at = bytes.as_ptr() as usize;
+        (at >= base && at + bytes.len() <= base + self.chunk.len()).then(|| at - base)
+    }
+
+    /// Whether `re` matches nowhere in `bytes`, a record of the chunk: no
+    /// match of `re` over the chunk starts inside them. One search serves
+    /// every record before the next match. `false` for bytes outside the
+    /// chunk.
+    fn no_match(&mut self, re: &Regex, bytes: &[u8]) -> bool {
+        let Some(from) = self.locate(bytes) else {
+            return false;
+        };
+        let hit = match self.searched {
+            Some((at, hit)) if at <= from && hit.is_none_or(|h| h >= from) => hit,
+            _ => {
+                let hit = re.find_at(self.chunk, from).map(|m| m.start());
+                self.searched = Some((from, hit));
+                hit
+            }
+        };
+        hit.is_none_or(|h| h >= from + bytes.len())
+    }
+
     /// Hands the run on, if any.
     fn flush<R: RecordSink>(&mut self, inner: &mut R) -> io::Result<()> {
         if self.start < self.end {
@@ -156,13 +191,10 @@ impl Run<'_> {
     /// Adds passed `bytes` to the run when they lie in the chunk (then
     /// `true`); a gap before them hands the run on first.
     fn add<R: RecordSink>(&mut self, inner: &mut R, bytes: &[u8]) -> io::Result<bool> {
-        let base = self.chunk.as_ptr() as usize;
-        let at = bytes.as_ptr() as usize;
-        if at < base || at + bytes.len() > base + self.chunk.len() {
+        let Some(from) = self.locate(bytes) else {
             self.flush(inner)?;
             return Ok(false);
-        }
-        let from = at - base;
+        };
         if from != self.end {
             self.flush(inner)?;
             self.start = from;
@@ -179,6 +211,11 @@ impl<R: RecordSink> FilterSink<R> {
             gate: Gate {
                 empty: filter.is_empty(),
                 prefilter: regex_prefilter(&filter),
+                // Worth it when the regex is the first test a record meets,
+                // and most records fail it.
+                scan: regex_prefilter(&filter)
+                    && filter.min_level.is_none()
+                    && !needs_prefix(&filter),
                 takes: inner.takes(),
                 filter,
                 seen: 0,
@@ -225,12 +262,20 @@ impl<R: RecordSink> FilterSink<R> {
 /// holds the message), and the match is not inverted. A pattern text that
 /// merely looks like it has one only loses the shortcut.
 fn regex_prefilter(filter: &Filter) -> bool {
+    !filter.invert && assertion_free(filter)
+}
+
+/// Whether the message regex has no anchors or word boundaries: then it
+/// matches a text exactly when it matches, from some start, the text
+/// around it, so a search over a whole chunk finds the records that may
+/// match (a pattern text that merely looks like it has one only loses
+/// the shortcut).
+fn assertion_free(filter: &Filter) -> bool {
     let Some(re) = &filter.regex else {
         return false;
     };
     let p = re.as_str();
-    !filter.invert
-        && !p.contains(['^', '$'])
+    !p.contains(['^', '$'])
         && !["\\b", "\\B", "\\A", "\\z", "\\<", "\\>"]
             .iter()
             .any(|a| p.contains(a))
@@ -281,7 +326,15 @@ fn level_of(bytes: &[u8]) -> Option<Level> {
 /// `filter.matches(&Record::parse(bytes))`, parsing only what the filter
 /// reads (the level letter; the fields before the location when a filter
 /// is on them; the location only to find where the message starts).
-fn decide(filter: &Filter, empty: bool, prefilter: bool, bytes: &[u8]) -> Option<Option<Level>> {
+///
+/// `no_match`: the message regex is known to match nowhere in `bytes`.
+fn decide(
+    filter: &Filter,
+    empty: bool,
+    prefilter: bool,
+    bytes: &[u8],
+    no_match: bool,
+) -> Option<Option<Level>> {
     let level = level_of(bytes);
     if empty {
         return Some(level);
@@ -292,7 +345,7 @@ fn decide(filter: &Filter, empty: bool, prefilter: bool, bytes: &[u8]) -> Option
     }
     if prefilter
         && let Some(re) = &filter.regex
-        && !re.is_match(bytes)
+        && (no_match || !re.is_match(bytes))
     {
         return None;
     }
@@ -328,7 +381,7 @@ fn decide(filter: &Filter, empty: bool, prefilter: bool, bytes: &[u8]) -> Option
     };
     if let Some(re) = &filter.regex {
         let end = bytes.len() - usize::from(bytes.last() == Some(&b'\n'));
-        if re.is_match(&bytes[body..end]) == filter.invert {
+        if (!no_match && re.is_match(&bytes[body..end])) == filter.invert {
             return None;
         }
     }
@@ -343,21 +396,24 @@ impl Gate {
     fn offer<R: RecordSink>(
         &mut self,
         inner: &mut R,
-        run: Option<&mut Run<'_>>,
+        mut run: Option<&mut Run<'_>>,
         bytes: &[u8],
     ) -> io::Result<()> {
         self.seen += 1;
         match self.takes {
             Takes::Records => self.offer_parsed(inner, bytes),
             Takes::Levels => {
-                let Some(level) = decide(&self.filter, self.empty, self.prefilter, bytes) else {
+                let no_match = self.no_match(run.as_deref_mut(), bytes);
+                let Some(level) = decide(&self.filter, self.empty, self.prefilter, bytes, no_match)
+                else {
                     return Ok(());
                 };
                 self.passed += 1;
                 inner.record_level(level, bytes)
             }
             Takes::Runs => {
-                if decide(&self.filter, self.empty, self.prefilter, bytes).is_none() {
+                let no_match = self.no_match(run.as_deref_mut(), bytes);
+                if decide(&self.filter, self.empty, self.prefilter, bytes, no_match).is_none() {
                     return Ok(());
                 }
                 self.passed += 1;
@@ -371,6 +427,17 @@ impl Gate {
                     None => inner.run(bytes),
                 }
             }
+        }
+    }
+
+    /// Whether the message regex certainly matches nowhere in `bytes`, from
+    /// one search over the chunk for all the records it holds (`false`
+    /// when unknown).
+    #[inline]
+    fn no_match(&self, run: Option<&mut Run<'_>>, bytes: &[u8]) -> bool {
+        match (&self.filter.regex, run) {
+            (Some(re), Some(run)) if self.scan => run.no_match(re, bytes),
+            _ => false,
         }
     }
 
@@ -416,6 +483,7 @@ impl<R: RecordSink> Sink for FilterSink<R> {
                     chunk: text,
                     start: 0,
                     end: 0,
+                    searched: None,
                 };
                 splitter.push_bytes(text, |b| gate.offer(inner, Some(&mut run), b))?;
                 run.flush(inner)
@@ -652,6 +720,8 @@ mod tests {
             }),
             opts(&|o| o.regex = Some(r"^\[|\]$".into())),
             opts(&|o| o.pid = Some(1)),
+            // Matches that run from one record into the next.
+            opts(&|o| o.regex = Some(r"[0-9}]\n\[[DI]|\n ".into())),
         ];
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/text");
         let mut passed = 0;
@@ -666,7 +736,18 @@ mod tests {
                 let (empty, pre) = (f.is_empty(), regex_prefilter(f));
                 for rec in Records::new(&text) {
                     let want = f.matches(&rec).then_some(rec.level);
-                    assert_eq!(decide(f, empty, pre, rec.bytes), want, "{name} filter {k}");
+                    assert_eq!(
+                        decide(f, empty, pre, rec.bytes, false),
+                        want,
+                        "{name} filter {k}"
+                    );
+                    if let Some(re) = &f.regex
+                        && assertion_free(f)
+                        && !re.is_match(rec.bytes)
+                    {
+                        // Told what the chunk search finds: the same answer.
+                        assert_eq!(decide(f, empty, pre, rec.bytes, true), want);
+                    }
                     passed += usize::from(want.is_some());
                 }
                 for color in [false, true] {
