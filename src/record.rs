@@ -464,9 +464,31 @@ pub(crate) fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
 
 /// Position of the first `needle` in `hay`, for the short fields of a
 /// header where a plain loop beats a vectorised search's set-up.
+/// Eight bytes at a time (a header's fields are tens of bytes long).
 #[inline]
 fn find_near(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == needle)
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pattern = LO * u64::from(needle);
+    let mut words = hay.chunks_exact(8);
+    let mut at = 0;
+    for word in words.by_ref() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let x = u64::from_le_bytes(w) ^ pattern;
+        // The lowest byte flagged is the first zero byte of x (borrows only
+        // flag bytes above a zero one).
+        let zero = x.wrapping_sub(LO) & !x & HI;
+        if zero != 0 {
+            return Some(at + (zero.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == needle)
+        .map(|n| at + n)
 }
 
 /// Position of the first `a` immediately followed by `b`.
@@ -822,6 +844,23 @@ pub fn parse_offset(tz: &[u8]) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_near_matches_naive_search() {
+        let hay: Vec<u8> = (0..300u32).map(|i| (i * 7 % 13) as u8 + b'0').collect();
+        for start in 0..40 {
+            for len in 0..60 {
+                let h = &hay[start..start + len];
+                for needle in (b'0'..b'0' + 14).chain([0x80, 0xff]) {
+                    assert_eq!(find_near(needle, h), h.iter().position(|&b| b == needle));
+                }
+            }
+        }
+        // Bytes just above and below the needle: no false hit from a borrow.
+        let h = [b'[', b']' + 1, b']' - 1, 0, 0xff, b']', b']', 1, b']'];
+        assert_eq!(find_near(b']', &h), Some(5));
+        assert_eq!(find_near(b'\0', &h), Some(3));
+    }
 
     #[test]
     fn find_byte_matches_naive_search() {
