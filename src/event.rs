@@ -119,6 +119,19 @@ pub enum Event<'a> {
         /// How it was found.
         how: Salvage,
     },
+    /// `--recover` kept the lines of a block that did not decompress
+    /// (the official decoder drops it whole); they follow as
+    /// [`Event::Text`]. Comes after the block's [`Event::DecompressError`].
+    Recovered {
+        /// The block.
+        block: BlockInfo,
+        /// Records kept.
+        lines: u64,
+        /// Absolute byte ranges whose lines are lost (for legacy 0x05
+        /// blocks, offsets into the joined chunks, counted from the
+        /// payload start).
+        lost: Vec<std::ops::Range<u64>>,
+    },
 }
 
 /// Receives the decoder's events.
@@ -200,6 +213,11 @@ impl Sink for Collect {
             Event::Salvaged { block, how } => OwnedEvent::Other(Event::Salvaged {
                 block: *block,
                 how: *how,
+            }),
+            Event::Recovered { block, lines, lost } => OwnedEvent::Other(Event::Recovered {
+                block: *block,
+                lines: *lines,
+                lost: lost.clone(),
             }),
         };
         self.events.push(owned);

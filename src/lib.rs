@@ -19,6 +19,7 @@ pub mod merge;
 mod parallel;
 pub mod reader;
 pub mod record;
+pub mod recover;
 pub mod retention;
 pub mod stats;
 pub mod text;

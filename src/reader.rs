@@ -11,6 +11,7 @@ use crate::event::{BlockInfo, Event, LockReason, Salvage, Sink};
 use crate::format::{self, BadBlock, Check, MMAP3_SIZE, Payload, check_block, is_magic};
 use crate::input::{Input, SliceInput};
 use crate::parallel::{self, Codecs, Pool, Raw, WorkersGone};
+use crate::recover::{self, Recoverer};
 use std::collections::{HashMap, VecDeque};
 use std::io;
 
@@ -71,6 +72,10 @@ pub struct Options {
     /// Decode what the official decoder drops silently (cut-off last block,
     /// lone crash-buffer block). On by default.
     pub no_salvage: bool,
+    /// Recover what the official decoder drops from a damaged block:
+    /// restart at the writer's per-line flush points and keep every line
+    /// that parses (see [`crate::recover`]). Decodes on the calling thread.
+    pub recover: bool,
 }
 
 /// Counts gathered while decoding one input.
@@ -172,6 +177,7 @@ enum Item {
 pub struct Decoder {
     opts: Options,
     codecs: Codecs,
+    recoverer: Recoverer,
     keys: HashMap<[u8; 64], KeyState>,
     last_seq: u32,
     summary: Summary,
@@ -187,6 +193,7 @@ impl Decoder {
         Decoder {
             opts,
             codecs: Codecs::new(),
+            recoverer: Recoverer::new(),
             keys: HashMap::new(),
             last_seq: 0,
             summary: Summary::default(),
@@ -229,7 +236,9 @@ impl Decoder {
         self.last_seq = 0;
         self.summary = Summary::default();
         self.queue.clear();
-        if self.jobs > 1 {
+        // --recover re-reads damaged payloads, which only the calling
+        // thread still holds.
+        if self.jobs > 1 && !self.opts.recover {
             let (pool, workers) = parallel::pool(self.jobs);
             self.pool = Some(pool);
             let walked = std::thread::scope(|scope| {
@@ -335,7 +344,13 @@ impl Decoder {
                     // A block cut off by the end of the input may be
                     // salvaged after the scan: keep its bytes.
                     let keep = matches!(reason, BadBlock::PastEnd { .. }) && !self.opts.no_salvage;
-                    match find_good(input, o, false, keep)? {
+                    // The official rescan takes any lone plausible block,
+                    // often a false one inside compressed data (such as a
+                    // cut-off last block's payload). --recover asks for two
+                    // in a row, as the official start search does, and for
+                    // header hours of 0-23.
+                    let strict = self.opts.recover;
+                    match find_block(input, o, strict, keep, strict)? {
                         None => {
                             if matches!(reason, BadBlock::PastEnd { .. }) {
                                 self.salvage_at(input, o, sink)?;
@@ -447,6 +462,34 @@ impl Decoder {
                     .codecs
                     .run(info.magic.payload, tea.as_ref(), payload, None, cap);
                 let outcome = self.resolve(info.magic.payload, key_id, &raw, self.codecs.out.len());
+                let outcome = match outcome {
+                    // A block that failed, or inflated quietly into text
+                    // that is not records: --recover keeps its intact lines.
+                    Outcome::Failed(m) if self.opts.recover => {
+                        report(
+                            &mut self.summary,
+                            sink,
+                            info,
+                            Outcome::Failed(m),
+                            &[],
+                            false,
+                        )?;
+                        let rec = &mut self.recoverer;
+                        let r = recover::block(rec, info, payload, tea.as_ref(), true, sink);
+                        self.summary.bytes_out += r.map_err(Error::Sink)?.unwrap_or(0);
+                        return Ok(());
+                    }
+                    Outcome::Text { capped: false } if self.opts.recover => {
+                        let rec = &mut self.recoverer;
+                        let r = recover::block(rec, info, payload, tea.as_ref(), false, sink);
+                        if let Some(n) = r.map_err(Error::Sink)? {
+                            self.summary.bytes_out += n;
+                            return Ok(());
+                        }
+                        Outcome::Text { capped: false }
+                    }
+                    o => o,
+                };
                 report(
                     &mut self.summary,
                     sink,
@@ -686,6 +729,18 @@ fn find_good<I: Input>(
     pair: bool,
     keep: bool,
 ) -> Result<Option<u64>, Error> {
+    find_block(input, from, pair, keep, false)
+}
+
+/// [`find_good`]; `strict` also wants header hours a clock can show
+/// (0-23), which false blocks inside compressed data rarely have.
+fn find_block<I: Input>(
+    input: &mut I,
+    from: u64,
+    pair: bool,
+    keep: bool,
+    strict: bool,
+) -> Result<Option<u64>, Error> {
     let mut p = from;
     loop {
         input.release(if keep { from } else { p });
@@ -704,11 +759,19 @@ fn find_good<I: Input>(
         let q = p + i as u64;
         if let Check::Good { next } = check_at(input, q)?
             && (!pair || matches!(check_at(input, next)?, Check::Good { .. }))
+            && (!strict || plausible_hours(input, q)?)
         {
             return Ok(Some(q));
         }
         p = q + 1;
     }
+}
+
+/// Whether the block header at `at` (checked good) has begin and end
+/// hours of 0-23.
+fn plausible_hours<I: Input>(input: &mut I, at: u64) -> Result<bool, Error> {
+    let w = fetch(input, at, at + 5)?;
+    Ok(w.range(at + 3, at + 5).iter().all(|&h| h < 24))
 }
 
 /// Decodes `data` and renders it as the official decoder's text (with

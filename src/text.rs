@@ -120,6 +120,23 @@ impl<W: Write> Sink for TextSink<W> {
                     block.offset, block.len
                 ),
             },
+            Event::Recovered { block, lines, lost } => {
+                let ranges: Vec<String> = lost
+                    .iter()
+                    .map(|r| format!("{}-{}", r.start, r.end))
+                    .collect();
+                writeln!(
+                    self.out,
+                    "[F]xlogdec: recovered {lines} lines of the damaged block at byte {} (seq {}); lines lost in bytes {}",
+                    block.offset,
+                    block.seq,
+                    if ranges.is_empty() {
+                        "none".to_string()
+                    } else {
+                        ranges.join(", ")
+                    }
+                )
+            }
             _ => Ok(()),
         }
     }

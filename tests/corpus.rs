@@ -29,7 +29,7 @@ fn options_for(path: &Path) -> Options {
         } else {
             Mmap3Mode::Auto
         },
-        no_salvage: false,
+        ..Options::default()
     }
 }
 

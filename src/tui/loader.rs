@@ -266,7 +266,8 @@ impl RecordSink for StoreSink {
             Event::Skipped { .. } => RowKind::Skipped,
             // A block cut at the output cap did not fully decompress either.
             Event::DecompressError { .. } | Event::OutputCapped { .. } => RowKind::DecompressError,
-            Event::Salvaged { .. } => RowKind::Salvaged,
+            // Text the official decoder drops, decoded after all.
+            Event::Salvaged { .. } | Event::Recovered { .. } => RowKind::Salvaged,
         };
         self.flush_locked()?;
         let mut p = TextSink::new(Vec::new(), true);

@@ -55,6 +55,12 @@ pub struct DecodeArgs {
     #[arg(long)]
     pub no_salvage: bool,
 
+    /// Recover lines from damaged blocks that the official decoder drops
+    /// whole (restarts at the writer's per-line flush points; each
+    /// recovered block is marked by an `[F]xlogdec:` line).
+    #[arg(long)]
+    pub recover: bool,
+
     /// Descend into sub-directories of directory inputs (symlinked
     /// directories are not followed).
     #[arg(short, long)]
@@ -136,6 +142,7 @@ pub fn run(args: DecodeArgs) -> i32 {
         key,
         mmap3: Mmap3Mode::Auto,
         no_salvage: args.no_salvage,
+        recover: args.recover,
     };
     if args.merge && args.out.is_json() {
         eprintln!("xlogdec: --merge orders text records; it does not take --format json");

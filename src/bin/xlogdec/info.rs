@@ -75,7 +75,7 @@ pub fn run(args: InfoArgs) -> i32 {
         let mut opts = Options {
             key: key.clone(),
             mmap3: Mmap3Mode::Auto,
-            no_salvage: false,
+            ..Options::default()
         };
         if input.extension().is_some_and(|e| e == "mmap3") {
             opts.mmap3 = Mmap3Mode::Always;
