@@ -464,9 +464,31 @@ pub(crate) fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
 
 /// Position of the first `needle` in `hay`, for the short fields of a
 /// header where a plain loop beats a vectorised search's set-up.
+/// Eight bytes at a time (a header's fields are tens of bytes long).
 #[inline]
 fn find_near(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == needle)
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pattern = LO * u64::from(needle);
+    let mut words = hay.chunks_exact(8);
+    let mut at = 0;
+    for word in words.by_ref() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let x = u64::from_le_bytes(w) ^ pattern;
+        // The lowest byte flagged is the first zero byte of x (borrows only
+        // flag bytes above a zero one).
+        let zero = x.wrapping_sub(LO) & !x & HI;
+        if zero != 0 {
+            return Some(at + (zero.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == needle)
+        .map(|n| at + n)
 }
 
 /// Position of the first `a` immediately followed by `b`.
@@ -534,7 +556,7 @@ pub struct Prefix<'a> {
     /// Tag.
     pub tag: &'a [u8],
     /// Where the location bracket's text starts.
-    loc_start: usize,
+    pub(crate) loc_start: usize,
 }
 
 /// Parses the header fields before the location, without looking for the
@@ -542,13 +564,38 @@ pub struct Prefix<'a> {
 /// early. When the record has a full header, the fields are the header's;
 /// `None` means it has none.
 pub fn parse_prefix(rec: &[u8]) -> Option<Prefix<'_>> {
-    let line = rec;
+    let p = split_prefix(rec)?;
+    Some(Prefix {
+        timestamp: parse_timestamp(p.time)?,
+        pid: p.pid,
+        tid: p.tid,
+        main_thread: p.main_thread,
+        tag: p.tag,
+        loc_start: p.loc_start,
+    })
+}
+
+/// The fields before the location with the time still unread: a
+/// [`Prefix`] exactly when [`parse_timestamp`] accepts `time`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawPrefix<'a> {
+    /// The text between the time's brackets.
+    pub(crate) time: &'a [u8],
+    pub(crate) pid: i64,
+    pub(crate) tid: i64,
+    pub(crate) main_thread: bool,
+    pub(crate) tag: &'a [u8],
+    pub(crate) loc_start: usize,
+}
+
+/// [`parse_prefix`] but for the time, which is only cut out.
+pub(crate) fn split_prefix(line: &[u8]) -> Option<RawPrefix<'_>> {
     if line.len() < 4 || line[0] != b'[' || line[2] != b']' || line[3] != b'[' {
         return None;
     }
     let mut i = 4;
     let ts_end = i + find_near(b']', &line[i..])?;
-    let timestamp = parse_timestamp(&line[i..ts_end])?;
+    let time = &line[i..ts_end];
     i = ts_end + 1;
 
     if line.get(i) != Some(&b'[') {
@@ -574,15 +621,82 @@ pub fn parse_prefix(rec: &[u8]) -> Option<Prefix<'_>> {
     }
     i += 1;
     let tag_end = i + find_pair(b']', b'[', &line[i..])?;
-    let tag = &line[i..tag_end];
-    Some(Prefix {
-        timestamp,
+    Some(RawPrefix {
+        time,
         pid,
         tid,
         main_thread,
-        tag,
+        tag: &line[i..tag_end],
         loc_start: tag_end + 2,
     })
+}
+
+/// Where the message of `rec` starts when its first line is a full header:
+/// `Some` exactly when [`Record::parse`] finds a header (given a level
+/// letter), with the header's message starting there. Cheaper than a parse:
+/// no field is built, the UTC offset is not read (it never decides whether
+/// a header is one).
+pub(crate) fn body_start(rec: &[u8]) -> Option<usize> {
+    let line = &rec[..find_byte(b'\n', rec).unwrap_or(rec.len())];
+    let p = split_prefix(line)?;
+    if !timestamp_ok(p.time) {
+        return None;
+    }
+    body_after_prefix(line, p.loc_start)
+}
+
+/// Where the message starts, given the first line of a record and where
+/// its location bracket's text starts (from [`parse_prefix`] on that line).
+#[inline]
+pub(crate) fn body_after_prefix(line: &[u8], loc_start: usize) -> Option<usize> {
+    parse_location(line, loc_start).map(|l| l.3)
+}
+
+/// `YYYY-MM-DD` as numbers (each field 1..=9 digits).
+#[inline]
+fn date_fields(date: &[u8]) -> Option<(u32, u32, u32)> {
+    if let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *date {
+        // The usual layout, without a split.
+        return Some((num(&[y0, y1, y2, y3])?, num(&[m0, m1])?, num(&[d0, d1])?));
+    }
+    let mut d = date.splitn(3, |&c| c == b'-');
+    Some((num(d.next()?)?, num(d.next()?)?, num(d.next()?)?))
+}
+
+/// Whether [`parse_timestamp`] accepts `raw`, without building the time.
+#[inline]
+pub(crate) fn timestamp_ok(raw: &[u8]) -> bool {
+    let Some(sp1) = find_near(b' ', raw) else {
+        return false;
+    };
+    let date = &raw[..sp1];
+    let rest = &raw[sp1 + 1..];
+    let Some(sp2) = find_near(b' ', rest) else {
+        return false;
+    };
+    let time = &rest[sp2 + 1..];
+    if time.len() != 12 || time[2] != b':' || time[5] != b':' || time[8] != b'.' {
+        return false;
+    }
+    let (Some(h), Some(mi), Some(s), Some(_)) = (
+        num(&time[0..2]),
+        num(&time[3..5]),
+        num(&time[6..8]),
+        num(&time[9..12]),
+    ) else {
+        return false;
+    };
+    // Three digits of milliseconds: chrono takes any such time of day.
+    if h >= 24 || mi >= 60 || s >= 60 {
+        return false;
+    }
+    let Some((y, mo, da)) = date_fields(date) else {
+        return false;
+    };
+    i32::try_from(y)
+        .ok()
+        .and_then(|y| NaiveDate::from_ymd_opt(y, mo, da))
+        .is_some()
 }
 
 /// Parses `[L][time][pid, tid*][tag][location][` at the start of `rec`.
@@ -666,7 +780,7 @@ fn parse_location(line: &[u8], start: usize) -> Option<Location<'_>> {
 }
 
 /// `YYYY-MM-DD TZ HH:MM:SS.mmm`.
-fn parse_timestamp(raw: &[u8]) -> Option<Timestamp<'_>> {
+pub(crate) fn parse_timestamp(raw: &[u8]) -> Option<Timestamp<'_>> {
     let sp1 = find_near(b' ', raw)?;
     let date = &raw[..sp1];
     let rest = &raw[sp1 + 1..];
@@ -674,10 +788,7 @@ fn parse_timestamp(raw: &[u8]) -> Option<Timestamp<'_>> {
     let tz = &rest[..sp2];
     let time = &rest[sp2 + 1..];
 
-    let mut d = date.splitn(3, |&c| c == b'-');
-    let y = num(d.next()?)?;
-    let mo = num(d.next()?)?;
-    let da = num(d.next()?)?;
+    let (y, mo, da) = date_fields(date)?;
     if time.len() != 12 || time[2] != b':' || time[5] != b':' || time[8] != b'.' {
         return None;
     }
@@ -733,6 +844,23 @@ pub fn parse_offset(tz: &[u8]) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_near_matches_naive_search() {
+        let hay: Vec<u8> = (0..300u32).map(|i| (i * 7 % 13) as u8 + b'0').collect();
+        for start in 0..40 {
+            for len in 0..60 {
+                let h = &hay[start..start + len];
+                for needle in (b'0'..b'0' + 14).chain([0x80, 0xff]) {
+                    assert_eq!(find_near(needle, h), h.iter().position(|&b| b == needle));
+                }
+            }
+        }
+        // Bytes just above and below the needle: no false hit from a borrow.
+        let h = [b'[', b']' + 1, b']' - 1, 0, 0xff, b']', b']', 1, b']'];
+        assert_eq!(find_near(b']', &h), Some(5));
+        assert_eq!(find_near(b'\0', &h), Some(3));
+    }
 
     #[test]
     fn find_byte_matches_naive_search() {
@@ -794,6 +922,58 @@ mod tests {
         for l in Level::ALL {
             assert_eq!(Level::from_letter(l.letter() as u8), Some(l));
             assert_eq!(Level::parse(l.name()), Ok(l));
+        }
+    }
+
+    /// The message start of a full parse, for comparison with `body_start`.
+    fn parsed_body(rec: &[u8]) -> Option<usize> {
+        let m = Record::parse(rec).message()?;
+        Some(m.as_ptr() as usize - rec.as_ptr() as usize)
+    }
+
+    #[test]
+    fn body_start_agrees_with_the_full_parse() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/text");
+        let mut headers = 0;
+        for entry in std::fs::read_dir(dir).expect("corpus text") {
+            let text = std::fs::read(entry.expect("entry").path()).expect("readable");
+            for rec in Records::new(&text) {
+                if rec.level.is_some() {
+                    assert_eq!(body_start(rec.bytes), parsed_body(rec.bytes));
+                    headers += usize::from(rec.header.is_some());
+                }
+            }
+        }
+        assert!(headers > 5000, "{headers}");
+        // Every one-byte damage of a header: both agree on whether it is one.
+        let line = b"[E][2024-02-29 +8.0 23:59:59.999][-12, 34*][t g][a.cc:10, f(x)][m\n".to_vec();
+        let legacy = b"[I][2024-01-31 -2.5 10:00:00.000][1, 2][][a.cc, f, 7][m".to_vec();
+        for base in [line, legacy] {
+            assert!(body_start(&base).is_some());
+            for i in 0..base.len() {
+                for b in [
+                    b'0', b'9', b'-', b' ', b']', b'[', b',', b':', b'*', b'x', b'\n',
+                ] {
+                    let mut bad = base.clone();
+                    bad[i] = b;
+                    if Record::parse(&bad).level.is_none() {
+                        continue; // no level letter: never asked
+                    }
+                    assert_eq!(
+                        body_start(&bad),
+                        parsed_body(&bad),
+                        "{}",
+                        String::from_utf8_lossy(&bad)
+                    );
+                }
+            }
+        }
+        for ts in [
+            "2023-02-29 +8.0 10:00:00.000",
+            "2024-01-31 +8.0 24:00:00.000",
+        ] {
+            let rec = format!("[I][{ts}][1, 2][t][a.cc:1, f][m");
+            assert_eq!(body_start(rec.as_bytes()), None, "{ts}");
         }
     }
 }
