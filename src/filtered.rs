@@ -13,8 +13,8 @@ use crate::event::{Event, Sink};
 use crate::filter::Filter;
 use crate::reader::Summary;
 use crate::record::{
-    Level, Prefix, Record, RecordSplitter, Records, body_after_prefix, body_start, find_byte,
-    parse_prefix, parse_timestamp, split_prefix, timestamp_ok,
+    DateMemo, Level, Prefix, Record, RecordSplitter, Records, body_after_prefix, body_start,
+    find_byte, parse_prefix, split_prefix,
 };
 use regex::bytes::Regex;
 
@@ -132,9 +132,12 @@ struct Gate {
     /// The message regex may run on a record's whole bytes first.
     prefilter: bool,
     /// The message regex runs over whole chunks (see [`assertion_free`]) to
-    /// reject the records it matches nowhere in.
+    /// settle at once the records it matches nowhere in (rejected, or
+    /// passed with `-v`).
     scan: bool,
     takes: Takes,
+    /// The last date read from a header.
+    memo: DateMemo,
     seen: u64,
     passed: u64,
 }
@@ -211,12 +214,14 @@ impl<R: RecordSink> FilterSink<R> {
             gate: Gate {
                 empty: filter.is_empty(),
                 prefilter: regex_prefilter(&filter),
-                // Worth it when the regex is the first test a record meets,
-                // and most records fail it.
-                scan: regex_prefilter(&filter)
+                // Worth it when the regex is the first test a record meets
+                // and matches are rare next to records: one search then
+                // serves many (with `-v` too, passing those it skips).
+                scan: assertion_free(&filter)
                     && filter.min_level.is_none()
                     && !needs_prefix(&filter),
                 takes: inner.takes(),
+                memo: DateMemo::default(),
                 filter,
                 seen: 0,
                 passed: 0,
@@ -327,13 +332,15 @@ fn level_of(bytes: &[u8]) -> Option<Level> {
 /// reads (the level letter; the fields before the location when a filter
 /// is on them; the location only to find where the message starts).
 ///
-/// `no_match`: the message regex is known to match nowhere in `bytes`.
+/// `no_match`: the message regex is known to match nowhere in `bytes`;
+/// `memo`: the last date read.
 fn decide(
     filter: &Filter,
     empty: bool,
     prefilter: bool,
     bytes: &[u8],
     no_match: bool,
+    memo: &mut DateMemo,
 ) -> Option<Option<Level>> {
     let level = level_of(bytes);
     if empty {
@@ -362,7 +369,7 @@ fn decide(
             return None;
         }
         if filter.since.is_some() || filter.until.is_some() {
-            let ts = parse_timestamp(p.time)?;
+            let ts = memo.timestamp(p.time)?;
             if filter
                 .since
                 .is_some_and(|b| b.compare(&ts) == Ordering::Less)
@@ -372,12 +379,12 @@ fn decide(
             {
                 return None;
             }
-        } else if !timestamp_ok(p.time) {
+        } else if memo.timestamp(p.time).is_none() {
             return None;
         }
         body_after_prefix(line, p.loc_start)?
     } else {
-        body_start(bytes)?
+        body_start(bytes, memo)?
     };
     if let Some(re) = &filter.regex {
         let end = bytes.len() - usize::from(bytes.last() == Some(&b'\n'));
@@ -404,8 +411,14 @@ impl Gate {
             Takes::Records => self.offer_parsed(inner, bytes),
             Takes::Levels => {
                 let no_match = self.no_match(run.as_deref_mut(), bytes);
-                let Some(level) = decide(&self.filter, self.empty, self.prefilter, bytes, no_match)
-                else {
+                let Some(level) = decide(
+                    &self.filter,
+                    self.empty,
+                    self.prefilter,
+                    bytes,
+                    no_match,
+                    &mut self.memo,
+                ) else {
                     return Ok(());
                 };
                 self.passed += 1;
@@ -413,7 +426,16 @@ impl Gate {
             }
             Takes::Runs => {
                 let no_match = self.no_match(run.as_deref_mut(), bytes);
-                if decide(&self.filter, self.empty, self.prefilter, bytes, no_match).is_none() {
+                if decide(
+                    &self.filter,
+                    self.empty,
+                    self.prefilter,
+                    bytes,
+                    no_match,
+                    &mut self.memo,
+                )
+                .is_none()
+                {
                     return Ok(());
                 }
                 self.passed += 1;
@@ -734,10 +756,12 @@ mod tests {
             let text = std::fs::read(dir.join(name)).expect("corpus text");
             for (k, f) in filters.iter().enumerate() {
                 let (empty, pre) = (f.is_empty(), regex_prefilter(f));
+                // One memo for all records, as in the sink.
+                let mut memo = DateMemo::default();
                 for rec in Records::new(&text) {
                     let want = f.matches(&rec).then_some(rec.level);
                     assert_eq!(
-                        decide(f, empty, pre, rec.bytes, false),
+                        decide(f, empty, pre, rec.bytes, false, &mut memo),
                         want,
                         "{name} filter {k}"
                     );
@@ -746,7 +770,7 @@ mod tests {
                         && !re.is_match(rec.bytes)
                     {
                         // Told what the chunk search finds: the same answer.
-                        assert_eq!(decide(f, empty, pre, rec.bytes, true), want);
+                        assert_eq!(decide(f, empty, pre, rec.bytes, true, &mut memo), want);
                     }
                     passed += usize::from(want.is_some());
                 }

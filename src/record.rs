@@ -34,7 +34,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
 
 /// Severity of a log line, ordered from [`Level::Verbose`] (least) to [`Level::Fatal`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -636,13 +636,78 @@ pub(crate) fn split_prefix(line: &[u8]) -> Option<RawPrefix<'_>> {
 /// letter), with the header's message starting there. Cheaper than a parse:
 /// no field is built, the UTC offset is not read (it never decides whether
 /// a header is one).
-pub(crate) fn body_start(rec: &[u8]) -> Option<usize> {
+///
+/// `memo` keeps the last date read: records in a row share it.
+pub(crate) fn body_start(rec: &[u8], memo: &mut DateMemo) -> Option<usize> {
     let line = &rec[..find_byte(b'\n', rec).unwrap_or(rec.len())];
     let p = split_prefix(line)?;
-    if !timestamp_ok(p.time) {
+    memo.timestamp(p.time)?;
+    body_after_prefix(line, p.loc_start)
+}
+
+/// The date and UTC offset text of the last timestamp read (`DATE TZ `)
+/// with their values: records in a row mostly share them, so a timestamp
+/// that starts with the same bytes only needs its time of day read.
+#[derive(Debug, Clone)]
+pub(crate) struct DateMemo {
+    text: [u8; 32],
+    /// Bytes of `text` in use; 0: none yet.
+    len: usize,
+    date: NaiveDate,
+    offset: Option<i32>,
+}
+
+impl Default for DateMemo {
+    fn default() -> DateMemo {
+        DateMemo {
+            text: [0; 32],
+            len: 0,
+            date: NaiveDate::MIN,
+            offset: None,
+        }
+    }
+}
+
+impl DateMemo {
+    /// [`parse_timestamp`]`(raw)`, reading only the time of day when `raw`
+    /// starts with the date and offset text of the last one read.
+    #[inline]
+    pub(crate) fn timestamp<'a>(&mut self, raw: &'a [u8]) -> Option<Timestamp<'a>> {
+        let n = self.len;
+        if n > 0 && raw.len() == n + 12 && raw[..n] == self.text[..n] {
+            // The memo holds `DATE TZ ` with exactly two spaces, the last
+            // at its end: `raw` splits where parse_timestamp splits it.
+            return Some(Timestamp {
+                local: self.date.and_time(time_of_day(&raw[n..])?),
+                offset_minutes: self.offset,
+                raw,
+            });
+        }
+        let ts = parse_timestamp(raw)?;
+        // Accepted: the time of day is the last 12 bytes.
+        let head = raw.len() - 12;
+        if head <= self.text.len() {
+            self.text[..head].copy_from_slice(&raw[..head]);
+            self.len = head;
+            self.date = ts.local.date();
+            self.offset = ts.offset_minutes;
+        }
+        Some(ts)
+    }
+}
+
+/// `HH:MM:SS.mmm`.
+#[inline]
+fn time_of_day(time: &[u8]) -> Option<NaiveTime> {
+    if time.len() != 12 || time[2] != b':' || time[5] != b':' || time[8] != b'.' {
         return None;
     }
-    body_after_prefix(line, p.loc_start)
+    NaiveTime::from_hms_milli_opt(
+        num(&time[0..2])?,
+        num(&time[3..5])?,
+        num(&time[6..8])?,
+        num(&time[9..12])?,
+    )
 }
 
 /// Where the message starts, given the first line of a record and where
@@ -661,42 +726,6 @@ fn date_fields(date: &[u8]) -> Option<(u32, u32, u32)> {
     }
     let mut d = date.splitn(3, |&c| c == b'-');
     Some((num(d.next()?)?, num(d.next()?)?, num(d.next()?)?))
-}
-
-/// Whether [`parse_timestamp`] accepts `raw`, without building the time.
-#[inline]
-pub(crate) fn timestamp_ok(raw: &[u8]) -> bool {
-    let Some(sp1) = find_near(b' ', raw) else {
-        return false;
-    };
-    let date = &raw[..sp1];
-    let rest = &raw[sp1 + 1..];
-    let Some(sp2) = find_near(b' ', rest) else {
-        return false;
-    };
-    let time = &rest[sp2 + 1..];
-    if time.len() != 12 || time[2] != b':' || time[5] != b':' || time[8] != b'.' {
-        return false;
-    }
-    let (Some(h), Some(mi), Some(s), Some(_)) = (
-        num(&time[0..2]),
-        num(&time[3..5]),
-        num(&time[6..8]),
-        num(&time[9..12]),
-    ) else {
-        return false;
-    };
-    // Three digits of milliseconds: chrono takes any such time of day.
-    if h >= 24 || mi >= 60 || s >= 60 {
-        return false;
-    }
-    let Some((y, mo, da)) = date_fields(date) else {
-        return false;
-    };
-    i32::try_from(y)
-        .ok()
-        .and_then(|y| NaiveDate::from_ymd_opt(y, mo, da))
-        .is_some()
 }
 
 /// Parses `[L][time][pid, tid*][tag][location][` at the start of `rec`.
@@ -935,11 +964,13 @@ mod tests {
     fn body_start_agrees_with_the_full_parse() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/text");
         let mut headers = 0;
+        // One memo throughout, so most answers come from it.
+        let mut memo = DateMemo::default();
         for entry in std::fs::read_dir(dir).expect("corpus text") {
             let text = std::fs::read(entry.expect("entry").path()).expect("readable");
             for rec in Records::new(&text) {
                 if rec.level.is_some() {
-                    assert_eq!(body_start(rec.bytes), parsed_body(rec.bytes));
+                    assert_eq!(body_start(rec.bytes, &mut memo), parsed_body(rec.bytes));
                     headers += usize::from(rec.header.is_some());
                 }
             }
@@ -949,7 +980,7 @@ mod tests {
         let line = b"[E][2024-02-29 +8.0 23:59:59.999][-12, 34*][t g][a.cc:10, f(x)][m\n".to_vec();
         let legacy = b"[I][2024-01-31 -2.5 10:00:00.000][1, 2][][a.cc, f, 7][m".to_vec();
         for base in [line, legacy] {
-            assert!(body_start(&base).is_some());
+            assert!(body_start(&base, &mut memo).is_some());
             for i in 0..base.len() {
                 for b in [
                     b'0', b'9', b'-', b' ', b']', b'[', b',', b':', b'*', b'x', b'\n',
@@ -959,8 +990,16 @@ mod tests {
                     if Record::parse(&bad).level.is_none() {
                         continue; // no level letter: never asked
                     }
+                    // After the undamaged header, and from scratch.
+                    assert!(body_start(&base, &mut memo).is_some());
                     assert_eq!(
-                        body_start(&bad),
+                        body_start(&bad, &mut memo),
+                        parsed_body(&bad),
+                        "{}",
+                        String::from_utf8_lossy(&bad)
+                    );
+                    assert_eq!(
+                        body_start(&bad, &mut DateMemo::default()),
                         parsed_body(&bad),
                         "{}",
                         String::from_utf8_lossy(&bad)
@@ -973,7 +1012,46 @@ mod tests {
             "2024-01-31 +8.0 24:00:00.000",
         ] {
             let rec = format!("[I][{ts}][1, 2][t][a.cc:1, f][m");
-            assert_eq!(body_start(rec.as_bytes()), None, "{ts}");
+            assert_eq!(body_start(rec.as_bytes(), &mut memo), None, "{ts}");
+        }
+    }
+
+    #[test]
+    fn date_memo_reads_timestamps_as_parse_timestamp_does() {
+        let mut memo = DateMemo::default();
+        let base = b"2024-02-29 +8.0 23:59:59.999";
+        let mut seen = 0;
+        for prev in [
+            &base[..],
+            b"2024-02-29 -2.5 10:00:00.000",
+            b"2024-02-29 +8.0 ",
+        ] {
+            for i in 0..base.len() {
+                for b in [b'0', b'9', b'-', b' ', b'.', b':', b'x'] {
+                    let mut bad = base.to_vec();
+                    bad[i] = b;
+                    // After an accepted (or rejected) neighbour.
+                    assert_eq!(memo.timestamp(prev), parse_timestamp(prev));
+                    assert_eq!(memo.timestamp(&bad), parse_timestamp(&bad));
+                    seen += usize::from(parse_timestamp(&bad).is_some());
+                }
+            }
+        }
+        assert!(seen > 10, "{seen}");
+        for raw in [
+            &b"2024-02-29 +8.0 23:59:59.9999"[..],
+            b"2024-02-29 +8.0 23:59:59.99",
+            b"2024-02-29 +8.0 24:00:00.000",
+            b"2024-02-29 +8.0 23:60:00.000",
+            b"2024-02-29 +8.0  23:59:59.999",
+        ] {
+            assert!(memo.timestamp(base).is_some());
+            assert_eq!(
+                memo.timestamp(raw),
+                None,
+                "{}",
+                String::from_utf8_lossy(raw)
+            );
         }
     }
 }
