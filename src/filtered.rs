@@ -379,7 +379,7 @@ fn decide(
             {
                 return None;
             }
-        } else if memo.timestamp(p.time).is_none() {
+        } else if !memo.ok(p.time) {
             return None;
         }
         body_after_prefix(line, p.loc_start)?

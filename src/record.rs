@@ -523,6 +523,7 @@ fn num(b: &[u8]) -> Option<u32> {
 }
 
 /// Signed decimal (optional `-`, up to 18 digits).
+#[inline]
 fn int(b: &[u8]) -> Option<i64> {
     let (neg, digits) = match b.split_first() {
         Some((b'-', rest)) => (true, rest),
@@ -641,7 +642,9 @@ pub(crate) fn split_prefix(line: &[u8]) -> Option<RawPrefix<'_>> {
 pub(crate) fn body_start(rec: &[u8], memo: &mut DateMemo) -> Option<usize> {
     let line = &rec[..find_byte(b'\n', rec).unwrap_or(rec.len())];
     let p = split_prefix(line)?;
-    memo.timestamp(p.time)?;
+    if !memo.ok(p.time) {
+        return None;
+    }
     body_after_prefix(line, p.loc_start)
 }
 
@@ -683,6 +686,30 @@ impl DateMemo {
                 raw,
             });
         }
+        self.read(raw)
+    }
+
+    /// Whether [`parse_timestamp`] accepts `raw`: [`timestamp`](Self::timestamp)
+    /// without building the time.
+    #[inline]
+    pub(crate) fn ok(&mut self, raw: &[u8]) -> bool {
+        let n = self.len;
+        if n > 0 && raw.len() == n + 12 && raw[..n] == self.text[..n] {
+            let t = &raw[n..];
+            if t[2] != b':' || t[5] != b':' || t[8] != b'.' {
+                return false;
+            }
+            // Three digits of milliseconds: chrono takes any such time of day.
+            return matches!(
+                (num(&t[0..2]), num(&t[3..5]), num(&t[6..8]), num(&t[9..12])),
+                (Some(h), Some(m), Some(s), Some(_)) if h < 24 && m < 60 && s < 60
+            );
+        }
+        self.read(raw).is_some()
+    }
+
+    /// [`parse_timestamp`], remembering the date and offset it accepts.
+    fn read<'a>(&mut self, raw: &'a [u8]) -> Option<Timestamp<'a>> {
         let ts = parse_timestamp(raw)?;
         // Accepted: the time of day is the last 12 bytes.
         let head = raw.len() - 12;
@@ -1033,6 +1060,8 @@ mod tests {
                     // After an accepted (or rejected) neighbour.
                     assert_eq!(memo.timestamp(prev), parse_timestamp(prev));
                     assert_eq!(memo.timestamp(&bad), parse_timestamp(&bad));
+                    assert_eq!(memo.timestamp(prev), parse_timestamp(prev));
+                    assert_eq!(memo.ok(&bad), parse_timestamp(&bad).is_some());
                     seen += usize::from(parse_timestamp(&bad).is_some());
                 }
             }
