@@ -8,14 +8,24 @@
 #
 # Every variant runs RUNS times (default 5), interleaved with the others so
 # that a busy machine hurts them alike; it reports the least CPU time
-# (user + sys), the least wall time, the peak RSS, and the CPU-time ratio to
-# plain decoding. Output goes to /dev/null.
+# (user + sys), the least wall time, the peak RSS, and the CPU-time and
+# wall-time ratios to plain decoding. Output goes to /dev/null.
+#
+#   JOBS=1 benches/filter.sh        # decode with -j1 (default: xlogdec's own -j)
+#   BINS="old/xlogdec target/release/xlogdec" benches/filter.sh
+#                                   # several builds, interleaved run by run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 copies=${1:-200}
 runs=${RUNS:-5}
-bin=target/release/xlogdec
-cargo build --release --quiet
+if [[ -z ${BINS:-} ]]; then
+    cargo build --release --quiet
+    BINS=target/release/xlogdec
+fi
+read -r -a bins <<<"$BINS"
+bin=${bins[-1]}
+jobs=()
+if [[ -n ${JOBS:-} ]]; then jobs=(-j "$JOBS"); fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 big=$work/big.xlog
@@ -38,20 +48,28 @@ variants=(
     "--format json"
 )
 n=${#variants[@]}
-declare -a cpu wall rss
+declare -A cpu wall rss
 for ((r = 0; r < runs; r++)); do
     for ((k = 0; k < n; k++)); do
-        # shellcheck disable=SC2086 # the variant is a list of words
-        /usr/bin/time -f "%U %S %e %M" -o "$work/t" nice "$bin" ${variants[k]} "$big" >/dev/null
-        read -r u s e m <"$work/t"
-        c=$(awk "BEGIN{print $u + $s}")
-        if [[ -z ${cpu[k]:-} ]] || awk "BEGIN{exit !($c < ${cpu[k]})}"; then cpu[k]=$c; fi
-        if [[ -z ${wall[k]:-} ]] || awk "BEGIN{exit !($e < ${wall[k]})}"; then wall[k]=$e; fi
-        if ((m > ${rss[k]:-0})); then rss[k]=$m; fi
+        for b in "${bins[@]}"; do
+            # shellcheck disable=SC2086 # the variant is a list of words
+            /usr/bin/time -f "%U %S %e %M" -o "$work/t" nice "$b" "${jobs[@]}" ${variants[k]} "$big" >/dev/null
+            read -r u s e m <"$work/t"
+            c=$(awk "BEGIN{print $u + $s}")
+            key="$b|$k"
+            if [[ -z ${cpu[$key]:-} ]] || awk "BEGIN{exit !($c < ${cpu[$key]})}"; then cpu[$key]=$c; fi
+            if [[ -z ${wall[$key]:-} ]] || awk "BEGIN{exit !($e < ${wall[$key]})}"; then wall[$key]=$e; fi
+            if ((m > ${rss[$key]:-0})); then rss[$key]=$m; fi
+        done
     done
 done
-printf '%-44s %8s %8s %10s %7s\n' variant "cpu s" "wall s" "RSS KiB" ratio
-for ((k = 0; k < n; k++)); do
-    printf '%-44s %8s %8s %10s %6sx\n' "${variants[k]:-plain decode}" "${cpu[k]}" "${wall[k]}" "${rss[k]}" \
-        "$(awk "BEGIN{printf \"%.2f\", ${cpu[k]} / ${cpu[0]}}")"
+for b in "${bins[@]}"; do
+    echo "$b ${jobs[*]}"
+    printf '%-44s %8s %8s %10s %7s %7s\n' variant "cpu s" "wall s" "RSS KiB" "cpu x" "wall x"
+    for ((k = 0; k < n; k++)); do
+        key="$b|$k"
+        printf '%-44s %8s %8s %10s %6sx %6sx\n' "${variants[k]:-plain decode}" "${cpu[$key]}" "${wall[$key]}" "${rss[$key]}" \
+            "$(awk "BEGIN{printf \"%.2f\", ${cpu[$key]} / ${cpu[$b|0]}}")" \
+            "$(awk "BEGIN{printf \"%.2f\", ${wall[$key]} / ${wall[$b|0]}}")"
+    done
 done

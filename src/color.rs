@@ -7,7 +7,7 @@
 use std::io::{self, Write};
 
 use crate::event::{Event, Sink};
-use crate::filtered::RecordSink;
+use crate::filtered::{RecordSink, Takes};
 use crate::reader::Summary;
 use crate::record::{Level, Record};
 use crate::text::TextSink;
@@ -79,25 +79,32 @@ impl<W: Write> TextRecords<W> {
     }
 }
 
-impl<W: Write> RecordSink for TextRecords<W> {
-    fn record(&mut self, rec: &Record<'_>) -> io::Result<()> {
+impl<W: Write> TextRecords<W> {
+    /// Prints one record's bytes, coloured for `level` when colour is on.
+    fn print(&mut self, level: Option<Level>, bytes: &[u8]) -> io::Result<()> {
         // Through the text printer, so that its pending marker lines come first.
-        let style = match rec.level {
+        let style = match level {
             Some(level) if self.color => level_style(level),
             _ => None,
         };
         let Some(style) = style else {
-            return self.text.event(&Event::Text(rec.bytes));
+            return self.text.event(&Event::Text(bytes));
         };
-        let (body, nl) = match rec.bytes.split_last() {
+        let (body, nl) = match bytes.split_last() {
             Some((b'\n', body)) => (body, &b"\n"[..]),
-            _ => (rec.bytes, &b""[..]),
+            _ => (bytes, &b""[..]),
         };
         self.text.event(&Event::Text(style))?;
         let out = self.text.get_mut();
         out.write_all(body)?;
         out.write_all(RESET)?;
         out.write_all(nl)
+    }
+}
+
+impl<W: Write> RecordSink for TextRecords<W> {
+    fn record(&mut self, rec: &Record<'_>) -> io::Result<()> {
+        self.print(rec.level, rec.bytes)
     }
 
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
@@ -106,6 +113,23 @@ impl<W: Write> RecordSink for TextRecords<W> {
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         self.text.finish(summary)
+    }
+
+    /// Only the level picks a colour; without colour, only the bytes count.
+    fn takes(&self) -> Takes {
+        if self.color {
+            Takes::Levels
+        } else {
+            Takes::Runs
+        }
+    }
+
+    fn record_level(&mut self, level: Option<Level>, bytes: &[u8]) -> io::Result<()> {
+        self.print(level, bytes)
+    }
+
+    fn run(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.print(None, bytes)
     }
 }
 

@@ -12,7 +12,11 @@ use std::io;
 use crate::event::{Event, Sink};
 use crate::filter::Filter;
 use crate::reader::Summary;
-use crate::record::{Level, Record, RecordSplitter, parse_prefix};
+use crate::record::{
+    DateMemo, Level, Prefix, Record, RecordSplitter, Records, body_after_prefix, body_start,
+    find_byte, parse_prefix, split_prefix,
+};
+use regex::bytes::Regex;
 
 /// Receives records and the decoder's other events, in input order.
 pub trait RecordSink {
@@ -25,6 +29,39 @@ pub trait RecordSink {
 
     /// Called once after the last event of an input.
     fn finish(&mut self, summary: &Summary) -> io::Result<()>;
+
+    /// How much of the passed records this sink reads; [`FilterSink`]
+    /// skips the work the sink does not need.
+    fn takes(&self) -> Takes {
+        Takes::Records
+    }
+
+    /// A passed record by its bytes and level alone (the header unparsed);
+    /// called instead of [`record`](RecordSink::record) when
+    /// [`takes`](RecordSink::takes) gives [`Takes::Levels`].
+    fn record_level(&mut self, level: Option<Level>, bytes: &[u8]) -> io::Result<()> {
+        let _ = level;
+        self.record(&Record::parse(bytes))
+    }
+
+    /// Passed records that follow one another in the input, as one slice;
+    /// called instead of [`record`](RecordSink::record) when
+    /// [`takes`](RecordSink::takes) gives [`Takes::Runs`].
+    fn run(&mut self, bytes: &[u8]) -> io::Result<()> {
+        Records::new(bytes).try_for_each(|rec| self.record(&rec))
+    }
+}
+
+/// What a [`RecordSink`] reads of the records it is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Takes {
+    /// Parsed records, one by one ([`RecordSink::record`]).
+    Records,
+    /// Each record's bytes and level ([`RecordSink::record_level`]).
+    Levels,
+    /// Only bytes: contiguous passed records come as one slice
+    /// ([`RecordSink::run`]).
+    Runs,
 }
 
 impl<R: RecordSink + ?Sized> RecordSink for &mut R {
@@ -36,6 +73,15 @@ impl<R: RecordSink + ?Sized> RecordSink for &mut R {
     }
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         (**self).finish(summary)
+    }
+    fn takes(&self) -> Takes {
+        (**self).takes()
+    }
+    fn record_level(&mut self, level: Option<Level>, bytes: &[u8]) -> io::Result<()> {
+        (**self).record_level(level, bytes)
+    }
+    fn run(&mut self, bytes: &[u8]) -> io::Result<()> {
+        (**self).run(bytes)
     }
 }
 
@@ -49,6 +95,15 @@ impl<R: RecordSink + ?Sized> RecordSink for Box<R> {
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         (**self).finish(summary)
     }
+    fn takes(&self) -> Takes {
+        (**self).takes()
+    }
+    fn record_level(&mut self, level: Option<Level>, bytes: &[u8]) -> io::Result<()> {
+        (**self).record_level(level, bytes)
+    }
+    fn run(&mut self, bytes: &[u8]) -> io::Result<()> {
+        (**self).run(bytes)
+    }
 }
 
 /// A [`Sink`] that splits text into records, filters them and passes the
@@ -58,37 +113,132 @@ impl<R: RecordSink + ?Sized> RecordSink for Box<R> {
 /// before one is handed on, the record still open is completed, so the
 /// output keeps the input's order. A record split across two blocks with no
 /// event between them stays one record.
+///
+/// The receiving sink's [`takes`](RecordSink::takes), asked once when the
+/// filter sink is built, decides how records are handed on: parsed, by
+/// level, or as runs of contiguous records (then a text chunk whose records
+/// all pass goes on in one piece).
 pub struct FilterSink<R> {
     inner: R,
+    gate: Gate,
+    splitter: RecordSplitter,
+}
+
+/// The filter and its counters.
+struct Gate {
     filter: Filter,
+    /// The filter passes everything.
+    empty: bool,
     /// The message regex may run on a record's whole bytes first.
     prefilter: bool,
-    splitter: RecordSplitter,
+    /// The message regex runs over whole chunks (see [`assertion_free`]) to
+    /// settle at once the records it matches nowhere in (rejected, or
+    /// passed with `-v`).
+    scan: bool,
+    takes: Takes,
+    /// The last date read from a header.
+    memo: DateMemo,
     seen: u64,
     passed: u64,
+}
+
+/// Passed records that follow one another in the current text chunk,
+/// not yet handed on: `chunk[start..end]`.
+///
+/// It also keeps the last regex search over the chunk: from `searched`,
+/// the first match starts at `hit` (`None`: no match).
+struct Run<'t> {
+    chunk: &'t [u8],
+    start: usize,
+    end: usize,
+    searched: Option<(usize, Option<usize>)>,
+}
+
+impl Run<'_> {
+    /// Where `bytes` lie in the chunk, if they do.
+    #[inline]
+    fn locate(&self, bytes: &[u8]) -> Option<usize> {
+        let base = self.chunk.as_ptr() as usize;
+        let at = bytes.as_ptr() as usize;
+        (at >= base && at + bytes.len() <= base + self.chunk.len()).then(|| at - base)
+    }
+
+    /// Whether `re` matches nowhere in `bytes`, a record of the chunk: no
+    /// match of `re` over the chunk starts inside them. One search serves
+    /// every record before the next match. `false` for bytes outside the
+    /// chunk.
+    fn no_match(&mut self, re: &Regex, bytes: &[u8]) -> bool {
+        let Some(from) = self.locate(bytes) else {
+            return false;
+        };
+        let hit = match self.searched {
+            Some((at, hit)) if at <= from && hit.is_none_or(|h| h >= from) => hit,
+            _ => {
+                let hit = re.find_at(self.chunk, from).map(|m| m.start());
+                self.searched = Some((from, hit));
+                hit
+            }
+        };
+        hit.is_none_or(|h| h >= from + bytes.len())
+    }
+
+    /// Hands the run on, if any.
+    fn flush<R: RecordSink>(&mut self, inner: &mut R) -> io::Result<()> {
+        if self.start < self.end {
+            inner.run(&self.chunk[self.start..self.end])?;
+        }
+        self.start = self.end;
+        Ok(())
+    }
+
+    /// Adds passed `bytes` to the run when they lie in the chunk (then
+    /// `true`); a gap before them hands the run on first.
+    fn add<R: RecordSink>(&mut self, inner: &mut R, bytes: &[u8]) -> io::Result<bool> {
+        let Some(from) = self.locate(bytes) else {
+            self.flush(inner)?;
+            return Ok(false);
+        };
+        if from != self.end {
+            self.flush(inner)?;
+            self.start = from;
+        }
+        self.end = from + bytes.len();
+        Ok(true)
+    }
 }
 
 impl<R: RecordSink> FilterSink<R> {
     /// Filters records into `inner`.
     pub fn new(inner: R, filter: Filter) -> FilterSink<R> {
         FilterSink {
+            gate: Gate {
+                empty: filter.is_empty(),
+                prefilter: regex_prefilter(&filter),
+                // Worth it when the regex is the first test a record meets
+                // and matches are rare next to records: one search then
+                // serves many (with `-v` too, passing those it skips).
+                scan: assertion_free(&filter)
+                    && filter.min_level.is_none()
+                    && !needs_prefix(&filter),
+                takes: inner.takes(),
+                memo: DateMemo::default(),
+                filter,
+                seen: 0,
+                passed: 0,
+            },
             inner,
-            prefilter: regex_prefilter(&filter),
-            filter,
             splitter: RecordSplitter::new(),
-            seen: 0,
-            passed: 0,
         }
     }
 
     /// Records seen so far (passed or not).
     pub fn seen(&self) -> u64 {
-        self.seen
+        self.gate.seen
     }
 
     /// Records passed on so far.
     pub fn passed(&self) -> u64 {
-        self.passed
+        self.gate.passed
     }
 
     /// The receiving sink.
@@ -104,13 +254,10 @@ impl<R: RecordSink> FilterSink<R> {
     fn flush(&mut self) -> io::Result<()> {
         let FilterSink {
             inner,
-            filter,
-            prefilter,
+            gate,
             splitter,
-            seen,
-            passed,
         } = self;
-        splitter.finish_bytes(|b| offer(inner, filter, *prefilter, seen, passed, b))
+        splitter.finish_bytes(|b| gate.offer(inner, None, b))
     }
 }
 
@@ -120,12 +267,20 @@ impl<R: RecordSink> FilterSink<R> {
 /// holds the message), and the match is not inverted. A pattern text that
 /// merely looks like it has one only loses the shortcut.
 fn regex_prefilter(filter: &Filter) -> bool {
+    !filter.invert && assertion_free(filter)
+}
+
+/// Whether the message regex has no anchors or word boundaries: then it
+/// matches a text exactly when it matches, from some start, the text
+/// around it, so a search over a whole chunk finds the records that may
+/// match (a pattern text that merely looks like it has one only loses
+/// the shortcut).
+fn assertion_free(filter: &Filter) -> bool {
     let Some(re) = &filter.regex else {
         return false;
     };
     let p = re.as_str();
-    !filter.invert
-        && !p.contains(['^', '$'])
+    !p.contains(['^', '$'])
         && !["\\b", "\\B", "\\A", "\\z", "\\<", "\\>"]
             .iter()
             .any(|a| p.contains(a))
@@ -142,12 +297,8 @@ fn needs_prefix(f: &Filter) -> bool {
         || f.until.is_some()
 }
 
-/// The checks of [`Filter::matches`] on the fields before the location,
-/// parsed cheaply: `false` only for records the full check rejects too.
-fn prefix_passes(f: &Filter, bytes: &[u8]) -> bool {
-    let Some(p) = parse_prefix(bytes) else {
-        return false; // no full header either
-    };
+/// The checks of [`Filter::matches`] on the fields before the location.
+fn prefix_fields_pass(f: &Filter, p: &Prefix<'_>) -> bool {
     !(f.pid.is_some_and(|x| x != p.pid)
         || f.tid.is_some_and(|x| x != p.tid)
         || (f.main_thread_only && !p.main_thread)
@@ -158,43 +309,187 @@ fn prefix_passes(f: &Filter, bytes: &[u8]) -> bool {
             .is_some_and(|b| b.compare(&p.timestamp) == Ordering::Greater))
 }
 
-/// Passes the record in `bytes` to `inner` when it passes `filter`; the
-/// level, the regex (see [`regex_prefilter`]) and the fields before the
-/// location are checked before the whole header is parsed.
+/// The checks of [`Filter::matches`] on the fields before the location,
+/// parsed cheaply: `false` only for records the full check rejects too.
+fn prefix_passes(f: &Filter, bytes: &[u8]) -> bool {
+    match parse_prefix(bytes) {
+        Some(p) => prefix_fields_pass(f, &p),
+        None => false, // no full header either
+    }
+}
+
+/// The record's level, from its `[L]`.
 #[inline]
-fn offer<R: RecordSink>(
-    inner: &mut R,
+fn level_of(bytes: &[u8]) -> Option<Level> {
+    match bytes {
+        [b'[', l, b']', ..] => Level::from_letter(*l),
+        _ => None,
+    }
+}
+
+/// Whether the record in `bytes` passes, with its level: the answer of
+/// `filter.matches(&Record::parse(bytes))`, parsing only what the filter
+/// reads (the level letter; the fields before the location when a filter
+/// is on them; the location only to find where the message starts).
+///
+/// `no_match`: the message regex is known to match nowhere in `bytes`;
+/// `memo`: the last date read.
+fn decide(
     filter: &Filter,
+    empty: bool,
     prefilter: bool,
-    seen: &mut u64,
-    passed: &mut u64,
     bytes: &[u8],
-) -> io::Result<()> {
-    *seen += 1;
-    if let Some(min) = filter.min_level {
-        let level = match bytes {
-            [b'[', l, b']', ..] => Level::from_letter(*l),
-            _ => None,
-        };
-        if level.is_none_or(|l| l < min) {
-            return Ok(());
-        }
+    no_match: bool,
+    memo: &mut DateMemo,
+) -> Option<Option<Level>> {
+    let level = level_of(bytes);
+    if empty {
+        return Some(level);
+    }
+    let l = level?;
+    if filter.min_level.is_some_and(|m| l < m) {
+        return None;
     }
     if prefilter
         && let Some(re) = &filter.regex
-        && !re.is_match(bytes)
+        && (no_match || !re.is_match(bytes))
     {
-        return Ok(());
+        return None;
     }
-    if needs_prefix(filter) && !prefix_passes(filter, bytes) {
-        return Ok(());
+    let body = if needs_prefix(filter) {
+        let line = &bytes[..find_byte(b'\n', bytes).unwrap_or(bytes.len())];
+        // The cheap fields first: the time is read last, and only when a
+        // bound needs its value.
+        let p = split_prefix(line)?;
+        if filter.pid.is_some_and(|x| x != p.pid)
+            || filter.tid.is_some_and(|x| x != p.tid)
+            || (filter.main_thread_only && !p.main_thread)
+            || (!filter.tags.is_empty() && !filter.tags.iter().any(|t| t.matches(p.tag)))
+        {
+            return None;
+        }
+        if filter.since.is_some() || filter.until.is_some() {
+            let ts = memo.timestamp(p.time)?;
+            if filter
+                .since
+                .is_some_and(|b| b.compare(&ts) == Ordering::Less)
+                || filter
+                    .until
+                    .is_some_and(|b| b.compare(&ts) == Ordering::Greater)
+            {
+                return None;
+            }
+        } else if !memo.ok(p.time) {
+            return None;
+        }
+        body_after_prefix(line, p.loc_start)?
+    } else {
+        body_start(bytes, memo)?
+    };
+    if let Some(re) = &filter.regex {
+        let end = bytes.len() - usize::from(bytes.last() == Some(&b'\n'));
+        if (!no_match && re.is_match(&bytes[body..end])) == filter.invert {
+            return None;
+        }
     }
-    let rec = Record::parse(bytes);
-    if !filter.matches(&rec) {
-        return Ok(());
+    Some(level)
+}
+
+impl Gate {
+    /// Passes the record in `bytes` to `inner` when it passes the filter,
+    /// the way `inner` takes records; `run` gathers contiguous records of
+    /// the current chunk for a sink that takes runs.
+    #[inline]
+    fn offer<R: RecordSink>(
+        &mut self,
+        inner: &mut R,
+        mut run: Option<&mut Run<'_>>,
+        bytes: &[u8],
+    ) -> io::Result<()> {
+        self.seen += 1;
+        match self.takes {
+            Takes::Records => self.offer_parsed(inner, bytes),
+            Takes::Levels => {
+                let no_match = self.no_match(run.as_deref_mut(), bytes);
+                let Some(level) = decide(
+                    &self.filter,
+                    self.empty,
+                    self.prefilter,
+                    bytes,
+                    no_match,
+                    &mut self.memo,
+                ) else {
+                    return Ok(());
+                };
+                self.passed += 1;
+                inner.record_level(level, bytes)
+            }
+            Takes::Runs => {
+                let no_match = self.no_match(run.as_deref_mut(), bytes);
+                if decide(
+                    &self.filter,
+                    self.empty,
+                    self.prefilter,
+                    bytes,
+                    no_match,
+                    &mut self.memo,
+                )
+                .is_none()
+                {
+                    return Ok(());
+                }
+                self.passed += 1;
+                match run {
+                    Some(run) => {
+                        if !run.add(inner, bytes)? {
+                            inner.run(bytes)?;
+                        }
+                        Ok(())
+                    }
+                    None => inner.run(bytes),
+                }
+            }
+        }
     }
-    *passed += 1;
-    inner.record(&rec)
+
+    /// Whether the message regex certainly matches nowhere in `bytes`, from
+    /// one search over the chunk for all the records it holds (`false`
+    /// when unknown).
+    #[inline]
+    fn no_match(&self, run: Option<&mut Run<'_>>, bytes: &[u8]) -> bool {
+        match (&self.filter.regex, run) {
+            (Some(re), Some(run)) if self.scan => run.no_match(re, bytes),
+            _ => false,
+        }
+    }
+
+    /// [`offer`](Gate::offer) to a sink that takes parsed records: the
+    /// level, the regex (see [`regex_prefilter`]) and the fields before the
+    /// location are checked before the whole header is parsed.
+    #[inline]
+    fn offer_parsed<R: RecordSink>(&mut self, inner: &mut R, bytes: &[u8]) -> io::Result<()> {
+        let filter = &self.filter;
+        if let Some(min) = filter.min_level
+            && level_of(bytes).is_none_or(|l| l < min)
+        {
+            return Ok(());
+        }
+        if self.prefilter
+            && let Some(re) = &filter.regex
+            && !re.is_match(bytes)
+        {
+            return Ok(());
+        }
+        if needs_prefix(filter) && !prefix_passes(filter, bytes) {
+            return Ok(());
+        }
+        let rec = Record::parse(bytes);
+        if !filter.matches(&rec) {
+            return Ok(());
+        }
+        self.passed += 1;
+        inner.record(&rec)
+    }
 }
 
 impl<R: RecordSink> Sink for FilterSink<R> {
@@ -203,13 +498,17 @@ impl<R: RecordSink> Sink for FilterSink<R> {
             Event::Text(text) => {
                 let FilterSink {
                     inner,
-                    filter,
-                    prefilter,
+                    gate,
                     splitter,
-                    seen,
-                    passed,
                 } = self;
-                splitter.push_bytes(text, |b| offer(inner, filter, *prefilter, seen, passed, b))
+                let mut run = Run {
+                    chunk: text,
+                    start: 0,
+                    end: 0,
+                    searched: None,
+                };
+                splitter.push_bytes(text, |b| gate.offer(inner, Some(&mut run), b))?;
+                run.flush(inner)
             }
             Event::Block(_) => self.inner.event(event),
             _ => {
@@ -359,5 +658,134 @@ mod tests {
             }
         }
         assert!(checked > 2000, "{checked}");
+    }
+
+    /// A text printer made to take records the way `takes` says.
+    struct Forced {
+        inner: crate::color::TextRecords<Vec<u8>>,
+        takes: Takes,
+    }
+
+    impl RecordSink for Forced {
+        fn record(&mut self, rec: &Record<'_>) -> io::Result<()> {
+            self.inner.record(rec)
+        }
+        fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
+            self.inner.event(event)
+        }
+        fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+            self.inner.finish(summary)
+        }
+        fn takes(&self) -> Takes {
+            self.takes
+        }
+    }
+
+    /// Prints `text` through a filter sink, in chunks of `chunk` bytes with
+    /// a gap marker after the third.
+    fn print(text: &[u8], f: &Filter, color: bool, takes: Option<Takes>, chunk: usize) -> Vec<u8> {
+        let printer =
+            crate::color::TextRecords::new(crate::text::TextSink::new(Vec::new(), true), color);
+        let takes = takes.unwrap_or(printer.takes());
+        let mut s = FilterSink::new(
+            Forced {
+                inner: printer,
+                takes,
+            },
+            f.clone(),
+        );
+        for (i, part) in text.chunks(chunk).enumerate() {
+            s.event(&Event::Text(part)).expect("ok");
+            if i == 2 {
+                s.event(&Event::SeqGap {
+                    offset: 0,
+                    first: 7,
+                    last: 8,
+                })
+                .expect("ok");
+            }
+        }
+        s.finish(&Summary::default()).expect("ok");
+        s.into_inner().inner.into_inner().into_inner()
+    }
+
+    #[test]
+    fn fast_paths_give_the_bytes_of_the_parsed_path() {
+        let now = DateTime::parse_from_rfc3339("2024-01-31T12:00:00+08:00").expect("valid");
+        let opts = |f: &dyn Fn(&mut FilterOptions)| {
+            let mut o = FilterOptions::default();
+            f(&mut o);
+            Filter::new(&o, now).expect("valid filter")
+        };
+        let filters = [
+            Filter::default(),
+            opts(&|o| o.level = Some("V".into())),
+            opts(&|o| o.level = Some("W".into())),
+            opts(&|o| {
+                o.level = Some("E".into());
+                o.tags = vec!["im*".into(), "TIM?anager".into()];
+            }),
+            opts(&|o| {
+                o.since = Some("10:03".into());
+                o.until = Some("2024-01-31 10:05 +08:00".into());
+                o.main_thread = true;
+            }),
+            opts(&|o| o.regex = Some(r"elapsed:\d+ms".into())),
+            opts(&|o| {
+                o.level = Some("I".into());
+                o.regex = Some("LOGIN|kicked".into());
+                o.ignore_case = true;
+            }),
+            opts(&|o| {
+                o.regex = Some("user=".into());
+                o.invert = true;
+            }),
+            opts(&|o| o.regex = Some(r"^\[|\]$".into())),
+            opts(&|o| o.pid = Some(1)),
+            // Matches that run from one record into the next.
+            opts(&|o| o.regex = Some(r"[0-9}]\n\[[DI]|\n ".into())),
+        ];
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/text");
+        let mut passed = 0;
+        for name in [
+            "b_async_zlib.xlog.expected.log",
+            "h_multiday_imsdk_20240129.xlog.expected.log",
+            "j06_bad_length_field.xlog.expected.log",
+            "o_pre2021_linefmt_async_zlib.xlog.expected.log",
+        ] {
+            let text = std::fs::read(dir.join(name)).expect("corpus text");
+            for (k, f) in filters.iter().enumerate() {
+                let (empty, pre) = (f.is_empty(), regex_prefilter(f));
+                // One memo for all records, as in the sink.
+                let mut memo = DateMemo::default();
+                for rec in Records::new(&text) {
+                    let want = f.matches(&rec).then_some(rec.level);
+                    assert_eq!(
+                        decide(f, empty, pre, rec.bytes, false, &mut memo),
+                        want,
+                        "{name} filter {k}"
+                    );
+                    if let Some(re) = &f.regex
+                        && assertion_free(f)
+                        && !re.is_match(rec.bytes)
+                    {
+                        // Told what the chunk search finds: the same answer.
+                        assert_eq!(decide(f, empty, pre, rec.bytes, true, &mut memo), want);
+                    }
+                    passed += usize::from(want.is_some());
+                }
+                for color in [false, true] {
+                    for chunk in [4093, 65536] {
+                        let parsed = print(&text, f, color, Some(Takes::Records), chunk);
+                        let fast = print(&text, f, color, None, chunk);
+                        assert!(
+                            fast == parsed,
+                            "{name} filter {k} colour {color} chunk {chunk}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(passed > 10_000, "{passed}");
     }
 }

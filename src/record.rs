@@ -34,7 +34,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
 
 /// Severity of a log line, ordered from [`Level::Verbose`] (least) to [`Level::Fatal`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -464,9 +464,31 @@ pub(crate) fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
 
 /// Position of the first `needle` in `hay`, for the short fields of a
 /// header where a plain loop beats a vectorised search's set-up.
+/// Eight bytes at a time (a header's fields are tens of bytes long).
 #[inline]
 fn find_near(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == needle)
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pattern = LO * u64::from(needle);
+    let mut words = hay.chunks_exact(8);
+    let mut at = 0;
+    for word in words.by_ref() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let x = u64::from_le_bytes(w) ^ pattern;
+        // The lowest byte flagged is the first zero byte of x (borrows only
+        // flag bytes above a zero one).
+        let zero = x.wrapping_sub(LO) & !x & HI;
+        if zero != 0 {
+            return Some(at + (zero.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == needle)
+        .map(|n| at + n)
 }
 
 /// Position of the first `a` immediately followed by `b`.
@@ -501,6 +523,7 @@ fn num(b: &[u8]) -> Option<u32> {
 }
 
 /// Signed decimal (optional `-`, up to 18 digits).
+#[inline]
 fn int(b: &[u8]) -> Option<i64> {
     let (neg, digits) = match b.split_first() {
         Some((b'-', rest)) => (true, rest),
@@ -534,7 +557,7 @@ pub struct Prefix<'a> {
     /// Tag.
     pub tag: &'a [u8],
     /// Where the location bracket's text starts.
-    loc_start: usize,
+    pub(crate) loc_start: usize,
 }
 
 /// Parses the header fields before the location, without looking for the
@@ -542,13 +565,38 @@ pub struct Prefix<'a> {
 /// early. When the record has a full header, the fields are the header's;
 /// `None` means it has none.
 pub fn parse_prefix(rec: &[u8]) -> Option<Prefix<'_>> {
-    let line = rec;
+    let p = split_prefix(rec)?;
+    Some(Prefix {
+        timestamp: parse_timestamp(p.time)?,
+        pid: p.pid,
+        tid: p.tid,
+        main_thread: p.main_thread,
+        tag: p.tag,
+        loc_start: p.loc_start,
+    })
+}
+
+/// The fields before the location with the time still unread: a
+/// [`Prefix`] exactly when [`parse_timestamp`] accepts `time`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawPrefix<'a> {
+    /// The text between the time's brackets.
+    pub(crate) time: &'a [u8],
+    pub(crate) pid: i64,
+    pub(crate) tid: i64,
+    pub(crate) main_thread: bool,
+    pub(crate) tag: &'a [u8],
+    pub(crate) loc_start: usize,
+}
+
+/// [`parse_prefix`] but for the time, which is only cut out.
+pub(crate) fn split_prefix(line: &[u8]) -> Option<RawPrefix<'_>> {
     if line.len() < 4 || line[0] != b'[' || line[2] != b']' || line[3] != b'[' {
         return None;
     }
     let mut i = 4;
     let ts_end = i + find_near(b']', &line[i..])?;
-    let timestamp = parse_timestamp(&line[i..ts_end])?;
+    let time = &line[i..ts_end];
     i = ts_end + 1;
 
     if line.get(i) != Some(&b'[') {
@@ -574,15 +622,137 @@ pub fn parse_prefix(rec: &[u8]) -> Option<Prefix<'_>> {
     }
     i += 1;
     let tag_end = i + find_pair(b']', b'[', &line[i..])?;
-    let tag = &line[i..tag_end];
-    Some(Prefix {
-        timestamp,
+    Some(RawPrefix {
+        time,
         pid,
         tid,
         main_thread,
-        tag,
+        tag: &line[i..tag_end],
         loc_start: tag_end + 2,
     })
+}
+
+/// Where the message of `rec` starts when its first line is a full header:
+/// `Some` exactly when [`Record::parse`] finds a header (given a level
+/// letter), with the header's message starting there. Cheaper than a parse:
+/// no field is built, the UTC offset is not read (it never decides whether
+/// a header is one).
+///
+/// `memo` keeps the last date read: records in a row share it.
+pub(crate) fn body_start(rec: &[u8], memo: &mut DateMemo) -> Option<usize> {
+    let line = &rec[..find_byte(b'\n', rec).unwrap_or(rec.len())];
+    let p = split_prefix(line)?;
+    if !memo.ok(p.time) {
+        return None;
+    }
+    body_after_prefix(line, p.loc_start)
+}
+
+/// The date and UTC offset text of the last timestamp read (`DATE TZ `)
+/// with their values: records in a row mostly share them, so a timestamp
+/// that starts with the same bytes only needs its time of day read.
+#[derive(Debug, Clone)]
+pub(crate) struct DateMemo {
+    text: [u8; 32],
+    /// Bytes of `text` in use; 0: none yet.
+    len: usize,
+    date: NaiveDate,
+    offset: Option<i32>,
+}
+
+impl Default for DateMemo {
+    fn default() -> DateMemo {
+        DateMemo {
+            text: [0; 32],
+            len: 0,
+            date: NaiveDate::MIN,
+            offset: None,
+        }
+    }
+}
+
+impl DateMemo {
+    /// [`parse_timestamp`]`(raw)`, reading only the time of day when `raw`
+    /// starts with the date and offset text of the last one read.
+    #[inline]
+    pub(crate) fn timestamp<'a>(&mut self, raw: &'a [u8]) -> Option<Timestamp<'a>> {
+        let n = self.len;
+        if n > 0 && raw.len() == n + 12 && raw[..n] == self.text[..n] {
+            // The memo holds `DATE TZ ` with exactly two spaces, the last
+            // at its end: `raw` splits where parse_timestamp splits it.
+            return Some(Timestamp {
+                local: self.date.and_time(time_of_day(&raw[n..])?),
+                offset_minutes: self.offset,
+                raw,
+            });
+        }
+        self.read(raw)
+    }
+
+    /// Whether [`parse_timestamp`] accepts `raw`: [`timestamp`](Self::timestamp)
+    /// without building the time.
+    #[inline]
+    pub(crate) fn ok(&mut self, raw: &[u8]) -> bool {
+        let n = self.len;
+        if n > 0 && raw.len() == n + 12 && raw[..n] == self.text[..n] {
+            let t = &raw[n..];
+            if t[2] != b':' || t[5] != b':' || t[8] != b'.' {
+                return false;
+            }
+            // Three digits of milliseconds: chrono takes any such time of day.
+            return matches!(
+                (num(&t[0..2]), num(&t[3..5]), num(&t[6..8]), num(&t[9..12])),
+                (Some(h), Some(m), Some(s), Some(_)) if h < 24 && m < 60 && s < 60
+            );
+        }
+        self.read(raw).is_some()
+    }
+
+    /// [`parse_timestamp`], remembering the date and offset it accepts.
+    fn read<'a>(&mut self, raw: &'a [u8]) -> Option<Timestamp<'a>> {
+        let ts = parse_timestamp(raw)?;
+        // Accepted: the time of day is the last 12 bytes.
+        let head = raw.len() - 12;
+        if head <= self.text.len() {
+            self.text[..head].copy_from_slice(&raw[..head]);
+            self.len = head;
+            self.date = ts.local.date();
+            self.offset = ts.offset_minutes;
+        }
+        Some(ts)
+    }
+}
+
+/// `HH:MM:SS.mmm`.
+#[inline]
+fn time_of_day(time: &[u8]) -> Option<NaiveTime> {
+    if time.len() != 12 || time[2] != b':' || time[5] != b':' || time[8] != b'.' {
+        return None;
+    }
+    NaiveTime::from_hms_milli_opt(
+        num(&time[0..2])?,
+        num(&time[3..5])?,
+        num(&time[6..8])?,
+        num(&time[9..12])?,
+    )
+}
+
+/// Where the message starts, given the first line of a record and where
+/// its location bracket's text starts (from [`parse_prefix`] on that line).
+#[inline]
+pub(crate) fn body_after_prefix(line: &[u8], loc_start: usize) -> Option<usize> {
+    parse_location(line, loc_start).map(|l| l.3)
+}
+
+/// `YYYY-MM-DD` as numbers (each field 1..=9 digits).
+#[inline]
+fn date_fields(date: &[u8]) -> Option<(u32, u32, u32)> {
+    if let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *date {
+        // The usual layout, without a split.
+        return Some((num(&[y0, y1, y2, y3])?, num(&[m0, m1])?, num(&[d0, d1])?));
+    }
+    let mut d = date.splitn(3, |&c| c == b'-');
+    Some((num(d.next()?)?, num(d.next()?)?, num(d.next()?)?))
 }
 
 /// Parses `[L][time][pid, tid*][tag][location][` at the start of `rec`.
@@ -666,7 +836,7 @@ fn parse_location(line: &[u8], start: usize) -> Option<Location<'_>> {
 }
 
 /// `YYYY-MM-DD TZ HH:MM:SS.mmm`.
-fn parse_timestamp(raw: &[u8]) -> Option<Timestamp<'_>> {
+pub(crate) fn parse_timestamp(raw: &[u8]) -> Option<Timestamp<'_>> {
     let sp1 = find_near(b' ', raw)?;
     let date = &raw[..sp1];
     let rest = &raw[sp1 + 1..];
@@ -674,10 +844,7 @@ fn parse_timestamp(raw: &[u8]) -> Option<Timestamp<'_>> {
     let tz = &rest[..sp2];
     let time = &rest[sp2 + 1..];
 
-    let mut d = date.splitn(3, |&c| c == b'-');
-    let y = num(d.next()?)?;
-    let mo = num(d.next()?)?;
-    let da = num(d.next()?)?;
+    let (y, mo, da) = date_fields(date)?;
     if time.len() != 12 || time[2] != b':' || time[5] != b':' || time[8] != b'.' {
         return None;
     }
@@ -733,6 +900,23 @@ pub fn parse_offset(tz: &[u8]) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_near_matches_naive_search() {
+        let hay: Vec<u8> = (0..300u32).map(|i| (i * 7 % 13) as u8 + b'0').collect();
+        for start in 0..40 {
+            for len in 0..60 {
+                let h = &hay[start..start + len];
+                for needle in (b'0'..b'0' + 14).chain([0x80, 0xff]) {
+                    assert_eq!(find_near(needle, h), h.iter().position(|&b| b == needle));
+                }
+            }
+        }
+        // Bytes just above and below the needle: no false hit from a borrow.
+        let h = [b'[', b']' + 1, b']' - 1, 0, 0xff, b']', b']', 1, b']'];
+        assert_eq!(find_near(b']', &h), Some(5));
+        assert_eq!(find_near(b'\0', &h), Some(3));
+    }
 
     #[test]
     fn find_byte_matches_naive_search() {
@@ -794,6 +978,109 @@ mod tests {
         for l in Level::ALL {
             assert_eq!(Level::from_letter(l.letter() as u8), Some(l));
             assert_eq!(Level::parse(l.name()), Ok(l));
+        }
+    }
+
+    /// The message start of a full parse, for comparison with `body_start`.
+    fn parsed_body(rec: &[u8]) -> Option<usize> {
+        let m = Record::parse(rec).message()?;
+        Some(m.as_ptr() as usize - rec.as_ptr() as usize)
+    }
+
+    #[test]
+    fn body_start_agrees_with_the_full_parse() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/text");
+        let mut headers = 0;
+        // One memo throughout, so most answers come from it.
+        let mut memo = DateMemo::default();
+        for entry in std::fs::read_dir(dir).expect("corpus text") {
+            let text = std::fs::read(entry.expect("entry").path()).expect("readable");
+            for rec in Records::new(&text) {
+                if rec.level.is_some() {
+                    assert_eq!(body_start(rec.bytes, &mut memo), parsed_body(rec.bytes));
+                    headers += usize::from(rec.header.is_some());
+                }
+            }
+        }
+        assert!(headers > 5000, "{headers}");
+        // Every one-byte damage of a header: both agree on whether it is one.
+        let line = b"[E][2024-02-29 +8.0 23:59:59.999][-12, 34*][t g][a.cc:10, f(x)][m\n".to_vec();
+        let legacy = b"[I][2024-01-31 -2.5 10:00:00.000][1, 2][][a.cc, f, 7][m".to_vec();
+        for base in [line, legacy] {
+            assert!(body_start(&base, &mut memo).is_some());
+            for i in 0..base.len() {
+                for b in [
+                    b'0', b'9', b'-', b' ', b']', b'[', b',', b':', b'*', b'x', b'\n',
+                ] {
+                    let mut bad = base.clone();
+                    bad[i] = b;
+                    if Record::parse(&bad).level.is_none() {
+                        continue; // no level letter: never asked
+                    }
+                    // After the undamaged header, and from scratch.
+                    assert!(body_start(&base, &mut memo).is_some());
+                    assert_eq!(
+                        body_start(&bad, &mut memo),
+                        parsed_body(&bad),
+                        "{}",
+                        String::from_utf8_lossy(&bad)
+                    );
+                    assert_eq!(
+                        body_start(&bad, &mut DateMemo::default()),
+                        parsed_body(&bad),
+                        "{}",
+                        String::from_utf8_lossy(&bad)
+                    );
+                }
+            }
+        }
+        for ts in [
+            "2023-02-29 +8.0 10:00:00.000",
+            "2024-01-31 +8.0 24:00:00.000",
+        ] {
+            let rec = format!("[I][{ts}][1, 2][t][a.cc:1, f][m");
+            assert_eq!(body_start(rec.as_bytes(), &mut memo), None, "{ts}");
+        }
+    }
+
+    #[test]
+    fn date_memo_reads_timestamps_as_parse_timestamp_does() {
+        let mut memo = DateMemo::default();
+        let base = b"2024-02-29 +8.0 23:59:59.999";
+        let mut seen = 0;
+        for prev in [
+            &base[..],
+            b"2024-02-29 -2.5 10:00:00.000",
+            b"2024-02-29 +8.0 ",
+        ] {
+            for i in 0..base.len() {
+                for b in [b'0', b'9', b'-', b' ', b'.', b':', b'x'] {
+                    let mut bad = base.to_vec();
+                    bad[i] = b;
+                    // After an accepted (or rejected) neighbour.
+                    assert_eq!(memo.timestamp(prev), parse_timestamp(prev));
+                    assert_eq!(memo.timestamp(&bad), parse_timestamp(&bad));
+                    assert_eq!(memo.timestamp(prev), parse_timestamp(prev));
+                    assert_eq!(memo.ok(&bad), parse_timestamp(&bad).is_some());
+                    seen += usize::from(parse_timestamp(&bad).is_some());
+                }
+            }
+        }
+        assert!(seen > 10, "{seen}");
+        for raw in [
+            &b"2024-02-29 +8.0 23:59:59.9999"[..],
+            b"2024-02-29 +8.0 23:59:59.99",
+            b"2024-02-29 +8.0 24:00:00.000",
+            b"2024-02-29 +8.0 23:60:00.000",
+            b"2024-02-29 +8.0  23:59:59.999",
+        ] {
+            assert!(memo.timestamp(base).is_some());
+            assert_eq!(
+                memo.timestamp(raw),
+                None,
+                "{}",
+                String::from_utf8_lossy(raw)
+            );
         }
     }
 }

@@ -8,11 +8,7 @@ use crate::output::OutputArgs;
 use crate::progress::Progress;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use xlogdec::codec::PrivateKey;
 use xlogdec::reader::{Mmap3Mode, Options};
-
-/// Environment variable that may hold the private key (hex).
-pub const KEY_ENV: &str = "XLOGDEC_PRIVATE_KEY";
 
 /// Output buffer size: large writes keep the pipe busy.
 const OUT_BUF: usize = 1 << 20;
@@ -33,14 +29,9 @@ pub struct DecodeArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Read the private key (64 hex characters) for encrypted logs from FILE.
-    #[arg(long, value_name = "FILE")]
-    pub key_file: Option<PathBuf>,
-
-    /// The private key in hex. Visible to other users in the process list:
-    /// prefer --key-file or the XLOGDEC_PRIVATE_KEY environment variable.
-    #[arg(long, value_name = "HEX", hide_short_help = true)]
-    pub key: Option<String>,
+    /// The private key for encrypted logs.
+    #[command(flatten)]
+    pub key: crate::key::KeyArgs,
 
     /// Output shape.
     #[command(flatten)]
@@ -110,28 +101,13 @@ pub struct DecodeArgs {
     pub generate: Option<Generate>,
 }
 
-fn load_key(args: &DecodeArgs) -> Result<Option<PrivateKey>, String> {
-    let text = if let Some(path) = &args.key_file {
-        Some(
-            std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read key file {}: {e}", path.display()))?,
-        )
-    } else if let Some(k) = &args.key {
-        Some(k.clone())
-    } else {
-        std::env::var(KEY_ENV).ok().filter(|v| !v.trim().is_empty())
-    };
-    text.map(|t| PrivateKey::from_hex(&t).map_err(|e| e.to_string()))
-        .transpose()
-}
-
 /// Runs the decode command; returns the exit code.
 pub fn run(args: DecodeArgs) -> i32 {
     if args.inputs.is_empty() {
         eprintln!("xlogdec: no input given (try `xlogdec --help`)");
         return 2;
     }
-    let key = match load_key(&args) {
+    let key = match args.key.load() {
         Ok(k) => k,
         Err(e) => {
             eprintln!("xlogdec: {e}");

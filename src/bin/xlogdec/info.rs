@@ -6,7 +6,6 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use xlogdec::codec::PrivateKey;
 use xlogdec::filter::Filter;
 use xlogdec::filtered::FilterSink;
 use xlogdec::input::{MmapInput, ReadInput};
@@ -14,7 +13,6 @@ use xlogdec::reader::{Decoder, Error as DecodeError, Mmap3Mode, Options, Summary
 use xlogdec::record::Level;
 use xlogdec::stats::{Stats, block_kind};
 
-use crate::decode::KEY_ENV;
 use crate::output::Format;
 
 /// Arguments of `xlogdec info`.
@@ -29,37 +27,18 @@ pub struct InfoArgs {
     #[arg(long, value_name = "N", default_value_t = 10)]
     top: usize,
 
-    /// Read the private key (64 hex characters) for encrypted logs from FILE.
-    #[arg(long, value_name = "FILE")]
-    key_file: Option<PathBuf>,
-
-    /// The private key in hex (prefer --key-file or XLOGDEC_PRIVATE_KEY).
-    #[arg(long, value_name = "HEX", hide_short_help = true)]
-    key: Option<String>,
+    /// The private key for encrypted logs.
+    #[command(flatten)]
+    pub key: crate::key::KeyArgs,
 
     /// Input files (.xlog, .mmap3), or - for stdin.
     #[arg(value_name = "INPUT", required = true)]
     inputs: Vec<PathBuf>,
 }
 
-fn load_key(args: &InfoArgs) -> Result<Option<PrivateKey>, String> {
-    let text = if let Some(path) = &args.key_file {
-        Some(
-            std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read key file {}: {e}", path.display()))?,
-        )
-    } else if let Some(k) = &args.key {
-        Some(k.clone())
-    } else {
-        std::env::var(KEY_ENV).ok().filter(|v| !v.trim().is_empty())
-    };
-    text.map(|t| PrivateKey::from_hex(&t).map_err(|e| e.to_string()))
-        .transpose()
-}
-
 /// Runs `xlogdec info`; returns the exit code.
 pub fn run(args: InfoArgs) -> i32 {
-    let key = match load_key(&args) {
+    let key = match args.key.load() {
         Ok(k) => k,
         Err(e) => {
             eprintln!("xlogdec info: {e}");

@@ -6,6 +6,7 @@ mod generate;
 mod info;
 mod inputs;
 mod interrupt;
+mod key;
 mod output;
 mod progress;
 mod view;

@@ -3,12 +3,9 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use xlogdec::codec::PrivateKey;
 use xlogdec::reader::Options;
 use xlogdec::retention::{self, DEFAULT_KEEP_DAYS, Policy};
 use xlogdec::tui::{app::App, runtime};
-
-use crate::decode::KEY_ENV;
 
 /// Arguments of `xlogdec view`.
 #[derive(clap::Args, Debug)]
@@ -19,10 +16,9 @@ pub struct ViewArgs {
     #[arg(value_name = "PATH")]
     path: PathBuf,
 
-    /// Read the private key (64 hex characters) for encrypted logs from
-    /// FILE (or set XLOGDEC_PRIVATE_KEY).
-    #[arg(long, value_name = "FILE")]
-    key_file: Option<PathBuf>,
+    /// The private key for encrypted logs.
+    #[command(flatten)]
+    key: crate::key::KeyArgs,
 
     /// Directory: files dated more than N days before today are past
     /// retention and offered for removal.
@@ -38,18 +34,6 @@ pub struct ViewArgs {
     no_retention: bool,
 }
 
-fn load_key(args: &ViewArgs) -> Result<Option<PrivateKey>, String> {
-    let text = match &args.key_file {
-        Some(path) => Some(
-            std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read key file {}: {e}", path.display()))?,
-        ),
-        None => std::env::var(KEY_ENV).ok().filter(|v| !v.trim().is_empty()),
-    };
-    text.map(|t| PrivateKey::from_hex(&t).map_err(|e| e.to_string()))
-        .transpose()
-}
-
 /// Runs the viewer; returns the exit code.
 pub fn run(args: ViewArgs) -> i32 {
     if !std::io::stdout().is_terminal() {
@@ -58,7 +42,7 @@ pub fn run(args: ViewArgs) -> i32 {
         );
         return 2;
     }
-    let key = match load_key(&args) {
+    let key = match args.key.load() {
         Ok(k) => k,
         Err(e) => {
             eprintln!("xlogdec view: {e}");
