@@ -208,3 +208,43 @@ fn level_search_and_clean_exit_in_tmux() {
         "viewer residue after q:\n{s}"
     );
 }
+
+/// Guards against a viewer left spinning at full CPU after its terminal
+/// went away: on a hung-up terminal, reading input returns end-of-file
+/// forever inside the terminal library, so the hang-up signal must still
+/// end the process.
+#[test]
+fn the_viewer_ends_when_its_terminal_goes_away() {
+    if tmux_missing() {
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_xlogdec");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus/b_async_zlib.xlog");
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    let t = session("hangup");
+    let cmd = format!(
+        "sh -c 'echo $$ > {}; exec {bin} view {}'",
+        pidfile.display(),
+        file.display()
+    );
+    t.keys(&[&cmd, "Enter"]);
+    t.wait("the viewer", |s| s.contains(" of ") && s.contains("? help"));
+    let pid = std::fs::read_to_string(&pidfile).unwrap();
+    let proc_dir = Path::new("/proc").join(pid.trim());
+    assert!(proc_dir.exists(), "the viewer runs");
+    drop(t); // kill-server: the terminal hangs up
+    let start = std::time::Instant::now();
+    while proc_dir.exists() {
+        // A zombie awaiting its parent has ended too.
+        let state = std::fs::read_to_string(proc_dir.join("stat")).unwrap_or_default();
+        if state.split_whitespace().nth(2) == Some("Z") {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the viewer still runs 10 s after its terminal went away"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -38,6 +38,24 @@ impl Drop for Guard {
     }
 }
 
+/// After a termination signal, gives the event loop a moment to leave on
+/// its own, then restores the terminal and ends the process. The loop can
+/// be stuck inside the terminal library: on a terminal that hung up
+/// (its window closed), reading input returns end-of-file at once, forever.
+fn watchdog(stop: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        restore();
+        std::process::exit(EXIT_SIGNALLED);
+    });
+}
+
+/// The exit code when a signal ended the viewer before it could leave.
+const EXIT_SIGNALLED: i32 = 129;
+
 fn setup() -> io::Result<Terminal<CrosstermBackend<Stdout>>> {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -48,6 +66,9 @@ fn setup() -> io::Result<Terminal<CrosstermBackend<Stdout>>> {
     execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
     Terminal::new(CrosstermBackend::new(io::stdout()))
 }
+
+/// Input events handled between two draws at most.
+const MAX_EVENTS_PER_DRAW: usize = 256;
 
 /// Runs the viewer until the user quits or a termination signal arrives.
 pub fn run(mut app: App) -> io::Result<()> {
@@ -60,6 +81,7 @@ pub fn run(mut app: App) -> io::Result<()> {
         signal_hook::flag::register(sig, stop.clone())?;
     }
     let _guard = Guard;
+    watchdog(stop.clone());
     let mut terminal = setup()?;
     loop {
         let size = terminal.size()?;
@@ -77,8 +99,10 @@ pub fn run(mut app: App) -> io::Result<()> {
         if !event::poll(wait)? {
             continue;
         }
-        // Take every waiting event before drawing again.
-        loop {
+        // Take the waiting events before drawing again, but a bounded
+        // number: a terminal that hung up can report input forever, and
+        // the stop flag and the terminal checks above must still run.
+        for _ in 0..MAX_EVENTS_PER_DRAW {
             let action = match event::read()? {
                 Event::Key(k) => keymap::key(app.key_context(), k),
                 Event::Mouse(m) => keymap::mouse(m),
@@ -87,7 +111,7 @@ pub fn run(mut app: App) -> io::Result<()> {
             if let Some(a) = action {
                 app.update(a);
             }
-            if app.quit || !event::poll(Duration::ZERO)? {
+            if app.quit || stop.load(Ordering::Relaxed) || !event::poll(Duration::ZERO)? {
                 break;
             }
         }
