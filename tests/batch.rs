@@ -483,3 +483,17 @@ fn an_interrupted_run_leaves_no_partial_output() {
     interrupted("-TERM", 143);
     interrupted("-INT", 130);
 }
+
+/// One bad input is one line on stderr, with its path, and nothing on
+/// stdout: the batch summary line is for runs of several inputs.
+#[test]
+fn a_single_missing_file_is_one_line_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.xlog");
+    let out = run(xlogdec().arg(&missing));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "stderr: {err}");
+    assert!(err.contains(&*missing.to_string_lossy()), "stderr: {err}");
+}

@@ -210,13 +210,18 @@ pub fn run(args: DecodeArgs) -> i32 {
     for dir in &dirs {
         decode_dir(dir, &ctx, &args, &mut report);
     }
-    summarise(&args, sources.len() + dirs.len(), &report)
+    summarise(
+        &args,
+        (sources.len() + dirs.len()).max(args.inputs.len()),
+        &report,
+    )
 }
 
 /// The closing line on stderr and the exit code.
 fn summarise(args: &DecodeArgs, inputs: usize, report: &Report) -> i32 {
     let failed = report.failed.len();
-    if failed > 0 || (inputs > 1 && !args.quiet && !report.broken_pipe) {
+    // One input: its own error line already says it all.
+    if inputs > 1 && (failed > 0 || (!args.quiet && !report.broken_pipe)) {
         let mut line = format!("xlogdec: {} decoded, {failed} failed", report.decoded);
         if args.strict && report.problems > 0 {
             line.push_str(&format!(", {} with integrity problems", report.problems));
