@@ -22,6 +22,13 @@ pub struct BlockInfo {
     pub len: u32,
 }
 
+impl BlockInfo {
+    /// Total bytes the block occupies: header, payload and tail byte.
+    pub fn block_len(&self) -> u64 {
+        self.magic.header_len() as u64 + u64::from(self.len) + 1
+    }
+}
+
 /// Why an encrypted block was not decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

@@ -327,7 +327,7 @@ impl<W: Write> JsonSink<W> {
             }
             Event::DecompressError { block, message } => {
                 self.open("corrupt")?;
-                let len = block.magic.header_len() as u64 + u64::from(block.len) + 1;
+                let len = block.block_len();
                 write!(
                     self.out,
                     ",\"offset\":{},\"length\":{len},\"seq\":{},\"reason\":",
@@ -338,7 +338,7 @@ impl<W: Write> JsonSink<W> {
             }
             Event::Locked { block, reason } => {
                 self.open("locked")?;
-                let len = block.magic.header_len() as u64 + u64::from(block.len) + 1;
+                let len = block.block_len();
                 write!(
                     self.out,
                     ",\"offset\":{},\"length\":{len},\"seq\":{},\"reason\":",

@@ -279,7 +279,7 @@ impl RecordSink for Stats {
             Event::DecompressError { block, message } if self.corrupt.len() < MAX_LISTED => {
                 self.corrupt.push(Corrupt {
                     offset: block.offset,
-                    length: block.magic.header_len() as u64 + u64::from(block.len) + 1,
+                    length: block.block_len(),
                     reason: format!("decompress error: {message}"),
                 })
             }

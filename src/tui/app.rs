@@ -1045,21 +1045,12 @@ impl App {
     /// Writes the current view to `path` atomically; returns the row count.
     pub fn save(&mut self, path: &Path) -> std::io::Result<usize> {
         let rows = self.rows_to_save();
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let tmp = tempfile::Builder::new()
-            .prefix(".xlogdec-")
-            .suffix(".tmp")
-            .tempfile_in(dir)?;
-        let mut w = BufWriter::with_capacity(1 << 20, tmp);
+        let mut w = BufWriter::with_capacity(1 << 20, crate::atomic::temp_beside(path)?);
         for &r in &rows {
             w.write_all(self.store.bytes_of(r))?;
         }
         let tmp = w.into_inner().map_err(|e| e.into_error())?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(path).map_err(|e| e.error)?;
+        crate::atomic::persist(tmp, path)?;
         Ok(rows.len())
     }
 

@@ -299,14 +299,7 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Starts writing `target`.
     pub fn new(target: &Path) -> io::Result<AtomicFile> {
-        let dir = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let tmp = tempfile::Builder::new()
-            .prefix(".xlogdec-")
-            .suffix(".tmp")
-            .tempfile_in(dir)?;
+        let tmp = xlogdec::atomic::temp_beside(target)?;
         let path = tmp.path().to_path_buf();
         interrupt::register(&path);
         Ok(AtomicFile {
@@ -338,10 +331,8 @@ impl AtomicFile {
     pub fn commit(mut self) -> io::Result<()> {
         let tmp = self.tmp.take().expect("commit runs once");
         let tmp = tmp.into_inner().map_err(|e| e.into_error())?;
-        tmp.as_file().sync_all()?;
         let target = &self.target;
-        interrupt::settle(&self.path, || tmp.persist(target).map_err(|e| e.error))?;
-        Ok(())
+        interrupt::settle(&self.path, || xlogdec::atomic::persist(tmp, target))
     }
 }
 
