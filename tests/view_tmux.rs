@@ -106,16 +106,14 @@ fn assert_restored(t: &Tmux) {
     assert!(!s.contains("[E][20"), "viewer residue:\n{s}");
 }
 
-#[test]
-fn sigterm_and_ctrl_c_restore_the_terminal() {
-    if tmux_missing() {
-        return;
-    }
+/// A tmux session running the viewer on a corpus file; returns the
+/// session and the viewer's pid.
+fn viewer_with_pid(name: &str) -> (Tmux, String) {
     let bin = env!("CARGO_BIN_EXE_xlogdec");
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus/b_async_zlib.xlog");
     let dir = tempfile::tempdir().unwrap();
     let pidfile = dir.path().join("pid");
-    let t = session("signal");
+    let t = session(name);
     let cmd = format!(
         "sh -c 'echo $$ > {}; exec {bin} view {}'",
         pidfile.display(),
@@ -124,8 +122,19 @@ fn sigterm_and_ctrl_c_restore_the_terminal() {
     t.keys(&[&cmd, "Enter"]);
     t.wait("the viewer", |s| s.contains(" of ") && s.contains("? help"));
     let pid = std::fs::read_to_string(&pidfile).unwrap();
+    (t, pid.trim().to_string())
+}
+
+#[test]
+fn sigterm_and_ctrl_c_restore_the_terminal() {
+    if tmux_missing() {
+        return;
+    }
+    let (t, pid) = viewer_with_pid("signal");
+    let bin = env!("CARGO_BIN_EXE_xlogdec");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus/b_async_zlib.xlog");
     let killed = Command::new("kill")
-        .args(["-TERM", pid.trim()])
+        .args(["-TERM", pid.as_str()])
         .status()
         .expect("run kill");
     assert!(killed.success());
@@ -218,20 +227,8 @@ fn the_viewer_ends_when_its_terminal_goes_away() {
     if tmux_missing() {
         return;
     }
-    let bin = env!("CARGO_BIN_EXE_xlogdec");
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus/b_async_zlib.xlog");
-    let dir = tempfile::tempdir().unwrap();
-    let pidfile = dir.path().join("pid");
-    let t = session("hangup");
-    let cmd = format!(
-        "sh -c 'echo $$ > {}; exec {bin} view {}'",
-        pidfile.display(),
-        file.display()
-    );
-    t.keys(&[&cmd, "Enter"]);
-    t.wait("the viewer", |s| s.contains(" of ") && s.contains("? help"));
-    let pid = std::fs::read_to_string(&pidfile).unwrap();
-    let proc_dir = Path::new("/proc").join(pid.trim());
+    let (t, pid) = viewer_with_pid("hangup");
+    let proc_dir = Path::new("/proc").join(&pid);
     assert!(proc_dir.exists(), "the viewer runs");
     drop(t); // kill-server: the terminal hangs up
     let start = std::time::Instant::now();
