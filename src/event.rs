@@ -115,7 +115,8 @@ pub enum Event<'a> {
     },
     /// A block decoded to more text than the per-block output cap allows
     /// (a decompression bomb, or a cap set low): the first `cap` bytes were
-    /// delivered as [`Event::Text`], the rest of the block was not decoded.
+    /// delivered as [`Event::Text`] (one event or several), the rest of the
+    /// block was not decoded.
     OutputCapped {
         /// The block.
         block: BlockInfo,
