@@ -116,7 +116,9 @@ impl Codecs {
         let result = match kind {
             Payload::Plain => Ok(Decoded::All),
             Payload::Zstd | Payload::EncryptedZstd => self.zstd.decode_capped(input, out, cap),
-            _ => self.inflater.inflate_capped(input, out, cap),
+            Payload::Deflate | Payload::ChunkedDeflate | Payload::EncryptedDeflate => {
+                self.inflater.inflate_capped(input, out, cap)
+            }
         };
         Raw::new(result, not_zstd)
     }
@@ -144,7 +146,7 @@ impl Codecs {
             Payload::Zstd | Payload::EncryptedZstd => {
                 self.zstd.decode_chunks(input, cap, &mut self.chunk, emit)?
             }
-            _ => self
+            Payload::Deflate | Payload::ChunkedDeflate | Payload::EncryptedDeflate => self
                 .inflater
                 .inflate_chunks(input, cap, &mut self.chunk, emit)?,
         };
@@ -203,7 +205,7 @@ fn codec_input<'a>(
             }
             Ok(scratch)
         }
-        _ => Ok(payload),
+        Payload::Plain | Payload::Deflate | Payload::Zstd => Ok(payload),
     }
 }
 
