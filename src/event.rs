@@ -73,7 +73,11 @@ pub enum Salvage {
 pub enum Event<'a> {
     /// A block was accepted; its text (if any) follows as [`Event::Text`].
     Block(BlockInfo),
-    /// Decoded text of the current block.
+    /// Decoded text of the current block. A block's text may come as
+    /// several consecutive `Text` events: a block that decodes to more
+    /// than a few MiB (far beyond any real block, a decompression bomb)
+    /// is delivered in chunks of at most 1 MiB rather than held whole.
+    /// Chunks split the text anywhere, inside a line too.
     Text(&'a [u8]),
     /// The official decoder's seq check fired: seqs `first..=last` are not
     /// in the file. Often harmless (two xlog instances in one process).
@@ -111,7 +115,8 @@ pub enum Event<'a> {
     },
     /// A block decoded to more text than the per-block output cap allows
     /// (a decompression bomb, or a cap set low): the first `cap` bytes were
-    /// delivered as [`Event::Text`], the rest of the block was not decoded.
+    /// delivered as [`Event::Text`] (one event or several), the rest of the
+    /// block was not decoded.
     OutputCapped {
         /// The block.
         block: BlockInfo,

@@ -8,12 +8,15 @@
 //! Consecutive blocks travel in batches (up to [`BATCH_BYTES`] of payload or
 //! [`BATCH_BLOCKS`] blocks), so that the hand-over costs little next to the
 //! decoding even when blocks are small; batches and their buffers are
-//! reused. At most a fixed number of batches is in flight, which bounds
-//! memory by jobs × batch size.
+//! reused. At most a fixed number of batches is in flight, and a batch
+//! holds at most [`BATCH_TEXT`] of text (a block that would take it
+//! further is handed back and decoded, in chunks if need be, by the
+//! delivering thread), which bounds memory by jobs × batch size.
 
 use crate::codec::{self, Decoded, Inflater, TeaKey, ZstdDecoder, tea};
 use crate::format::Payload;
 use std::collections::HashMap;
+use std::io;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 
@@ -22,6 +25,15 @@ pub(crate) const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
 /// Output buffers larger than this are not kept between blocks (a huge
 /// block must not pin its memory for the rest of the input).
 const KEEP_CAPACITY: usize = 4 << 20;
+/// The most text a block decodes to in memory. A block whose text is
+/// longer is decoded again in chunks, on the thread that delivers it
+/// (see [`Codecs::stream`]): real blocks stay far below this.
+pub(crate) const IN_MEMORY: usize = 4 << 20;
+/// The size of the chunks a longer block's text is delivered in.
+pub(crate) const TEXT_CHUNK: usize = 1 << 20;
+/// The most text one batch holds: a block that would take the batch past
+/// it is handed back undecoded, to be decoded on the delivering thread.
+const BATCH_TEXT: usize = 8 << 20;
 
 /// One thread's codecs and buffers.
 pub(crate) struct Codecs {
@@ -30,6 +42,8 @@ pub(crate) struct Codecs {
     /// The decoded text of the last payload.
     pub(crate) out: Vec<u8>,
     scratch: Vec<u8>,
+    /// The buffer of [`Codecs::stream`].
+    chunk: Vec<u8>,
 }
 
 /// What decoding one payload gave, before the decisions made in order.
@@ -39,6 +53,19 @@ pub(crate) struct Raw {
     /// An encrypted zstd payload that, decrypted, does not start like a
     /// zstd frame (a sign of a wrong key).
     pub(crate) not_zstd: bool,
+    /// A worker left the payload undecoded: its text outgrew what a
+    /// batch may hold. The delivering thread decodes it.
+    pub(crate) redo: bool,
+}
+
+impl Raw {
+    fn new(result: Result<Decoded, String>, not_zstd: bool) -> Raw {
+        Raw {
+            result,
+            not_zstd,
+            redo: false,
+        }
+    }
 }
 
 impl Codecs {
@@ -48,6 +75,7 @@ impl Codecs {
             zstd: ZstdDecoder::new(),
             out: Vec::new(),
             scratch: Vec::new(),
+            chunk: Vec::new(),
         }
     }
 
@@ -80,49 +108,49 @@ impl Codecs {
         cap: usize,
         out: &mut Vec<u8>,
     ) -> Raw {
-        let mut not_zstd = false;
+        let input = match codec_input(&mut self.scratch, kind, tea_key, payload, full_len) {
+            Ok(input) => input,
+            Err(e) => return Raw::new(Err(e), false),
+        };
+        let not_zstd = not_zstd(kind, input);
         let result = match kind {
             Payload::Plain => Ok(Decoded::All),
-            Payload::Deflate => self.inflater.inflate_capped(payload, out, cap),
-            Payload::ChunkedDeflate => {
-                self.scratch.clear();
-                match codec::join_chunks(payload, &mut self.scratch) {
-                    Ok(()) => self.inflater.inflate_capped(&self.scratch, out, cap),
-                    Err(e) => Err(e),
-                }
-            }
-            Payload::Zstd => self.zstd.decode_capped(payload, out, cap),
-            Payload::EncryptedDeflate | Payload::EncryptedZstd => {
-                self.scratch.clear();
-                self.scratch.extend_from_slice(payload);
-                // The writer encrypts every whole 8-byte unit of the full
-                // payload and leaves its last len % 8 bytes plain. Of a cut
-                // payload, keep the whole units, plus the plain tail if the
-                // cut is inside it.
-                let usable = match full_len {
-                    None => payload.len(),
-                    Some(full) => {
-                        let enc = (full / 8 * 8) as usize;
-                        if payload.len() > enc {
-                            payload.len()
-                        } else {
-                            payload.len() / 8 * 8
-                        }
-                    }
-                };
-                self.scratch.truncate(usable);
-                if let Some(k) = tea_key {
-                    tea::decrypt(&mut self.scratch, k);
-                }
-                if kind == Payload::EncryptedZstd {
-                    not_zstd = self.scratch.len() >= 4 && self.scratch[..4] != ZSTD_MAGIC;
-                    self.zstd.decode_capped(&self.scratch, out, cap)
-                } else {
-                    self.inflater.inflate_capped(&self.scratch, out, cap)
-                }
+            Payload::Zstd | Payload::EncryptedZstd => self.zstd.decode_capped(input, out, cap),
+            Payload::Deflate | Payload::ChunkedDeflate | Payload::EncryptedDeflate => {
+                self.inflater.inflate_capped(input, out, cap)
             }
         };
-        Raw { result, not_zstd }
+        Raw::new(result, not_zstd)
+    }
+
+    /// [`Codecs::run`] for a payload whose text is too long to hold: hands
+    /// the text to `emit` in chunks of at most [`TEXT_CHUNK`] bytes. An
+    /// error from `emit` stops decoding and is returned.
+    pub(crate) fn stream(
+        &mut self,
+        kind: Payload,
+        tea_key: Option<&TeaKey>,
+        payload: &[u8],
+        full_len: Option<u64>,
+        cap: usize,
+        emit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    ) -> io::Result<Raw> {
+        let input = match codec_input(&mut self.scratch, kind, tea_key, payload, full_len) {
+            Ok(input) => input,
+            Err(e) => return Ok(Raw::new(Err(e), false)),
+        };
+        let not_zstd = not_zstd(kind, input);
+        self.chunk.resize(TEXT_CHUNK, 0);
+        let result = match kind {
+            Payload::Plain => Ok(Decoded::All),
+            Payload::Zstd | Payload::EncryptedZstd => {
+                self.zstd.decode_chunks(input, cap, &mut self.chunk, emit)?
+            }
+            Payload::Deflate | Payload::ChunkedDeflate | Payload::EncryptedDeflate => self
+                .inflater
+                .inflate_chunks(input, cap, &mut self.chunk, emit)?,
+        };
+        Ok(Raw::new(result, not_zstd))
     }
 
     /// Drops buffers a huge block left behind.
@@ -133,7 +161,58 @@ impl Codecs {
         if self.scratch.capacity() > KEEP_CAPACITY {
             self.scratch = Vec::new();
         }
+        self.chunk = Vec::new();
     }
+}
+
+/// The bytes a payload's codec reads: the payload itself, its legacy
+/// chunks joined, or its decryption (in `scratch`). `full_len` is set for
+/// a salvaged, possibly cut, payload: the length its header claims.
+fn codec_input<'a>(
+    scratch: &'a mut Vec<u8>,
+    kind: Payload,
+    tea_key: Option<&TeaKey>,
+    payload: &'a [u8],
+    full_len: Option<u64>,
+) -> Result<&'a [u8], String> {
+    match kind {
+        Payload::ChunkedDeflate => {
+            scratch.clear();
+            codec::join_chunks(payload, scratch)?;
+            Ok(scratch)
+        }
+        Payload::EncryptedDeflate | Payload::EncryptedZstd => {
+            scratch.clear();
+            scratch.extend_from_slice(payload);
+            // The writer encrypts every whole 8-byte unit of the full
+            // payload and leaves its last len % 8 bytes plain. Of a cut
+            // payload, keep the whole units, plus the plain tail if the
+            // cut is inside it.
+            let usable = match full_len {
+                None => payload.len(),
+                Some(full) => {
+                    let enc = (full / 8 * 8) as usize;
+                    if payload.len() > enc {
+                        payload.len()
+                    } else {
+                        payload.len() / 8 * 8
+                    }
+                }
+            };
+            scratch.truncate(usable);
+            if let Some(k) = tea_key {
+                tea::decrypt(scratch, k);
+            }
+            Ok(scratch)
+        }
+        Payload::Plain | Payload::Deflate | Payload::Zstd => Ok(payload),
+    }
+}
+
+/// Whether `input`, the decryption of an encrypted zstd payload, does not
+/// start like a zstd frame.
+fn not_zstd(kind: Payload, input: &[u8]) -> bool {
+    kind == Payload::EncryptedZstd && input.len() >= 4 && input[..4] != ZSTD_MAGIC
 }
 
 /// Payload bytes that close a batch.
@@ -192,6 +271,16 @@ impl Done {
     /// How the codec ended.
     pub(crate) fn raw(&self) -> &Raw {
         &self.batch.results[self.index].0
+    }
+
+    /// The payload (decoded again on the delivering thread when
+    /// [`Raw::redo`] is set).
+    pub(crate) fn payload(&self) -> &[u8] {
+        let start = match self.index {
+            0 => 0,
+            i => self.batch.specs[i - 1].end,
+        };
+        &self.batch.payloads[start..self.batch.specs[self.index].end]
     }
 
     /// The decoded text.
@@ -254,7 +343,15 @@ impl Worker {
                 for s in specs.iter() {
                     let payload = &payloads[start..s.end];
                     start = s.end;
-                    let raw = codecs.append(s.kind, s.tea.as_ref(), payload, None, s.cap, out);
+                    // Decode no further than the batch may hold; past
+                    // that, hand the block back.
+                    let before = out.len();
+                    let bound = s.cap.min(IN_MEMORY).min(BATCH_TEXT.saturating_sub(before));
+                    let mut raw = codecs.append(s.kind, s.tea.as_ref(), payload, None, bound, out);
+                    if bound < s.cap && raw.result == Ok(Decoded::Capped) {
+                        out.truncate(before);
+                        raw.redo = true;
+                    }
                     results.push((raw, out.len()));
                 }
             }));
@@ -409,5 +506,60 @@ impl Pool {
     /// Lets the workers finish: they stop once the queue is empty.
     pub(crate) fn close(&mut self) {
         self.jobs = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::{Compress, Compression, FlushCompress};
+
+    /// A raw deflate payload, flushed as Mars flushes, of `n` zero bytes.
+    fn zeros(n: usize) -> Vec<u8> {
+        let mut c = Compress::new(Compression::best(), false);
+        let mut out = Vec::with_capacity(n / 500 + 4096);
+        c.compress_vec(&vec![0u8; n], &mut out, FlushCompress::Sync)
+            .expect("compresses");
+        out
+    }
+
+    #[test]
+    fn a_batch_holds_at_most_its_text_and_hands_longer_blocks_back() {
+        let (mut pool, workers) = pool(1);
+        std::thread::scope(|scope| {
+            for w in workers {
+                scope.spawn(move || w.run());
+            }
+            // Small payloads, one batch: 3 + 3 + 3 MiB passes the batch's
+            // 8 MiB, and 5 MiB passes what one block decodes to in memory.
+            let sizes = [3 << 20, 3 << 20, 3 << 20, 1000, 5 << 20];
+            let cap = 64 << 20;
+            for &n in &sizes {
+                pool.submit(Payload::Deflate, None, &zeros(n), cap)
+                    .expect("submits");
+            }
+            let mut got = Vec::new();
+            for ticket in 0..sizes.len() as u64 {
+                let done = pool
+                    .take(ticket, true)
+                    .expect("workers run")
+                    .expect("waits");
+                assert!(done.batch.out.len() <= BATCH_TEXT);
+                got.push((done.raw().redo, done.out().len(), done.payload().to_vec()));
+                pool.recycle(done);
+            }
+            pool.close();
+            let want = [
+                (false, 3 << 20),
+                (false, 3 << 20),
+                (true, 0),
+                (false, 1000),
+                (true, 0),
+            ];
+            for (i, (redo, len, payload)) in got.into_iter().enumerate() {
+                assert_eq!((redo, len), want[i], "block {i}");
+                assert!(payload == zeros(sizes[i]), "block {i} keeps its payload");
+            }
+        });
     }
 }

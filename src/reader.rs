@@ -10,7 +10,7 @@ use crate::codec::{Decoded, PrivateKey, TeaKey};
 use crate::event::{BlockInfo, Event, LockReason, Salvage, Sink};
 use crate::format::{self, BadBlock, Check, MMAP3_SIZE, Payload, check_block, is_magic};
 use crate::input::{Input, SliceInput};
-use crate::parallel::{self, Codecs, Pool, Raw, WorkersGone};
+use crate::parallel::{self, Codecs, IN_MEMORY, Pool, Raw, WorkersGone};
 use crate::recover::{self, Recoverer};
 use std::collections::{HashMap, VecDeque};
 use std::io;
@@ -22,7 +22,8 @@ const SCAN_STEP: u64 = 64 * 1024;
 const WRONG_KEY_OUTPUT: usize = 64;
 /// Default per-block output cap: far above any real block (a Mars payload
 /// is at most 150 KiB and decodes to a few MB), low enough that a
-/// decompression bomb cannot exhaust memory.
+/// decompression bomb does not flood the output. Memory does not depend
+/// on it: a long text is delivered in chunks.
 pub const DEFAULT_MAX_BLOCK_OUTPUT: usize = 64 << 20;
 
 /// Errors that stop decoding an input.
@@ -134,6 +135,18 @@ enum Outcome {
     Locked(LockReason),
 }
 
+impl Outcome {
+    /// Whether the block's text is shown: decoded text always, with
+    /// `keep_partial` also the text before a failure.
+    fn shows_text(&self, keep_partial: bool) -> bool {
+        match self {
+            Outcome::Text { .. } => true,
+            Outcome::Failed(_) => keep_partial,
+            Outcome::Locked(_) => false,
+        }
+    }
+}
+
 /// What is known of one writer key (the 64-byte key field).
 #[derive(Clone, Copy)]
 struct KeyState {
@@ -169,6 +182,7 @@ enum Item {
     Decode {
         info: BlockInfo,
         ticket: u64,
+        tea: Option<TeaKey>,
         key_id: Option<[u8; 64]>,
     },
 }
@@ -208,7 +222,9 @@ impl Decoder {
     /// decodes on the calling thread). The events are the same for any
     /// `n`: they reach the sink in input order, on the calling thread.
     /// Consecutive blocks go to the workers in batches of about 256 KiB of
-    /// payload; at most `2 × n` batches are in flight.
+    /// payload, each holding at most 8 MiB of text; at most `2 × n`
+    /// batches are in flight. A block whose text would not fit is decoded
+    /// on the calling thread.
     pub fn set_jobs(&mut self, n: usize) -> &mut Decoder {
         self.jobs = n.max(1);
         self
@@ -216,8 +232,9 @@ impl Decoder {
 
     /// Caps the text one block may decode to (default
     /// [`DEFAULT_MAX_BLOCK_OUTPUT`]). A block that decodes further is cut
-    /// at the cap and reported with [`Event::OutputCapped`]; it is never
-    /// held whole in memory.
+    /// at the cap and reported with [`Event::OutputCapped`]. Whatever the
+    /// cap, a block's text is held in memory only up to a few MiB; a
+    /// longer one comes as several [`Event::Text`] chunks.
     pub fn set_max_block_output(&mut self, bytes: usize) -> &mut Decoder {
         self.max_block_output = bytes.max(1);
         self
@@ -291,9 +308,21 @@ impl Decoder {
                 let Some(done) = pool.take(ticket, block)? else {
                     return Ok(());
                 };
-                let Some(Item::Decode { info, key_id, .. }) = self.queue.pop_front() else {
+                let Some(Item::Decode {
+                    info, tea, key_id, ..
+                }) = self.queue.pop_front()
+                else {
                     unreachable!("the front item was a decode")
                 };
+                if done.raw().redo {
+                    // Its text outgrew the batch: decode it here.
+                    let r = self.decode_here(sink, info, tea, key_id, done.payload(), None);
+                    if let Some(p) = &mut self.pool {
+                        p.recycle(done);
+                    }
+                    r?;
+                    continue;
+                }
                 let outcome =
                     self.resolve(info.magic.payload, key_id, done.raw(), done.out().len());
                 let r = report(&mut self.summary, sink, info, outcome, done.out(), false);
@@ -456,53 +485,92 @@ impl Decoder {
                     self.queue.push_back(Item::Decode {
                         info,
                         ticket,
+                        tea,
                         key_id,
                     });
                     return self.deliver(sink, false);
                 }
-                let raw = self
-                    .codecs
-                    .run(info.magic.payload, tea.as_ref(), payload, None, cap);
-                let outcome = self.resolve(info.magic.payload, key_id, &raw, self.codecs.out.len());
-                let outcome = match outcome {
-                    // A block that failed, or inflated quietly into text
-                    // that is not records: --recover keeps its intact lines.
-                    Outcome::Failed(m) if self.opts.recover => {
-                        report(
-                            &mut self.summary,
-                            sink,
-                            info,
-                            Outcome::Failed(m),
-                            &[],
-                            false,
-                        )?;
-                        let rec = &mut self.recoverer;
-                        let r = recover::block(rec, info, payload, tea.as_ref(), true, sink);
-                        self.summary.bytes_out += r.map_err(Error::Sink)?.unwrap_or(0);
-                        return Ok(());
-                    }
-                    Outcome::Text { capped: false } if self.opts.recover => {
-                        let rec = &mut self.recoverer;
-                        let r = recover::block(rec, info, payload, tea.as_ref(), false, sink);
-                        if let Some(n) = r.map_err(Error::Sink)? {
-                            self.summary.bytes_out += n;
-                            return Ok(());
-                        }
-                        Outcome::Text { capped: false }
-                    }
-                    o => o,
-                };
-                report(
-                    &mut self.summary,
-                    sink,
-                    info,
-                    outcome,
-                    &self.codecs.out,
-                    false,
-                )?;
+                self.decode_here(sink, info, tea, key_id, payload, None)?;
             }
         }
         Ok(())
+    }
+
+    /// Decodes a payload on the calling thread and reports it. Its text
+    /// is decoded in memory up to [`IN_MEMORY`] bytes. A longer text is
+    /// never held: the payload is decoded in chunks twice, first to learn
+    /// how it ends (the text of a block that fails is not shown, as the
+    /// official decoder shows none), then to deliver the text chunk by
+    /// chunk. `full_len` is set for a salvaged block (what its header
+    /// claims of a payload that may be cut): its text before a failure is
+    /// kept.
+    fn decode_here<S: Sink>(
+        &mut self,
+        sink: &mut S,
+        info: BlockInfo,
+        tea: Option<TeaKey>,
+        key_id: Option<[u8; 64]>,
+        payload: &[u8],
+        full_len: Option<u64>,
+    ) -> Result<(), Error> {
+        let kind = info.magic.payload;
+        let cap = self.max_block_output;
+        let bound = cap.min(IN_MEMORY);
+        let salvaged = full_len.is_some();
+        let raw = self
+            .codecs
+            .run(kind, tea.as_ref(), payload, full_len, bound);
+        let long = bound < cap && raw.result == Ok(Decoded::Capped);
+        let (raw, len) = if long {
+            let mut len = 0;
+            let mut count = |t: &[u8]| {
+                len += t.len();
+                Ok(())
+            };
+            let codecs = &mut self.codecs;
+            let raw = codecs.stream(kind, tea.as_ref(), payload, full_len, cap, &mut count);
+            (raw.map_err(Error::Sink)?, len)
+        } else {
+            (raw, self.codecs.out.len())
+        };
+        let outcome = self.resolve(kind, key_id, &raw, len);
+        let outcome = match outcome {
+            // A block that failed, or inflated quietly into text that is
+            // not records: --recover keeps its intact lines.
+            Outcome::Failed(m) if self.opts.recover && !salvaged => {
+                close(&mut self.summary, sink, info, Outcome::Failed(m), 0)?;
+                let rec = &mut self.recoverer;
+                let r = recover::block(rec, info, payload, tea.as_ref(), true, sink);
+                self.summary.bytes_out += r.map_err(Error::Sink)?.unwrap_or(0);
+                return Ok(());
+            }
+            Outcome::Text { capped: false } if self.opts.recover && !salvaged => {
+                let rec = &mut self.recoverer;
+                let r = recover::block(rec, info, payload, tea.as_ref(), false, sink);
+                if let Some(n) = r.map_err(Error::Sink)? {
+                    self.summary.bytes_out += n;
+                    return Ok(());
+                }
+                Outcome::Text { capped: false }
+            }
+            o => o,
+        };
+        if !long {
+            let text = &self.codecs.out;
+            return report(&mut self.summary, sink, info, outcome, text, salvaged);
+        }
+        if outcome.shows_text(salvaged) {
+            let summary = &mut self.summary;
+            let mut deliver = |t: &[u8]| {
+                summary.bytes_out += t.len() as u64;
+                sink.event(&Event::Text(t))
+            };
+            let codecs = &mut self.codecs;
+            codecs
+                .stream(kind, tea.as_ref(), payload, full_len, cap, &mut deliver)
+                .map_err(Error::Sink)?;
+        }
+        close(&mut self.summary, sink, info, outcome, len as u64)
     }
 
     /// Decodes the block at `at` that the official walk cannot use: a
@@ -553,26 +621,20 @@ impl Decoder {
         self.summary.salvaged += 1;
         self.summary.blocks_by_magic[usize::from(header.magic.byte)] += 1;
         emit(sink, &Event::Salvaged { block: info, how })?;
-        let outcome = match self.prepare(&info, header.key) {
-            Prep::Plain => Outcome::Text { capped: false },
-            Prep::Locked(reason) => Outcome::Locked(reason),
-            Prep::Decode { tea, key_id } => {
-                let raw = self.codecs.run(
-                    info.magic.payload,
-                    tea.as_ref(),
-                    payload,
-                    Some(u64::from(header.len)),
-                    self.max_block_output,
-                );
-                self.resolve(info.magic.payload, key_id, &raw, self.codecs.out.len())
+        match self.prepare(&info, header.key) {
+            Prep::Plain => {
+                let text = Outcome::Text { capped: false };
+                report(&mut self.summary, sink, info, text, payload, true)
             }
-        };
-        let text = if info.magic.payload == Payload::Plain {
-            payload
-        } else {
-            &self.codecs.out
-        };
-        report(&mut self.summary, sink, info, outcome, text, true)
+            Prep::Locked(reason) => {
+                let locked = Outcome::Locked(reason);
+                report(&mut self.summary, sink, info, locked, &[], true)
+            }
+            Prep::Decode { tea, key_id } => {
+                let full_len = Some(u64::from(header.len));
+                self.decode_here(sink, info, tea, key_id, payload, full_len)
+            }
+        }
     }
 
     /// How to decode a block's payload: plain, locked, or with which key.
@@ -653,28 +715,35 @@ fn report<S: Sink>(
     text: &[u8],
     keep_partial: bool,
 ) -> Result<(), Error> {
+    if outcome.shows_text(keep_partial) && !text.is_empty() {
+        summary.bytes_out += text.len() as u64;
+        emit(sink, &Event::Text(text))?;
+    }
+    close(summary, sink, info, outcome, text.len() as u64)
+}
+
+/// The events that follow a block's text, of which `len` bytes were
+/// decoded.
+fn close<S: Sink>(
+    summary: &mut Summary,
+    sink: &mut S,
+    info: BlockInfo,
+    outcome: Outcome,
+    len: u64,
+) -> Result<(), Error> {
     match outcome {
-        Outcome::Text { capped } => {
-            if !text.is_empty() {
-                summary.bytes_out += text.len() as u64;
-                emit(sink, &Event::Text(text))?;
-            }
-            if capped {
-                summary.capped += 1;
-                emit(
-                    sink,
-                    &Event::OutputCapped {
-                        block: info,
-                        cap: text.len() as u64,
-                    },
-                )?;
-            }
+        Outcome::Text { capped: false } => {}
+        Outcome::Text { capped: true } => {
+            summary.capped += 1;
+            emit(
+                sink,
+                &Event::OutputCapped {
+                    block: info,
+                    cap: len,
+                },
+            )?;
         }
         Outcome::Failed(message) => {
-            if keep_partial && !text.is_empty() {
-                summary.bytes_out += text.len() as u64;
-                emit(sink, &Event::Text(text))?;
-            }
             summary.decompress_errors += 1;
             emit(
                 sink,

@@ -131,6 +131,223 @@ fn generated_inputs_give_the_same_events_on_any_number_of_threads() {
     assert!(events(&file, &opts, 4, Some(1000)) == capped);
 }
 
+/// A block of `magic` around `payload`.
+fn block(magic: u8, payload: &[u8]) -> Vec<u8> {
+    let mut block = vec![magic, 1, 0, 10, 10];
+    block.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    block.extend_from_slice(&[0u8; 64]);
+    block.extend_from_slice(payload);
+    block.push(0);
+    block
+}
+
+/// The text of [`long_block`]: a line, `zeros` zero bytes, a line.
+fn long_text(zeros: usize) -> Vec<u8> {
+    let mut text = b"[I]a long block starts\n".to_vec();
+    text.resize(text.len() + zeros, 0);
+    text.extend_from_slice(b"[I]a long block ends\n");
+    text
+}
+
+/// One async block (zlib or zstd) whose text is [`long_text`], written
+/// the way Mars writes: flushed, never finished.
+fn long_block(zstd: bool, zeros: usize) -> Vec<u8> {
+    let text = long_text(zeros);
+    if zstd {
+        use zstd::zstd_safe::{CCtx, InBuffer, OutBuffer, zstd_sys::ZSTD_EndDirective};
+        let mut c = CCtx::create();
+        let mut payload: Vec<u8> = Vec::with_capacity(text.len() / 1000 + (1 << 20));
+        let mut inb = InBuffer::around(&text[..]);
+        loop {
+            let pos = payload.len();
+            let mut ob = OutBuffer::around_pos(&mut payload, pos);
+            let left = c
+                .compress_stream2(&mut ob, &mut inb, ZSTD_EndDirective::ZSTD_e_flush)
+                .unwrap();
+            if left == 0 && inb.pos() == text.len() {
+                break;
+            }
+        }
+        block(0x0D, &payload)
+    } else {
+        use flate2::{Compress, FlushCompress};
+        let mut c = Compress::new(flate2::Compression::best(), false);
+        let mut payload = Vec::with_capacity(text.len() / 500 + (1 << 16));
+        c.compress_vec(&text, &mut payload, FlushCompress::Sync)
+            .unwrap();
+        assert_eq!(c.total_in() as usize, text.len());
+        assert!(payload.ends_with(&[0, 0, 0xFF, 0xFF]));
+        block(0x09, &payload)
+    }
+}
+
+/// An ordinary file (a few blocks) with a long block in the middle.
+fn with_long_block(zstd: bool, zeros: usize) -> (Vec<u8>, Vec<u8>) {
+    let normal = mixed_file();
+    let mut file = normal.clone();
+    file.extend_from_slice(&long_block(zstd, zeros));
+    file.extend_from_slice(&normal);
+    let plain: Vec<u8> = events(&normal, &Options::default(), 1, None)
+        .into_iter()
+        .filter_map(|e| match e {
+            OwnedEvent::Text(t) => Some(t),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let mut text = plain.clone();
+    text.extend_from_slice(&long_text(zeros));
+    text.extend_from_slice(&plain);
+    (file, text)
+}
+
+#[test]
+fn a_long_block_under_the_cap_comes_whole_in_chunks_of_at_most_a_mebibyte() {
+    // 40 MiB of text: ten times what a block decodes to in memory.
+    let zeros = 40 << 20;
+    for zstd in [false, true] {
+        let (file, want) = with_long_block(zstd, zeros);
+        assert!(file.len() < 2 << 20, "{}", file.len());
+        let mut per_jobs = Vec::new();
+        for jobs in [1, 2] {
+            let events = events(&file, &Options::default(), jobs, Some(64 << 20));
+            let texts: Vec<&[u8]> = events
+                .iter()
+                .filter_map(|e| match e {
+                    OwnedEvent::Text(t) => Some(&t[..]),
+                    _ => None,
+                })
+                .collect();
+            let chunks = texts.iter().filter(|t| t.len() == 1 << 20).count();
+            assert!(chunks >= 40, "zstd {zstd} -j{jobs}: {chunks} chunks");
+            let largest = texts.iter().map(|t| t.len()).max().unwrap();
+            assert!(largest <= 1 << 20, "zstd {zstd} -j{jobs}: {largest}");
+            assert!(texts.concat() == want, "zstd {zstd} -j{jobs}");
+            assert!(!events.iter().any(|e| matches!(
+                e,
+                OwnedEvent::Other(Event::OutputCapped { .. } | Event::DecompressError { .. })
+            )));
+            per_jobs.push(events);
+        }
+        assert!(per_jobs[0] == per_jobs[1], "zstd {zstd}: -j2 differs");
+    }
+}
+
+#[test]
+fn a_long_block_over_the_cap_is_cut_at_the_cap_with_its_marker() {
+    let zeros = 20 << 20;
+    for zstd in [false, true] {
+        let (file, _) = with_long_block(zstd, zeros);
+        let at = mixed_file().len() as u64;
+        // Past the in-memory size, so the cut happens while streaming.
+        let cap = (6 << 20) + 12345;
+        for jobs in [1, 2] {
+            let events = events(&file, &Options::default(), jobs, Some(cap));
+            let mut bytes = 0;
+            let mut long = None;
+            let mut marker = None;
+            for (i, e) in events.iter().enumerate() {
+                match e {
+                    OwnedEvent::Block(b) if b.offset == at => long = Some(i),
+                    OwnedEvent::Text(t) if long.is_some() && marker.is_none() => {
+                        assert!(t.len() <= 1 << 20);
+                        bytes += t.len();
+                    }
+                    OwnedEvent::Other(Event::OutputCapped { block, cap: c }) => {
+                        assert_eq!(block.offset, at);
+                        assert_eq!(*c, cap as u64);
+                        marker = Some(i);
+                    }
+                    _ => {}
+                }
+            }
+            assert_eq!(
+                bytes, cap,
+                "zstd {zstd} -j{jobs}: the text up to the marker"
+            );
+            // The marker closes the long block: the next block follows.
+            let marker = marker.expect("a marker");
+            assert!(matches!(events[marker + 1], OwnedEvent::Block(_)));
+        }
+        // The text printer: the cut text, then the marker line.
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("long.xlog");
+        std::fs::write(&input, &file).unwrap();
+        let mut want = xlogdec::reader::decode_to_vec(&mixed_file(), Options::default());
+        want.extend_from_slice(&long_text(zeros)[..cap]);
+        want.extend_from_slice(
+            format!("[F]xlogdec: block at byte {at} decodes to more than {cap} bytes; cut there (--max-block-output)\n")
+                .as_bytes(),
+        );
+        let run = |jobs: &str| {
+            let out = Command::new(env!("CARGO_BIN_EXE_xlogdec"))
+                .args(["-j", jobs, "--max-block-output", &cap.to_string()])
+                .arg(&input)
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+            out.stdout
+        };
+        let one = run("1");
+        assert!(one.starts_with(&want), "zstd {zstd}");
+        assert!(one.len() > want.len() + 100_000, "the rest follows");
+        assert!(run("2") == one, "zstd {zstd} -j2");
+    }
+}
+
+#[test]
+fn a_long_block_that_fails_shows_no_text_and_a_cut_one_shows_what_is_there() {
+    // A data error after 10 MiB of text: the official decoder drops the
+    // whole block, and so does a block decoded in chunks.
+    let good = long_block(false, 10 << 20);
+    let payload = &good[73..good.len() - 1];
+    let mut bad = payload.to_vec();
+    bad.extend_from_slice(&[0xFF, 0xFF, 0xFF]);
+    let mut file = block(0x09, &bad);
+    file.extend_from_slice(&block(0x08, b"after\n"));
+    for jobs in [1, 2] {
+        let events = events(&file, &Options::default(), jobs, Some(64 << 20));
+        let kinds: Vec<String> = events
+            .iter()
+            .map(|e| match e {
+                OwnedEvent::Block(_) => "block".to_string(),
+                OwnedEvent::Text(t) => format!("text {}", t.len()),
+                OwnedEvent::Other(Event::DecompressError { message, .. }) => message.clone(),
+                OwnedEvent::Other(_) => "other".to_string(),
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "block",
+                "Error -3 while decompressing data: invalid block type",
+                "block",
+                "text 6"
+            ],
+            "-j{jobs}"
+        );
+    }
+    // A long last block cut off by the end of the file: its text as far
+    // as the payload goes, in chunks.
+    let cut = &good[..good.len() - 3000];
+    let events = events(cut, &Options::default(), 1, Some(64 << 20));
+    assert!(matches!(
+        events[0],
+        OwnedEvent::Other(Event::Salvaged { .. })
+    ));
+    let texts: Vec<&[u8]> = events
+        .iter()
+        .filter_map(|e| match e {
+            OwnedEvent::Text(t) => Some(&t[..]),
+            _ => None,
+        })
+        .collect();
+    assert!(texts.iter().all(|t| t.len() <= 1 << 20));
+    let text = texts.concat();
+    assert!(text.len() > 5 << 20, "{}", text.len());
+    assert!(long_text(10 << 20).starts_with(&text));
+}
+
 /// One async zlib block whose payload inflates to `size` zero bytes.
 fn bomb(size: usize) -> Vec<u8> {
     use flate2::{Compress, FlushCompress};

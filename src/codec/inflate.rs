@@ -9,12 +9,13 @@
 //! `decompress err` lines match the official decoder's byte for byte.
 
 use super::Decoded;
-use flate2::{Decompress, FlushDecompress, Status};
+use flate2::{Decompress, DecompressError, FlushDecompress, Status};
 use libdeflate_sys::{
     libdeflate_alloc_decompressor, libdeflate_decompressor, libdeflate_deflate_decompress_ex,
     libdeflate_free_decompressor, libdeflate_result_LIBDEFLATE_INSUFFICIENT_SPACE,
     libdeflate_result_LIBDEFLATE_SUCCESS,
 };
+use std::io;
 use std::ptr::NonNull;
 
 /// Room kept free in the output before each inflate call.
@@ -191,17 +192,83 @@ impl Inflater {
                         return Ok(Decoded::All);
                     }
                 }
-                Err(e) => {
-                    let mut msg = e.message().map(str::to_owned);
-                    if msg.as_deref() == Some(LOST_MESSAGE) {
-                        msg = self.slow_error_message(input);
+                Err(e) => return Err(self.error_text(&e, input)),
+            }
+        }
+    }
+
+    /// [`Inflater::inflate_capped`] for a payload whose text is too long
+    /// to hold: the streaming zlib-rs path writes into `buf` and hands
+    /// each full buffer (and the rest at the end) to `emit`, so memory
+    /// stays at `buf`'s size whatever the text's. The text before a data
+    /// error is emitted too. An error from `emit` stops decoding and is
+    /// returned as the outer error.
+    pub fn inflate_chunks(
+        &mut self,
+        input: &[u8],
+        cap: usize,
+        buf: &mut [u8],
+        emit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    ) -> io::Result<Result<Decoded, String>> {
+        assert!(!buf.is_empty(), "a chunk buffer has room");
+        self.z.reset(false);
+        let mut pos = 0usize;
+        // Bytes emitted, and bytes waiting in `buf`.
+        let (mut total, mut filled) = (0usize, 0usize);
+        loop {
+            let room = cap - total - filled;
+            let want = (buf.len() - filled).min(room.saturating_add(1));
+            let in_before = self.z.total_in();
+            let out_before = self.z.total_out();
+            let status = self.z.decompress(
+                &input[pos..],
+                &mut buf[filled..filled + want],
+                FlushDecompress::Sync,
+            );
+            let consumed = (self.z.total_in() - in_before) as usize;
+            let produced = (self.z.total_out() - out_before) as usize;
+            pos += consumed;
+            filled += produced;
+            if total + filled > cap {
+                emit(&buf[..cap - total])?;
+                return Ok(Ok(Decoded::Capped));
+            }
+            match status {
+                Ok(Status::StreamEnd) => break,
+                Ok(Status::Ok | Status::BufError) => {
+                    let output_full = produced == want;
+                    if !output_full && (pos >= input.len() || (consumed == 0 && produced == 0)) {
+                        break;
                     }
-                    return Err(match msg {
-                        Some(m) => format!("Error -3 while decompressing data: {m}"),
-                        None => "Error -3 while decompressing data".to_string(),
-                    });
+                }
+                Err(e) => {
+                    if filled > 0 {
+                        emit(&buf[..filled])?;
+                    }
+                    return Ok(Err(self.error_text(&e, input)));
                 }
             }
+            if filled == buf.len() {
+                emit(buf)?;
+                total += filled;
+                filled = 0;
+            }
+        }
+        if filled > 0 {
+            emit(&buf[..filled])?;
+        }
+        Ok(Ok(Decoded::All))
+    }
+
+    /// Python's text for a data error `e` found in `input`.
+    fn error_text(&mut self, e: &DecompressError, input: &[u8]) -> String {
+        let mut msg = e.message().map(str::to_owned);
+        if msg.as_deref() == Some(LOST_MESSAGE) {
+            msg = self.slow_error_message(input);
+        }
+        match msg {
+            Some(m) => format!("Error -3 while decompressing data: {m}"),
+            None => "Error -3 while decompressing data".to_string(),
         }
     }
 
@@ -388,6 +455,92 @@ mod tests {
             Ok(Decoded::Capped)
         );
         assert_eq!(out.len(), 999);
+    }
+
+    /// Decodes `p` in chunks of `size` bytes: the text, the chunk sizes
+    /// and the result.
+    fn chunked(
+        inf: &mut Inflater,
+        p: &[u8],
+        cap: usize,
+        size: usize,
+    ) -> (Vec<u8>, Vec<usize>, Result<Decoded, String>) {
+        let mut buf = vec![0u8; size];
+        let (mut text, mut sizes) = (Vec::new(), Vec::new());
+        let r = inf
+            .inflate_chunks(p, cap, &mut buf, &mut |c| {
+                text.extend_from_slice(c);
+                sizes.push(c.len());
+                Ok(())
+            })
+            .unwrap();
+        (text, sizes, r)
+    }
+
+    #[test]
+    fn chunks_give_the_text_of_the_whole_buffer_paths() {
+        let lines: Vec<Vec<u8>> = (0..3000u32)
+            .map(|i| {
+                format!("[I][line {i}] value={}\n", i.wrapping_mul(2_654_435_761)).into_bytes()
+            })
+            .collect();
+        let refs: Vec<&[u8]> = lines.iter().map(|l| &l[..]).collect();
+        let p = mars_deflate(&refs);
+        let mut inf = Inflater::new();
+        let mut whole = Vec::new();
+        inf.inflate(&p, &mut whole).unwrap();
+        for size in [1, 1000, 4096, 1 << 20] {
+            let (text, sizes, r) = chunked(&mut inf, &p, usize::MAX, size);
+            assert_eq!(r, Ok(Decoded::All));
+            assert!(text == whole, "chunks of {size}");
+            assert!(sizes.iter().all(|&n| n > 0 && n <= size));
+            // Every chunk but the last is full.
+            assert!(sizes[..sizes.len() - 1].iter().all(|&n| n == size));
+        }
+        // The cap cuts at the same byte.
+        for cap in [0, 1, 999, 1000, 1001, whole.len() - 1] {
+            let (text, _, r) = chunked(&mut inf, &p, cap, 1000);
+            assert_eq!(r, Ok(Decoded::Capped), "cap {cap}");
+            assert!(text[..] == whole[..cap], "cap {cap}");
+        }
+        let (text, _, r) = chunked(&mut inf, &p, whole.len(), 1000);
+        assert_eq!(r, Ok(Decoded::All));
+        assert_eq!(text.len(), whole.len());
+        // A prefix decodes to what the whole-buffer path gives it.
+        for cut in (0..p.len()).step_by(331) {
+            let mut out = Vec::new();
+            inf.inflate(&p[..cut], &mut out).unwrap();
+            let (text, _, r) = chunked(&mut inf, &p[..cut], usize::MAX, 777);
+            assert_eq!(r, Ok(Decoded::All));
+            assert!(text == out, "cut {cut}");
+        }
+        // A data error keeps zlib's words and the text before it.
+        let mut bad = p.clone();
+        let n = bad.len();
+        bad[n / 2..n / 2 + 8].fill(0xFF);
+        let mut out = Vec::new();
+        let err = inf.inflate(&bad, &mut out).unwrap_err();
+        let (text, _, r) = chunked(&mut inf, &bad, usize::MAX, 1000);
+        assert_eq!(r, Err(err));
+        assert!(text == out);
+    }
+
+    #[test]
+    fn a_sink_error_stops_the_chunks() {
+        let zeros = vec![0u8; 1 << 20];
+        let p = mars_deflate(&[&zeros]);
+        let mut buf = vec![0u8; 1000];
+        let mut calls = 0;
+        let r = Inflater::new().inflate_chunks(&p, usize::MAX, &mut buf, &mut |_| {
+            calls += 1;
+            if calls == 3 {
+                Err(io::Error::other("closed"))
+            } else {
+                Ok(())
+            }
+        });
+        assert_eq!(r.unwrap_err().to_string(), "closed");
+        assert_eq!(calls, 3);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! until the input is used up and no more output comes.
 
 use super::Decoded;
+use std::io;
 use zstd::zstd_safe::{DCtx, InBuffer, OutBuffer, ResetDirective, WriteBuf, get_error_name};
 
 /// Room kept free in the output before each call.
@@ -111,6 +112,65 @@ impl ZstdDecoder {
         }
         Ok(Decoded::All)
     }
+
+    /// [`ZstdDecoder::decode_capped`] for a payload whose text is too long
+    /// to hold: the text is written into `buf` and each full buffer (and
+    /// the rest at the end) is handed to `emit`, so memory stays at
+    /// `buf`'s size whatever the text's. The text before a data error is
+    /// emitted too. An error from `emit` stops decoding and is returned as
+    /// the outer error.
+    pub fn decode_chunks(
+        &mut self,
+        input: &[u8],
+        cap: usize,
+        buf: &mut [u8],
+        emit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    ) -> io::Result<Result<Decoded, String>> {
+        assert!(!buf.is_empty(), "a chunk buffer has room");
+        let zerr = |code| format!("zstd decompress error: {}", get_error_name(code));
+        if let Err(code) = self.dctx.reset(ResetDirective::SessionOnly) {
+            return Ok(Err(zerr(code)));
+        }
+        let mut inb = InBuffer::around(input);
+        // Bytes emitted, and bytes waiting in `buf`.
+        let (mut total, mut filled) = (0usize, 0usize);
+        loop {
+            let room = cap - total - filled;
+            let want = (buf.len() - filled).min(room.saturating_add(1));
+            let mut ob = OutBuffer::around(&mut buf[filled..filled + want]);
+            let hint = self.dctx.decompress_stream(&mut ob, &mut inb);
+            let produced = ob.pos();
+            filled += produced;
+            let hint = match hint {
+                Ok(hint) => hint,
+                Err(code) => {
+                    if filled > 0 {
+                        emit(&buf[..filled])?;
+                    }
+                    return Ok(Err(zerr(code)));
+                }
+            };
+            if total + filled > cap {
+                emit(&buf[..cap - total])?;
+                return Ok(Ok(Decoded::Capped));
+            }
+            if hint == 0 || (inb.pos() >= input.len() && produced < want) {
+                break; // the frame ended, or the input is used up and flushed
+            }
+            if filled == buf.len() {
+                emit(buf)?;
+                total += filled;
+                filled = 0;
+            }
+        }
+        if filled > 0 {
+            emit(&buf[..filled])?;
+        }
+        if total + filled == 0 {
+            return Ok(Err(String::new()));
+        }
+        Ok(Ok(Decoded::All))
+    }
 }
 
 #[cfg(test)]
@@ -173,6 +233,70 @@ mod tests {
         let p = mars_zstd(&[&zeros[..5000]]);
         assert_eq!(d.decode_capped(&p, &mut out, 5000), Ok(Decoded::All));
         assert_eq!(out.len(), 5000);
+    }
+
+    /// Decodes `p` in chunks of `size` bytes: the text, the chunk sizes
+    /// and the result.
+    fn chunked(
+        d: &mut ZstdDecoder,
+        p: &[u8],
+        cap: usize,
+        size: usize,
+    ) -> (Vec<u8>, Vec<usize>, Result<Decoded, String>) {
+        let mut buf = vec![0u8; size];
+        let (mut text, mut sizes) = (Vec::new(), Vec::new());
+        let r = d
+            .decode_chunks(p, cap, &mut buf, &mut |c| {
+                text.extend_from_slice(c);
+                sizes.push(c.len());
+                Ok(())
+            })
+            .unwrap();
+        (text, sizes, r)
+    }
+
+    #[test]
+    fn chunks_give_the_text_of_the_whole_buffer_path() {
+        let lines: Vec<Vec<u8>> = (0..3000u32)
+            .map(|i| {
+                format!("[I][line {i}] value={}\n", i.wrapping_mul(2_654_435_761)).into_bytes()
+            })
+            .collect();
+        let refs: Vec<&[u8]> = lines.iter().map(|l| &l[..]).collect();
+        let p = mars_zstd(&refs);
+        let mut d = ZstdDecoder::new();
+        let mut whole = Vec::new();
+        d.decode(&p, &mut whole).unwrap();
+        for size in [1, 1000, 4096, 1 << 20] {
+            let (text, sizes, r) = chunked(&mut d, &p, usize::MAX, size);
+            assert_eq!(r, Ok(Decoded::All));
+            assert!(text == whole, "chunks of {size}");
+            assert!(sizes.iter().all(|&n| n > 0 && n <= size));
+            assert!(sizes[..sizes.len() - 1].iter().all(|&n| n == size));
+        }
+        for cap in [0, 1, 999, 1000, 1001, whole.len() - 1] {
+            let (text, _, r) = chunked(&mut d, &p, cap, 1000);
+            assert_eq!(r, Ok(Decoded::Capped), "cap {cap}");
+            assert!(text[..] == whole[..cap], "cap {cap}");
+        }
+        let (text, _, r) = chunked(&mut d, &p, whole.len(), 1000);
+        assert_eq!(r, Ok(Decoded::All));
+        assert_eq!(text.len(), whole.len());
+        for cut in (0..p.len()).step_by(331) {
+            let mut out = Vec::new();
+            let want = d.decode(&p[..cut], &mut out);
+            let (text, _, r) = chunked(&mut d, &p[..cut], usize::MAX, 777);
+            assert_eq!(r.map(|_| ()), want, "cut {cut}");
+            assert!(text == out, "cut {cut}");
+        }
+        let (text, _, r) = chunked(&mut d, b"not zstd at all", usize::MAX, 1000);
+        assert_eq!(
+            r,
+            Err("zstd decompress error: Unknown frame descriptor".into())
+        );
+        assert!(text.is_empty());
+        let (_, _, r) = chunked(&mut d, b"", usize::MAX, 1000);
+        assert_eq!(r, Err(String::new()));
     }
 
     #[test]

@@ -92,7 +92,8 @@ pub struct DecodeArgs {
     pub quiet: bool,
 
     /// Cut a block whose text grows past BYTES (a decompression bomb) and
-    /// say so in a `[F]xlogdec:` line.
+    /// say so in a `[F]xlogdec:` line. A long block's text is written in
+    /// pieces as it is decoded, so memory does not grow with BYTES.
     #[arg(long, value_name = "BYTES", default_value_t = xlogdec::reader::DEFAULT_MAX_BLOCK_OUTPUT)]
     pub max_block_output: usize,
 
