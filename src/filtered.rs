@@ -13,8 +13,8 @@ use crate::event::{Event, Sink};
 use crate::filter::Filter;
 use crate::reader::Summary;
 use crate::record::{
-    DateMemo, Level, Prefix, Record, RecordSplitter, Records, body_after_prefix, body_start,
-    find_byte, parse_prefix, split_prefix,
+    DateMemo, Level, Prefix, Record, RecordSplitter, Records, body_start, header_spans,
+    parse_prefix,
 };
 use regex::bytes::Regex;
 
@@ -357,19 +357,19 @@ fn decide(
         return None;
     }
     let body = if needs_prefix(filter) {
-        let line = &bytes[..find_byte(b'\n', bytes).unwrap_or(bytes.len())];
         // The cheap fields first: the time is read last, and only when a
         // bound needs its value.
-        let p = split_prefix(line)?;
-        if filter.pid.is_some_and(|x| x != p.pid)
-            || filter.tid.is_some_and(|x| x != p.tid)
+        let p = header_spans(bytes)?;
+        if filter.pid.is_some_and(|x| Some(x) != p.pid(bytes))
+            || filter.tid.is_some_and(|x| Some(x) != p.tid(bytes))
             || (filter.main_thread_only && !p.main_thread)
-            || (!filter.tags.is_empty() && !filter.tags.iter().any(|t| t.matches(p.tag)))
+            || (!filter.tags.is_empty()
+                && !filter.tags.iter().any(|t| t.matches(&bytes[p.tag.clone()])))
         {
             return None;
         }
         if filter.since.is_some() || filter.until.is_some() {
-            let ts = memo.timestamp(p.time)?;
+            let ts = memo.timestamp(&bytes[p.time.clone()])?;
             if filter
                 .since
                 .is_some_and(|b| b.compare(&ts) == Ordering::Less)
@@ -379,10 +379,10 @@ fn decide(
             {
                 return None;
             }
-        } else if !memo.ok(p.time) {
+        } else if !memo.ok_spans(bytes, &p) {
             return None;
         }
-        body_after_prefix(line, p.loc_start)?
+        p.body
     } else {
         body_start(bytes, memo)?
     };

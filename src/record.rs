@@ -32,9 +32,13 @@
 //! the older ones at the first `][` preceded by `, LINE`.
 
 use std::fmt;
+use std::ops::Range;
 use std::str::FromStr;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
+
+mod scan;
+pub(crate) use scan::Spans;
 
 /// Severity of a log line, ordered from [`Level::Verbose`] (least) to [`Level::Fatal`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -523,7 +527,7 @@ fn num(b: &[u8]) -> Option<u32> {
 }
 
 /// Signed decimal (optional `-`, up to 18 digits).
-#[inline]
+#[inline(always)]
 fn int(b: &[u8]) -> Option<i64> {
     let (neg, digits) = match b.split_first() {
         Some((b'-', rest)) => (true, rest),
@@ -578,12 +582,15 @@ pub fn parse_prefix(rec: &[u8]) -> Option<Prefix<'_>> {
 
 /// The fields before the location with the time still unread: a
 /// [`Prefix`] exactly when [`parse_timestamp`] accepts `time`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RawPrefix<'a> {
     /// The text between the time's brackets.
     pub(crate) time: &'a [u8],
     pub(crate) pid: i64,
     pub(crate) tid: i64,
+    /// Where the pid's and the tid's text lie (the tid's without its `*`).
+    pub(crate) pid_at: Range<usize>,
+    pub(crate) tid_at: Range<usize>,
     pub(crate) main_thread: bool,
     pub(crate) tag: &'a [u8],
     pub(crate) loc_start: usize,
@@ -605,6 +612,7 @@ pub(crate) fn split_prefix(line: &[u8]) -> Option<RawPrefix<'_>> {
     i += 1;
     let comma = i + find_near(b',', &line[i..])?;
     let pid = int(&line[i..comma])?;
+    let pid_at = i..comma;
     if line.get(comma + 1) != Some(&b' ') {
         return None;
     }
@@ -615,6 +623,7 @@ pub(crate) fn split_prefix(line: &[u8]) -> Option<RawPrefix<'_>> {
         _ => (&line[i..close], false),
     };
     let tid = int(tid_text)?;
+    let tid_at = i..i + tid_text.len();
     i = close + 1;
 
     if line.get(i) != Some(&b'[') {
@@ -626,6 +635,8 @@ pub(crate) fn split_prefix(line: &[u8]) -> Option<RawPrefix<'_>> {
         time,
         pid,
         tid,
+        pid_at,
+        tid_at,
         main_thread,
         tag: &line[i..tag_end],
         loc_start: tag_end + 2,
@@ -640,12 +651,51 @@ pub(crate) fn split_prefix(line: &[u8]) -> Option<RawPrefix<'_>> {
 ///
 /// `memo` keeps the last date read: records in a row share it.
 pub(crate) fn body_start(rec: &[u8], memo: &mut DateMemo) -> Option<usize> {
-    let line = &rec[..find_byte(b'\n', rec).unwrap_or(rec.len())];
-    let p = split_prefix(line)?;
-    if !memo.ok(p.time) {
+    let s = header_spans(rec)?;
+    if !memo.ok_spans(rec, &s) {
         return None;
     }
-    body_after_prefix(line, p.loc_start)
+    Some(s.body)
+}
+
+/// Where the fields of the header on the first line of `rec` lie: `Some`
+/// exactly when [`split_prefix`] and the location parser accept that line,
+/// with their fields; the time is only cut out.
+#[inline]
+pub(crate) fn header_spans(rec: &[u8]) -> Option<Spans> {
+    match scan::scan(rec) {
+        scan::Scan::Header(s) => Some(s),
+        scan::Scan::NotHeader => None,
+        scan::Scan::Unknown => scalar_spans(&rec[..find_byte(b'\n', rec).unwrap_or(rec.len())]),
+    }
+}
+
+/// [`header_spans`] by the field-by-field parser.
+fn scalar_spans(line: &[u8]) -> Option<Spans> {
+    let p = split_prefix(line)?;
+    let body = body_after_prefix(line, p.loc_start)?;
+    let at = |field: &[u8]| field.as_ptr() as usize - line.as_ptr() as usize;
+    Some(Spans {
+        time: at(p.time)..at(p.time) + p.time.len(),
+        clock_ok: p.time.len() >= 12 && time_of_day(&p.time[p.time.len() - 12..]).is_some(),
+        pid: p.pid_at,
+        tid: p.tid_at,
+        main_thread: p.main_thread,
+        tag: at(p.tag)..at(p.tag) + p.tag.len(),
+        body,
+    })
+}
+
+impl Spans {
+    /// The process id, read from `line` (whose fields these are).
+    pub(crate) fn pid(&self, line: &[u8]) -> Option<i64> {
+        int(&line[self.pid.clone()])
+    }
+
+    /// The thread id, read from `line` (whose fields these are).
+    pub(crate) fn tid(&self, line: &[u8]) -> Option<i64> {
+        int(&line[self.tid.clone()])
+    }
 }
 
 /// The date and UTC offset text of the last timestamp read (`DATE TZ `)
@@ -689,21 +739,19 @@ impl DateMemo {
         self.read(raw)
     }
 
-    /// Whether [`parse_timestamp`] accepts `raw`: [`timestamp`](Self::timestamp)
-    /// without building the time.
+    /// Whether [`parse_timestamp`] accepts the time of the header `spans`
+    /// found in `line`, without building it (`spans` checked the time of
+    /// day already).
     #[inline]
-    pub(crate) fn ok(&mut self, raw: &[u8]) -> bool {
+    pub(crate) fn ok_spans(&mut self, line: &[u8], spans: &Spans) -> bool {
+        if !spans.clock_ok {
+            // The time of day is the last 12 bytes of any time that parses.
+            return false;
+        }
+        let raw = &line[spans.time.clone()];
         let n = self.len;
         if n > 0 && raw.len() == n + 12 && raw[..n] == self.text[..n] {
-            let t = &raw[n..];
-            if t[2] != b':' || t[5] != b':' || t[8] != b'.' {
-                return false;
-            }
-            // Three digits of milliseconds: chrono takes any such time of day.
-            return matches!(
-                (num(&t[0..2]), num(&t[3..5]), num(&t[6..8]), num(&t[9..12])),
-                (Some(h), Some(m), Some(s), Some(_)) if h < 24 && m < 60 && s < 60
-            );
+            return true;
         }
         self.read(raw).is_some()
     }
@@ -1043,6 +1091,77 @@ mod tests {
         }
     }
 
+    /// The one-pass scan's answer for the first line of `rec`, checked
+    /// against the field-by-field parser's.
+    fn check_scan(rec: &[u8]) -> scan::Scan {
+        let line = &rec[..find_byte(b'\n', rec).unwrap_or(rec.len())];
+        let got = scan::scan(rec);
+        match &got {
+            scan::Scan::Header(s) => assert_eq!(
+                Some(s),
+                scalar_spans(line).as_ref(),
+                "{}",
+                String::from_utf8_lossy(rec)
+            ),
+            scan::Scan::NotHeader => {
+                assert_eq!(scalar_spans(line), None, "{}", String::from_utf8_lossy(rec))
+            }
+            scan::Scan::Unknown => assert!(line.len() >= 128, "{}", String::from_utf8_lossy(rec)),
+        }
+        got
+    }
+
+    #[test]
+    fn the_one_pass_scan_finds_the_parsers_fields() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/text");
+        let mut fast = 0;
+        for entry in std::fs::read_dir(dir).expect("corpus text") {
+            let text = std::fs::read(entry.expect("entry").path()).expect("readable");
+            for rec in Records::new(&text) {
+                fast += usize::from(matches!(check_scan(rec.bytes), scan::Scan::Header(_)));
+            }
+        }
+        assert!(fast > 5000, "{fast}");
+        // Fields of every length put each delimiter on every side of the
+        // 16-, 32-, 64- and 128-byte boundaries, and past the window.
+        for n in 0..150 {
+            let field = "x".repeat(n);
+            let digits = "7".repeat(n.min(20));
+            for line in [
+                format!("[E][2024-02-29 +8.0 23:59:59.999][-12, 34*][{field}][a.cc:10, f][m\n"),
+                format!("[I][2024-01-31 -2.5 10:00:00.000][1, 2][t][{field}.cc, f, 7][m"),
+                format!("[I][2024-01-31 +80 10:00:00.000][1, 2][t][a.cc:9, {field}][m\nmore"),
+                format!(
+                    "[W][2024-01-31 +8.0 10:00:00.000][{digits}, {digits}][t][a:{digits}, f][m"
+                ),
+                format!("[D][{field} 10:00:00.000][1, 2][t][a.cc:1, f]"),
+            ] {
+                check_scan(line.as_bytes());
+            }
+        }
+        // Every one-byte damage of headers of several lengths.
+        let bases = [
+            &b"[E][2024-02-29 +8.0 23:59:59.999][-12, 34*][t g][a.cc:10, f(x)][m\n"[..],
+            b"[I][2024-01-31 -2.5 10:00:00.000][1, 2][][a.cc, f, 7][m",
+            b"[F][2024-01-31 +8.0 10:00:00.000][123456789, 987654321*][a_tag_that_is_long][some/long/path/file_name.cc:12345, Namespace::Class::function(int)][m\n",
+        ];
+        for base in bases {
+            // The last is longer than the window: the scalar parser's.
+            assert!(!matches!(check_scan(base), scan::Scan::NotHeader));
+            for i in 0..base.len() {
+                for b in [
+                    b'0', b'9', b'-', b' ', b']', b'[', b',', b':', b'*', b'.', b'x', b'\n', 0x80,
+                    0xFF,
+                ] {
+                    let mut bad = base.to_vec();
+                    bad[i] = b;
+                    check_scan(&bad);
+                    check_scan(&bad[..i]);
+                }
+            }
+        }
+    }
+
     #[test]
     fn date_memo_reads_timestamps_as_parse_timestamp_does() {
         let mut memo = DateMemo::default();
@@ -1061,7 +1180,12 @@ mod tests {
                     assert_eq!(memo.timestamp(prev), parse_timestamp(prev));
                     assert_eq!(memo.timestamp(&bad), parse_timestamp(&bad));
                     assert_eq!(memo.timestamp(prev), parse_timestamp(prev));
-                    assert_eq!(memo.ok(&bad), parse_timestamp(&bad).is_some());
+                    let mut rec = b"[I][".to_vec();
+                    rec.extend_from_slice(&bad);
+                    rec.extend_from_slice(b"][1, 2][t][a.cc:1, f][m");
+                    let spans = header_spans(&rec).expect("fields around the time");
+                    let ok = parse_timestamp(&bad).is_some();
+                    assert_eq!(memo.ok_spans(&rec, &spans), ok);
                     seen += usize::from(parse_timestamp(&bad).is_some());
                 }
             }
