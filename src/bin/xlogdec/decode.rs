@@ -8,6 +8,8 @@ use crate::output::OutputArgs;
 use crate::progress::Progress;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use tempfile::NamedTempFile;
+use xlogdec::async_write::AsyncWriter;
 use xlogdec::reader::{Mmap3Mode, Options};
 
 /// Output buffer size: large writes keep the pipe busy.
@@ -175,7 +177,7 @@ pub fn run(args: DecodeArgs) -> i32 {
         };
         match args.output.as_deref().filter(|p| *p != Path::new("-")) {
             Some(path) => {
-                let r = AtomicFile::new(path).and_then(|mut tmp| {
+                let r = AtomicFile::threaded(path).and_then(|mut tmp| {
                     run(tmp.writer(), &mut report);
                     match &report.output_error {
                         Some(e) => Err(io::Error::other(e.clone())),
@@ -188,12 +190,19 @@ pub fn run(args: DecodeArgs) -> i32 {
                 }
             }
             None => {
-                let stdout = io::stdout();
-                let mut w = BufWriter::with_capacity(OUT_BUF, stdout.lock());
+                // The write calls run on their own thread (a pipe or a
+                // file on the other end costs the decoder nothing).
+                let mut w = match AsyncWriter::new(io::stdout()) {
+                    Ok(w) => w,
+                    Err(e) => {
+                        eprintln!("xlogdec: cannot start the output thread: {e}");
+                        return 2;
+                    }
+                };
                 run(&mut w, &mut report);
                 if !report.broken_pipe
                     && report.output_error.is_none()
-                    && let Err(e) = w.flush()
+                    && let Err(e) = w.finish()
                 {
                     if e.kind() == io::ErrorKind::BrokenPipe {
                         report.broken_pipe = true;
@@ -293,30 +302,90 @@ pub struct AtomicFile {
     target: PathBuf,
     path: PathBuf,
     /// Present until commit.
-    tmp: Option<BufWriter<tempfile::NamedTempFile>>,
+    tmp: Option<TempOut>,
+}
+
+/// How the temporary file is written: buffered on the caller's thread
+/// (one output among many, each on its own worker), or by an output
+/// thread (the one output of the run).
+pub enum TempOut {
+    /// Buffered writes on the calling thread.
+    Buffered(BufWriter<NamedTempFile>),
+    /// Writes on an output thread.
+    Threaded(AsyncWriter<NamedTempFile>),
+}
+
+impl Write for TempOut {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            TempOut::Buffered(w) => w.write(buf),
+            TempOut::Threaded(w) => w.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            TempOut::Buffered(w) => w.write_all(buf),
+            TempOut::Threaded(w) => w.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            TempOut::Buffered(w) => w.flush(),
+            TempOut::Threaded(w) => w.flush(),
+        }
+    }
+}
+
+impl TempOut {
+    /// The file, everything written to it.
+    fn into_file(self) -> io::Result<NamedTempFile> {
+        match self {
+            TempOut::Buffered(w) => w.into_inner().map_err(|e| e.into_error()),
+            TempOut::Threaded(w) => w.finish(),
+        }
+    }
 }
 
 impl AtomicFile {
-    /// Starts writing `target`.
+    /// Starts writing `target`, buffered on the calling thread.
     pub fn new(target: &Path) -> io::Result<AtomicFile> {
+        Self::start(target, false)
+    }
+
+    /// Starts writing `target` from an output thread of its own.
+    pub fn threaded(target: &Path) -> io::Result<AtomicFile> {
+        Self::start(target, true)
+    }
+
+    fn start(target: &Path, threaded: bool) -> io::Result<AtomicFile> {
         let tmp = xlogdec::atomic::temp_beside(target)?;
         let path = tmp.path().to_path_buf();
         interrupt::register(&path);
-        Ok(AtomicFile {
+        let mut file = AtomicFile {
             target: target.to_path_buf(),
             path,
-            tmp: Some(BufWriter::with_capacity(OUT_BUF, tmp)),
-        })
+            tmp: None,
+        };
+        // Registered first: a failure below drops `file`, which removes
+        // the temporary file and its registration together.
+        file.tmp = Some(if threaded {
+            TempOut::Threaded(AsyncWriter::new(tmp)?)
+        } else {
+            TempOut::Buffered(BufWriter::with_capacity(OUT_BUF, tmp))
+        });
+        Ok(file)
     }
 
-    fn tmp(&mut self) -> &mut BufWriter<tempfile::NamedTempFile> {
+    fn tmp(&mut self) -> &mut TempOut {
         self.tmp
             .as_mut()
             .expect("only commit takes the file, and it consumes self")
     }
 
     /// Where to write.
-    pub fn writer(&mut self) -> &mut BufWriter<tempfile::NamedTempFile> {
+    pub fn writer(&mut self) -> &mut TempOut {
         self.tmp()
     }
 
@@ -324,13 +393,16 @@ impl AtomicFile {
     pub fn len(&mut self) -> io::Result<u64> {
         let tmp = self.tmp();
         tmp.flush()?;
-        Ok(tmp.get_ref().as_file().metadata()?.len())
+        match tmp {
+            TempOut::Buffered(w) => Ok(w.get_ref().as_file().metadata()?.len()),
+            TempOut::Threaded(w) => Ok(w.accepted()),
+        }
     }
 
     /// Flushes, syncs and renames into place.
     pub fn commit(mut self) -> io::Result<()> {
         let tmp = self.tmp.take().expect("commit runs once");
-        let tmp = tmp.into_inner().map_err(|e| e.into_error())?;
+        let tmp = tmp.into_file()?;
         let target = &self.target;
         interrupt::settle(&self.path, || xlogdec::atomic::persist(tmp, target))
     }
