@@ -92,16 +92,18 @@ pub struct AsyncWriter<W: Write + Send + 'static> {
 }
 
 impl<W: Write + Send + 'static> AsyncWriter<W> {
-    /// Starts the output thread, writing to `inner`.
-    pub fn new(inner: W) -> io::Result<AsyncWriter<W>> {
+    /// Starts the output thread, writing to `inner`. If the thread cannot
+    /// be started, `inner` comes back with the error.
+    pub fn new(inner: W) -> Result<AsyncWriter<W>, (W, io::Error)> {
         let (jobs, job_rx) = sync_channel::<Job>(BUFFERS);
         let (reply_tx, replies) = sync_channel::<Reply>(BUFFERS + 1);
+        let (inner_tx, inner_rx) = sync_channel::<W>(1);
         let shared = Arc::new(Shared::default());
         let thread_shared = Arc::clone(&shared);
-        let thread = std::thread::Builder::new()
+        let spawned = std::thread::Builder::new()
             .name("xlogdec-output".into())
             .spawn(move || {
-                let mut inner = inner;
+                let mut inner = inner_rx.recv().expect("sent once the thread runs");
                 for job in job_rx {
                     let (r, reply) = match job {
                         Job::Write(mut b) => {
@@ -120,7 +122,14 @@ impl<W: Write + Send + 'static> AsyncWriter<W> {
                     }
                 }
                 inner
-            })?;
+            });
+        let thread = match spawned {
+            Ok(t) => t,
+            Err(e) => return Err((inner, e)),
+        };
+        inner_tx
+            .send(inner)
+            .expect("the thread waits for its writer");
         Ok(AsyncWriter {
             buf: Vec::with_capacity(BUF_SIZE),
             free: Vec::new(),
@@ -277,7 +286,7 @@ mod tests {
     #[test]
     fn many_small_writes_arrive_in_order() {
         let (p, data) = probe(usize::MAX, io::ErrorKind::Other);
-        let mut w = AsyncWriter::new(p).unwrap();
+        let mut w = AsyncWriter::new(p).map_err(|(_, e)| e).unwrap();
         let mut want = Vec::new();
         for i in 0..400_000u32 {
             let line = format!("{i}\n");
@@ -295,7 +304,7 @@ mod tests {
     #[test]
     fn flush_waits_until_the_bytes_are_written() {
         let (p, data) = probe(usize::MAX, io::ErrorKind::Other);
-        let mut w = AsyncWriter::new(p).unwrap();
+        let mut w = AsyncWriter::new(p).map_err(|(_, e)| e).unwrap();
         w.write_all(b"abc").unwrap();
         w.flush().unwrap();
         assert_eq!(*data.lock().unwrap(), b"abc");
@@ -329,7 +338,7 @@ mod tests {
         };
         let (done_tx, done) = channel();
         let t = std::thread::spawn(move || {
-            let mut w = AsyncWriter::new(gate).unwrap();
+            let mut w = AsyncWriter::new(gate).map_err(|(_, e)| e).unwrap();
             let chunk = vec![b'x'; BUF_SIZE];
             for _ in 0..10 {
                 w.write_all(&chunk).unwrap();
@@ -357,7 +366,7 @@ mod tests {
     #[test]
     fn a_write_error_on_the_thread_reaches_the_writer_and_stops_it() {
         let (p, data) = probe(3 * BUF_SIZE / 2, io::ErrorKind::BrokenPipe);
-        let mut w = AsyncWriter::new(p).unwrap();
+        let mut w = AsyncWriter::new(p).map_err(|(_, e)| e).unwrap();
         let chunk = vec![b'y'; 4096];
         let mut accepted = 0usize;
         let err = loop {

@@ -192,13 +192,7 @@ pub fn run(args: DecodeArgs) -> i32 {
             None => {
                 // The write calls run on their own thread (a pipe or a
                 // file on the other end costs the decoder nothing).
-                let mut w = match AsyncWriter::new(io::stdout()) {
-                    Ok(w) => w,
-                    Err(e) => {
-                        eprintln!("xlogdec: cannot start the output thread: {e}");
-                        return 2;
-                    }
-                };
+                let mut w = Output::new(io::stdout(), true);
                 run(&mut w, &mut report);
                 if !report.broken_pipe
                     && report.output_error.is_none()
@@ -302,48 +296,65 @@ pub struct AtomicFile {
     target: PathBuf,
     path: PathBuf,
     /// Present until commit.
-    tmp: Option<TempOut>,
+    tmp: Option<Output<NamedTempFile>>,
 }
 
-/// How the temporary file is written: buffered on the caller's thread
-/// (one output among many, each on its own worker), or by an output
-/// thread (the one output of the run).
-pub enum TempOut {
+/// A buffered output, written on the caller's thread (one output among
+/// many, each on its own worker), or by an output thread (the one output
+/// of the run). The same bytes reach `W` either way.
+pub enum Output<W: Write + Send + 'static> {
     /// Buffered writes on the calling thread.
-    Buffered(BufWriter<NamedTempFile>),
+    Buffered(BufWriter<W>),
     /// Writes on an output thread.
-    Threaded(AsyncWriter<NamedTempFile>),
+    Threaded(AsyncWriter<W>),
 }
 
-impl Write for TempOut {
+impl<W: Write + Send + 'static> Output<W> {
+    /// Writes to `inner`, from an output thread if `threaded` (buffered on
+    /// the calling thread should the thread not start).
+    pub fn new(inner: W, threaded: bool) -> Output<W> {
+        if !threaded {
+            return Output::Buffered(BufWriter::with_capacity(OUT_BUF, inner));
+        }
+        match AsyncWriter::new(inner) {
+            Ok(w) => Output::Threaded(w),
+            Err((inner, _)) => Output::Buffered(BufWriter::with_capacity(OUT_BUF, inner)),
+        }
+    }
+
+    /// Everything written out and the inner writer flushed; the inner
+    /// writer back.
+    pub fn finish(self) -> io::Result<W> {
+        match self {
+            Output::Buffered(w) => {
+                let mut inner = w.into_inner().map_err(|e| e.into_error())?;
+                inner.flush()?;
+                Ok(inner)
+            }
+            Output::Threaded(w) => w.finish(),
+        }
+    }
+}
+
+impl<W: Write + Send + 'static> Write for Output<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
-            TempOut::Buffered(w) => w.write(buf),
-            TempOut::Threaded(w) => w.write(buf),
+            Output::Buffered(w) => w.write(buf),
+            Output::Threaded(w) => w.write(buf),
         }
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         match self {
-            TempOut::Buffered(w) => w.write_all(buf),
-            TempOut::Threaded(w) => w.write_all(buf),
+            Output::Buffered(w) => w.write_all(buf),
+            Output::Threaded(w) => w.write_all(buf),
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
         match self {
-            TempOut::Buffered(w) => w.flush(),
-            TempOut::Threaded(w) => w.flush(),
-        }
-    }
-}
-
-impl TempOut {
-    /// The file, everything written to it.
-    fn into_file(self) -> io::Result<NamedTempFile> {
-        match self {
-            TempOut::Buffered(w) => w.into_inner().map_err(|e| e.into_error()),
-            TempOut::Threaded(w) => w.finish(),
+            Output::Buffered(w) => w.flush(),
+            Output::Threaded(w) => w.flush(),
         }
     }
 }
@@ -363,29 +374,21 @@ impl AtomicFile {
         let tmp = xlogdec::atomic::temp_beside(target)?;
         let path = tmp.path().to_path_buf();
         interrupt::register(&path);
-        let mut file = AtomicFile {
+        Ok(AtomicFile {
             target: target.to_path_buf(),
             path,
-            tmp: None,
-        };
-        // Registered first: a failure below drops `file`, which removes
-        // the temporary file and its registration together.
-        file.tmp = Some(if threaded {
-            TempOut::Threaded(AsyncWriter::new(tmp)?)
-        } else {
-            TempOut::Buffered(BufWriter::with_capacity(OUT_BUF, tmp))
-        });
-        Ok(file)
+            tmp: Some(Output::new(tmp, threaded)),
+        })
     }
 
-    fn tmp(&mut self) -> &mut TempOut {
+    fn tmp(&mut self) -> &mut Output<NamedTempFile> {
         self.tmp
             .as_mut()
             .expect("only commit takes the file, and it consumes self")
     }
 
     /// Where to write.
-    pub fn writer(&mut self) -> &mut TempOut {
+    pub fn writer(&mut self) -> &mut Output<NamedTempFile> {
         self.tmp()
     }
 
@@ -394,15 +397,15 @@ impl AtomicFile {
         let tmp = self.tmp();
         tmp.flush()?;
         match tmp {
-            TempOut::Buffered(w) => Ok(w.get_ref().as_file().metadata()?.len()),
-            TempOut::Threaded(w) => Ok(w.accepted()),
+            Output::Buffered(w) => Ok(w.get_ref().as_file().metadata()?.len()),
+            Output::Threaded(w) => Ok(w.accepted()),
         }
     }
 
     /// Flushes, syncs and renames into place.
     pub fn commit(mut self) -> io::Result<()> {
         let tmp = self.tmp.take().expect("commit runs once");
-        let tmp = tmp.into_file()?;
+        let tmp = tmp.finish()?;
         let target = &self.target;
         interrupt::settle(&self.path, || xlogdec::atomic::persist(tmp, target))
     }
