@@ -7,6 +7,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod async_write;
 pub mod atomic;
 pub mod codec;
 pub mod color;

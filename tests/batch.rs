@@ -427,14 +427,16 @@ fn big_input(path: &Path, copies: usize) {
 }
 
 #[cfg(unix)]
-fn interrupted(signal: &str, code: i32) {
+fn interrupted(signal: &str, code: i32, args: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
     big_input(&t.join("big.xlog"), 200);
     fs::create_dir(t.join("out")).unwrap();
     let child = xlogdec()
         .current_dir(t)
-        .args(["big.xlog", "--out-dir", "out", "-q"])
+        .arg("big.xlog")
+        .args(args)
+        .arg("-q")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -480,8 +482,80 @@ fn interrupted(signal: &str, code: i32) {
 #[cfg(unix)]
 #[test]
 fn an_interrupted_run_leaves_no_partial_output() {
-    interrupted("-TERM", 143);
-    interrupted("-INT", 130);
+    interrupted("-TERM", 143, &["--out-dir", "out"]);
+    interrupted("-INT", 130, &["--out-dir", "out"]);
+    // One output written by an output thread.
+    interrupted("-TERM", 143, &["-o", "out/big.log"]);
+    interrupted("-INT", 130, &["-j1", "-o", "out/big.log"]);
+}
+
+/// Standard output goes through an output thread: its write errors must
+/// still end the run as they always did. A full disk is one line and exit
+/// 2; a closed pipe (`xlogdec f | head`) is a quiet exit 0.
+#[cfg(target_os = "linux")]
+#[test]
+fn write_errors_on_standard_output_end_the_run_as_before() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    big_input(&t.join("big.xlog"), 20);
+    for jobs in ["-j1", "-j2"] {
+        let full = fs::File::create("/dev/full").unwrap();
+        let out = run(xlogdec()
+            .current_dir(t)
+            .args([jobs, "big.xlog"])
+            .stdout(full));
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "xlogdec: big.xlog: cannot write output: No space left on device (os error 28)\n"
+        );
+
+        let mut child = xlogdec()
+            .current_dir(t)
+            .args([jobs, "big.xlog"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 100];
+        std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+        drop(child.stdout.take()); // the reader goes away, like `head`
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// `-o` through the output thread: the same bytes as standard output,
+/// renamed into place, no temporary file left.
+#[test]
+fn output_file_matches_standard_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    big_input(&t.join("big.xlog"), 10);
+    let want = expected("b_async_zlib.xlog").repeat(10);
+    for jobs in ["-j1", "-j2"] {
+        let out = run(xlogdec().current_dir(t).args([jobs, "big.xlog"]));
+        assert_eq!(out.status.code(), Some(0));
+        assert!(out.stdout == want, "stdout differs with {jobs}");
+        let out = run(xlogdec()
+            .current_dir(t)
+            .args([jobs, "big.xlog", "-o", "big.log"]));
+        assert_eq!(out.status.code(), Some(0));
+        assert!(
+            fs::read(t.join("big.log")).unwrap() == want,
+            "-o differs with {jobs}"
+        );
+        let names: Vec<_> = fs::read_dir(t)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(!names.iter().any(|n| n.ends_with(".tmp")), "{names:?}");
+    }
 }
 
 /// One bad input is one line on stderr, with its path, and nothing on

@@ -8,6 +8,8 @@ use crate::output::OutputArgs;
 use crate::progress::Progress;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use tempfile::NamedTempFile;
+use xlogdec::async_write::AsyncWriter;
 use xlogdec::reader::{Mmap3Mode, Options};
 
 /// Output buffer size: large writes keep the pipe busy.
@@ -176,7 +178,7 @@ pub fn run(args: DecodeArgs) -> i32 {
         };
         match args.output.as_deref().filter(|p| *p != Path::new("-")) {
             Some(path) => {
-                let r = AtomicFile::new(path).and_then(|mut tmp| {
+                let r = AtomicFile::threaded(path).and_then(|mut tmp| {
                     run(tmp.writer(), &mut report);
                     match &report.output_error {
                         Some(e) => Err(io::Error::other(e.clone())),
@@ -189,12 +191,13 @@ pub fn run(args: DecodeArgs) -> i32 {
                 }
             }
             None => {
-                let stdout = io::stdout();
-                let mut w = BufWriter::with_capacity(OUT_BUF, stdout.lock());
+                // The write calls run on their own thread (a pipe or a
+                // file on the other end costs the decoder nothing).
+                let mut w = Output::new(io::stdout(), true);
                 run(&mut w, &mut report);
                 if !report.broken_pipe
                     && report.output_error.is_none()
-                    && let Err(e) = w.flush()
+                    && let Err(e) = w.finish()
                 {
                     if e.kind() == io::ErrorKind::BrokenPipe {
                         report.broken_pipe = true;
@@ -294,30 +297,99 @@ pub struct AtomicFile {
     target: PathBuf,
     path: PathBuf,
     /// Present until commit.
-    tmp: Option<BufWriter<tempfile::NamedTempFile>>,
+    tmp: Option<Output<NamedTempFile>>,
+}
+
+/// A buffered output, written on the caller's thread (one output among
+/// many, each on its own worker), or by an output thread (the one output
+/// of the run). The same bytes reach `W` either way.
+pub enum Output<W: Write + Send + 'static> {
+    /// Buffered writes on the calling thread.
+    Buffered(BufWriter<W>),
+    /// Writes on an output thread.
+    Threaded(AsyncWriter<W>),
+}
+
+impl<W: Write + Send + 'static> Output<W> {
+    /// Writes to `inner`, from an output thread if `threaded` (buffered on
+    /// the calling thread should the thread not start).
+    pub fn new(inner: W, threaded: bool) -> Output<W> {
+        if !threaded {
+            return Output::Buffered(BufWriter::with_capacity(OUT_BUF, inner));
+        }
+        match AsyncWriter::new(inner) {
+            Ok(w) => Output::Threaded(w),
+            Err((inner, _)) => Output::Buffered(BufWriter::with_capacity(OUT_BUF, inner)),
+        }
+    }
+
+    /// Everything written out and the inner writer flushed; the inner
+    /// writer back.
+    pub fn finish(self) -> io::Result<W> {
+        match self {
+            Output::Buffered(w) => {
+                let mut inner = w.into_inner().map_err(|e| e.into_error())?;
+                inner.flush()?;
+                Ok(inner)
+            }
+            Output::Threaded(w) => w.finish(),
+        }
+    }
+}
+
+impl<W: Write + Send + 'static> Write for Output<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Output::Buffered(w) => w.write(buf),
+            Output::Threaded(w) => w.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            Output::Buffered(w) => w.write_all(buf),
+            Output::Threaded(w) => w.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Output::Buffered(w) => w.flush(),
+            Output::Threaded(w) => w.flush(),
+        }
+    }
 }
 
 impl AtomicFile {
-    /// Starts writing `target`.
+    /// Starts writing `target`, buffered on the calling thread.
     pub fn new(target: &Path) -> io::Result<AtomicFile> {
+        Self::start(target, false)
+    }
+
+    /// Starts writing `target` from an output thread of its own.
+    pub fn threaded(target: &Path) -> io::Result<AtomicFile> {
+        Self::start(target, true)
+    }
+
+    fn start(target: &Path, threaded: bool) -> io::Result<AtomicFile> {
         let tmp = xlogdec::atomic::temp_beside(target)?;
         let path = tmp.path().to_path_buf();
         interrupt::register(&path);
         Ok(AtomicFile {
             target: target.to_path_buf(),
             path,
-            tmp: Some(BufWriter::with_capacity(OUT_BUF, tmp)),
+            tmp: Some(Output::new(tmp, threaded)),
         })
     }
 
-    fn tmp(&mut self) -> &mut BufWriter<tempfile::NamedTempFile> {
+    fn tmp(&mut self) -> &mut Output<NamedTempFile> {
         self.tmp
             .as_mut()
             .expect("only commit takes the file, and it consumes self")
     }
 
     /// Where to write.
-    pub fn writer(&mut self) -> &mut BufWriter<tempfile::NamedTempFile> {
+    pub fn writer(&mut self) -> &mut Output<NamedTempFile> {
         self.tmp()
     }
 
@@ -325,13 +397,16 @@ impl AtomicFile {
     pub fn len(&mut self) -> io::Result<u64> {
         let tmp = self.tmp();
         tmp.flush()?;
-        Ok(tmp.get_ref().as_file().metadata()?.len())
+        match tmp {
+            Output::Buffered(w) => Ok(w.get_ref().as_file().metadata()?.len()),
+            Output::Threaded(w) => Ok(w.accepted()),
+        }
     }
 
     /// Flushes, syncs and renames into place.
     pub fn commit(mut self) -> io::Result<()> {
         let tmp = self.tmp.take().expect("commit runs once");
-        let tmp = tmp.into_inner().map_err(|e| e.into_error())?;
+        let tmp = tmp.finish()?;
         let target = &self.target;
         interrupt::settle(&self.path, || xlogdec::atomic::persist(tmp, target))
     }

@@ -1,0 +1,395 @@
+//! A buffered writer whose `write` system calls run on a thread of their
+//! own, so that the decoding thread does not wait for the kernel to copy
+//! its output (into the page cache, or into a pipe).
+//!
+//! The caller fills 1 MiB buffers; each full buffer goes to the output
+//! thread, which writes it and hands it back for reuse. At most
+//! [`BUFFERS`] buffers exist, so memory stays bounded and nothing is
+//! allocated per buffer. The bytes reach the inner writer in the order
+//! they were written.
+//!
+//! A write error on the output thread is kept and returned by the next
+//! call (`write`, `flush` or [`AsyncWriter::finish`]), with the same kind
+//! and message as the original (a closed pipe is still
+//! [`io::ErrorKind::BrokenPipe`]); nothing more is written after it.
+
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+/// Size of one buffer.
+pub const BUF_SIZE: usize = 1 << 20;
+/// Buffers in existence at most: one being filled, the others queued for
+/// or being written by the output thread.
+pub const BUFFERS: usize = 4;
+
+/// To the output thread.
+enum Job {
+    /// Write these bytes, then hand the buffer back.
+    Write(Vec<u8>),
+    /// Flush the inner writer, then say so.
+    Flush,
+}
+
+/// From the output thread.
+enum Reply {
+    /// A written buffer, emptied, for reuse.
+    Free(Vec<u8>),
+    /// Everything sent before the flush is written and flushed.
+    Flushed,
+}
+
+/// What the output thread shares with the writer: its first error.
+#[derive(Default)]
+struct Shared {
+    failed: AtomicBool,
+    error: Mutex<Option<io::Error>>,
+}
+
+impl Shared {
+    fn fail(&self, e: io::Error) {
+        let mut slot = self.error.lock().unwrap_or_else(|p| p.into_inner());
+        slot.get_or_insert(e);
+        self.failed.store(true, Ordering::Release);
+    }
+
+    /// A copy of the stored error (the thread stopped without one only if
+    /// it panicked).
+    fn error(&self) -> io::Error {
+        let slot = self.error.lock().unwrap_or_else(|p| p.into_inner());
+        match &*slot {
+            Some(e) => copy_error(e),
+            None => io::Error::other("the output thread stopped"),
+        }
+    }
+}
+
+/// An error with the same kind and text as `e`.
+fn copy_error(e: &io::Error) -> io::Error {
+    match e.raw_os_error() {
+        Some(code) => io::Error::from_raw_os_error(code),
+        None => io::Error::new(e.kind(), e.to_string()),
+    }
+}
+
+/// A writer that hands its output, in [`BUF_SIZE`] buffers, to a thread
+/// that writes it to `W`.
+pub struct AsyncWriter<W: Write + Send + 'static> {
+    /// The buffer being filled.
+    buf: Vec<u8>,
+    /// Buffers handed back by the output thread.
+    free: Vec<Vec<u8>>,
+    /// Buffers allocated so far (at most [`BUFFERS`]).
+    made: usize,
+    /// Bytes accepted so far.
+    accepted: u64,
+    jobs: Option<SyncSender<Job>>,
+    replies: Receiver<Reply>,
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<W>>,
+}
+
+impl<W: Write + Send + 'static> AsyncWriter<W> {
+    /// Starts the output thread, writing to `inner`. If the thread cannot
+    /// be started, `inner` comes back with the error.
+    pub fn new(inner: W) -> Result<AsyncWriter<W>, (W, io::Error)> {
+        let (jobs, job_rx) = sync_channel::<Job>(BUFFERS);
+        let (reply_tx, replies) = sync_channel::<Reply>(BUFFERS + 1);
+        let (inner_tx, inner_rx) = sync_channel::<W>(1);
+        let shared = Arc::new(Shared::default());
+        let thread_shared = Arc::clone(&shared);
+        let spawned = std::thread::Builder::new()
+            .name("xlogdec-output".into())
+            .spawn(move || {
+                let mut inner = inner_rx.recv().expect("sent once the thread runs");
+                for job in job_rx {
+                    let (r, reply) = match job {
+                        Job::Write(mut b) => {
+                            let r = inner.write_all(&b);
+                            b.clear();
+                            (r, Reply::Free(b))
+                        }
+                        Job::Flush => (inner.flush(), Reply::Flushed),
+                    };
+                    if let Err(e) = r {
+                        thread_shared.fail(e);
+                        break; // dropping the channels wakes the writer
+                    }
+                    if reply_tx.send(reply).is_err() {
+                        break;
+                    }
+                }
+                inner
+            });
+        let thread = match spawned {
+            Ok(t) => t,
+            Err(e) => return Err((inner, e)),
+        };
+        inner_tx
+            .send(inner)
+            .expect("the thread waits for its writer");
+        Ok(AsyncWriter {
+            buf: Vec::with_capacity(BUF_SIZE),
+            free: Vec::new(),
+            made: 1,
+            accepted: 0,
+            jobs: Some(jobs),
+            replies,
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    /// Bytes written to this writer so far (all of them reach the inner
+    /// writer unless an error is returned).
+    pub fn accepted(&self) -> u64 {
+        self.accepted
+    }
+
+    /// The output thread's error, if it has failed.
+    fn check(&self) -> io::Result<()> {
+        if self.shared.failed.load(Ordering::Acquire) {
+            return Err(self.shared.error());
+        }
+        Ok(())
+    }
+
+    /// Waits for the output thread's next reply.
+    fn reply(&mut self) -> io::Result<Reply> {
+        self.replies.recv().map_err(|_| self.shared.error())
+    }
+
+    /// Hands the current buffer to the output thread and takes an empty
+    /// one (a new one while fewer than [`BUFFERS`] exist, else the next
+    /// one the thread gives back).
+    fn send(&mut self) -> io::Result<()> {
+        let next = match self.free.pop() {
+            Some(b) => b,
+            None if self.made < BUFFERS => {
+                self.made += 1;
+                Vec::with_capacity(BUF_SIZE)
+            }
+            None => match self.reply()? {
+                Reply::Free(b) => b,
+                Reply::Flushed => unreachable!("flushes are waited for in flush"),
+            },
+        };
+        let full = std::mem::replace(&mut self.buf, next);
+        let jobs = self.jobs.as_ref().expect("present until finish");
+        jobs.send(Job::Write(full)).map_err(|_| self.shared.error())
+    }
+
+    /// Writes everything out, stops the output thread and returns the
+    /// inner writer (flushed), or the first write error.
+    pub fn finish(mut self) -> io::Result<W> {
+        let flushed = self.flush();
+        self.jobs = None;
+        let inner = self.thread.take().expect("joined once").join();
+        flushed?;
+        self.check()?;
+        inner.map_err(|_| io::Error::other("the output thread panicked"))
+    }
+}
+
+impl<W: Write + Send + 'static> Write for AsyncWriter<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.check()?;
+        let mut rest = data;
+        loop {
+            let room = BUF_SIZE - self.buf.len();
+            let n = room.min(rest.len());
+            self.buf.extend_from_slice(&rest[..n]);
+            rest = &rest[n..];
+            if rest.is_empty() {
+                break;
+            }
+            self.send()?;
+        }
+        self.accepted += data.len() as u64;
+        if self.buf.len() == BUF_SIZE {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+
+    /// Hands the buffered bytes to the output thread and waits until it
+    /// has written and flushed them.
+    fn flush(&mut self) -> io::Result<()> {
+        self.check()?;
+        if !self.buf.is_empty() {
+            self.send()?;
+        }
+        let jobs = self.jobs.as_ref().expect("present until finish");
+        jobs.send(Job::Flush).map_err(|_| self.shared.error())?;
+        loop {
+            match self.reply()? {
+                Reply::Free(b) => self.free.push(b),
+                Reply::Flushed => return Ok(()),
+            }
+        }
+    }
+}
+
+impl<W: Write + Send + 'static> Drop for AsyncWriter<W> {
+    /// Like `BufWriter`: what is buffered is still written, errors are
+    /// ignored (call [`AsyncWriter::finish`] to see them).
+    fn drop(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            if !self.buf.is_empty() && self.check().is_ok() {
+                let _ = self.send();
+            }
+            self.jobs = None;
+            let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc::{Sender, channel};
+
+    /// Keeps what is written; fails a write that would pass byte `fail_at`.
+    #[derive(Debug)]
+    struct Probe {
+        data: Arc<Mutex<Vec<u8>>>,
+        fail_at: usize,
+        kind: io::ErrorKind,
+    }
+
+    impl Write for Probe {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            let mut d = self.data.lock().unwrap();
+            if d.len() + b.len() > self.fail_at {
+                return Err(io::Error::new(self.kind, "probe failed"));
+            }
+            d.extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn probe(fail_at: usize, kind: io::ErrorKind) -> (Probe, Arc<Mutex<Vec<u8>>>) {
+        let data = Arc::new(Mutex::new(Vec::new()));
+        let p = Probe {
+            data: Arc::clone(&data),
+            fail_at,
+            kind,
+        };
+        (p, data)
+    }
+
+    #[test]
+    fn many_small_writes_arrive_in_order() {
+        let (p, data) = probe(usize::MAX, io::ErrorKind::Other);
+        let mut w = AsyncWriter::new(p).map_err(|(_, e)| e).unwrap();
+        let mut want = Vec::new();
+        for i in 0..400_000u32 {
+            let line = format!("{i}\n");
+            w.write_all(line.as_bytes()).unwrap();
+            want.extend_from_slice(line.as_bytes());
+        }
+        // A write larger than a buffer is split, still in order.
+        let big: Vec<u8> = (0..3 * BUF_SIZE + 17).map(|i| i as u8).collect();
+        w.write_all(&big).unwrap();
+        want.extend_from_slice(&big);
+        w.finish().unwrap();
+        assert_eq!(*data.lock().unwrap(), want);
+    }
+
+    #[test]
+    fn flush_waits_until_the_bytes_are_written() {
+        let (p, data) = probe(usize::MAX, io::ErrorKind::Other);
+        let mut w = AsyncWriter::new(p).map_err(|(_, e)| e).unwrap();
+        w.write_all(b"abc").unwrap();
+        w.flush().unwrap();
+        assert_eq!(*data.lock().unwrap(), b"abc");
+        drop(w);
+    }
+
+    /// Blocks every write until it is let through.
+    struct Gate {
+        go: Receiver<()>,
+        written: Sender<usize>,
+    }
+
+    impl Write for Gate {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.go.recv().map_err(|_| io::Error::other("closed"))?;
+            self.written.send(b.len()).unwrap();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_stalled_output_holds_at_most_the_fixed_buffers() {
+        let (go, go_rx) = channel();
+        let (written_tx, written) = channel();
+        let gate = Gate {
+            go: go_rx,
+            written: written_tx,
+        };
+        let (done_tx, done) = channel();
+        let t = std::thread::spawn(move || {
+            let mut w = AsyncWriter::new(gate).map_err(|(_, e)| e).unwrap();
+            let chunk = vec![b'x'; BUF_SIZE];
+            for _ in 0..10 {
+                w.write_all(&chunk).unwrap();
+                done_tx.send(()).unwrap();
+            }
+            w.finish().unwrap();
+        });
+        // With the output stalled, the writer fills the other buffers,
+        // then waits: one is being written, two are queued, and the fourth
+        // write is held until a buffer comes back.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let ahead = done.try_iter().count();
+        assert_eq!(
+            ahead,
+            BUFFERS - 1,
+            "writes accepted while nothing was written"
+        );
+        for _ in 0..10 {
+            go.send(()).unwrap();
+            assert_eq!(written.recv().unwrap(), BUF_SIZE);
+        }
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn a_write_error_on_the_thread_reaches_the_writer_and_stops_it() {
+        let (p, data) = probe(3 * BUF_SIZE / 2, io::ErrorKind::BrokenPipe);
+        let mut w = AsyncWriter::new(p).map_err(|(_, e)| e).unwrap();
+        let chunk = vec![b'y'; 4096];
+        let mut accepted = 0usize;
+        let err = loop {
+            match w.write(&chunk) {
+                Ok(n) => accepted += n,
+                Err(e) => break e,
+            }
+            assert!(accepted < 64 * BUF_SIZE, "the error never surfaced");
+        };
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+        assert_eq!(err.to_string(), "probe failed");
+        // Only the first buffer was written, and the error stays.
+        assert_eq!(data.lock().unwrap().len(), BUF_SIZE);
+        assert_eq!(w.flush().unwrap_err().kind(), io::ErrorKind::BrokenPipe);
+        assert_eq!(w.finish().unwrap_err().to_string(), "probe failed");
+    }
+
+    #[test]
+    fn an_os_error_keeps_its_code_and_text() {
+        let e = io::Error::from_raw_os_error(28);
+        let c = copy_error(&e);
+        assert_eq!(c.raw_os_error(), Some(28));
+        assert_eq!(c.to_string(), e.to_string());
+        assert_eq!(c.kind(), e.kind());
+    }
+}
