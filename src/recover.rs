@@ -14,8 +14,12 @@
 //! many of the following segments then decode to records. The best repairs
 //! give the lost line's length and the bytes they all agree on; the rest
 //! of the line becomes filler bytes in the window, so copies from the
-//! lines before it still land right. Without a repair the length is
-//! unknown and the whole window before the gap becomes filler. Either way
+//! lines before it still land right. Without a repair, the symbols of
+//! the next segments measure the length: resolved with each possible
+//! length of the gap, only the right one (if they copy across it) makes
+//! them all decode to records; one clear winner is used. Otherwise the
+//! length is unknown and the whole window before the gap becomes filler.
+//! Either way
 //! a later line that copies filler is dropped, never guessed: every kept
 //! line decoded from the writer's bytes and the writer's text.
 
@@ -25,6 +29,9 @@ use crate::format::Payload;
 use crate::record::{Record, Records, starts_record};
 use flate2::{Decompress, FlushDecompress, Status};
 use std::ops::Range;
+use tokens::{Token, tokens};
+
+mod tokens;
 
 /// The empty stored block a sync flush ends with.
 const FLUSH_MARKER: [u8; 4] = [0x00, 0x00, 0xFF, 0xFF];
@@ -53,6 +60,8 @@ const MIN_FIT: usize = 3;
 /// Most equally good repairs whose common text is still worth using.
 const MAX_TIED: usize = 64;
 const BLOCK_TRIALS: u64 = 80_000;
+/// Segments after a lost one that measure its length.
+const GAP_LOOKAHEAD: usize = 8;
 const INPUT_TRIALS: u64 = 400_000;
 
 /// What recovery made of one damaged stream.
@@ -64,6 +73,8 @@ pub struct Outcome {
     pub lost: Vec<Range<usize>>,
     /// Lost segments whose text a one-byte repair put back in the window.
     pub repaired: u64,
+    /// Lost segments whose text length the segments after them gave.
+    pub measured: u64,
 }
 
 /// Recovers lines from damaged deflate streams. Reusable; keeps its
@@ -132,6 +143,8 @@ impl Recoverer {
         // Whether the inflater's own window is `self.window` (it decoded
         // the segments before this one without trouble).
         let mut in_step = false;
+        // Whether the last segment with text decoded cleanly (or none did).
+        let mut last_good = true;
         while i < segs.len() {
             let r = segs[i].clone();
             let (kind, _, err_at) = if in_step {
@@ -146,6 +159,10 @@ impl Recoverer {
                 )
             };
             in_step = kind != Seg::Bad;
+            let trusted = last_good;
+            if kind != Seg::Empty {
+                last_good = kind == Seg::Good;
+            }
             match kind {
                 Seg::Good => {
                     res.lines += Records::new(&self.seg_out).count() as u64;
@@ -177,9 +194,20 @@ impl Recoverer {
                     let repaired = self.repair(stream, &segs, i, err_at, &mut block_trials);
                     in_step = false;
                     self.budget -= used_before - block_trials;
+                    let gap = if repaired.is_none() && trusted {
+                        let before = block_trials;
+                        let g = self.gap_length(stream, &segs, i, &mut block_trials);
+                        self.budget -= before - block_trials;
+                        g
+                    } else {
+                        None
+                    };
                     if let Some(text) = repaired {
                         res.repaired += 1;
                         push_window(&mut self.window, &text);
+                    } else if let Some(len) = gap {
+                        res.measured += 1;
+                        push_window(&mut self.window, &vec![FILLER; len]);
                     } else {
                         // The lost length is unknown: a copy from before
                         // the gap could land anywhere, so all of that text
@@ -291,6 +319,95 @@ impl Recoverer {
             return None;
         }
         agreed
+    }
+
+    /// The length of the text lost with segment `i`, found from the next
+    /// segments: their symbols are read once, then resolved against the
+    /// window with `len` unknown bytes (filler) between the known text and
+    /// them, for every `len` that changes where their copies land. The
+    /// baseline is an unknown length (all the text before the gap filler).
+    /// A length is plausible if no segment then decodes to damage (while
+    /// none does at the baseline); it scores the segments that decode to
+    /// records without filler. One plausible length that scores above the
+    /// baseline and above every other is the answer; anything else (a tie,
+    /// no gain, no budget) is `None`.
+    fn gap_length(
+        &mut self,
+        stream: &[u8],
+        segs: &[Range<usize>],
+        i: usize,
+        trials: &mut u64,
+    ) -> Option<usize> {
+        let mut next: Vec<Vec<Token>> = Vec::new();
+        for r in segs.iter().skip(i + 1) {
+            if next.len() == GAP_LOOKAHEAD {
+                break;
+            }
+            let mut t = Vec::new();
+            match tokens(&stream[r.clone()], SEGMENT_OUT, &mut t) {
+                Some(0) => continue,
+                Some(_) => next.push(t),
+                None => break,
+            }
+        }
+        let pre = &self.window[self.window.len().saturating_sub(WINDOW)..];
+        let mut post = Vec::new();
+        let mut out = Vec::new();
+        // The baseline: where it finds damage, the lookahead ends.
+        let mut reach = 0;
+        let mut base = 0;
+        let mut usable = 0;
+        for t in &next {
+            let Some(r) = resolve(t, pre, usize::MAX, &post, &mut out) else {
+                break;
+            };
+            match classify(&out) {
+                Seg::Bad => break,
+                Seg::Good => base += 1,
+                _ => {}
+            }
+            reach = reach.max(r);
+            usable += 1;
+            post.extend_from_slice(&out);
+        }
+        let next = &next[..usable];
+        let (mut best, mut best_len, mut tied) = (base, None, false);
+        for len in 0..reach {
+            if *trials == 0 {
+                return None;
+            }
+            *trials -= 1;
+            post.clear();
+            let mut score = 0;
+            let mut ok = true;
+            for t in next {
+                if resolve(t, pre, len, &post, &mut out).is_none() {
+                    ok = false;
+                    break;
+                }
+                *trials = trials.saturating_sub((out.len() / 1024) as u64);
+                match classify(&out) {
+                    Seg::Bad => {
+                        ok = false;
+                        break;
+                    }
+                    Seg::Good => score += 1,
+                    _ => {}
+                }
+                post.extend_from_slice(&out);
+            }
+            if !ok || score < best {
+                continue;
+            }
+            if score == best {
+                tied = true;
+                continue;
+            }
+            best = score;
+            best_len = Some(len);
+            tied = false;
+        }
+        if tied { None } else { best_len }
     }
 
     /// How many of the next segments after `i` decode to records, in a
@@ -527,6 +644,51 @@ fn is_clean_record(bytes: &[u8]) -> bool {
         && !looks_damaged(bytes)
         && starts_record(bytes)
         && header_ok(&Record::parse(bytes))
+}
+
+/// Resolves a segment's symbols into `out`, with the text before them
+/// being `pre`, then `gap` unknown bytes (filler), then `post`. Returns
+/// how far into the gap and `pre` the copies reached (0: not at all), or
+/// `None` for a copy from before `pre`.
+fn resolve(
+    toks: &[Token],
+    pre: &[u8],
+    gap: usize,
+    post: &[u8],
+    out: &mut Vec<u8>,
+) -> Option<usize> {
+    out.clear();
+    let mut reach = 0;
+    for &t in toks {
+        match t {
+            Token::Lit(b) => out.push(b),
+            Token::Copy { len, dist } => {
+                let d = usize::from(dist) + 1;
+                for _ in 0..len {
+                    let p = out.len();
+                    let b = if d <= p {
+                        out[p - d]
+                    } else if d - p <= post.len() {
+                        post[post.len() - (d - p)]
+                    } else {
+                        let back = d - p - post.len();
+                        reach = reach.max(back);
+                        if back <= gap {
+                            FILLER
+                        } else {
+                            let k = back - gap;
+                            if k > pre.len() {
+                                return None;
+                            }
+                            pre[pre.len() - k]
+                        }
+                    };
+                    out.push(b);
+                }
+            }
+        }
+    }
+    Some(reach)
 }
 
 /// Appends text to the window, keeping only what deflate can reach.
