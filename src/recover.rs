@@ -10,7 +10,9 @@
 //! dictionary, and keeps the ones whose output parses as Mars records.
 //!
 //! For a segment that does not decode, it tries every one-byte repair near
-//! where inflate failed (bounded by a trial budget) and scores each by how
+//! where inflate failed (of the encrypted bytes for an encrypted payload,
+//! where one flipped byte spoils an 8-byte unit; bounded by a trial
+//! budget) and scores each by how
 //! many of the following segments then decode to records. The best repairs
 //! give the lost line's length and the bytes they all agree on; the rest
 //! of the line becomes filler bytes in the window, so copies from the
@@ -58,7 +60,7 @@ const LOOKAHEAD: usize = 6;
 /// Segments after a repair that must decode for it to count.
 const MIN_FIT: usize = 3;
 /// Most equally good repairs whose common text is still worth using.
-const MAX_TIED: usize = 64;
+const MAX_TIED: usize = 4096;
 const BLOCK_TRIALS: u64 = 80_000;
 /// Segments after a lost one that measure its length.
 const GAP_LOOKAHEAD: usize = 8;
@@ -90,6 +92,11 @@ pub struct Recoverer {
     stream: Vec<u8>,
     /// The kept text of the block being recovered.
     text: Vec<u8>,
+    /// The encrypted payload and its key, when the stream is its
+    /// decryption: a flipped byte there spoils a whole 8-byte unit, so
+    /// repairs are tried on the encrypted bytes.
+    cipher: Vec<u8>,
+    key: Option<TeaKey>,
 }
 
 impl Default for Recoverer {
@@ -123,6 +130,8 @@ impl Recoverer {
             budget: INPUT_TRIALS,
             stream: Vec::new(),
             text: Vec::new(),
+            cipher: Vec::new(),
+            key: None,
         }
     }
 
@@ -241,6 +250,12 @@ impl Recoverer {
             return None;
         }
         let seg = &stream[segs[i].clone()];
+        let base = segs[i].start;
+        // Whole units are encrypted; a last partial one is plain.
+        let sealed = match self.key {
+            Some(_) if self.cipher.len() == stream.len() => stream.len() & !7,
+            _ => 0,
+        };
         self.trial.clear();
         self.trial.extend_from_slice(seg);
         let mut best_score = 0;
@@ -252,7 +267,9 @@ impl Recoverer {
         let hi = (err_at + READ_AHEAD).min(seg.len());
         let lo = hi.saturating_sub(REPAIR_SPAN);
         let mut seg_trials = SEGMENT_TRIALS.min(*trials);
-        for (pos, &orig) in seg.iter().enumerate().take(hi).skip(lo) {
+        for (pos, &plain) in seg.iter().enumerate().take(hi).skip(lo) {
+            let at = base + pos;
+            let orig = if at < sealed { self.cipher[at] } else { plain };
             for v in 0..=255u8 {
                 if v == orig {
                     continue;
@@ -262,7 +279,11 @@ impl Recoverer {
                 }
                 seg_trials -= 1;
                 *trials -= 1;
-                self.trial[pos] = v;
+                if at < sealed {
+                    self.set_unit(base, seg.len(), at, v);
+                } else {
+                    self.trial[pos] = v;
+                }
                 // A cheap first pass with the recent text only; a far
                 // copy needs the whole window.
                 let (k, far, _) = decode_seg(
@@ -311,7 +332,11 @@ impl Recoverer {
                     }
                 }
             }
-            self.trial[pos] = orig;
+            if at < sealed {
+                self.set_unit(base, seg.len(), at, orig);
+            } else {
+                self.trial[pos] = plain;
+            }
         }
         // Only a repair that makes the next few segments decode counts.
         let want = MIN_FIT.min(segs.len() - i - 1);
@@ -319,6 +344,23 @@ impl Recoverer {
             return None;
         }
         agreed
+    }
+
+    /// Writes into the trial segment (stream offset `base`, `len` bytes)
+    /// the decryption of the unit holding stream offset `at`, with the
+    /// encrypted byte there set to `v`.
+    fn set_unit(&mut self, base: usize, len: usize, at: usize, v: u8) {
+        let start = at & !7;
+        let mut unit = [0u8; 8];
+        unit.copy_from_slice(&self.cipher[start..start + 8]);
+        unit[at - start] = v;
+        tea::decrypt(&mut unit, self.key.as_ref().expect("set with the cipher"));
+        for (k, &b) in unit.iter().enumerate() {
+            let p = start + k;
+            if (base..base + len).contains(&p) {
+                self.trial[p - base] = b;
+            }
+        }
     }
 
     /// The length of the text lost with segment `i`, found from the next
@@ -458,6 +500,8 @@ pub fn block<S: Sink>(
 ) -> std::io::Result<Option<u64>> {
     let mut stream = std::mem::take(&mut rec.stream);
     stream.clear();
+    rec.cipher.clear();
+    rec.key = None;
     match info.magic.payload {
         Payload::Deflate => stream.extend_from_slice(payload),
         Payload::ChunkedDeflate => {
@@ -473,6 +517,8 @@ pub fn block<S: Sink>(
             };
             stream.extend_from_slice(payload);
             tea::decrypt(&mut stream, key);
+            rec.cipher.extend_from_slice(payload);
+            rec.key = Some(*key);
         }
         _ => {
             rec.stream = stream;
