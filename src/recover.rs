@@ -24,6 +24,12 @@
 //! Either way
 //! a later line that copies filler is dropped, never guessed: every kept
 //! line decoded from the writer's bytes and the writer's text.
+//!
+//! A flip can also decode quietly into wrong text of the wrong length,
+//! when the line copies filler and so does not look damaged; the next
+//! segment then fails. Before giving up on that one, recovery takes back
+//! the few segments before it that copied filler and tries to repair
+//! each in turn (their kept lines are dropped if one is repaired).
 
 use crate::codec::{TeaKey, join_chunks, tea};
 use crate::event::{BlockInfo, Event, Sink};
@@ -61,10 +67,12 @@ const LOOKAHEAD: usize = 6;
 const MIN_FIT: usize = 3;
 /// Most equally good repairs whose common text is still worth using.
 const MAX_TIED: usize = 4096;
-const BLOCK_TRIALS: u64 = 80_000;
+const BLOCK_TRIALS: u64 = 200_000;
+/// Segments with filler before a lost one that may hold its damage.
+const UNDO_DEPTH: usize = 3;
 /// Segments after a lost one that measure its length.
 const GAP_LOOKAHEAD: usize = 8;
-const INPUT_TRIALS: u64 = 400_000;
+const INPUT_TRIALS: u64 = 1_000_000;
 
 /// What recovery made of one damaged stream.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -103,6 +111,16 @@ impl Default for Recoverer {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// A segment that decoded with filler, and the state before it.
+#[derive(Clone)]
+struct Undo {
+    seg: usize,
+    out: usize,
+    lines: u64,
+    lost: Vec<Range<usize>>,
+    text: Vec<u8>,
 }
 
 /// How one segment decoded.
@@ -154,6 +172,10 @@ impl Recoverer {
         let mut in_step = false;
         // Whether the last segment with text decoded cleanly (or none did).
         let mut last_good = true;
+        // The segments with text just before this one, while they decoded
+        // with filler: how to take them back if one of them turns out to
+        // hold the damage.
+        let mut undo: Vec<Undo> = Vec::new();
         while i < segs.len() {
             let r = segs[i].clone();
             let (kind, _, err_at) = if in_step {
@@ -172,6 +194,11 @@ impl Recoverer {
             if kind != Seg::Empty {
                 last_good = kind == Seg::Good;
             }
+            let victims = if matches!(kind, Seg::Empty | Seg::Victim) {
+                Vec::new()
+            } else {
+                std::mem::take(&mut undo)
+            };
             match kind {
                 Seg::Good => {
                     res.lines += Records::new(&self.seg_out).count() as u64;
@@ -183,6 +210,16 @@ impl Recoverer {
                     // The text is right except where it copied filler:
                     // keep its clean records, and its length keeps the
                     // window aligned.
+                    if undo.len() == UNDO_DEPTH {
+                        undo.remove(0);
+                    }
+                    undo.push(Undo {
+                        seg: i,
+                        out: out.len(),
+                        lines: res.lines,
+                        lost: res.lost.clone(),
+                        text: self.seg_out.clone(),
+                    });
                     let mut kept_all = true;
                     for rec in Records::new(&self.seg_out) {
                         if is_clean_record(rec.bytes) {
@@ -200,9 +237,55 @@ impl Recoverer {
                 Seg::Bad => {
                     add_lost(&mut res.lost, r.clone());
                     let used_before = block_trials;
-                    let repaired = self.repair(stream, &segs, i, err_at, &mut block_trials);
+                    let repaired = self.repair(stream, &segs, i, err_at, &mut block_trials, false);
                     in_step = false;
                     self.budget -= used_before - block_trials;
+                    // The segments just before, which decoded with filler,
+                    // may hold the damage, quietly: their text, and so its
+                    // length, would be wrong, and this segment copies from
+                    // it. Take them back one by one and try to repair each.
+                    let pushed: usize = victims.iter().map(|u| u.text.len()).sum();
+                    if repaired.is_none() && pushed <= self.window.len() {
+                        let mut fixed = None;
+                        for (k, u) in victims.iter().enumerate().rev() {
+                            self.window.truncate(self.window.len() - u.text.len());
+                            let j = u.seg;
+                            let before = block_trials;
+                            let again = self.repair(
+                                stream,
+                                &segs,
+                                j,
+                                segs[j].len(),
+                                &mut block_trials,
+                                true,
+                            );
+                            self.budget -= before - block_trials;
+                            if let Some(text) = again {
+                                fixed = Some((k, text));
+                                break;
+                            }
+                        }
+                        match fixed {
+                            Some((k, text)) => {
+                                let u = &victims[k];
+                                out.truncate(u.out);
+                                res.lines = u.lines;
+                                res.lost.clone_from(&u.lost);
+                                add_lost(&mut res.lost, segs[u.seg].clone());
+                                res.repaired += 1;
+                                push_window(&mut self.window, &text);
+                                last_good = false;
+                                // The segments after the repaired one again.
+                                i = u.seg + 1;
+                                continue;
+                            }
+                            None => {
+                                for u in &victims {
+                                    push_window(&mut self.window, &u.text);
+                                }
+                            }
+                        }
+                    }
                     let gap = if repaired.is_none() && trusted {
                         let before = block_trials;
                         let g = self.gap_length(stream, &segs, i, &mut block_trials);
@@ -237,6 +320,8 @@ impl Recoverer {
     /// agree on (filler where they differ): the lost line's length and
     /// the bytes no plausible repair disputes. `None` if no repair fits,
     /// the repairs disagree on the length, or the budget runs out.
+    /// `with_filler` also lets a repair count that copies filler (for a
+    /// segment that decoded with filler and turned out to be damaged).
     fn repair(
         &mut self,
         stream: &[u8],
@@ -244,6 +329,7 @@ impl Recoverer {
         i: usize,
         err_at: usize,
         trials: &mut u64,
+        with_filler: bool,
     ) -> Option<Vec<u8>> {
         // A lost last segment is copied by nothing: no need to repair it.
         if i + 1 >= segs.len() {
@@ -305,7 +391,7 @@ impl Recoverer {
                 } else {
                     k
                 };
-                if k != Seg::Good {
+                if k != Seg::Good && !(with_filler && k == Seg::Victim) {
                     continue;
                 }
                 let score = self.next_segments_fit(stream, segs, i, trials);
