@@ -10,14 +10,26 @@
 //! dictionary, and keeps the ones whose output parses as Mars records.
 //!
 //! For a segment that does not decode, it tries every one-byte repair near
-//! where inflate failed (bounded by a trial budget) and scores each by how
+//! where inflate failed (of the encrypted bytes for an encrypted payload,
+//! where one flipped byte spoils an 8-byte unit; bounded by a trial
+//! budget) and scores each by how
 //! many of the following segments then decode to records. The best repairs
 //! give the lost line's length and the bytes they all agree on; the rest
 //! of the line becomes filler bytes in the window, so copies from the
-//! lines before it still land right. Without a repair the length is
-//! unknown and the whole window before the gap becomes filler. Either way
+//! lines before it still land right. Without a repair, the symbols of
+//! the next segments measure the length: resolved with each possible
+//! length of the gap, only the right one (if they copy across it) makes
+//! them all decode to records; one clear winner is used. Otherwise the
+//! length is unknown and the whole window before the gap becomes filler.
+//! Either way
 //! a later line that copies filler is dropped, never guessed: every kept
 //! line decoded from the writer's bytes and the writer's text.
+//!
+//! A flip can also decode quietly into wrong text of the wrong length,
+//! when the line copies filler and so does not look damaged; the next
+//! segment then fails. Before giving up on that one, recovery takes back
+//! the few segments before it that copied filler and tries to repair
+//! each in turn (their kept lines are dropped if one is repaired).
 
 use crate::codec::{TeaKey, join_chunks, tea};
 use crate::event::{BlockInfo, Event, Sink};
@@ -25,6 +37,9 @@ use crate::format::Payload;
 use crate::record::{Record, Records, starts_record};
 use flate2::{Decompress, FlushDecompress, Status};
 use std::ops::Range;
+use tokens::{Token, tokens};
+
+mod tokens;
 
 /// The empty stored block a sync flush ends with.
 const FLUSH_MARKER: [u8; 4] = [0x00, 0x00, 0xFF, 0xFF];
@@ -51,9 +66,13 @@ const LOOKAHEAD: usize = 6;
 /// Segments after a repair that must decode for it to count.
 const MIN_FIT: usize = 3;
 /// Most equally good repairs whose common text is still worth using.
-const MAX_TIED: usize = 64;
-const BLOCK_TRIALS: u64 = 80_000;
-const INPUT_TRIALS: u64 = 400_000;
+const MAX_TIED: usize = 4096;
+const BLOCK_TRIALS: u64 = 200_000;
+/// Segments with filler before a lost one that may hold its damage.
+const UNDO_DEPTH: usize = 3;
+/// Segments after a lost one that measure its length.
+const GAP_LOOKAHEAD: usize = 8;
+const INPUT_TRIALS: u64 = 1_000_000;
 
 /// What recovery made of one damaged stream.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -64,6 +83,8 @@ pub struct Outcome {
     pub lost: Vec<Range<usize>>,
     /// Lost segments whose text a one-byte repair put back in the window.
     pub repaired: u64,
+    /// Lost segments whose text length the segments after them gave.
+    pub measured: u64,
 }
 
 /// Recovers lines from damaged deflate streams. Reusable; keeps its
@@ -79,12 +100,27 @@ pub struct Recoverer {
     stream: Vec<u8>,
     /// The kept text of the block being recovered.
     text: Vec<u8>,
+    /// The encrypted payload and its key, when the stream is its
+    /// decryption: a flipped byte there spoils a whole 8-byte unit, so
+    /// repairs are tried on the encrypted bytes.
+    cipher: Vec<u8>,
+    key: Option<TeaKey>,
 }
 
 impl Default for Recoverer {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// A segment that decoded with filler, and the state before it.
+#[derive(Clone)]
+struct Undo {
+    seg: usize,
+    out: usize,
+    lines: u64,
+    lost: Vec<Range<usize>>,
+    text: Vec<u8>,
 }
 
 /// How one segment decoded.
@@ -112,6 +148,8 @@ impl Recoverer {
             budget: INPUT_TRIALS,
             stream: Vec::new(),
             text: Vec::new(),
+            cipher: Vec::new(),
+            key: None,
         }
     }
 
@@ -132,6 +170,12 @@ impl Recoverer {
         // Whether the inflater's own window is `self.window` (it decoded
         // the segments before this one without trouble).
         let mut in_step = false;
+        // Whether the last segment with text decoded cleanly (or none did).
+        let mut last_good = true;
+        // The segments with text just before this one, while they decoded
+        // with filler: how to take them back if one of them turns out to
+        // hold the damage.
+        let mut undo: Vec<Undo> = Vec::new();
         while i < segs.len() {
             let r = segs[i].clone();
             let (kind, _, err_at) = if in_step {
@@ -146,6 +190,15 @@ impl Recoverer {
                 )
             };
             in_step = kind != Seg::Bad;
+            let trusted = last_good;
+            if kind != Seg::Empty {
+                last_good = kind == Seg::Good;
+            }
+            let victims = if matches!(kind, Seg::Empty | Seg::Victim) {
+                Vec::new()
+            } else {
+                std::mem::take(&mut undo)
+            };
             match kind {
                 Seg::Good => {
                     res.lines += Records::new(&self.seg_out).count() as u64;
@@ -157,6 +210,16 @@ impl Recoverer {
                     // The text is right except where it copied filler:
                     // keep its clean records, and its length keeps the
                     // window aligned.
+                    if undo.len() == UNDO_DEPTH {
+                        undo.remove(0);
+                    }
+                    undo.push(Undo {
+                        seg: i,
+                        out: out.len(),
+                        lines: res.lines,
+                        lost: res.lost.clone(),
+                        text: self.seg_out.clone(),
+                    });
                     let mut kept_all = true;
                     for rec in Records::new(&self.seg_out) {
                         if is_clean_record(rec.bytes) {
@@ -174,12 +237,69 @@ impl Recoverer {
                 Seg::Bad => {
                     add_lost(&mut res.lost, r.clone());
                     let used_before = block_trials;
-                    let repaired = self.repair(stream, &segs, i, err_at, &mut block_trials);
+                    let repaired = self.repair(stream, &segs, i, err_at, &mut block_trials, false);
                     in_step = false;
                     self.budget -= used_before - block_trials;
+                    // The segments just before, which decoded with filler,
+                    // may hold the damage, quietly: their text, and so its
+                    // length, would be wrong, and this segment copies from
+                    // it. Take them back one by one and try to repair each.
+                    let pushed: usize = victims.iter().map(|u| u.text.len()).sum();
+                    if repaired.is_none() && pushed <= self.window.len() {
+                        let mut fixed = None;
+                        for (k, u) in victims.iter().enumerate().rev() {
+                            self.window.truncate(self.window.len() - u.text.len());
+                            let j = u.seg;
+                            let before = block_trials;
+                            let again = self.repair(
+                                stream,
+                                &segs,
+                                j,
+                                segs[j].len(),
+                                &mut block_trials,
+                                true,
+                            );
+                            self.budget -= before - block_trials;
+                            if let Some(text) = again {
+                                fixed = Some((k, text));
+                                break;
+                            }
+                        }
+                        match fixed {
+                            Some((k, text)) => {
+                                let u = &victims[k];
+                                out.truncate(u.out);
+                                res.lines = u.lines;
+                                res.lost.clone_from(&u.lost);
+                                add_lost(&mut res.lost, segs[u.seg].clone());
+                                res.repaired += 1;
+                                push_window(&mut self.window, &text);
+                                last_good = false;
+                                // The segments after the repaired one again.
+                                i = u.seg + 1;
+                                continue;
+                            }
+                            None => {
+                                for u in &victims {
+                                    push_window(&mut self.window, &u.text);
+                                }
+                            }
+                        }
+                    }
+                    let gap = if repaired.is_none() && trusted {
+                        let before = block_trials;
+                        let g = self.gap_length(stream, &segs, i, &mut block_trials);
+                        self.budget -= before - block_trials;
+                        g
+                    } else {
+                        None
+                    };
                     if let Some(text) = repaired {
                         res.repaired += 1;
                         push_window(&mut self.window, &text);
+                    } else if let Some(len) = gap {
+                        res.measured += 1;
+                        push_window(&mut self.window, &vec![FILLER; len]);
                     } else {
                         // The lost length is unknown: a copy from before
                         // the gap could land anywhere, so all of that text
@@ -200,6 +320,8 @@ impl Recoverer {
     /// agree on (filler where they differ): the lost line's length and
     /// the bytes no plausible repair disputes. `None` if no repair fits,
     /// the repairs disagree on the length, or the budget runs out.
+    /// `with_filler` also lets a repair count that copies filler (for a
+    /// segment that decoded with filler and turned out to be damaged).
     fn repair(
         &mut self,
         stream: &[u8],
@@ -207,12 +329,19 @@ impl Recoverer {
         i: usize,
         err_at: usize,
         trials: &mut u64,
+        with_filler: bool,
     ) -> Option<Vec<u8>> {
         // A lost last segment is copied by nothing: no need to repair it.
         if i + 1 >= segs.len() {
             return None;
         }
         let seg = &stream[segs[i].clone()];
+        let base = segs[i].start;
+        // Whole units are encrypted; a last partial one is plain.
+        let sealed = match self.key {
+            Some(_) if self.cipher.len() == stream.len() => stream.len() & !7,
+            _ => 0,
+        };
         self.trial.clear();
         self.trial.extend_from_slice(seg);
         let mut best_score = 0;
@@ -224,7 +353,9 @@ impl Recoverer {
         let hi = (err_at + READ_AHEAD).min(seg.len());
         let lo = hi.saturating_sub(REPAIR_SPAN);
         let mut seg_trials = SEGMENT_TRIALS.min(*trials);
-        for (pos, &orig) in seg.iter().enumerate().take(hi).skip(lo) {
+        for (pos, &plain) in seg.iter().enumerate().take(hi).skip(lo) {
+            let at = base + pos;
+            let orig = if at < sealed { self.cipher[at] } else { plain };
             for v in 0..=255u8 {
                 if v == orig {
                     continue;
@@ -234,7 +365,11 @@ impl Recoverer {
                 }
                 seg_trials -= 1;
                 *trials -= 1;
-                self.trial[pos] = v;
+                if at < sealed {
+                    self.set_unit(base, seg.len(), at, v);
+                } else {
+                    self.trial[pos] = v;
+                }
                 // A cheap first pass with the recent text only; a far
                 // copy needs the whole window.
                 let (k, far, _) = decode_seg(
@@ -256,7 +391,7 @@ impl Recoverer {
                 } else {
                     k
                 };
-                if k != Seg::Good {
+                if k != Seg::Good && !(with_filler && k == Seg::Victim) {
                     continue;
                 }
                 let score = self.next_segments_fit(stream, segs, i, trials);
@@ -283,7 +418,11 @@ impl Recoverer {
                     }
                 }
             }
-            self.trial[pos] = orig;
+            if at < sealed {
+                self.set_unit(base, seg.len(), at, orig);
+            } else {
+                self.trial[pos] = plain;
+            }
         }
         // Only a repair that makes the next few segments decode counts.
         let want = MIN_FIT.min(segs.len() - i - 1);
@@ -291,6 +430,112 @@ impl Recoverer {
             return None;
         }
         agreed
+    }
+
+    /// Writes into the trial segment (stream offset `base`, `len` bytes)
+    /// the decryption of the unit holding stream offset `at`, with the
+    /// encrypted byte there set to `v`.
+    fn set_unit(&mut self, base: usize, len: usize, at: usize, v: u8) {
+        let start = at & !7;
+        let mut unit = [0u8; 8];
+        unit.copy_from_slice(&self.cipher[start..start + 8]);
+        unit[at - start] = v;
+        tea::decrypt(&mut unit, self.key.as_ref().expect("set with the cipher"));
+        for (k, &b) in unit.iter().enumerate() {
+            let p = start + k;
+            if (base..base + len).contains(&p) {
+                self.trial[p - base] = b;
+            }
+        }
+    }
+
+    /// The length of the text lost with segment `i`, found from the next
+    /// segments: their symbols are read once, then resolved against the
+    /// window with `len` unknown bytes (filler) between the known text and
+    /// them, for every `len` that changes where their copies land. The
+    /// baseline is an unknown length (all the text before the gap filler).
+    /// A length is plausible if no segment then decodes to damage (while
+    /// none does at the baseline); it scores the segments that decode to
+    /// records without filler. One plausible length that scores above the
+    /// baseline and above every other is the answer; anything else (a tie,
+    /// no gain, no budget) is `None`.
+    fn gap_length(
+        &mut self,
+        stream: &[u8],
+        segs: &[Range<usize>],
+        i: usize,
+        trials: &mut u64,
+    ) -> Option<usize> {
+        let mut next: Vec<Vec<Token>> = Vec::new();
+        for r in segs.iter().skip(i + 1) {
+            if next.len() == GAP_LOOKAHEAD {
+                break;
+            }
+            let mut t = Vec::new();
+            match tokens(&stream[r.clone()], SEGMENT_OUT, &mut t) {
+                Some(0) => continue,
+                Some(_) => next.push(t),
+                None => break,
+            }
+        }
+        let pre = &self.window[self.window.len().saturating_sub(WINDOW)..];
+        let mut post = Vec::new();
+        let mut out = Vec::new();
+        // The baseline: where it finds damage, the lookahead ends.
+        let mut reach = 0;
+        let mut base = 0;
+        let mut usable = 0;
+        for t in &next {
+            let Some(r) = resolve(t, pre, usize::MAX, &post, &mut out) else {
+                break;
+            };
+            match classify(&out) {
+                Seg::Bad => break,
+                Seg::Good => base += 1,
+                _ => {}
+            }
+            reach = reach.max(r);
+            usable += 1;
+            post.extend_from_slice(&out);
+        }
+        let next = &next[..usable];
+        let (mut best, mut best_len, mut tied) = (base, None, false);
+        for len in 0..reach {
+            if *trials == 0 {
+                return None;
+            }
+            *trials -= 1;
+            post.clear();
+            let mut score = 0;
+            let mut ok = true;
+            for t in next {
+                if resolve(t, pre, len, &post, &mut out).is_none() {
+                    ok = false;
+                    break;
+                }
+                *trials = trials.saturating_sub((out.len() / 1024) as u64);
+                match classify(&out) {
+                    Seg::Bad => {
+                        ok = false;
+                        break;
+                    }
+                    Seg::Good => score += 1,
+                    _ => {}
+                }
+                post.extend_from_slice(&out);
+            }
+            if !ok || score < best {
+                continue;
+            }
+            if score == best {
+                tied = true;
+                continue;
+            }
+            best = score;
+            best_len = Some(len);
+            tied = false;
+        }
+        if tied { None } else { best_len }
     }
 
     /// How many of the next segments after `i` decode to records, in a
@@ -341,6 +586,8 @@ pub fn block<S: Sink>(
 ) -> std::io::Result<Option<u64>> {
     let mut stream = std::mem::take(&mut rec.stream);
     stream.clear();
+    rec.cipher.clear();
+    rec.key = None;
     match info.magic.payload {
         Payload::Deflate => stream.extend_from_slice(payload),
         Payload::ChunkedDeflate => {
@@ -356,6 +603,8 @@ pub fn block<S: Sink>(
             };
             stream.extend_from_slice(payload);
             tea::decrypt(&mut stream, key);
+            rec.cipher.extend_from_slice(payload);
+            rec.key = Some(*key);
         }
         _ => {
             rec.stream = stream;
@@ -527,6 +776,51 @@ fn is_clean_record(bytes: &[u8]) -> bool {
         && !looks_damaged(bytes)
         && starts_record(bytes)
         && header_ok(&Record::parse(bytes))
+}
+
+/// Resolves a segment's symbols into `out`, with the text before them
+/// being `pre`, then `gap` unknown bytes (filler), then `post`. Returns
+/// how far into the gap and `pre` the copies reached (0: not at all), or
+/// `None` for a copy from before `pre`.
+fn resolve(
+    toks: &[Token],
+    pre: &[u8],
+    gap: usize,
+    post: &[u8],
+    out: &mut Vec<u8>,
+) -> Option<usize> {
+    out.clear();
+    let mut reach = 0;
+    for &t in toks {
+        match t {
+            Token::Lit(b) => out.push(b),
+            Token::Copy { len, dist } => {
+                let d = usize::from(dist) + 1;
+                for _ in 0..len {
+                    let p = out.len();
+                    let b = if d <= p {
+                        out[p - d]
+                    } else if d - p <= post.len() {
+                        post[post.len() - (d - p)]
+                    } else {
+                        let back = d - p - post.len();
+                        reach = reach.max(back);
+                        if back <= gap {
+                            FILLER
+                        } else {
+                            let k = back - gap;
+                            if k > pre.len() {
+                                return None;
+                            }
+                            pre[pre.len() - k]
+                        }
+                    };
+                    out.push(b);
+                }
+            }
+        }
+    }
+    Some(reach)
 }
 
 /// Appends text to the window, keeping only what deflate can reach.
