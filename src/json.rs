@@ -1,7 +1,10 @@
 //! JSON Lines output: one object per line, typed by `"type"`.
 //!
 //! Per input: `begin`, then `record`, `gap`, `corrupt`, `locked` and
-//! `salvaged` events in input order, then `summary`. The schema is
+//! `salvaged` events in input order, then `summary`. A record longer than
+//! [`MAX_PIECE`](crate::record::MAX_PIECE) bytes is a `record` object
+//! marked `"continued":true` followed by `continuation` objects holding
+//! the rest of its message. The schema is
 //! documented in the README and kept stable: fields may be added, never
 //! renamed or removed.
 //!

@@ -19,7 +19,8 @@
 //!
 //! Concatenating the `bytes` of all records gives back the input exactly.
 //! [`Records`] splits a whole slice; [`RecordSplitter`] does the same on a
-//! stream of chunks and yields identical records.
+//! stream of chunks and yields identical records, except that it hands out
+//! a record longer than [`MAX_PIECE`] bytes in pieces, to bound its memory.
 //!
 //! Header formats (see `docs/xlog-format.md` section 7):
 //! ```text
