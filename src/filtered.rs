@@ -781,7 +781,12 @@ mod tests {
         fn takes(&self) -> Takes {
             self.takes
         }
-        fn record_rest(&mut self, level: Option<Level>, bytes: &[u8], more: bool) -> io::Result<()> {
+        fn record_rest(
+            &mut self,
+            level: Option<Level>,
+            bytes: &[u8],
+            more: bool,
+        ) -> io::Result<()> {
             self.inner.record_rest(level, bytes, more)
         }
     }

@@ -353,7 +353,6 @@ impl<W: Write> JsonSink<W> {
     }
 }
 
-
 impl<W: Write> JsonSink<W> {
     /// Builds the line of a non-text event (none for blocks).
     fn line(&mut self, event: &Event<'_>) -> io::Result<()> {

@@ -568,7 +568,8 @@ impl RecordSplitter {
         mut bytes: &[u8],
         emit: &mut impl FnMut(&[u8], Part) -> Result<(), E>,
     ) -> Result<(), E> {
-        self.buf.reserve_exact((MAX_PIECE + 1).saturating_sub(self.buf.len()));
+        self.buf
+            .reserve_exact((MAX_PIECE + 1).saturating_sub(self.buf.len()));
         while !bytes.is_empty() {
             let room = (MAX_PIECE + 1 - self.buf.len()).min(bytes.len());
             let (step, next) = bytes.split_at(room);

@@ -175,10 +175,7 @@ fn long_records_pass_whole_or_not_at_all_and_are_judged_by_their_first_piece() {
             (&anchored, expected(&text, is_e)),
             // The mark lies past the first MAX_PIECE bytes: not seen.
             (&tail, Vec::new()),
-            (
-                &not_boom,
-                expected(&text, |b| has_level(b) && !is_e(b)),
-            ),
+            (&not_boom, expected(&text, |b| has_level(b) && !is_e(b))),
         ];
         for (k, (f, want)) in cases.iter().enumerate() {
             for (color, chunk) in [(false, 777_777), (true, MAX_PIECE)] {
@@ -228,11 +225,7 @@ fn field(v: &Value, name: &str) -> Vec<u8> {
 
 #[test]
 fn json_keeps_every_byte_of_a_long_record_in_continuation_objects() {
-    for text in [
-        long_line(JSON_BIG),
-        long_lines(JSON_BIG),
-        zeros(JSON_BIG),
-    ] {
+    for text in [long_line(JSON_BIG), long_lines(JSON_BIG), zeros(JSON_BIG)] {
         let want: Vec<Record> = Records::new(&text).collect();
         for chunk in [MAX_PIECE, 777_777] {
             let lines = json_lines(&text, chunk);
@@ -243,7 +236,11 @@ fn json_keeps_every_byte_of_a_long_record_in_continuation_objects() {
                 match v["type"].as_str() {
                     Some("record") => {
                         assert!(!open, "a record inside a continued one");
-                        let name = if v["message"].is_string() { "message" } else { "text" };
+                        let name = if v["message"].is_string() {
+                            "message"
+                        } else {
+                            "text"
+                        };
                         got.push((v.clone(), field(v, name)));
                         open = v["continued"] == true;
                     }
@@ -261,7 +258,10 @@ fn json_keeps_every_byte_of_a_long_record_in_continuation_objects() {
                 match rec.header {
                     Some(h) => {
                         assert!(body == h.message, "message of {} bytes", body.len());
-                        assert_eq!(v["level"], rec.level.map(|l| l.letter().to_string()).unwrap());
+                        assert_eq!(
+                            v["level"],
+                            rec.level.map(|l| l.letter().to_string()).unwrap()
+                        );
                     }
                     None => assert!(*body == rec.bytes),
                 }
@@ -302,7 +302,11 @@ fn a_long_record_in_a_block_passes_the_binary_filters_and_merge_whole() {
             .arg(&input)
             .output()
             .expect("runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         out.stdout
     };
     let want = expected(&text, |b| b.starts_with(b"[E]") || b.starts_with(b"[W]"));

@@ -18,8 +18,8 @@ use std::sync::{Condvar, Mutex, mpsc};
 use xlogdec::format::MMAP3_SIZE;
 use xlogdec::input::{Input, MmapInput, ReadInput};
 use xlogdec::merge::{Merge, Piece, RecordWriter};
-use xlogdec::record::MAX_PIECE;
 use xlogdec::reader::{Decoder, Error as DecodeError, Mmap3Mode, Options, Summary};
+use xlogdec::record::MAX_PIECE;
 
 /// Output held in memory per input before it spills to a temporary file.
 const SPOOL_MEM: usize = 8 << 20;
@@ -510,7 +510,10 @@ pub fn run_merge<W: Write + ?Sized>(
         let mut handles = Vec::new();
         for (src, budget) in sources.iter().zip(&budgets) {
             let (tx, rx) = mpsc::sync_channel::<Piece>(MERGE_QUEUE);
-            receivers.push(rx.into_iter().inspect(move |p: &Piece| budget.give(p.bytes.len())));
+            receivers.push(
+                rx.into_iter()
+                    .inspect(move |p: &Piece| budget.give(p.bytes.len())),
+            );
             let stop = &stop;
             // Records are cut from plain text: no colour codes.
             let out_args = out_args.clone();
