@@ -470,7 +470,6 @@ impl Gate {
                     return Ok(());
                 };
                 self.passed += 1;
-                self.passing = Some(level);
                 inner.record_level(level, bytes)
             }
             Takes::Runs => {
@@ -488,7 +487,6 @@ impl Gate {
                     return Ok(());
                 }
                 self.passed += 1;
-                self.passing = Some(None);
                 match run {
                     Some(run) => {
                         if !run.add(inner, bytes)? {
@@ -519,7 +517,12 @@ impl Gate {
                 self.seen += 1;
                 return self.offer_parsed(inner, bytes, true);
             }
-            return self.offer(inner, run, bytes, Part::WHOLE);
+            let before = self.passed;
+            self.offer(inner, run, bytes, Part::WHOLE)?;
+            if self.passed > before {
+                self.passing = Some(level_of(bytes));
+            }
+            return Ok(());
         }
         let Some(level) = self.passing else {
             return Ok(());

@@ -632,7 +632,7 @@ impl RecordSplitter {
 
 /// Hands out `bytes`, the end of a record (all of it unless `cont`), in
 /// pieces of at most [`MAX_PIECE`] bytes.
-#[inline]
+#[inline(always)]
 fn out<E>(
     bytes: &[u8],
     cont: bool,

@@ -42,7 +42,7 @@ fn long_lines(big: usize) -> Vec<u8> {
     t.extend_from_slice(b"starts here\n");
     let mut n = 0;
     while t.len() < big {
-        t.extend_from_slice(format!("  at frame {n} of a very deep stack\n").as_bytes());
+        t.extend_from_slice(format!("  at frame {n} of a very deep stack, in a function with a long name and longer arguments\n").as_bytes());
         n += 1;
     }
     t.extend_from_slice(b"  TAILMARK\n");
