@@ -131,24 +131,23 @@ fn filtered(text: &[u8], f: &Filter, color: bool, chunk: usize) -> Vec<u8> {
         return out;
     }
     let mut plain = Vec::with_capacity(out.len());
-    let mut i = 0;
-    while i < out.len() {
-        if out[i] == 0x1b {
-            i += out[i..].iter().position(|&b| b == b'm').expect("a style") + 1;
-        } else {
-            plain.push(out[i]);
-            i += 1;
-        }
+    let mut rest = &out[..];
+    while let Some(esc) = memchr::memchr(0x1b, rest) {
+        plain.extend_from_slice(&rest[..esc]);
+        let end = memchr::memchr(b'm', &rest[esc..]).expect("a style");
+        rest = &rest[esc + end + 1..];
     }
+    plain.extend_from_slice(rest);
     plain
 }
 
 /// The records of `text` for which `keep` holds, joined.
 fn expected(text: &[u8], keep: impl Fn(&[u8]) -> bool) -> Vec<u8> {
-    Records::new(text)
-        .filter(|r| keep(r.bytes))
-        .flat_map(|r| r.bytes.to_vec())
-        .collect()
+    let mut out = Vec::new();
+    for r in Records::new(text).filter(|r| keep(r.bytes)) {
+        out.extend_from_slice(r.bytes);
+    }
+    out
 }
 
 #[test]
