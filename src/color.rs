@@ -131,6 +131,11 @@ impl<W: Write> RecordSink for TextRecords<W> {
     fn run(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.print(None, bytes)
     }
+
+    /// Each piece of a long record is coloured on its own.
+    fn record_rest(&mut self, level: Option<Level>, bytes: &[u8], _more: bool) -> io::Result<()> {
+        self.print(level, bytes)
+    }
 }
 
 #[cfg(test)]

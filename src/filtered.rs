@@ -4,7 +4,10 @@
 //! statistics of `xlogdec info`, the viewer).
 //!
 //! Memory stays bounded: only the record still open at the end of a text
-//! chunk is buffered. Records are borrowed, never copied one by one.
+//! chunk is buffered, and at most [`MAX_PIECE`] bytes of it. A record
+//! longer than that comes in pieces; it is judged by its first piece (which
+//! holds its header line) and its other pieces follow that verdict. Records
+//! are borrowed, never copied one by one.
 
 use std::cmp::Ordering;
 use std::io;
@@ -12,8 +15,9 @@ use std::io;
 use crate::event::{Event, Sink};
 use crate::filter::Filter;
 use crate::reader::Summary;
+pub use crate::record::MAX_PIECE;
 use crate::record::{
-    DateMemo, Level, Prefix, Record, RecordSplitter, Records, body_start, header_spans,
+    DateMemo, Level, Part, Prefix, Record, RecordSplitter, Records, body_start, header_spans,
     parse_prefix,
 };
 use regex::bytes::Regex;
@@ -50,6 +54,23 @@ pub trait RecordSink {
     fn run(&mut self, bytes: &[u8]) -> io::Result<()> {
         Records::new(bytes).try_for_each(|rec| self.record(&rec))
     }
+
+    /// The first piece of a passed record longer than [`MAX_PIECE`] bytes,
+    /// parsed as far as the piece goes (it holds the header line, or its
+    /// first [`MAX_PIECE`] bytes); called instead of
+    /// [`record`](RecordSink::record) when [`takes`](RecordSink::takes)
+    /// gives [`Takes::Records`]. The rest follows in
+    /// [`record_rest`](RecordSink::record_rest) calls.
+    fn record_head(&mut self, rec: &Record<'_>) -> io::Result<()> {
+        self.record(rec)
+    }
+
+    /// The next piece of a passed record longer than [`MAX_PIECE`] bytes,
+    /// whose first piece came to [`record_head`](RecordSink::record_head)
+    /// or [`record_level`](RecordSink::record_level) (a sink that takes
+    /// runs gets the pieces in [`run`](RecordSink::run) instead). `level`:
+    /// the record's; `more`: more pieces of it follow.
+    fn record_rest(&mut self, level: Option<Level>, bytes: &[u8], more: bool) -> io::Result<()>;
 }
 
 /// What a [`RecordSink`] reads of the records it is given.
@@ -83,6 +104,12 @@ impl<R: RecordSink + ?Sized> RecordSink for &mut R {
     fn run(&mut self, bytes: &[u8]) -> io::Result<()> {
         (**self).run(bytes)
     }
+    fn record_head(&mut self, rec: &Record<'_>) -> io::Result<()> {
+        (**self).record_head(rec)
+    }
+    fn record_rest(&mut self, level: Option<Level>, bytes: &[u8], more: bool) -> io::Result<()> {
+        (**self).record_rest(level, bytes, more)
+    }
 }
 
 impl<R: RecordSink + ?Sized> RecordSink for Box<R> {
@@ -103,6 +130,12 @@ impl<R: RecordSink + ?Sized> RecordSink for Box<R> {
     }
     fn run(&mut self, bytes: &[u8]) -> io::Result<()> {
         (**self).run(bytes)
+    }
+    fn record_head(&mut self, rec: &Record<'_>) -> io::Result<()> {
+        (**self).record_head(rec)
+    }
+    fn record_rest(&mut self, level: Option<Level>, bytes: &[u8], more: bool) -> io::Result<()> {
+        (**self).record_rest(level, bytes, more)
     }
 }
 
@@ -136,6 +169,9 @@ struct Gate {
     /// passed with `-v`).
     scan: bool,
     takes: Takes,
+    /// The verdict on the record whose pieces are coming: `Some(level)`
+    /// when it passed.
+    passing: Option<Option<Level>>,
     /// The last date read from a header.
     memo: DateMemo,
     seen: u64,
@@ -221,6 +257,7 @@ impl<R: RecordSink> FilterSink<R> {
                     && filter.min_level.is_none()
                     && !needs_prefix(&filter),
                 takes: inner.takes(),
+                passing: None,
                 memo: DateMemo::default(),
                 filter,
                 seen: 0,
@@ -241,6 +278,11 @@ impl<R: RecordSink> FilterSink<R> {
         self.gate.passed
     }
 
+    /// Bytes of the open record held back (at most [`MAX_PIECE`]).
+    pub fn buffered(&self) -> usize {
+        self.splitter.buffered()
+    }
+
     /// The receiving sink.
     pub fn get_ref(&self) -> &R {
         &self.inner
@@ -257,7 +299,7 @@ impl<R: RecordSink> FilterSink<R> {
             gate,
             splitter,
         } = self;
-        splitter.finish_bytes(|b| gate.offer(inner, None, b))
+        splitter.finish_parts(|b, part| gate.offer(inner, None, b, part))
     }
 }
 
@@ -398,17 +440,23 @@ fn decide(
 impl Gate {
     /// Passes the record in `bytes` to `inner` when it passes the filter,
     /// the way `inner` takes records; `run` gathers contiguous records of
-    /// the current chunk for a sink that takes runs.
+    /// the current chunk for a sink that takes runs. A piece of a longer
+    /// record (see `part`) that starts it is judged like a record; the
+    /// pieces after it share its verdict.
     #[inline]
     fn offer<R: RecordSink>(
         &mut self,
         inner: &mut R,
         mut run: Option<&mut Run<'_>>,
         bytes: &[u8],
+        part: Part,
     ) -> io::Result<()> {
+        if part != Part::WHOLE {
+            return self.offer_piece(inner, run, bytes, part);
+        }
         self.seen += 1;
         match self.takes {
-            Takes::Records => self.offer_parsed(inner, bytes),
+            Takes::Records => self.offer_parsed(inner, bytes, false),
             Takes::Levels => {
                 let no_match = self.no_match(run.as_deref_mut(), bytes);
                 let Some(level) = decide(
@@ -452,6 +500,48 @@ impl Gate {
         }
     }
 
+    /// [`offer`](Gate::offer) for a piece of a record longer than
+    /// [`MAX_PIECE`] bytes.
+    #[cold]
+    fn offer_piece<R: RecordSink>(
+        &mut self,
+        inner: &mut R,
+        run: Option<&mut Run<'_>>,
+        bytes: &[u8],
+        part: Part,
+    ) -> io::Result<()> {
+        if !part.cont {
+            // The first piece: judged as a record (by what it holds).
+            self.passing = None;
+            if self.takes == Takes::Records {
+                self.seen += 1;
+                return self.offer_parsed(inner, bytes, true);
+            }
+            let before = self.passed;
+            self.offer(inner, run, bytes, Part::WHOLE)?;
+            if self.passed > before {
+                self.passing = Some(level_of(bytes));
+            }
+            return Ok(());
+        }
+        let Some(level) = self.passing else {
+            return Ok(());
+        };
+        if !part.more {
+            self.passing = None;
+        }
+        match (self.takes, run) {
+            (Takes::Runs, Some(run)) => {
+                if !run.add(inner, bytes)? {
+                    inner.run(bytes)?;
+                }
+                Ok(())
+            }
+            (Takes::Runs, None) => inner.run(bytes),
+            _ => inner.record_rest(level, bytes, part.more),
+        }
+    }
+
     /// Whether the message regex certainly matches nowhere in `bytes`, from
     /// one search over the chunk for all the records it holds (`false`
     /// when unknown).
@@ -466,8 +556,14 @@ impl Gate {
     /// [`offer`](Gate::offer) to a sink that takes parsed records: the
     /// level, the regex (see [`regex_prefilter`]) and the fields before the
     /// location are checked before the whole header is parsed.
+    /// `head`: `bytes` are the first piece of a longer record.
     #[inline]
-    fn offer_parsed<R: RecordSink>(&mut self, inner: &mut R, bytes: &[u8]) -> io::Result<()> {
+    fn offer_parsed<R: RecordSink>(
+        &mut self,
+        inner: &mut R,
+        bytes: &[u8],
+        head: bool,
+    ) -> io::Result<()> {
         let filter = &self.filter;
         if let Some(min) = filter.min_level
             && level_of(bytes).is_none_or(|l| l < min)
@@ -488,6 +584,10 @@ impl Gate {
             return Ok(());
         }
         self.passed += 1;
+        if head {
+            self.passing = Some(rec.level);
+            return inner.record_head(&rec);
+        }
         inner.record(&rec)
     }
 }
@@ -507,7 +607,7 @@ impl<R: RecordSink> Sink for FilterSink<R> {
                     end: 0,
                     searched: None,
                 };
-                splitter.push_bytes(text, |b| gate.offer(inner, Some(&mut run), b))?;
+                splitter.push_parts(text, |b, part| gate.offer(inner, Some(&mut run), b, part))?;
                 run.flush(inner)
             }
             Event::Block(_) => self.inner.event(event),
@@ -550,6 +650,11 @@ mod tests {
         }
         fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
             self.0.push("finish".into());
+            Ok(())
+        }
+        fn record_rest(&mut self, _: Option<Level>, bytes: &[u8], _: bool) -> io::Result<()> {
+            let piece = String::from_utf8_lossy(bytes);
+            self.0.last_mut().expect("a first piece").push_str(&piece);
             Ok(())
         }
     }
@@ -678,6 +783,14 @@ mod tests {
         }
         fn takes(&self) -> Takes {
             self.takes
+        }
+        fn record_rest(
+            &mut self,
+            level: Option<Level>,
+            bytes: &[u8],
+            more: bool,
+        ) -> io::Result<()> {
+            self.inner.record_rest(level, bytes, more)
         }
     }
 

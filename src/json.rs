@@ -1,7 +1,10 @@
 //! JSON Lines output: one object per line, typed by `"type"`.
 //!
 //! Per input: `begin`, then `record`, `gap`, `corrupt`, `locked` and
-//! `salvaged` events in input order, then `summary`. The schema is
+//! `salvaged` events in input order, then `summary`. A record longer than
+//! [`MAX_PIECE`](crate::record::MAX_PIECE) bytes is a `record` object
+//! marked `"continued":true` followed by `continuation` objects holding
+//! the rest of its message. The schema is
 //! documented in the README and kept stable: fields may be added, never
 //! renamed or removed.
 //!
@@ -17,7 +20,7 @@ use std::io::{self, Write};
 use crate::event::{Event, Salvage};
 use crate::filtered::RecordSink;
 use crate::reader::Summary;
-use crate::record::{Header, LineFormat, Record, Timestamp};
+use crate::record::{Header, Level, LineFormat, Record, Timestamp};
 use crate::stats::Stats;
 
 /// Log bytes as a string: as they are when valid UTF-8, else escaped (see
@@ -199,6 +202,9 @@ pub struct JsonSink<W: Write> {
     began: bool,
     stats: Stats,
     escaped: Vec<&'static str>,
+    /// The record whose pieces are coming has a header: its message, like
+    /// any record's, is written without its final newline.
+    rest_header: bool,
 }
 
 impl<W: Write> JsonSink<W> {
@@ -213,6 +219,7 @@ impl<W: Write> JsonSink<W> {
             began: false,
             stats: Stats::new(),
             escaped: Vec::new(),
+            rest_header: false,
         }
     }
 
@@ -243,35 +250,34 @@ impl<W: Write> JsonSink<W> {
 
 impl<W: Write> RecordSink for JsonSink<W> {
     fn record(&mut self, rec: &Record<'_>) -> io::Result<()> {
-        self.stats.record(rec)?;
-        self.open("record")?;
-        match rec.level {
-            Some(l) => write!(self.out, ",\"level\":\"{}\"", l.letter())?,
-            None => self.out.write_all(b",\"level\":null")?,
+        self.write_record(rec, false)
+    }
+
+    /// The first piece of a long record: a `record` object with
+    /// `"continued":true`, whose message (or text) is the piece's, up to its
+    /// last byte.
+    fn record_head(&mut self, rec: &Record<'_>) -> io::Result<()> {
+        self.rest_header = rec.header.is_some();
+        self.write_record(rec, true)
+    }
+
+    /// A `continuation` object: the next bytes of the record's message (or
+    /// text); the last one of a record with a header drops the final newline.
+    fn record_rest(&mut self, _: Option<Level>, bytes: &[u8], more: bool) -> io::Result<()> {
+        self.open("continuation")?;
+        let text = match bytes.split_last() {
+            Some((b'\n', body)) if !more && self.rest_header => body,
+            _ => bytes,
+        };
+        self.out.write_all(b",\"text\":")?;
+        let (s, e) = escape_bytes(text);
+        write_str(&mut self.out, &s)?;
+        if more {
+            self.out.write_all(b",\"continued\":true")?;
         }
-        let mut escaped = std::mem::take(&mut self.escaped);
-        escaped.clear();
-        match &rec.header {
-            Some(h) => write_header(&mut self.out, h, &mut escaped)?,
-            None => {
-                // Raw text and level-only lines: the bytes as they are.
-                self.out.write_all(b",\"text\":")?;
-                let (s, e) = escape_bytes(rec.bytes);
-                write_str(&mut self.out, &s)?;
-                if e {
-                    escaped.push("text");
-                }
-            }
+        if e {
+            self.out.write_all(b",\"escaped\":[\"text\"]")?;
         }
-        if !escaped.is_empty() {
-            self.out.write_all(b",\"escaped\":[")?;
-            for (i, name) in escaped.iter().enumerate() {
-                let sep = if i == 0 { "" } else { "," };
-                write!(self.out, "{sep}\"{name}\"")?;
-            }
-            self.out.write_all(b"]")?;
-        }
-        self.escaped = escaped;
         self.out.write_all(b"}\n")?;
         self.emit()
     }
@@ -294,6 +300,56 @@ impl<W: Write> RecordSink for JsonSink<W> {
         self.out.write_all(b"\n")?;
         self.emit()?;
         self.dest.flush()
+    }
+}
+
+impl<W: Write> JsonSink<W> {
+    /// Writes a `record` object; `continued`: `rec` is the first piece of a
+    /// longer record, whose message goes on in `continuation` objects.
+    fn write_record(&mut self, rec: &Record<'_>, continued: bool) -> io::Result<()> {
+        self.stats.record(rec)?;
+        self.open("record")?;
+        match rec.level {
+            Some(l) => write!(self.out, ",\"level\":\"{}\"", l.letter())?,
+            None => self.out.write_all(b",\"level\":null")?,
+        }
+        let mut escaped = std::mem::take(&mut self.escaped);
+        escaped.clear();
+        match &rec.header {
+            Some(h) if continued => {
+                // The piece's last byte is not the record's: keep a newline.
+                let from = h.message.as_ptr() as usize - rec.bytes.as_ptr() as usize;
+                let h = Header {
+                    message: &rec.bytes[from..],
+                    ..*h
+                };
+                write_header(&mut self.out, &h, &mut escaped)?
+            }
+            Some(h) => write_header(&mut self.out, h, &mut escaped)?,
+            None => {
+                // Raw text and level-only lines: the bytes as they are.
+                self.out.write_all(b",\"text\":")?;
+                let (s, e) = escape_bytes(rec.bytes);
+                write_str(&mut self.out, &s)?;
+                if e {
+                    escaped.push("text");
+                }
+            }
+        }
+        if !escaped.is_empty() {
+            self.out.write_all(b",\"escaped\":[")?;
+            for (i, name) in escaped.iter().enumerate() {
+                let sep = if i == 0 { "" } else { "," };
+                write!(self.out, "{sep}\"{name}\"")?;
+            }
+            self.out.write_all(b"]")?;
+        }
+        self.escaped = escaped;
+        if continued {
+            self.out.write_all(b",\"continued\":true")?;
+        }
+        self.out.write_all(b"}\n")?;
+        self.emit()
     }
 }
 

@@ -1,12 +1,14 @@
 //! One timeline from several decoded inputs: a streaming k-way merge of
 //! records by timestamp.
 //!
-//! Each source is an iterator of whole records (as [`RecordWriter`] cuts
-//! them from decoded text), in its own file order. [`Merge`] holds one
-//! record per source and always yields the earliest; equal times come out
-//! in source order, and a source's own order is never changed. A record
+//! Each source is an iterator of records (as [`RecordWriter`] cuts them
+//! from decoded text), in its own file order. [`Merge`] holds one record
+//! per source and always yields the earliest; equal times come out in
+//! source order, and a source's own order is never changed. A record
 //! without a timestamp (a marker line, a banner) takes the time of the
-//! record before it in its source, so it stays beside it.
+//! record before it in its source, so it stays beside it. A record longer
+//! than [`MAX_PIECE`] bytes comes in pieces (see [`Piece`]): it is ordered
+//! by its first piece, and its other pieces follow it at once.
 //!
 //! A `.mmap3` crash buffer holds lines that the writer later appended to
 //! the `.xlog` as well. When a timestamped record has the same bytes as
@@ -22,7 +24,7 @@
 //! assert_eq!(merged, [1, 0]);
 //! ```
 
-use crate::record::{Record, RecordSplitter};
+use crate::record::{MAX_PIECE, Part, Record, RecordSplitter};
 use std::cmp::Reverse;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
@@ -33,6 +35,30 @@ use std::io::{self, Write};
 /// A crash buffer holds at most 150 KiB of text, a few thousand records.
 pub const DEDUP_WINDOW: usize = 16 * 1024;
 
+/// At most this many bytes of the remembered records are kept (older
+/// ones are forgotten first), so long records cannot grow the window.
+pub const DEDUP_BYTES: usize = 8 * 1024 * 1024;
+
+/// A record as a source yields it: whole, or a piece of one longer than
+/// [`MAX_PIECE`] bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// Where they lie in their record.
+    pub part: Part,
+}
+
+impl From<Vec<u8>> for Piece {
+    /// A whole record.
+    fn from(bytes: Vec<u8>) -> Piece {
+        Piece {
+            bytes,
+            part: Part::WHOLE,
+        }
+    }
+}
+
 /// The time a record sorts by: UTC milliseconds when its header carries
 /// an offset, else its local time read as UTC; `None` without a header.
 pub fn record_time(bytes: &[u8]) -> Option<i64> {
@@ -41,16 +67,16 @@ pub fn record_time(bytes: &[u8]) -> Option<i64> {
     Some(ts.utc_millis().unwrap_or_else(|| ts.local_millis()))
 }
 
-/// A `Write` that cuts decoded text into records and passes each whole
-/// record to a callback. Call [`RecordWriter::finish`] at the end of the
-/// text for the last record.
+/// A `Write` that cuts decoded text into records and passes each record
+/// (or piece of a record longer than [`MAX_PIECE`] bytes) to a callback.
+/// Call [`RecordWriter::finish`] at the end of the text for the last record.
 pub struct RecordWriter<F> {
     splitter: RecordSplitter,
     emit: F,
 }
 
-impl<F: FnMut(&[u8]) -> io::Result<()>> RecordWriter<F> {
-    /// A writer calling `emit` with the bytes of each record.
+impl<F: FnMut(&[u8], Part) -> io::Result<()>> RecordWriter<F> {
+    /// A writer calling `emit` with the bytes of each record or piece.
     pub fn new(emit: F) -> RecordWriter<F> {
         RecordWriter {
             splitter: RecordSplitter::new(),
@@ -61,14 +87,14 @@ impl<F: FnMut(&[u8]) -> io::Result<()>> RecordWriter<F> {
     /// Passes the last, still open record on.
     pub fn finish(&mut self) -> io::Result<()> {
         let emit = &mut self.emit;
-        self.splitter.finish(|r| emit(r.bytes))
+        self.splitter.finish_parts(emit)
     }
 }
 
-impl<F: FnMut(&[u8]) -> io::Result<()>> Write for RecordWriter<F> {
+impl<F: FnMut(&[u8], Part) -> io::Result<()>> Write for RecordWriter<F> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let emit = &mut self.emit;
-        self.splitter.push(buf, |r| emit(r.bytes))?;
+        self.splitter.push_parts(buf, emit)?;
         Ok(buf.len())
     }
 
@@ -80,7 +106,7 @@ impl<F: FnMut(&[u8]) -> io::Result<()>> Write for RecordWriter<F> {
 struct Source<I> {
     iter: I,
     /// Records read ahead (the head first), with their own times.
-    queue: VecDeque<(Vec<u8>, Option<i64>)>,
+    queue: VecDeque<(Piece, Option<i64>)>,
     /// Sort key of the last record with a timestamp (inherited by the
     /// records without one).
     last: i64,
@@ -98,6 +124,15 @@ struct Seen {
     used: bool,
 }
 
+/// A piece's own sort key: its record's time, for a piece that starts one.
+fn piece_time(p: &Piece) -> Option<i64> {
+    if p.part.cont {
+        None
+    } else {
+        record_time(&p.bytes)
+    }
+}
+
 /// The k-way merge. Yields `(source index, record bytes)`.
 pub struct Merge<I> {
     sources: Vec<Source<I>>,
@@ -106,11 +141,15 @@ pub struct Merge<I> {
     /// Serial number of `seen[0]`.
     seen_base: u64,
     by_hash: HashMap<u64, Vec<u64>>,
+    /// Bytes of the remembered records.
+    seen_bytes: usize,
     window: usize,
     duplicates: u64,
+    /// The source whose long record is being yielded piece by piece.
+    sticky: Option<usize>,
 }
 
-impl<I: Iterator<Item = Vec<u8>>> Merge<I> {
+impl<I: Iterator<Item: Into<Piece>>> Merge<I> {
     /// Merges `sources`, each in its own order.
     pub fn new(sources: Vec<I>) -> Merge<I> {
         Self::with_window(sources, DEDUP_WINDOW)
@@ -132,8 +171,10 @@ impl<I: Iterator<Item = Vec<u8>>> Merge<I> {
             seen: VecDeque::new(),
             seen_base: 0,
             by_hash: HashMap::new(),
+            seen_bytes: 0,
             window,
             duplicates: 0,
+            sticky: None,
         };
         for i in 0..m.sources.len() {
             m.refill(i);
@@ -150,11 +191,12 @@ impl<I: Iterator<Item = Vec<u8>>> Merge<I> {
     fn refill(&mut self, i: usize) {
         let src = &mut self.sources[i];
         if src.queue.is_empty() {
-            let Some(bytes) = src.iter.next() else {
+            let Some(p) = src.iter.next() else {
                 return;
             };
-            let t = record_time(&bytes);
-            src.queue.push_back((bytes, t));
+            let p = p.into();
+            let t = piece_time(&p);
+            src.queue.push_back((p, t));
         }
         let key = match src.queue[0].1 {
             Some(t) => t,
@@ -166,14 +208,16 @@ impl<I: Iterator<Item = Vec<u8>>> Merge<I> {
                     if let Some(t) = src.queue.iter().find_map(|q| q.1) {
                         break t;
                     }
-                    if src.queue.len() >= LOOKAHEAD {
+                    let held: usize = src.queue.iter().map(|q| q.0.bytes.len()).sum();
+                    if src.queue.len() >= LOOKAHEAD || held > MAX_PIECE {
                         break i64::MIN;
                     }
-                    let Some(bytes) = src.iter.next() else {
+                    let Some(p) = src.iter.next() else {
                         break i64::MIN;
                     };
-                    let t = record_time(&bytes);
-                    src.queue.push_back((bytes, t));
+                    let p = p.into();
+                    let t = piece_time(&p);
+                    src.queue.push_back((p, t));
                 }
             }
         };
@@ -201,10 +245,12 @@ impl<I: Iterator<Item = Vec<u8>>> Merge<I> {
             bytes: bytes.to_vec(),
             used: false,
         });
+        self.seen_bytes += bytes.len();
         self.by_hash.entry(hash).or_default().push(serial);
-        if self.seen.len() > self.window
+        while (self.seen.len() > self.window || self.seen_bytes > DEDUP_BYTES)
             && let Some(old) = self.seen.pop_front()
         {
+            self.seen_bytes -= old.bytes.len();
             let mut h = DefaultHasher::new();
             old.bytes.hash(&mut h);
             let old_hash = h.finish();
@@ -220,22 +266,54 @@ impl<I: Iterator<Item = Vec<u8>>> Merge<I> {
     }
 }
 
-impl<I: Iterator<Item = Vec<u8>>> Iterator for Merge<I> {
+impl<I: Iterator<Item: Into<Piece>>> Iterator for Merge<I> {
     type Item = (usize, Vec<u8>);
 
     fn next(&mut self) -> Option<(usize, Vec<u8>)> {
+        if let Some(i) = self.sticky {
+            // The next piece of a long record, before anything else.
+            let src = &mut self.sources[i];
+            let next = match src.queue.pop_front() {
+                Some((p, _)) => Some(p),
+                None => src.iter.next().map(Into::into),
+            };
+            match next {
+                Some(p) if p.part.cont => {
+                    if !p.part.more {
+                        self.sticky = None;
+                        self.refill(i);
+                    }
+                    return Some((i, p.bytes));
+                }
+                other => {
+                    // The source ended the record early: carry on.
+                    self.sticky = None;
+                    if let Some(p) = other {
+                        let t = piece_time(&p);
+                        self.sources[i].queue.push_front((p, t));
+                    }
+                    self.refill(i);
+                }
+            }
+        }
         loop {
             let Reverse((_, i)) = self.heap.pop()?;
             let src = &mut self.sources[i];
-            let (bytes, time) = src
+            let (piece, time) = src
                 .queue
                 .pop_front()
                 .expect("a source in the heap has a head");
             if let Some(t) = time {
                 src.last = t;
             }
+            let Piece { bytes, part } = piece;
+            if part.more {
+                // Its other pieces come next; the source waits until then.
+                self.sticky = Some(i);
+                return Some((i, bytes));
+            }
             self.refill(i);
-            let dedup = self.window > 0 && self.sources.len() > 1;
+            let dedup = self.window > 0 && self.sources.len() > 1 && part == Part::WHOLE;
             if dedup && time.is_some() && self.is_copy(i, &bytes) {
                 self.duplicates += 1;
                 continue;
@@ -312,7 +390,7 @@ mod tests {
         .concat();
         for step in [1, 3, 7, text.len()] {
             let mut got: Vec<Vec<u8>> = Vec::new();
-            let mut w = RecordWriter::new(|r: &[u8]| {
+            let mut w = RecordWriter::new(|r: &[u8], _| {
                 got.push(r.to_vec());
                 Ok(())
             });

@@ -19,7 +19,8 @@
 //!
 //! Concatenating the `bytes` of all records gives back the input exactly.
 //! [`Records`] splits a whole slice; [`RecordSplitter`] does the same on a
-//! stream of chunks and yields identical records.
+//! stream of chunks and yields identical records, except that it hands out
+//! a record longer than [`MAX_PIECE`] bytes in pieces, to bound its memory.
 //!
 //! Header formats (see `docs/xlog-format.md` section 7):
 //! ```text
@@ -244,6 +245,21 @@ impl<'a> Record<'a> {
         }
     }
 
+    /// A piece handed out by [`RecordSplitter`]: parsed when it starts a
+    /// record, else raw bytes (no level, no header).
+    #[inline]
+    pub fn part(bytes: &'a [u8], part: Part) -> Record<'a> {
+        if part.cont {
+            Record {
+                bytes,
+                level: None,
+                header: None,
+            }
+        } else {
+            Record::parse(bytes)
+        }
+    }
+
     /// The level, also for level-only pseudo headers.
     pub fn level(&self) -> Option<Level> {
         self.level
@@ -288,20 +304,70 @@ impl<'a> Iterator for Records<'a> {
     }
 }
 
+/// The most bytes of one record that [`RecordSplitter`] holds or hands out
+/// at once: 1 MiB, the size of the decoder's text chunks and far beyond
+/// any real record (a Mars block holds at most 150 KiB of text). A longer
+/// record (a decompression bomb, a giant message) is handed out in pieces
+/// of at most this many bytes, so memory does not grow with it.
+pub const MAX_PIECE: usize = 1024 * 1024;
+
+/// Bytes of a line after which whether it starts a record is settled
+/// ([`starts_record`] reads at most the longest tip, 22 bytes).
+const DECIDE: usize = 32;
+
+/// Where a piece handed out by [`RecordSplitter`] lies in its record.
+///
+/// A record of at most [`MAX_PIECE`] bytes comes whole ([`Part::WHOLE`]);
+/// a longer one comes as a first piece, which holds its header line (or
+/// the first [`MAX_PIECE`] bytes of it), then continuation pieces, in
+/// order, with nothing between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Part {
+    /// The piece continues the record of the piece before it.
+    pub cont: bool,
+    /// More pieces of the same record follow.
+    pub more: bool,
+}
+
+impl Part {
+    /// A whole record.
+    pub const WHOLE: Part = Part {
+        cont: false,
+        more: false,
+    };
+
+    /// The piece starts a record (it is whole or a first piece).
+    #[inline]
+    pub fn is_start(self) -> bool {
+        !self.cont
+    }
+}
+
 /// Splits a stream of text chunks into records, buffering only the record
-/// that is still open (its end is known only when the next record starts).
+/// that is still open (its end is known only when the next record starts),
+/// and at most [`MAX_PIECE`] bytes of it: a longer record is handed out in
+/// pieces (see [`Part`]).
 ///
 /// Records that lie wholly inside a pushed chunk are handed out borrowed from
 /// that chunk, without a copy. Feeding any chunking of a text, then
-/// [`finish`](RecordSplitter::finish), yields the same records as [`Records`].
+/// [`finish`](RecordSplitter::finish), yields the same records as [`Records`]
+/// (for records of at most [`MAX_PIECE`] bytes; a longer one comes in the
+/// same pieces whatever the chunking is, except that a piece cut for lack
+/// of room may end earlier).
 /// If the callback returns an error, records of that chunk may be lost: drop
 /// or [`reset`](RecordSplitter::reset) the splitter.
 #[derive(Debug, Default, Clone)]
 pub struct RecordSplitter {
-    /// The open record: starts at a record start (or the stream start).
+    /// The open record's bytes not handed out yet: from a record start (or
+    /// the stream start), or the rest of a record whose first pieces went out.
     buf: Vec<u8>,
     /// Offset in `buf` of its last, unterminated line (`buf.len()` if none).
     pending: usize,
+    /// Pieces of the open record have been handed out.
+    cont: bool,
+    /// The unterminated line is known to continue the open record (it
+    /// was long enough to tell, or a piece was cut inside it).
+    settled: bool,
 }
 
 impl RecordSplitter {
@@ -310,7 +376,8 @@ impl RecordSplitter {
         RecordSplitter::default()
     }
 
-    /// Bytes currently held back (the open record).
+    /// Bytes currently held back (of the open record); at most
+    /// [`MAX_PIECE`] between calls.
     pub fn buffered(&self) -> usize {
         self.buf.len()
     }
@@ -319,15 +386,19 @@ impl RecordSplitter {
     pub fn reset(&mut self) {
         self.buf.clear();
         self.pending = 0;
+        self.cont = false;
+        self.settled = false;
     }
 
     /// Adds the next chunk and passes every record it completes to `emit`.
+    /// A record longer than [`MAX_PIECE`] comes in pieces; each piece after
+    /// the first is given unparsed, as a record without a level.
     pub fn push<E>(
         &mut self,
         chunk: &[u8],
         mut emit: impl FnMut(Record<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
-        self.push_bytes(chunk, |b| emit(Record::parse(b)))
+        self.push_parts(chunk, |b, part| emit(Record::part(b, part)))
     }
 
     /// Like [`push`](RecordSplitter::push), but hands out each record's
@@ -337,25 +408,31 @@ impl RecordSplitter {
         chunk: &[u8],
         mut emit: impl FnMut(&[u8]) -> Result<(), E>,
     ) -> Result<(), E> {
+        self.push_parts(chunk, |b, _| emit(b))
+    }
+
+    /// Like [`push_bytes`](RecordSplitter::push_bytes), saying for each
+    /// piece where it lies in its record.
+    pub fn push_parts<E>(
+        &mut self,
+        chunk: &[u8],
+        mut emit: impl FnMut(&[u8], Part) -> Result<(), E>,
+    ) -> Result<(), E> {
         let mut rest = chunk;
         if !self.buf.is_empty() && self.buf.last() != Some(&b'\n') {
             // Complete the unterminated line first: it may start a record.
             let Some(n) = find_byte(b'\n', rest) else {
-                self.buf.extend_from_slice(rest);
-                return Ok(());
+                self.settle(rest, false, &mut emit)?;
+                return self.hold(rest, None, &mut emit);
             };
-            self.buf.extend_from_slice(&rest[..=n]);
+            let line = &rest[..=n];
             rest = &rest[n + 1..];
-            let ls = self.pending;
-            self.pending = self.buf.len();
-            if ls > 0 && starts_record(&self.buf[ls..]) {
-                emit(&self.buf[..ls])?;
-                self.buf.drain(..ls);
-                self.pending = self.buf.len();
-            }
+            self.settle(line, true, &mut emit)?;
+            self.hold(line, Some(line.len()), &mut emit)?;
         }
-        // Here `buf` is empty (stream start) or ends with '\n': `rest` begins a line.
-        let fresh = self.buf.is_empty();
+        // Here `buf` is empty (stream start, or a record just handed out)
+        // or ends with '\n': `rest` begins a line.
+        let fresh = self.buf.is_empty() && !self.cont;
         let mut open: Option<usize> = if fresh { Some(0) } else { None };
         let mut pos = 0;
         while pos < rest.len() {
@@ -366,22 +443,19 @@ impl RecordSplitter {
             if !(fresh && pos == 0) && starts_record(&rest[pos..line_end]) {
                 match open {
                     None => {
-                        self.buf.extend_from_slice(&rest[..pos]);
-                        emit(&self.buf)?;
-                        self.buf.clear();
+                        self.hold(&rest[..pos], Some(pos), &mut emit)?;
+                        self.close(&mut emit)?;
                     }
-                    Some(s) => emit(&rest[s..pos])?,
+                    Some(s) => out(&rest[s..pos], false, &mut emit)?,
                 }
                 open = Some(pos);
             }
             pos = line_end + 1;
         }
         match open {
-            None => self.buf.extend_from_slice(rest),
-            Some(s) => self.buf.extend_from_slice(&rest[s..]),
+            None => self.hold(rest, Some(pos), &mut emit),
+            Some(s) => self.hold(&rest[s..], Some(pos - s), &mut emit),
         }
-        self.pending = self.buf.len() - (rest.len() - pos);
-        Ok(())
     }
 
     /// Ends the stream: passes the open record (if any) to `emit` and resets.
@@ -389,7 +463,7 @@ impl RecordSplitter {
         &mut self,
         mut emit: impl FnMut(Record<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
-        self.finish_bytes(|b| emit(Record::parse(b)))
+        self.finish_parts(|b, part| emit(Record::part(b, part)))
     }
 
     /// Like [`finish`](RecordSplitter::finish), with unparsed bytes.
@@ -397,19 +471,206 @@ impl RecordSplitter {
         &mut self,
         mut emit: impl FnMut(&[u8]) -> Result<(), E>,
     ) -> Result<(), E> {
-        let buf = std::mem::take(&mut self.buf);
+        self.finish_parts(|b, _| emit(b))
+    }
+
+    /// Like [`finish_bytes`](RecordSplitter::finish_bytes), saying for
+    /// each piece where it lies in its record.
+    pub fn finish_parts<E>(
+        &mut self,
+        mut emit: impl FnMut(&[u8], Part) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if self.buf.is_empty() && !self.cont {
+            return self.reset_ok();
+        }
         let ls = self.pending;
-        self.pending = 0;
-        if buf.is_empty() {
+        if ls < self.buf.len() && !self.tail_known() && starts_record(&self.buf[ls..]) {
+            let r = out(&self.buf[..ls], self.cont, &mut emit)
+                .and_then(|()| out(&self.buf[ls..], false, &mut emit));
+            self.reset();
+            return r;
+        }
+        let r = out(&self.buf, self.cont, &mut emit);
+        self.reset();
+        r
+    }
+
+    fn reset_ok<E>(&mut self) -> Result<(), E> {
+        self.reset();
+        Ok(())
+    }
+
+    /// Whether the unterminated line belongs to the open record for sure:
+    /// it is the record's first line, or it was settled.
+    #[inline]
+    fn tail_known(&self) -> bool {
+        self.settled || (self.pending == 0 && !self.cont)
+    }
+
+    /// Decides whether the unterminated line, continued by `more` (which
+    /// `complete`s it or not), starts a record, when enough of it is known:
+    /// if it does, the open record before it is handed out.
+    fn settle<E>(
+        &mut self,
+        more: &[u8],
+        complete: bool,
+        emit: &mut impl FnMut(&[u8], Part) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if self.tail_known() {
             return Ok(());
         }
-        if ls > 0 && ls < buf.len() && starts_record(&buf[ls..]) {
-            emit(&buf[..ls])?;
-            emit(&buf[ls..])
-        } else {
-            emit(&buf)
+        let have = self.buf.len() - self.pending;
+        let mut head = [0u8; DECIDE];
+        let from_buf = have.min(DECIDE);
+        head[..from_buf].copy_from_slice(&self.buf[self.pending..self.pending + from_buf]);
+        let from_more = (DECIDE - from_buf).min(more.len());
+        head[from_buf..from_buf + from_more].copy_from_slice(&more[..from_more]);
+        let known = from_buf + from_more;
+        if !complete && known < DECIDE {
+            return Ok(()); // too short to tell yet
         }
+        if starts_record(&head[..known]) {
+            let ls = self.pending;
+            out(&self.buf[..ls], self.cont, emit)?;
+            self.buf.drain(..ls);
+            self.pending = 0;
+            self.cont = false;
+            self.settled = false;
+        } else {
+            self.settled = true;
+        }
+        Ok(())
     }
+
+    /// Appends `bytes` to the open record. `last_line`: where the last,
+    /// unterminated line of `bytes` starts when they hold a `\n` (`None`:
+    /// they continue the unterminated line). Past [`MAX_PIECE`] bytes, the
+    /// bytes known to belong to the record are handed out as pieces.
+    #[inline]
+    fn hold<E>(
+        &mut self,
+        bytes: &[u8],
+        last_line: Option<usize>,
+        emit: &mut impl FnMut(&[u8], Part) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if self.buf.len() + bytes.len() <= MAX_PIECE {
+            if let Some(l) = last_line {
+                self.pending = self.buf.len() + l;
+                self.settled = false;
+            }
+            self.buf.extend_from_slice(bytes);
+            return Ok(());
+        }
+        self.hold_long(bytes, emit)
+    }
+
+    /// [`hold`](RecordSplitter::hold) past [`MAX_PIECE`]: the bytes are
+    /// added a room's worth at a time, handing out pieces in between.
+    #[cold]
+    fn hold_long<E>(
+        &mut self,
+        mut bytes: &[u8],
+        emit: &mut impl FnMut(&[u8], Part) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.buf
+            .reserve_exact((MAX_PIECE + 1).saturating_sub(self.buf.len()));
+        while !bytes.is_empty() {
+            let room = (MAX_PIECE + 1 - self.buf.len()).min(bytes.len());
+            let (step, next) = bytes.split_at(room);
+            bytes = next;
+            if let Some(nl) = memchr::memrchr(b'\n', step) {
+                self.pending = self.buf.len() + nl + 1;
+                self.settled = false;
+            }
+            self.buf.extend_from_slice(step);
+            if self.buf.len() > MAX_PIECE {
+                self.spill(emit)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands out a piece of the open record, which holds more than
+    /// [`MAX_PIECE`] bytes, keeping at least its last byte.
+    #[cold]
+    fn spill<E>(&mut self, emit: &mut impl FnMut(&[u8], Part) -> Result<(), E>) -> Result<(), E> {
+        self.settle(&[], false, emit)?;
+        if self.buf.len() <= MAX_PIECE {
+            return Ok(()); // a record start closed the record before it
+        }
+        let part = Part {
+            cont: self.cont,
+            more: true,
+        };
+        let cut = if self.pending == self.buf.len() || self.tail_known() {
+            // Every byte held belongs to the record.
+            char_cut(&self.buf, MAX_PIECE)
+        } else {
+            // The short unterminated line may start a record: keep it and
+            // the `\n` before it, so that the record's end stays held.
+            self.pending - 1
+        };
+        emit(&self.buf[..cut], part)?;
+        self.buf.drain(..cut);
+        if self.pending >= cut {
+            self.pending -= cut;
+        } else {
+            // The cut fell inside the unterminated line, which is settled.
+            self.pending = 0;
+            self.settled = true;
+        }
+        self.cont = true;
+        Ok(())
+    }
+
+    /// Hands out the rest of the open record, which ends here.
+    fn close<E>(&mut self, emit: &mut impl FnMut(&[u8], Part) -> Result<(), E>) -> Result<(), E> {
+        out(&self.buf, self.cont, emit)?;
+        self.buf.clear();
+        self.pending = 0;
+        self.cont = false;
+        self.settled = false;
+        Ok(())
+    }
+}
+
+/// Hands out `bytes`, the end of a record (all of it unless `cont`), in
+/// pieces of at most [`MAX_PIECE`] bytes.
+#[inline(always)]
+fn out<E>(
+    bytes: &[u8],
+    cont: bool,
+    emit: &mut impl FnMut(&[u8], Part) -> Result<(), E>,
+) -> Result<(), E> {
+    if !cont && bytes.len() <= MAX_PIECE {
+        return emit(bytes, Part::WHOLE);
+    }
+    out_long(bytes, cont, emit)
+}
+
+#[cold]
+fn out_long<E>(
+    mut bytes: &[u8],
+    mut cont: bool,
+    emit: &mut impl FnMut(&[u8], Part) -> Result<(), E>,
+) -> Result<(), E> {
+    while bytes.len() > MAX_PIECE {
+        let cut = char_cut(bytes, MAX_PIECE);
+        emit(&bytes[..cut], Part { cont, more: true })?;
+        bytes = &bytes[cut..];
+        cont = true;
+    }
+    emit(bytes, Part { cont, more: false })
+}
+
+/// A cut of `bytes` at `at` moved back (by at most 3 bytes) so that it
+/// does not split a UTF-8 sequence.
+fn char_cut(bytes: &[u8], at: usize) -> usize {
+    let mut cut = at;
+    while cut > at - 3 && bytes.get(cut).is_some_and(|&b| b & 0xC0 == 0x80) {
+        cut -= 1;
+    }
+    cut
 }
 
 /// Header-less lines the writer emits itself; each starts a raw record.
@@ -983,6 +1244,62 @@ mod tests {
         let h = b"\x01\x00\x0a\x0a\x0b\x0a0123456789abcdef";
         assert_eq!(find_byte(0x0a, h), Some(2));
         assert_eq!(find_byte(0x00, h), Some(1));
+    }
+
+    /// Splits `text` pushed in `chunk`-byte pieces; checks the pieces'
+    /// flags and sizes and the splitter's buffer, and joins the pieces of
+    /// each record back.
+    fn split_parts(text: &[u8], chunk: usize) -> Vec<Vec<u8>> {
+        let mut sp = RecordSplitter::new();
+        let mut recs: Vec<Vec<u8>> = Vec::new();
+        let mut open = false;
+        let mut take = |b: &[u8], p: Part| {
+            assert!(b.len() <= MAX_PIECE, "piece of {}", b.len());
+            assert!(!b.is_empty() || !p.cont, "empty continuation");
+            assert_eq!(p.cont, open, "a continuation follows a piece with more");
+            if p.cont {
+                recs.last_mut().expect("open record").extend_from_slice(b);
+            } else {
+                recs.push(b.to_vec());
+            }
+            open = p.more;
+            Ok::<(), ()>(())
+        };
+        for c in text.chunks(chunk) {
+            sp.push_parts(c, &mut take).expect("ok");
+            assert!(sp.buffered() <= MAX_PIECE, "{}", sp.buffered());
+        }
+        sp.finish_parts(&mut take).expect("ok");
+        assert!(!open, "the last record was ended");
+        recs
+    }
+
+    #[test]
+    fn long_records_come_in_pieces_and_join_back() {
+        let head = b"[E][2024-01-31 +8.0 10:00:00.000][1, 2*][t][a.cc:1, f][";
+        let rec = b"[I][2024-01-31 +8.0 10:00:01.000][1, 2*][t][a.cc:1, f][ok\n";
+        let mut line_bomb = head.to_vec();
+        line_bomb.resize(3 * MAX_PIECE + 17, b'x');
+        let zeros = vec![0u8; 2 * MAX_PIECE + 5];
+        let mut lines = head.to_vec();
+        while lines.len() < 3 * MAX_PIECE {
+            lines.extend_from_slice("  continued \u{4e2d}\u{6587} line\n".as_bytes());
+        }
+        let mut mixed = rec.to_vec();
+        mixed.extend_from_slice(&lines);
+        mixed.extend_from_slice(rec);
+        mixed.extend_from_slice(&line_bomb);
+        mixed.push(b'\n');
+        mixed.extend_from_slice(rec);
+        // A long record ending in a short line, then a record start cut short.
+        mixed.extend_from_slice(&zeros);
+        mixed.extend_from_slice(b"\n[W]");
+        for text in [&line_bomb[..], &zeros, &lines, &mixed] {
+            let want: Vec<Vec<u8>> = Records::new(text).map(|r| r.bytes.to_vec()).collect();
+            for chunk in [MAX_PIECE, 4093, 3 * MAX_PIECE / 2, text.len()] {
+                assert!(split_parts(text, chunk) == want, "chunk {chunk}");
+            }
+        }
     }
 
     #[test]

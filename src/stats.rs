@@ -310,6 +310,11 @@ impl RecordSink for Stats {
     fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
         Ok(())
     }
+
+    /// A long record was counted by its first piece.
+    fn record_rest(&mut self, _: Option<Level>, _: &[u8], _: bool) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -119,8 +119,8 @@ impl Sink for CountSink {
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
         if let Event::Text(t) = event {
             let n = &mut self.records;
-            let _ = self.splitter.push(t, |_| {
-                *n += 1;
+            let _ = self.splitter.push_parts(t, |_, part| {
+                *n += u64::from(part.is_start());
                 Ok::<(), ()>(())
             });
         }
@@ -129,8 +129,8 @@ impl Sink for CountSink {
 
     fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
         let n = &mut self.records;
-        let _ = self.splitter.finish(|_| {
-            *n += 1;
+        let _ = self.splitter.finish_parts(|_, part| {
+            *n += u64::from(part.is_start());
             Ok::<(), ()>(())
         });
         Ok(())

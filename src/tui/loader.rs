@@ -16,7 +16,7 @@ use crate::filtered::{FilterSink, RecordSink};
 use crate::format::is_magic;
 use crate::input::MmapInput;
 use crate::reader::{Decoder, Mmap3Mode, Options, Summary};
-use crate::record::{Record, RecordSplitter};
+use crate::record::{Level, Record, RecordSplitter};
 use crate::text::TextSink;
 use crate::tui::store::{Batch, RowKind};
 
@@ -243,6 +243,15 @@ impl RecordSink for StoreSink {
         self.batch.push(rec.bytes, RowKind::Text, self.file);
         // Look at the clock only now and then: this runs once per record.
         if self.batch.text.len() >= self.limit || self.batch.rows.len().is_multiple_of(256) {
+            self.maybe_send()?;
+        }
+        Ok(())
+    }
+
+    /// The pieces of a long record are rows of their own, after its first.
+    fn record_rest(&mut self, _: Option<Level>, bytes: &[u8], _: bool) -> io::Result<()> {
+        self.batch.push_rest(bytes, self.file);
+        if self.batch.text.len() >= self.limit {
             self.maybe_send()?;
         }
         Ok(())

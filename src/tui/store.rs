@@ -132,6 +132,23 @@ impl Batch {
     }
 }
 
+impl Batch {
+    /// Appends a row holding a piece of a long record after its first
+    /// (raw text: no level, no tag).
+    pub fn push_rest(&mut self, bytes: &[u8], file: u16) {
+        let start = self.text.len() as u32;
+        self.text.extend_from_slice(bytes);
+        self.rows.push(Row {
+            chunk: 0,
+            start,
+            len: bytes.len() as u32,
+            file,
+            level: None,
+            kind: RowKind::Text,
+        });
+    }
+}
+
 /// Every row received so far, and running counts over them.
 #[derive(Debug, Default)]
 pub struct Store {

@@ -17,13 +17,53 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, mpsc};
 use xlogdec::format::MMAP3_SIZE;
 use xlogdec::input::{Input, MmapInput, ReadInput};
-use xlogdec::merge::{Merge, RecordWriter};
+use xlogdec::merge::{Merge, Piece, RecordWriter};
 use xlogdec::reader::{Decoder, Error as DecodeError, Mmap3Mode, Options, Summary};
+use xlogdec::record::MAX_PIECE;
 
 /// Output held in memory per input before it spills to a temporary file.
 const SPOOL_MEM: usize = 8 << 20;
 /// Records in flight from one merge source.
 const MERGE_QUEUE: usize = 1024;
+/// Bytes in flight from one merge source: records are small, but a long
+/// one comes in pieces of up to [`MAX_PIECE`] bytes, and 1024 of those
+/// would be a gigabyte.
+const MERGE_QUEUE_BYTES: usize = 4 * MAX_PIECE;
+
+/// The bytes in flight in one merge queue: the decoding thread waits while
+/// the queue holds more than [`MERGE_QUEUE_BYTES`].
+#[derive(Default)]
+struct Budget {
+    /// Bytes sent and not yet received, and whether the merge has ended.
+    state: Mutex<(usize, bool)>,
+    freed: Condvar,
+}
+
+impl Budget {
+    /// Waits until `len` more bytes fit (one piece always does when the
+    /// queue is empty); `false` when the merge has ended.
+    fn take(&self, len: usize) -> bool {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        while !s.1 && s.0 > 0 && s.0 + len > MERGE_QUEUE_BYTES {
+            s = self.freed.wait(s).unwrap_or_else(|e| e.into_inner());
+        }
+        s.0 += len;
+        !s.1
+    }
+
+    /// `len` bytes were received.
+    fn give(&self, len: usize) {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.0 -= len.min(s.0);
+        self.freed.notify_all();
+    }
+
+    /// The merge has ended: nothing waits any more.
+    fn close(&self) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
+        self.freed.notify_all();
+    }
+}
 
 /// The suffix of an output under `--out-dir`: `NAME.xlog` becomes
 /// `NAME.xlog.log`, or `NAME.xlog.jsonl` with `--format json`.
@@ -464,24 +504,35 @@ pub fn run_merge<W: Write + ?Sized>(
     report: &mut Report,
 ) {
     let stop = AtomicBool::new(false);
+    let budgets: Vec<Budget> = sources.iter().map(|_| Budget::default()).collect();
     std::thread::scope(|s| {
         let mut receivers = Vec::new();
         let mut handles = Vec::new();
-        for src in sources {
-            let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(MERGE_QUEUE);
-            receivers.push(rx.into_iter());
+        for (src, budget) in sources.iter().zip(&budgets) {
+            let (tx, rx) = mpsc::sync_channel::<Piece>(MERGE_QUEUE);
+            receivers.push(
+                rx.into_iter()
+                    .inspect(move |p: &Piece| budget.give(p.bytes.len())),
+            );
             let stop = &stop;
             // Records are cut from plain text: no colour codes.
             let out_args = out_args.clone();
             out_args.to_terminal.set(false);
             handles.push(s.spawn(move || {
-                let mut w = RecordWriter::new(|r: &[u8]| {
+                let mut w = RecordWriter::new(|r: &[u8], part| {
                     if stop.load(Ordering::Relaxed) {
                         return Err(io::Error::new(io::ErrorKind::Interrupted, "merge stopped"));
                     }
                     // The merge has ended early: nothing more is needed.
-                    tx.send(r.to_vec())
-                        .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "merge ended"))
+                    let ended = || io::Error::new(io::ErrorKind::BrokenPipe, "merge ended");
+                    if !budget.take(r.len()) {
+                        return Err(ended());
+                    }
+                    let piece = Piece {
+                        bytes: r.to_vec(),
+                        part,
+                    };
+                    tx.send(piece).map_err(|_| ended())
                 });
                 let r = decode_source(src, ctx, &out_args, &mut w);
                 let end = w.finish();
@@ -505,6 +556,9 @@ pub fn run_merge<W: Write + ?Sized>(
         }
         // Unblock producers still waiting on a full queue.
         drop(merge);
+        for b in &budgets {
+            b.close();
+        }
         for (src, h) in sources.iter().zip(handles) {
             let r = h
                 .join()
