@@ -404,14 +404,13 @@ fn decide(
         let p = header_spans(bytes)?;
         if filter.pid.is_some_and(|x| Some(x) != p.pid(bytes))
             || filter.tid.is_some_and(|x| Some(x) != p.tid(bytes))
-            || (filter.main_thread_only && !p.main_thread)
-            || (!filter.tags.is_empty()
-                && !filter.tags.iter().any(|t| t.matches(&bytes[p.tag.clone()])))
+            || (filter.main_thread_only && !p.main_thread())
+            || (!filter.tags.is_empty() && !filter.tags.iter().any(|t| t.matches(&bytes[p.tag()])))
         {
             return None;
         }
         if filter.since.is_some() || filter.until.is_some() {
-            let ts = memo.timestamp(&bytes[p.time.clone()])?;
+            let ts = memo.timestamp(&bytes[p.time()])?;
             if filter
                 .since
                 .is_some_and(|b| b.compare(&ts) == Ordering::Less)

@@ -937,25 +937,25 @@ fn scalar_spans(line: &[u8]) -> Option<Spans> {
     let body = body_after_prefix(line, p.loc_start)?;
     let at = |field: &[u8]| field.as_ptr() as usize - line.as_ptr() as usize;
     Some(Spans {
-        time: at(p.time)..at(p.time) + p.time.len(),
-        clock_ok: p.time.len() >= 12 && time_of_day(&p.time[p.time.len() - 12..]).is_some(),
-        pid: p.pid_at,
-        tid: p.tid_at,
-        main_thread: p.main_thread,
-        tag: at(p.tag)..at(p.tag) + p.tag.len(),
+        time_end: at(p.time) + p.time.len(),
+        comma: p.pid_at.end,
+        tid_end: p.tid_at.end,
+        close: p.tid_at.end + usize::from(p.main_thread),
+        tag_end: at(p.tag) + p.tag.len(),
         body,
+        clock_ok: p.time.len() >= 12 && time_of_day(&p.time[p.time.len() - 12..]).is_some(),
     })
 }
 
 impl Spans {
     /// The process id, read from `line` (whose fields these are).
     pub(crate) fn pid(&self, line: &[u8]) -> Option<i64> {
-        int(&line[self.pid.clone()])
+        int(&line[self.pid_text()])
     }
 
     /// The thread id, read from `line` (whose fields these are).
     pub(crate) fn tid(&self, line: &[u8]) -> Option<i64> {
-        int(&line[self.tid.clone()])
+        int(&line[self.tid_text()])
     }
 }
 
@@ -1009,7 +1009,7 @@ impl DateMemo {
             // The time of day is the last 12 bytes of any time that parses.
             return false;
         }
-        let raw = &line[spans.time.clone()];
+        let raw = &line[spans.time()];
         let n = self.len;
         if n > 0 && raw.len() == n + 12 && raw[..n] == self.text[..n] {
             return true;

@@ -15,22 +15,56 @@ use std::ops::Range;
 
 /// Where the fields of a header lie in its line, the time still unread:
 /// what [`split_prefix`](super::split_prefix) and the location parser
-/// accept.
+/// accept. Positions are byte offsets in the line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Spans {
-    /// The text between the time's brackets.
-    pub(crate) time: Range<usize>,
+    /// End of the time's text (which starts at 4).
+    pub(crate) time_end: usize,
+    /// The comma after the process id.
+    pub(crate) comma: usize,
+    /// End of the thread id's text, before any main-thread `*`.
+    pub(crate) tid_end: usize,
+    /// The `]` after the thread id.
+    pub(crate) close: usize,
+    /// End of the tag.
+    pub(crate) tag_end: usize,
+    /// Where the message starts.
+    pub(crate) body: usize,
     /// The time's last 12 bytes are a valid `HH:MM:SS.mmm`. When false the
     /// time does not parse; when true its date and offset may still not.
     pub(crate) clock_ok: bool,
+}
+
+impl Spans {
+    /// The text between the time's brackets.
+    #[inline]
+    pub(crate) fn time(&self) -> Range<usize> {
+        4..self.time_end
+    }
+
     /// The process id's text (`-`? digits).
-    pub(crate) pid: Range<usize>,
+    #[inline]
+    pub(crate) fn pid_text(&self) -> Range<usize> {
+        self.time_end + 2..self.comma
+    }
+
     /// The thread id's text, without the main-thread `*`.
-    pub(crate) tid: Range<usize>,
-    pub(crate) main_thread: bool,
-    pub(crate) tag: Range<usize>,
-    /// Where the message starts.
-    pub(crate) body: usize,
+    #[inline]
+    pub(crate) fn tid_text(&self) -> Range<usize> {
+        self.comma + 2..self.tid_end
+    }
+
+    /// The thread id was marked `*`.
+    #[inline]
+    pub(crate) fn main_thread(&self) -> bool {
+        self.close > self.tid_end
+    }
+
+    /// The tag.
+    #[inline]
+    pub(crate) fn tag(&self) -> Range<usize> {
+        self.close + 2..self.tag_end
+    }
 }
 
 /// What the one pass made of a line.
@@ -195,9 +229,9 @@ fn fields(rec: &[u8]) -> Result<Option<Spans>, ()> {
     expect!(comma + 1, b' ');
     let tid_start = comma + 2;
     let close = found!(m.next(m.close, tid_start));
-    let (tid_end, main_thread) = match line[tid_start..close].last() {
-        Some(b'*') => (close - 1, true),
-        _ => (close, false),
+    let tid_end = match line[tid_start..close].last() {
+        Some(b'*') => close - 1,
+        _ => close,
     };
     ensure!(m.is_int(tid_start..tid_end));
     expect!(close + 1, b'[');
@@ -228,13 +262,13 @@ fn fields(rec: &[u8]) -> Result<Option<Spans>, ()> {
         }
     };
     Ok(Some(Spans {
-        time: 4..ts_end,
-        clock_ok: clock_ok(&m, 4..ts_end),
-        pid: pid_start..comma,
-        tid: tid_start..tid_end,
-        main_thread,
-        tag: tag_start..tag_end,
+        time_end: ts_end,
+        comma,
+        tid_end,
+        close,
+        tag_end,
         body: end + 2,
+        clock_ok: clock_ok(&m, 4..ts_end),
     }))
 }
 
