@@ -149,6 +149,7 @@ impl<W: Write + Send + 'static> AsyncWriter<W> {
     }
 
     /// The output thread's error, if it has failed.
+    #[inline]
     fn check(&self) -> io::Result<()> {
         if self.shared.failed.load(Ordering::Acquire) {
             return Err(self.shared.error());
@@ -212,6 +213,20 @@ impl<W: Write + Send + 'static> Write for AsyncWriter<W> {
             self.send()?;
         }
         Ok(data.len())
+    }
+
+    /// [`write`](Write::write), with the common case (the bytes fit in the
+    /// current buffer without filling it) inlined into the caller: sinks
+    /// write a record in several small pieces.
+    #[inline]
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        if data.len() < BUF_SIZE - self.buf.len() {
+            self.check()?;
+            self.buf.extend_from_slice(data);
+            self.accepted += data.len() as u64;
+            return Ok(());
+        }
+        self.write(data).map(drop)
     }
 
     /// Hands the buffered bytes to the output thread and waits until it

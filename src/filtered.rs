@@ -17,8 +17,8 @@ use crate::filter::Filter;
 use crate::reader::Summary;
 pub use crate::record::MAX_PIECE;
 use crate::record::{
-    DateMemo, Level, Part, Prefix, Record, RecordSplitter, Records, body_start, header_spans,
-    parse_prefix,
+    DateMemo, Level, Part, Prefix, Record, RecordSplitter, Records, body_start, find_byte,
+    header_spans, parse_prefix,
 };
 use regex::bytes::Regex;
 
@@ -399,18 +399,17 @@ fn decide(
         return None;
     }
     let body = if needs_prefix(filter) {
-        // The cheap fields first: the time is read last, and only when a
-        // bound needs its value.
-        let p = header_spans(bytes)?;
-        if filter.pid.is_some_and(|x| Some(x) != p.pid(bytes))
-            || filter.tid.is_some_and(|x| Some(x) != p.tid(bytes))
-            || (filter.main_thread_only && !p.main_thread())
-            || (!filter.tags.is_empty() && !filter.tags.iter().any(|t| t.matches(&bytes[p.tag()])))
-        {
-            return None;
-        }
-        if filter.since.is_some() || filter.until.is_some() {
-            let ts = memo.timestamp(&bytes[p.time()])?;
+        let bounded = filter.since.is_some() || filter.until.is_some();
+        if bounded {
+            // The time first, cut out on its own: a time bound rejects most
+            // records before the rest of the header is read. (Where the
+            // header is one, its time is this text; where it is not, the
+            // record fails either way.)
+            let time = match bytes.get(3..) {
+                Some([b'[', rest @ ..]) => &rest[..find_byte(b']', rest)?],
+                _ => return None,
+            };
+            let ts = memo.timestamp(time)?;
             if filter
                 .since
                 .is_some_and(|b| b.compare(&ts) == Ordering::Less)
@@ -420,7 +419,14 @@ fn decide(
             {
                 return None;
             }
-        } else if !memo.ok_spans(bytes, &p) {
+        }
+        let p = header_spans(bytes)?;
+        if filter.pid.is_some_and(|x| Some(x) != p.pid(bytes))
+            || filter.tid.is_some_and(|x| Some(x) != p.tid(bytes))
+            || (filter.main_thread_only && !p.main_thread())
+            || (!filter.tags.is_empty() && !filter.tags.iter().any(|t| t.matches(&bytes[p.tag()])))
+            || (!bounded && !memo.ok_spans(bytes, &p))
+        {
             return None;
         }
         p.body

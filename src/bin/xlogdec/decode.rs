@@ -345,6 +345,7 @@ impl<W: Write + Send + 'static> Write for Output<W> {
         }
     }
 
+    #[inline]
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         match self {
             Output::Buffered(w) => w.write_all(buf),
