@@ -295,15 +295,20 @@ fn clock_ok(m: &Masks<'_>, time: Range<usize>) -> bool {
 /// bytes.
 #[inline]
 fn classify(line: &[u8]) -> [u128; 5] {
-    let mut buf = [0u8; WINDOW];
-    let window: &[u8; WINDOW] = match line.first_chunk() {
-        Some(w) => w,
+    match line.first_chunk() {
+        Some(window) => classify_window(window),
         None => {
             // Zero bytes belong to no class.
+            let mut buf = [0u8; WINDOW];
             buf[..line.len()].copy_from_slice(line);
-            &buf
+            classify_window(&buf)
         }
-    };
+    }
+}
+
+/// [`classify`] on a whole window.
+#[inline]
+fn classify_window(window: &[u8; WINDOW]) -> [u128; 5] {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {
