@@ -30,6 +30,13 @@
 //! segment then fails. Before giving up on that one, recovery takes back
 //! the few segments before it that copied filler and tries to repair
 //! each in turn (their kept lines are dropped if one is repaired).
+//!
+//! A block that inflated without error but holds text that is not
+//! records is shown by the decoder without --recover as it inflated.
+//! Recovery keeps that text wherever it cannot do better: a record it
+//! cannot decode itself (it copied lost text) is kept as inflated when
+//! that one is whole, so --recover keeps every line the plain decoder
+//! shows except those it decoded differently or found broken.
 
 use crate::codec::{TeaKey, join_chunks, tea};
 use crate::event::{BlockInfo, Event, Sink};
@@ -105,6 +112,12 @@ pub struct Recoverer {
     /// repairs are tried on the encrypted bytes.
     cipher: Vec<u8>,
     key: Option<TeaKey>,
+    /// For a stream that inflated without error: its text as the decoder
+    /// without --recover shows it, and each segment's part of it (empty
+    /// from where this inflater failed, if it did).
+    base: Vec<u8>,
+    base_at: Vec<Range<usize>>,
+    zb: Decompress,
 }
 
 impl Default for Recoverer {
@@ -150,6 +163,9 @@ impl Recoverer {
             text: Vec::new(),
             cipher: Vec::new(),
             key: None,
+            base: Vec::new(),
+            base_at: Vec::new(),
+            zb: Decompress::new(false),
         }
     }
 
@@ -162,7 +178,27 @@ impl Recoverer {
     /// Recovers the lines of a raw deflate `stream` that failed to
     /// decompress, appending the kept text to `out`.
     pub fn deflate(&mut self, stream: &[u8], out: &mut Vec<u8>) -> Outcome {
+        self.recover(stream, false, out)
+    }
+
+    /// Recovers the lines of a raw deflate `stream` that inflated without
+    /// error into text that is not all records, appending the kept text
+    /// to `out`. That text is what the decoder shows without --recover,
+    /// and it stands wherever recovery does not do better: a record
+    /// recovery cannot keep (it copied lost text) is kept as inflated
+    /// when it is whole, so `out` holds every whole record of the
+    /// inflated text except the ones recovery decoded differently.
+    pub fn inflated(&mut self, stream: &[u8], out: &mut Vec<u8>) -> Outcome {
+        self.recover(stream, true, out)
+    }
+
+    fn recover(&mut self, stream: &[u8], inflated: bool, out: &mut Vec<u8>) -> Outcome {
         let segs = segments(stream);
+        self.base.clear();
+        self.base_at.clear();
+        if inflated {
+            self.baseline(stream, &segs);
+        }
         let mut res = Outcome::default();
         self.window.clear();
         let mut block_trials = BLOCK_TRIALS.min(self.budget);
@@ -205,7 +241,12 @@ impl Recoverer {
                     out.extend_from_slice(&self.seg_out);
                     push_window(&mut self.window, &self.seg_out);
                 }
-                Seg::Empty => {}
+                Seg::Empty if self.base_text(i).is_empty() => {}
+                Seg::Empty => {
+                    // Recovery decoded nothing where inflate decoded text.
+                    let (n, _) = keep_records(&[], self.base_text(i), out);
+                    res.lines += n;
+                }
                 Seg::Victim => {
                     // The text is right except where it copied filler:
                     // keep its clean records, and its length keeps the
@@ -220,15 +261,8 @@ impl Recoverer {
                         lost: res.lost.clone(),
                         text: self.seg_out.clone(),
                     });
-                    let mut kept_all = true;
-                    for rec in Records::new(&self.seg_out) {
-                        if is_clean_record(rec.bytes) {
-                            res.lines += 1;
-                            out.extend_from_slice(rec.bytes);
-                        } else {
-                            kept_all = false;
-                        }
-                    }
+                    let (n, kept_all) = keep_records(&self.seg_out, self.base_text(i), out);
+                    res.lines += n;
                     if !kept_all {
                         add_lost(&mut res.lost, r.clone());
                     }
@@ -236,6 +270,8 @@ impl Recoverer {
                 }
                 Seg::Bad => {
                     add_lost(&mut res.lost, r.clone());
+                    let (n, _) = keep_records(&[], self.base_text(i), out);
+                    res.lines += n;
                     let used_before = block_trials;
                     let repaired = self.repair(stream, &segs, i, err_at, &mut block_trials, false);
                     in_step = false;
@@ -272,6 +308,8 @@ impl Recoverer {
                                 res.lines = u.lines;
                                 res.lost.clone_from(&u.lost);
                                 add_lost(&mut res.lost, segs[u.seg].clone());
+                                let (n, _) = keep_records(&[], self.base_text(u.seg), out);
+                                res.lines += n;
                                 res.repaired += 1;
                                 push_window(&mut self.window, &text);
                                 last_good = false;
@@ -312,6 +350,29 @@ impl Recoverer {
             i += 1;
         }
         res
+    }
+
+    /// Inflates the whole stream segment by segment, as the decoder
+    /// without --recover does, into `base` and `base_at`.
+    fn baseline(&mut self, stream: &[u8], segs: &[Range<usize>]) {
+        self.zb.reset(false);
+        let mut text = std::mem::take(&mut self.cand_out);
+        for r in segs {
+            let start = self.base.len();
+            match inflate_seg(&mut self.zb, &stream[r.clone()], &mut text) {
+                Ok(_) => {
+                    self.base.extend_from_slice(&text);
+                    self.base_at.push(start..self.base.len());
+                }
+                Err(_) => break,
+            }
+        }
+        self.cand_out = text;
+    }
+
+    /// The inflated text of segment `i` (empty if there is none).
+    fn base_text(&self, i: usize) -> &[u8] {
+        self.base_at.get(i).map_or(&[], |r| &self.base[r.clone()])
     }
 
     /// Tries every one-byte repair of segment `i` and scores each that
@@ -613,7 +674,11 @@ pub fn block<S: Sink>(
     }
     let mut out = std::mem::take(&mut rec.text);
     out.clear();
-    let r = rec.deflate(&stream, &mut out);
+    let r = if failed {
+        rec.deflate(&stream, &mut out)
+    } else {
+        rec.inflated(&stream, &mut out)
+    };
     rec.stream = stream;
     let result = if !failed && r.lost.is_empty() {
         Ok(None)
@@ -691,6 +756,17 @@ fn decode_seg(
 /// Decodes one segment with the inflater as the previous segment left it
 /// (its window is then exactly the text before this segment).
 fn continue_seg(z: &mut Decompress, seg: &[u8], out: &mut Vec<u8>) -> (Seg, bool, usize) {
+    match inflate_seg(z, seg, out) {
+        Err((far, pos)) => (Seg::Bad, far, pos),
+        Ok(pos) if out.is_empty() => (Seg::Empty, false, pos),
+        Ok(_) => (classify(out), false, seg.len()),
+    }
+}
+
+/// Inflates one segment with the inflater as it stands into `out`: how
+/// much input it read, or on failure whether it was a copy from too far
+/// back and how much input was read when it was found.
+fn inflate_seg(z: &mut Decompress, seg: &[u8], out: &mut Vec<u8>) -> Result<usize, (bool, usize)> {
     out.clear();
     out.reserve(SEGMENT_OUT);
     let mut pos = 0;
@@ -707,11 +783,11 @@ fn continue_seg(z: &mut Decompress, seg: &[u8], out: &mut Vec<u8>) -> (Seg, bool
                     break;
                 }
                 if out.len() >= SEGMENT_OUT {
-                    return (Seg::Bad, false, pos);
+                    return Err((false, pos));
                 }
                 if consumed == 0 && out.len() == before_out && out.capacity() > out.len() {
                     // No progress with room to spare: the stream is stuck.
-                    return (Seg::Bad, false, pos);
+                    return Err((false, pos));
                 }
                 out.reserve(SEGMENT_OUT);
             }
@@ -719,14 +795,11 @@ fn continue_seg(z: &mut Decompress, seg: &[u8], out: &mut Vec<u8>) -> (Seg, bool
                 let far = e
                     .message()
                     .is_some_and(|m| m.contains("too far back") || m.contains("bad state"));
-                return (Seg::Bad, far, pos);
+                return Err((far, pos));
             }
         }
     }
-    if out.is_empty() {
-        return (Seg::Empty, false, pos);
-    }
-    (classify(out), false, seg.len())
+    Ok(pos)
 }
 
 /// Whether decoded text is what the writer writes: whole lines, starting
@@ -776,6 +849,35 @@ fn is_clean_record(bytes: &[u8]) -> bool {
         && !looks_damaged(bytes)
         && starts_record(bytes)
         && header_ok(&Record::parse(bytes))
+}
+
+/// Appends the records of a segment's recovered `text` that are whole and
+/// copied no filler, and where one is not, the record at the same place
+/// of its inflated text `base` (empty when there is none) if that one is
+/// whole. Returns how many records were kept and whether every record
+/// of the longer of the two was.
+fn keep_records(text: &[u8], base: &[u8], out: &mut Vec<u8>) -> (u64, bool) {
+    let mut ours = Records::new(text);
+    let mut theirs = Records::new(base);
+    let (mut kept, mut all) = (0, true);
+    loop {
+        let (a, b) = (ours.next(), theirs.next());
+        if a.is_none() && b.is_none() {
+            return (kept, all);
+        }
+        let pick = [a, b]
+            .into_iter()
+            .flatten()
+            .map(|r| r.bytes)
+            .find(|r| is_clean_record(r));
+        match pick {
+            Some(r) => {
+                kept += 1;
+                out.extend_from_slice(r);
+            }
+            None => all = false,
+        }
+    }
 }
 
 /// Resolves a segment's symbols into `out`, with the text before them
@@ -928,6 +1030,50 @@ mod tests {
             }
         }
         assert!(failing > 10, "the flips must provoke errors ({failing})");
+    }
+
+    /// Flips that inflate without error into text that is not records:
+    /// the inflated text is what the decoder shows without --recover, so
+    /// recovery keeps every writer's line of it, even where it cannot
+    /// decode that line itself (two flips in a line, which no one-byte
+    /// repair undoes, leave the lines that copy from it to filler).
+    #[test]
+    fn a_quiet_flip_keeps_every_good_line_of_the_inflated_text() {
+        let l = lines(40);
+        let clean = mars_deflate(&l);
+        let segs = segments(&clean);
+        let mut rec = Recoverer::new();
+        let mut inflater = crate::codec::Inflater::new();
+        let mut checked = 0;
+        for victim in [3usize, 17, 25, 31] {
+            for at in segs[victim].clone() {
+                // Two flips in one line: no one-byte repair undoes them.
+                let seg = segs[victim].clone();
+                let other = seg.start + (at - seg.start + seg.len() / 2) % seg.len();
+                let mut s = clean.clone();
+                s[at] ^= 0x04;
+                s[other] ^= 0x10;
+                let mut text = Vec::new();
+                if inflater.inflate(&s, &mut text).is_err() || text == l.concat() {
+                    continue;
+                }
+                let mut out = Vec::new();
+                rec.inflated(&s, &mut out);
+                let kept: Vec<&[u8]> = out.split_inclusive(|&b| b == b'\n').collect();
+                let shown: Vec<&[u8]> = text.split_inclusive(|&b| b == b'\n').collect();
+                for x in &shown {
+                    if l.iter().any(|w| w == x) {
+                        checked += 1;
+                        assert!(
+                            kept.contains(x),
+                            "flip at {at}: lost {:?}",
+                            String::from_utf8_lossy(x)
+                        );
+                    }
+                }
+            }
+        }
+        assert!(checked > 100, "the flips must decode quietly ({checked})");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! made here, independently of the recovery code, from the clean file.
 
 use flate2::{Decompress, FlushDecompress};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use xlogdec::codec::{PrivateKey, tea};
 use xlogdec::reader::{Options, decode_to_vec};
@@ -117,44 +117,81 @@ impl Rng {
     }
 }
 
-#[test]
-fn recover_keeps_ninety_percent_of_the_undamaged_lines() {
-    let key = PrivateKey::from_hex(TEST_KEY).unwrap();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus");
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let (mut undamaged, mut ours, mut official) = (0usize, 0usize, 0usize);
-    // Undamaged lines in blocks that hold a flip: (all, ours, official's).
-    let mut hit_blocks = (0usize, 0usize, 0usize);
-    for name in FILES {
-        let data = std::fs::read(dir.join(name)).unwrap();
-        let lines = lines_of(&data, &key);
-        let expected = decode_to_vec(
-            &data,
-            Options {
-                key: Some(key.clone()),
-                ..Options::default()
-            },
-        );
-        // The independent split reproduces the official text exactly.
-        let joined: Vec<u8> = lines.iter().flat_map(|l| l.text.clone()).collect();
-        assert!(
-            joined == expected,
-            "{name}: the split must reproduce the text"
-        );
-        let spans = payloads(&data);
+/// Seeds of the damage: each gives every file three rounds of flips. The
+/// figures are held over all of them together, so that no one seed's luck
+/// decides the test.
+const SEEDS: &[u64] = &[
+    0x9E37_79B9_7F4A_7C15,
+    0x1234_5678_9ABC_DEF1,
+    0x0BAD_CAFE_F00D_1234,
+    0x7777_0000_1111_2222,
+    0x2545_F491_4F6C_DD1D,
+    0xD1B5_4A32_D192_ED03,
+];
+
+/// Undamaged lines, and how many of them --recover and the official
+/// decoder kept.
+#[derive(Default, Clone, Copy)]
+struct Kept {
+    lines: usize,
+    ours: usize,
+    official: usize,
+    /// Lines --recover kept that neither the writer nor the official
+    /// decoder wrote.
+    made: usize,
+}
+
+impl Kept {
+    fn add(&mut self, o: Kept) {
+        self.lines += o.lines;
+        self.ours += o.ours;
+        self.official += o.official;
+        self.made += o.made;
+    }
+
+    fn show(&self) -> String {
+        let pct = |n: usize| 100.0 * n as f64 / self.lines.max(1) as f64;
+        format!(
+            "{} undamaged lines, --recover kept {} ({:.1}%), official {} ({:.1}%)",
+            self.lines,
+            self.ours,
+            pct(self.ours),
+            self.official,
+            pct(self.official)
+        )
+    }
+}
+
+/// One corpus file: its bytes, its lines, its block payloads.
+struct Corpus {
+    name: &'static str,
+    data: Vec<u8>,
+    lines: Vec<Line>,
+    writer: HashSet<Vec<u8>>,
+    spans: Vec<(u8, usize, usize)>,
+}
+
+/// Damages each file with the seed's flips and counts what survives:
+/// (whole files, only the blocks that hold a flip). Rounds where --recover
+/// kept fewer undamaged lines than the official decoder go to `worse`.
+fn damage(seed: u64, files: &[Corpus], key: &PrivateKey, worse: &mut Vec<String>) -> (Kept, Kept) {
+    let mut rng = Rng(seed);
+    let (mut all, mut hit_blocks) = (Kept::default(), Kept::default());
+    for f in files {
         for round in 0..3 {
             // A few flips, each in some block's payload (header damage is
             // the resync's business).
             let flips = 2 + round;
-            let mut bad = data.clone();
+            let mut bad = f.data.clone();
             let mut at = Vec::new();
             for _ in 0..flips {
-                let (_, s, e) = spans[rng.next() as usize % spans.len()];
+                let (_, s, e) = f.spans[rng.next() as usize % f.spans.len()];
                 let x = s + rng.next() as usize % (e - s);
                 bad[x] ^= 1 + (rng.next() % 255) as u8;
                 at.push(x);
             }
-            let want: Vec<&Line> = lines
+            let want: Vec<&Line> = f
+                .lines
                 .iter()
                 .filter(|l| !at.iter().any(|&x| l.from <= x && x < l.to))
                 .collect();
@@ -168,44 +205,121 @@ fn recover_keeps_ninety_percent_of_the_undamaged_lines() {
             let (r, o) = (found(&want, &rec), found(&want, &off));
             // The same count over the blocks that hold a flip only.
             let hit = |l: &&Line| {
-                spans.iter().any(|&(_, s, e)| {
+                f.spans.iter().any(|&(_, s, e)| {
                     s <= l.from && l.to <= e && at.iter().any(|&x| s <= x && x < e)
                 })
             };
             let in_hit: Vec<&Line> = want.iter().copied().filter(hit).collect();
-            hit_blocks.0 += in_hit.len();
-            hit_blocks.1 += found(&in_hit, &rec);
-            hit_blocks.2 += found(&in_hit, &off);
-            eprintln!(
-                "{name} round {round}: {} undamaged lines, recover kept {r}, official kept {o}",
-                want.len()
-            );
-            undamaged += want.len();
-            ours += r;
-            official += o;
+            hit_blocks.add(Kept {
+                lines: in_hit.len(),
+                ours: found(&in_hit, &rec),
+                official: found(&in_hit, &off),
+                made: 0,
+            });
+            all.add(Kept {
+                lines: want.len(),
+                ours: r,
+                official: o,
+                made: 0,
+            });
+            // Lines of --recover's own making that are not the writer's
+            // (a flip that decodes quietly into other text, which later
+            // lines copy): counted, not held against a limit.
+            let shown = count_lines(&off);
+            all.made += rec
+                .split_inclusive(|&b| b == b'\n')
+                .filter(|k| !f.writer.contains(*k) && !shown.contains_key(k))
+                .filter(|k| !k.starts_with(b"[F]xlogdec: "))
+                .count();
             // --recover never does worse than the official decoder.
-            assert!(r >= o, "{name} round {round}: {r} < {o}");
+            if r < o {
+                worse.push(format!(
+                    "seed {seed:#x} {} round {round}: recover kept {r} < official {o}",
+                    f.name
+                ));
+            }
         }
     }
-    let pct = |n: usize| 100.0 * n as f64 / undamaged as f64;
+    (all, hit_blocks)
+}
+
+#[test]
+fn recover_keeps_ninety_percent_of_the_undamaged_lines() {
+    let key = PrivateKey::from_hex(TEST_KEY).unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus");
+    let files: Vec<Corpus> = FILES
+        .iter()
+        .map(|&name| {
+            let data = std::fs::read(dir.join(name)).unwrap();
+            let lines = lines_of(&data, &key);
+            let expected = decode_to_vec(
+                &data,
+                Options {
+                    key: Some(key.clone()),
+                    ..Options::default()
+                },
+            );
+            // The independent split reproduces the official text exactly.
+            let joined: Vec<u8> = lines.iter().flat_map(|l| l.text.clone()).collect();
+            assert!(
+                joined == expected,
+                "{name}: the split must reproduce the text"
+            );
+            let spans = payloads(&data);
+            let writer = lines.iter().map(|l| l.text.clone()).collect();
+            Corpus {
+                name,
+                data,
+                lines,
+                writer,
+                spans,
+            }
+        })
+        .collect();
+    // The seeds on threads of their own: a debug build recovers slowly.
+    let runs: Vec<(Kept, Kept, Vec<String>)> = std::thread::scope(|s| {
+        let jobs: Vec<_> = SEEDS
+            .iter()
+            .map(|&seed| {
+                let (files, key) = (&files, &key);
+                s.spawn(move || {
+                    let mut worse = Vec::new();
+                    let (a, h) = damage(seed, files, key, &mut worse);
+                    (a, h, worse)
+                })
+            })
+            .collect();
+        jobs.into_iter().map(|j| j.join().unwrap()).collect()
+    });
+    let (mut all, mut hit) = (Kept::default(), Kept::default());
+    let mut worse = Vec::new();
+    for (&seed, (a, h, w)) in SEEDS.iter().zip(runs) {
+        worse.extend(w);
+        eprintln!("seed {seed:#018x}: whole files: {}", a.show());
+        eprintln!(
+            "seed {seed:#018x}: lines kept that neither the writer nor the official decoder wrote: {}",
+            a.made
+        );
+        eprintln!("seed {seed:#018x}: damaged blocks: {}", h.show());
+        all.add(a);
+        hit.add(h);
+    }
+    eprintln!("all seeds: whole files: {}", all.show());
     eprintln!(
-        "undamaged lines {undamaged}: --recover kept {ours} ({:.1}%), official kept {official} ({:.1}%)",
-        pct(ours),
-        pct(official)
+        "all seeds: lines kept that neither the writer nor the official decoder wrote: {}",
+        all.made
     );
-    let (h, hr, ho) = hit_blocks;
-    eprintln!(
-        "in the damaged blocks, {h} undamaged lines: --recover kept {hr} ({:.1}%), official kept {ho} ({:.1}%)",
-        100.0 * hr as f64 / h as f64,
-        100.0 * ho as f64 / h as f64
-    );
-    assert!(pct(ours) >= 90.0, "recovered {:.1}%", pct(ours));
+    eprintln!("all seeds: damaged blocks: {}", hit.show());
+    // --recover keeps every line the official decoder keeps, in every round.
+    assert!(worse.is_empty(), "{}", worse.join("\n"));
+    assert!(all.ours * 100 >= all.lines * 90, "{}", all.show());
     // The whole-file figure is high for the official decoder too (most
     // blocks hold no flip); what --recover adds shows in the damaged
-    // blocks: measured 91.2% there against the official 43.7%.
+    // blocks, where the official decoder loses most.
     assert!(
-        hr * 100 >= h * 90 && hr >= 3 * ho / 2,
-        "in damaged blocks --recover kept {hr} of {h} (official {ho})"
+        hit.ours * 100 >= hit.lines * 90 && hit.ours >= 3 * hit.official / 2,
+        "damaged blocks: {}",
+        hit.show()
     );
 }
 
