@@ -43,6 +43,10 @@ impl RecordSink for Collect {
         self.out.extend_from_slice(bytes);
         Ok(())
     }
+    fn record_rest(&mut self, _level: Option<Level>, bytes: &[u8], _more: bool) -> io::Result<()> {
+        self.out.extend_from_slice(bytes);
+        Ok(())
+    }
 }
 
 /// A filter chosen by the bits of `sel`.
@@ -50,7 +54,11 @@ fn filter(sel: u8) -> Filter {
     let levels = ["V", "D", "I", "W", "E", "F"];
     let opts = FilterOptions {
         level: Some(levels[usize::from(sel % 6)].to_string()),
-        tags: if sel & 0x08 != 0 { vec!["t*".to_string()] } else { vec![] },
+        tags: if sel & 0x08 != 0 {
+            vec!["t*".to_string()]
+        } else {
+            vec![]
+        },
         pid: (sel & 0x10 != 0).then_some(1),
         main_thread: sel & 0x20 != 0,
         since: (sel & 0x40 != 0).then(|| "2024-01-31 10:00".to_string()),
@@ -117,9 +125,11 @@ fuzz_target!(|data: &[u8]| {
             filter(sel),
         );
         for chunk in text.chunks(step) {
-            sink.event(&Event::Text(chunk)).expect("collecting does not fail");
+            sink.event(&Event::Text(chunk))
+                .expect("collecting does not fail");
         }
-        sink.finish(&Summary::default()).expect("collecting does not fail");
+        sink.finish(&Summary::default())
+            .expect("collecting does not fail");
         assert_eq!(sink.into_inner().out, want, "{takes:?}");
     }
 });
