@@ -85,59 +85,46 @@ pub enum Takes {
     Runs,
 }
 
-impl<R: RecordSink + ?Sized> RecordSink for &mut R {
-    fn record(&mut self, rec: &Record<'_>) -> io::Result<()> {
-        (**self).record(rec)
-    }
-    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
-        (**self).event(event)
-    }
-    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
-        (**self).finish(summary)
-    }
-    fn takes(&self) -> Takes {
-        (**self).takes()
-    }
-    fn record_level(&mut self, level: Option<Level>, bytes: &[u8]) -> io::Result<()> {
-        (**self).record_level(level, bytes)
-    }
-    fn run(&mut self, bytes: &[u8]) -> io::Result<()> {
-        (**self).run(bytes)
-    }
-    fn record_head(&mut self, rec: &Record<'_>) -> io::Result<()> {
-        (**self).record_head(rec)
-    }
-    fn record_rest(&mut self, level: Option<Level>, bytes: &[u8], more: bool) -> io::Result<()> {
-        (**self).record_rest(level, bytes, more)
-    }
+/// `RecordSink` for a pointer type, every method forwarded to the sink it
+/// points at.
+macro_rules! forward_record_sink {
+    ($ptr:ty) => {
+        impl<R: RecordSink + ?Sized> RecordSink for $ptr {
+            fn record(&mut self, rec: &Record<'_>) -> io::Result<()> {
+                (**self).record(rec)
+            }
+            fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
+                (**self).event(event)
+            }
+            fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+                (**self).finish(summary)
+            }
+            fn takes(&self) -> Takes {
+                (**self).takes()
+            }
+            fn record_level(&mut self, level: Option<Level>, bytes: &[u8]) -> io::Result<()> {
+                (**self).record_level(level, bytes)
+            }
+            fn run(&mut self, bytes: &[u8]) -> io::Result<()> {
+                (**self).run(bytes)
+            }
+            fn record_head(&mut self, rec: &Record<'_>) -> io::Result<()> {
+                (**self).record_head(rec)
+            }
+            fn record_rest(
+                &mut self,
+                level: Option<Level>,
+                bytes: &[u8],
+                more: bool,
+            ) -> io::Result<()> {
+                (**self).record_rest(level, bytes, more)
+            }
+        }
+    };
 }
 
-impl<R: RecordSink + ?Sized> RecordSink for Box<R> {
-    fn record(&mut self, rec: &Record<'_>) -> io::Result<()> {
-        (**self).record(rec)
-    }
-    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
-        (**self).event(event)
-    }
-    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
-        (**self).finish(summary)
-    }
-    fn takes(&self) -> Takes {
-        (**self).takes()
-    }
-    fn record_level(&mut self, level: Option<Level>, bytes: &[u8]) -> io::Result<()> {
-        (**self).record_level(level, bytes)
-    }
-    fn run(&mut self, bytes: &[u8]) -> io::Result<()> {
-        (**self).run(bytes)
-    }
-    fn record_head(&mut self, rec: &Record<'_>) -> io::Result<()> {
-        (**self).record_head(rec)
-    }
-    fn record_rest(&mut self, level: Option<Level>, bytes: &[u8], more: bool) -> io::Result<()> {
-        (**self).record_rest(level, bytes, more)
-    }
-}
+forward_record_sink!(&mut R);
+forward_record_sink!(Box<R>);
 
 /// A [`Sink`] that splits text into records, filters them and passes the
 /// survivors on.

@@ -17,7 +17,7 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use crate::event::{Event, Salvage};
+use crate::event::{BlockInfo, Event, Salvage};
 use crate::filtered::RecordSink;
 use crate::reader::Summary;
 use crate::record::{Header, Level, LineFormat, Record, Timestamp};
@@ -246,6 +246,19 @@ impl<W: Write> JsonSink<W> {
         write!(self.out, "{{\"type\":\"{kind}\",\"file\":")?;
         self.out.write_all(&self.file)
     }
+
+    /// A line about a whole block: its place, its seq and why.
+    fn block_finding(&mut self, kind: &str, block: &BlockInfo, reason: &str) -> io::Result<()> {
+        self.open(kind)?;
+        let len = block.block_len();
+        write!(
+            self.out,
+            ",\"offset\":{},\"length\":{len},\"seq\":{},\"reason\":",
+            block.offset, block.seq
+        )?;
+        write_str(&mut self.out, reason)?;
+        self.out.write_all(b"}\n")
+    }
 }
 
 impl<W: Write> RecordSink for JsonSink<W> {
@@ -382,27 +395,9 @@ impl<W: Write> JsonSink<W> {
                 self.out.write_all(b"}\n")
             }
             Event::DecompressError { block, message } => {
-                self.open("corrupt")?;
-                let len = block.block_len();
-                write!(
-                    self.out,
-                    ",\"offset\":{},\"length\":{len},\"seq\":{},\"reason\":",
-                    block.offset, block.seq
-                )?;
-                write_str(&mut self.out, &format!("decompress error: {message}"))?;
-                self.out.write_all(b"}\n")
+                self.block_finding("corrupt", block, &format!("decompress error: {message}"))
             }
-            Event::Locked { block, reason } => {
-                self.open("locked")?;
-                let len = block.block_len();
-                write!(
-                    self.out,
-                    ",\"offset\":{},\"length\":{len},\"seq\":{},\"reason\":",
-                    block.offset, block.seq
-                )?;
-                write_str(&mut self.out, reason.as_str())?;
-                self.out.write_all(b"}\n")
-            }
+            Event::Locked { block, reason } => self.block_finding("locked", block, reason.as_str()),
             Event::Salvaged { block, how } => {
                 self.open("salvaged")?;
                 let (how, have) = match how {
