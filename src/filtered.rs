@@ -664,7 +664,11 @@ impl<R: RecordSink> FilterSink<R> {
             splitter,
         } = self;
         let mut run = Run::new(text, verdicts);
-        splitter.push_parts(text, |b, part| gate.offer(inner, Some(&mut run), b, part))?;
+        // The verdicts say where the records start: lines need not be read.
+        let starts = (!verdicts.is_empty()).then(|| verdicts.iter().map(|v| v.start as usize));
+        splitter.push_cut(text, starts, |b, part| {
+            gate.offer(inner, Some(&mut run), b, part)
+        })?;
         // The splitter now holds the chunk's last record: the verdict on
         // it waits for it to come out.
         gate.tail = verdicts
@@ -1189,11 +1193,13 @@ mod tests {
         s.finish(&Summary::default()).expect("ok");
         let out = s.into_inner().inner.into_inner().into_inner();
         assert_eq!(out, I1.as_bytes(), "the first I1 only");
-        // A verdict whose record ends elsewhere than the sink's is unused:
-        // here the chunk's records, as the sink cuts them, are one.
-        let joined = format!("{E1}{I1}");
-        let wrong = vec![Verdict::new(0, None)];
-        let got = run(&[(&joined, Some(wrong)), (E1, None)]);
-        assert_eq!(got, [E1, E1, "finish"]);
+        // A chunk that starts inside a line: what the worker read as a
+        // record start there is not one, and its verdict is unused.
+        let second = format!("{E1}{I1}");
+        let v2 = judge(second.as_bytes(), &mut memo);
+        assert_eq!(v2[0].start, 0);
+        let first = format!("{E1}  x");
+        let got = run(&[(&first, None), (&second, Some(reject(&v2)))]);
+        assert_eq!(got, [format!("{E1}  x{E1}").as_str(), "finish"]);
     }
 }
