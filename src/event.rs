@@ -1,6 +1,7 @@
 //! What the decoder reports: decoded text and integrity findings, in file
 //! order. Printers, the JSON writer and the viewer are all [`Sink`]s.
 
+use crate::filtered::{Judge, Verdicts};
 use crate::format::{BadBlock, Magic};
 use crate::reader::Summary;
 use std::io;
@@ -156,16 +157,46 @@ pub trait Sink {
     fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
         Ok(())
     }
+
+    /// What the decoder's worker threads may compute for this sink ahead
+    /// of delivery: a [`Judge`] of records (asked once per input, before
+    /// the first event). `None`, the default, asks for nothing.
+    fn judge(&self) -> Option<Judge> {
+        None
+    }
+
+    /// An [`Event::Text`] with the verdicts of the sink's [`Judge`] on the
+    /// records it holds, computed on a worker thread. The default ignores
+    /// them.
+    fn judged_text(&mut self, text: &[u8], verdicts: Verdicts<'_>) -> io::Result<()> {
+        let _ = verdicts;
+        self.event(&Event::Text(text))
+    }
 }
 
-impl<S: Sink + ?Sized> Sink for &mut S {
-    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
-        (**self).event(event)
-    }
-    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
-        (**self).finish(summary)
-    }
+/// `Sink` for a pointer type, every method forwarded to the sink it points
+/// at.
+macro_rules! forward_sink {
+    ($ptr:ty) => {
+        impl<S: Sink + ?Sized> Sink for $ptr {
+            fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
+                (**self).event(event)
+            }
+            fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+                (**self).finish(summary)
+            }
+            fn judge(&self) -> Option<Judge> {
+                (**self).judge()
+            }
+            fn judged_text(&mut self, text: &[u8], verdicts: Verdicts<'_>) -> io::Result<()> {
+                (**self).judged_text(text, verdicts)
+            }
+        }
+    };
 }
+
+forward_sink!(&mut S);
+forward_sink!(Box<S>);
 
 /// A sink that records events as owned values (tests, small inputs).
 #[derive(Debug, Default)]
@@ -234,14 +265,5 @@ impl Sink for Collect {
         };
         self.events.push(owned);
         Ok(())
-    }
-}
-
-impl<S: Sink + ?Sized> Sink for Box<S> {
-    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
-        (**self).event(event)
-    }
-    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
-        (**self).finish(summary)
     }
 }

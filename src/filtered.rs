@@ -18,7 +18,7 @@ use crate::reader::Summary;
 pub use crate::record::MAX_PIECE;
 use crate::record::{
     DateMemo, Level, Part, Prefix, Record, RecordSplitter, Records, body_start, find_byte,
-    header_spans, parse_prefix,
+    header_spans, parse_prefix, starts_record,
 };
 use regex::bytes::Regex;
 
@@ -161,6 +161,11 @@ struct Gate {
     passing: Option<Option<Level>>,
     /// The last date read from a header.
     memo: DateMemo,
+    /// The verdict a worker gave on the last record of the last judged
+    /// chunk, the one the splitter holds: its length and verdict. It
+    /// serves when that record comes out unchanged (the same length: the
+    /// splitter only ever appends to the record it holds, or cuts it).
+    tail: Option<(usize, Verdict)>,
     seen: u64,
     passed: u64,
 }
@@ -175,9 +180,40 @@ struct Run<'t> {
     start: usize,
     end: usize,
     searched: Option<(usize, Option<usize>)>,
+    /// A worker's verdicts on the chunk's records (see [`Judge`]), and
+    /// the first one not yet passed by.
+    verdicts: &'t [Verdict],
+    next: usize,
 }
 
-impl Run<'_> {
+impl<'t> Run<'t> {
+    fn new(chunk: &'t [u8], verdicts: &'t [Verdict]) -> Run<'t> {
+        Run {
+            chunk,
+            start: 0,
+            end: 0,
+            searched: None,
+            verdicts,
+            next: 0,
+        }
+    }
+
+    /// The worker's verdict on the chunk's `len` bytes at `from`, if it
+    /// gave one on exactly these bytes. Records are looked up in chunk
+    /// order.
+    #[inline]
+    fn verdict(&mut self, from: usize, len: usize) -> Option<Verdict> {
+        let v = self.verdicts;
+        while self.next < v.len() && (v[self.next].start as usize) < from {
+            self.next += 1;
+        }
+        let at = v.get(self.next).filter(|e| e.start as usize == from)?;
+        let end = v
+            .get(self.next + 1)
+            .map_or(self.chunk.len(), |e| e.start as usize);
+        (end == from + len && at.known()).then_some(*at)
+    }
+
     /// Where `bytes` lie in the chunk, if they do.
     #[inline]
     fn locate(&self, bytes: &[u8]) -> Option<usize> {
@@ -246,6 +282,7 @@ impl<R: RecordSink> FilterSink<R> {
                 takes: inner.takes(),
                 passing: None,
                 memo: DateMemo::default(),
+                tail: None,
                 filter,
                 seen: 0,
                 passed: 0,
@@ -286,7 +323,9 @@ impl<R: RecordSink> FilterSink<R> {
             gate,
             splitter,
         } = self;
-        splitter.finish_parts(|b, part| gate.offer(inner, None, b, part))
+        let r = splitter.finish_parts(|b, part| gate.offer(inner, None, b, part));
+        gate.tail = None;
+        r
     }
 }
 
@@ -443,39 +482,27 @@ impl Gate {
         bytes: &[u8],
         part: Part,
     ) -> io::Result<()> {
+        let known = self.known(run.as_deref_mut(), bytes);
         if part != Part::WHOLE {
             return self.offer_piece(inner, run, bytes, part);
         }
         self.seen += 1;
         match self.takes {
-            Takes::Records => self.offer_parsed(inner, bytes, false),
+            Takes::Records => {
+                if known.is_some_and(|v| v.pass().is_none()) {
+                    return Ok(());
+                }
+                self.offer_parsed(inner, bytes, false)
+            }
             Takes::Levels => {
-                let no_match = self.no_match(run.as_deref_mut(), bytes);
-                let Some(level) = decide(
-                    &self.filter,
-                    self.empty,
-                    self.prefilter,
-                    bytes,
-                    no_match,
-                    &mut self.memo,
-                ) else {
+                let Some(level) = self.verdict(known, run.as_deref_mut(), bytes) else {
                     return Ok(());
                 };
                 self.passed += 1;
                 inner.record_level(level, bytes)
             }
             Takes::Runs => {
-                let no_match = self.no_match(run.as_deref_mut(), bytes);
-                if decide(
-                    &self.filter,
-                    self.empty,
-                    self.prefilter,
-                    bytes,
-                    no_match,
-                    &mut self.memo,
-                )
-                .is_none()
-                {
+                if self.verdict(known, run.as_deref_mut(), bytes).is_none() {
                     return Ok(());
                 }
                 self.passed += 1;
@@ -534,6 +561,49 @@ impl Gate {
         }
     }
 
+    /// A worker's verdict on `bytes` (see [`Judge`]), if one was given on
+    /// exactly these bytes. A record that is not in the current chunk comes
+    /// from the splitter's buffer: the held tail of the last judged chunk,
+    /// whose verdict serves it only once, and only unchanged.
+    #[inline]
+    fn known(&mut self, run: Option<&mut Run<'_>>, bytes: &[u8]) -> Option<Verdict> {
+        if self.tail.is_none() && run.as_ref().is_none_or(|r| r.verdicts.is_empty()) {
+            return None; // nothing was judged ahead
+        }
+        if let Some(run) = run
+            && let Some(from) = run.locate(bytes)
+        {
+            return run.verdict(from, bytes.len());
+        }
+        match self.tail.take() {
+            Some((len, v)) if len == bytes.len() => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Whether the record in `bytes` passes, with its level: the worker's
+    /// verdict when there is one, else [`decide`]'s.
+    #[inline]
+    fn verdict(
+        &mut self,
+        known: Option<Verdict>,
+        run: Option<&mut Run<'_>>,
+        bytes: &[u8],
+    ) -> Option<Option<Level>> {
+        if let Some(v) = known {
+            return v.pass();
+        }
+        let no_match = self.no_match(run, bytes);
+        decide(
+            &self.filter,
+            self.empty,
+            self.prefilter,
+            bytes,
+            no_match,
+            &mut self.memo,
+        )
+    }
+
     /// Whether the message regex certainly matches nowhere in `bytes`, from
     /// one search over the chunk for all the records it holds (`false`
     /// when unknown).
@@ -584,24 +654,35 @@ impl Gate {
     }
 }
 
+impl<R: RecordSink> FilterSink<R> {
+    /// Filters a text chunk, with a worker's verdicts on its records (or
+    /// none).
+    fn text(&mut self, text: &[u8], verdicts: &[Verdict]) -> io::Result<()> {
+        let FilterSink {
+            inner,
+            gate,
+            splitter,
+        } = self;
+        let mut run = Run::new(text, verdicts);
+        // The verdicts say where the records start: lines need not be read.
+        let starts = (!verdicts.is_empty()).then(|| verdicts.iter().map(|v| v.start as usize));
+        splitter.push_cut(text, starts, |b, part| {
+            gate.offer(inner, Some(&mut run), b, part)
+        })?;
+        // The splitter now holds the chunk's last record: the verdict on
+        // it waits for it to come out.
+        gate.tail = verdicts
+            .last()
+            .filter(|v| v.known())
+            .map(|v| (text.len() - v.start as usize, *v));
+        run.flush(inner)
+    }
+}
+
 impl<R: RecordSink> Sink for FilterSink<R> {
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
         match event {
-            Event::Text(text) => {
-                let FilterSink {
-                    inner,
-                    gate,
-                    splitter,
-                } = self;
-                let mut run = Run {
-                    chunk: text,
-                    start: 0,
-                    end: 0,
-                    searched: None,
-                };
-                splitter.push_parts(text, |b, part| gate.offer(inner, Some(&mut run), b, part))?;
-                run.flush(inner)
-            }
+            Event::Text(text) => self.text(text, &[]),
             Event::Block(_) => self.inner.event(event),
             _ => {
                 self.flush()?;
@@ -613,6 +694,127 @@ impl<R: RecordSink> Sink for FilterSink<R> {
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         self.flush()?;
         self.inner.finish(summary)
+    }
+
+    /// Judging a record is the costly part of filtering, and depends on
+    /// its bytes alone: worker threads may do it (an empty filter has
+    /// nothing to judge).
+    fn judge(&self) -> Option<Judge> {
+        let g = &self.gate;
+        (!g.empty).then(|| Judge {
+            filter: g.filter.clone(),
+            prefilter: g.prefilter,
+            scan: g.scan,
+        })
+    }
+
+    fn judged_text(&mut self, text: &[u8], verdicts: Verdicts<'_>) -> io::Result<()> {
+        self.text(text, verdicts.0)
+    }
+}
+
+/// What [`FilterSink`] lets worker threads compute ahead of it: whether
+/// each record of a decoded block passes the filter. The sink then only
+/// cuts records and hands on those that pass.
+#[derive(Debug, Clone)]
+pub struct Judge {
+    filter: Filter,
+    prefilter: bool,
+    scan: bool,
+}
+
+/// One verdict of a [`Judge`]: on the record that starts at `start` in its
+/// text and ends where the next verdict's record starts (the last one at
+/// the text's end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Verdict {
+    start: u32,
+    /// [`Verdict::REJECT`], [`Verdict::UNKNOWN`], or a pass: 1 + the
+    /// level's place in [`Level::ALL`] (0 without a level).
+    code: u8,
+}
+
+impl Verdict {
+    const REJECT: u8 = 0xFF;
+    /// No verdict: the record is too long to be judged whole (it comes in
+    /// pieces, judged by the first).
+    const UNKNOWN: u8 = 0xFE;
+
+    fn new(start: usize, pass: Option<Option<Level>>) -> Verdict {
+        let code = match pass {
+            None => Verdict::REJECT,
+            Some(None) => 0,
+            Some(Some(l)) => 1 + Level::ALL.iter().position(|&x| x == l).unwrap_or(0) as u8,
+        };
+        Verdict {
+            start: start as u32,
+            code,
+        }
+    }
+
+    #[inline]
+    fn known(self) -> bool {
+        self.code != Verdict::UNKNOWN
+    }
+
+    /// What [`decide`] says: `Some(level)` for a pass.
+    #[inline]
+    fn pass(self) -> Option<Option<Level>> {
+        match self.code {
+            0 => Some(None),
+            c => Level::ALL.get(usize::from(c) - 1).map(|&l| Some(l)),
+        }
+    }
+}
+
+/// A [`Judge`]'s verdicts on the records of one text chunk, for
+/// [`Sink::judged_text`].
+#[derive(Debug, Clone, Copy)]
+pub struct Verdicts<'a>(pub(crate) &'a [Verdict]);
+
+impl Judge {
+    /// Appends to `out` a verdict on each record of `text` that starts
+    /// with a line of its own: the records [`FilterSink`] cuts out of it
+    /// where the text starts a line, each up to the next record start, the
+    /// last up to the text's end. The sink uses a verdict only on a record
+    /// with exactly those bytes. A text too long for the verdicts'
+    /// offsets gets none.
+    pub(crate) fn judge(&self, text: &[u8], memo: &mut DateMemo, out: &mut Vec<Verdict>) {
+        if u32::try_from(text.len()).is_err() {
+            return;
+        }
+        let mut run = Run::new(text, &[]);
+        let mut open = None;
+        let mut pos = 0;
+        while let Some(n) = find_byte(b'\n', &text[pos..]) {
+            let line_end = pos + n;
+            if starts_record(&text[pos..line_end]) {
+                if let Some(s) = open {
+                    out.push(self.verdict(&mut run, s, pos, memo));
+                }
+                open = Some(pos);
+            }
+            pos = line_end + 1;
+        }
+        if let Some(s) = open {
+            out.push(self.verdict(&mut run, s, text.len(), memo));
+        }
+    }
+
+    fn verdict(&self, run: &mut Run<'_>, start: usize, end: usize, memo: &mut DateMemo) -> Verdict {
+        if end - start > MAX_PIECE {
+            return Verdict {
+                start: start as u32,
+                code: Verdict::UNKNOWN,
+            };
+        }
+        let bytes = &run.chunk[start..end];
+        let no_match = match &self.filter.regex {
+            Some(re) if self.scan => run.no_match(re, bytes),
+            _ => false,
+        };
+        let pass = decide(&self.filter, false, self.prefilter, bytes, no_match, memo);
+        Verdict::new(start, pass)
     }
 }
 
@@ -787,8 +989,16 @@ mod tests {
     }
 
     /// Prints `text` through a filter sink, in chunks of `chunk` bytes with
-    /// a gap marker after the third.
-    fn print(text: &[u8], f: &Filter, color: bool, takes: Option<Takes>, chunk: usize) -> Vec<u8> {
+    /// a gap marker after the third; `judged`: with the sink's verdicts on
+    /// each chunk, as worker threads give them.
+    fn print(
+        text: &[u8],
+        f: &Filter,
+        color: bool,
+        takes: Option<Takes>,
+        chunk: usize,
+        judged: bool,
+    ) -> Vec<u8> {
         let printer =
             crate::color::TextRecords::new(crate::text::TextSink::new(Vec::new(), true), color);
         let takes = takes.unwrap_or(printer.takes());
@@ -799,8 +1009,18 @@ mod tests {
             },
             f.clone(),
         );
+        let judge = s.judge().filter(|_| judged);
+        let mut memo = DateMemo::default();
+        let mut verdicts = Vec::new();
         for (i, part) in text.chunks(chunk).enumerate() {
-            s.event(&Event::Text(part)).expect("ok");
+            match &judge {
+                Some(j) => {
+                    verdicts.clear();
+                    j.judge(part, &mut memo, &mut verdicts);
+                    s.judged_text(part, Verdicts(&verdicts)).expect("ok");
+                }
+                None => s.event(&Event::Text(part)).expect("ok"),
+            }
             if i == 2 {
                 s.event(&Event::SeqGap {
                     offset: 0,
@@ -880,17 +1100,106 @@ mod tests {
                     passed += usize::from(want.is_some());
                 }
                 for color in [false, true] {
-                    for chunk in [4093, 65536] {
-                        let parsed = print(&text, f, color, Some(Takes::Records), chunk);
-                        let fast = print(&text, f, color, None, chunk);
+                    for chunk in [97, 1000, 4093, 65536] {
+                        let parsed = print(&text, f, color, Some(Takes::Records), chunk, false);
+                        let fast = print(&text, f, color, None, chunk, false);
                         assert!(
                             fast == parsed,
                             "{name} filter {k} colour {color} chunk {chunk}"
                         );
+                        // Judged ahead, whatever the takes.
+                        for takes in [None, Some(Takes::Records), Some(Takes::Levels)] {
+                            let judged = print(&text, f, color, takes, chunk, true);
+                            assert!(
+                                judged == parsed,
+                                "{name} filter {k} colour {color} chunk {chunk} judged {takes:?}"
+                            );
+                        }
                     }
                 }
             }
         }
         assert!(passed > 10_000, "{passed}");
+    }
+
+    /// The sink obeys a verdict given on exactly a record's bytes, in the
+    /// chunk or held at its end, and ignores any other.
+    #[test]
+    fn verdicts_serve_exactly_the_records_they_were_given_on() {
+        let mut memo = DateMemo::default();
+        let judge = |text: &[u8], memo: &mut DateMemo| {
+            let mut v = Vec::new();
+            let sink = FilterSink::new(Log::default(), filter("W"));
+            sink.judge().expect("a filter").judge(text, memo, &mut v);
+            v
+        };
+        let text = format!("banner\n{E1}{I1}{E1}");
+        let v = judge(text.as_bytes(), &mut memo);
+        let starts: Vec<u32> = v.iter().map(|v| v.start).collect();
+        assert_eq!(
+            starts,
+            [7, 7 + E1.len() as u32, 7 + (E1.len() + I1.len()) as u32]
+        );
+        assert_eq!(
+            v.iter().map(|v| v.pass()).collect::<Vec<_>>(),
+            [Some(Some(Level::Error)), None, Some(Some(Level::Error))]
+        );
+        // Every verdict a reject: where the sink believes one, the record
+        // is left out, so it was not judged again.
+        let reject = |v: &[Verdict]| {
+            v.iter()
+                .map(|v| Verdict::new(v.start as usize, None))
+                .collect::<Vec<_>>()
+        };
+        let run = |chunks: &[(&str, Option<Vec<Verdict>>)]| {
+            let mut s = FilterSink::new(Log::default(), filter("W"));
+            for (c, v) in chunks {
+                match v {
+                    Some(v) => s.judged_text(c.as_bytes(), Verdicts(v)).expect("ok"),
+                    None => s.event(&Event::Text(c.as_bytes())).expect("ok"),
+                }
+            }
+            s.finish(&Summary::default()).expect("ok");
+            s.into_inner().0
+        };
+        assert_eq!(run(&[(&text, None)]), [E1, E1, "finish"]);
+        // The last record is held, and comes out unchanged at the end.
+        assert_eq!(run(&[(&text, Some(reject(&v)))]), ["finish"]);
+        // Held, then continued by the next chunk: judged anew.
+        let got = run(&[(&text, Some(reject(&v))), ("  more\n", None)]);
+        assert_eq!(got, [format!("{E1}  more\n").as_str(), "finish"]);
+        // Held with its line unfinished, then completed: judged anew.
+        let cut = &text[..text.len() - 10];
+        let vc = judge(cut.as_bytes(), &mut memo);
+        let got = run(&[(cut, Some(reject(&vc))), (&text[text.len() - 10..], None)]);
+        assert_eq!(got, [E1, "finish"]);
+        // A pass is believed too, with its level.
+        let mut s = FilterSink::new(
+            Forced {
+                inner: crate::color::TextRecords::new(
+                    crate::text::TextSink::new(Vec::new(), true),
+                    false,
+                ),
+                takes: Takes::Levels,
+            },
+            filter("W"),
+        );
+        let pass = [
+            Verdict::new(0, Some(Some(Level::Info))),
+            Verdict::new(I1.len(), None),
+        ];
+        s.judged_text(format!("{I1}{I1}").as_bytes(), Verdicts(&pass[..]))
+            .expect("ok");
+        s.finish(&Summary::default()).expect("ok");
+        let out = s.into_inner().inner.into_inner().into_inner();
+        assert_eq!(out, I1.as_bytes(), "the first I1 only");
+        // A chunk that starts inside a line: what the worker read as a
+        // record start there is not one, and its verdict is unused.
+        let second = format!("{E1}{I1}");
+        let v2 = judge(second.as_bytes(), &mut memo);
+        assert_eq!(v2[0].start, 0);
+        let first = format!("{E1}  x");
+        let got = run(&[(&first, None), (&second, Some(reject(&v2)))]);
+        assert_eq!(got, [format!("{E1}  x{E1}").as_str(), "finish"]);
     }
 }

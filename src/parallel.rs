@@ -14,7 +14,9 @@
 //! delivering thread), which bounds memory by jobs × batch size.
 
 use crate::codec::{self, Decoded, Inflater, TeaKey, ZstdDecoder, tea};
+use crate::filtered::{Judge, Verdict};
 use crate::format::Payload;
+use crate::record::DateMemo;
 use std::collections::HashMap;
 use std::io;
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -241,8 +243,12 @@ struct Batch {
     specs: Vec<Spec>,
     /// The decoded texts, end to end.
     out: Vec<u8>,
-    /// Per block: how the codec ended, and the end of its text in `out`.
-    results: Vec<(Raw, usize)>,
+    /// Per block: how the codec ended, the end of its text in `out`, and
+    /// the end of its verdicts in `verdicts`.
+    results: Vec<(Raw, usize, usize)>,
+    /// The sink's verdicts on the blocks' records (see [`Judge`]), end to
+    /// end.
+    verdicts: Vec<Verdict>,
     /// The worker panicked on this batch.
     panicked: bool,
 }
@@ -253,6 +259,7 @@ impl Batch {
         self.specs.clear();
         self.out.clear();
         self.results.clear();
+        self.verdicts.clear();
         self.panicked = false;
     }
 
@@ -291,6 +298,16 @@ impl Done {
         };
         &self.batch.out[start..self.batch.results[self.index].1]
     }
+
+    /// The sink's verdicts on the text's records (none if it asked for
+    /// none).
+    pub(crate) fn verdicts(&self) -> &[Verdict] {
+        let start = match self.index {
+            0 => 0,
+            i => self.batch.results[i - 1].2,
+        };
+        &self.batch.verdicts[start..self.batch.results[self.index].2]
+    }
 }
 
 /// The reader's end of the worker pool.
@@ -315,12 +332,14 @@ pub(crate) struct Pool {
 pub(crate) struct Worker {
     jobs: Arc<Mutex<Receiver<Batch>>>,
     done: Sender<Batch>,
+    judge: Option<Judge>,
 }
 
 impl Worker {
     /// Decodes batches until the pool is dropped.
     pub(crate) fn run(self) {
         let mut codecs = Codecs::new();
+        let mut memo = DateMemo::default();
         loop {
             let mut batch = {
                 let Ok(rx) = self.jobs.lock() else { return };
@@ -337,6 +356,7 @@ impl Worker {
                     specs,
                     out,
                     results,
+                    verdicts,
                     ..
                 } = &mut batch;
                 let mut start = 0;
@@ -352,7 +372,12 @@ impl Worker {
                         out.truncate(before);
                         raw.redo = true;
                     }
-                    results.push((raw, out.len()));
+                    if let Some(judge) = &self.judge
+                        && raw.result.is_ok()
+                    {
+                        judge.judge(&out[before..], &mut memo, verdicts);
+                    }
+                    results.push((raw, out.len(), verdicts.len()));
                 }
             }));
             codecs.trim();
@@ -366,8 +391,9 @@ impl Worker {
 }
 
 /// A pool of `threads` workers (to be spawned by the caller) that keeps at
-/// most `2 × threads` batches in flight.
-pub(crate) fn pool(threads: usize) -> (Pool, Vec<Worker>) {
+/// most `2 × threads` batches in flight. With a `judge`, the workers also
+/// judge the records of the texts they decode.
+pub(crate) fn pool(threads: usize, judge: Option<Judge>) -> (Pool, Vec<Worker>) {
     let (job_tx, job_rx) = channel();
     let (done_tx, done_rx) = channel();
     let job_rx = Arc::new(Mutex::new(job_rx));
@@ -375,6 +401,7 @@ pub(crate) fn pool(threads: usize) -> (Pool, Vec<Worker>) {
         .map(|_| Worker {
             jobs: Arc::clone(&job_rx),
             done: done_tx.clone(),
+            judge: judge.clone(),
         })
         .collect();
     let pool = Pool {
@@ -525,7 +552,7 @@ mod tests {
 
     #[test]
     fn a_batch_holds_at_most_its_text_and_hands_longer_blocks_back() {
-        let (mut pool, workers) = pool(1);
+        let (mut pool, workers) = pool(1, None);
         std::thread::scope(|scope| {
             for w in workers {
                 scope.spawn(move || w.run());

@@ -8,6 +8,7 @@
 
 use crate::codec::{Decoded, PrivateKey, TeaKey};
 use crate::event::{BlockInfo, Event, LockReason, Salvage, Sink};
+use crate::filtered::{Verdict, Verdicts};
 use crate::format::{self, BadBlock, Check, MMAP3_SIZE, Payload, check_block, is_magic};
 use crate::input::{Input, SliceInput};
 use crate::parallel::{self, Codecs, IN_MEMORY, Pool, Raw, WorkersGone};
@@ -257,7 +258,7 @@ impl Decoder {
         // --recover re-reads damaged payloads, which only the calling
         // thread still holds.
         if self.jobs > 1 && !self.opts.recover {
-            let (pool, workers) = parallel::pool(self.jobs);
+            let (pool, workers) = parallel::pool(self.jobs, sink.judge());
             self.pool = Some(pool);
             let walked = std::thread::scope(|scope| {
                 for w in workers {
@@ -325,7 +326,8 @@ impl Decoder {
                 }
                 let outcome =
                     self.resolve(info.magic.payload, key_id, done.raw(), done.out().len());
-                let r = report(&mut self.summary, sink, info, outcome, done.out(), false);
+                let (text, verdicts) = (done.out(), done.verdicts());
+                let r = report_judged(&mut self.summary, sink, info, outcome, text, verdicts);
                 if let Some(p) = &mut self.pool {
                     p.recycle(done);
                 }
@@ -718,6 +720,27 @@ fn report<S: Sink>(
     if outcome.shows_text(keep_partial) && !text.is_empty() {
         summary.bytes_out += text.len() as u64;
         emit(sink, &Event::Text(text))?;
+    }
+    close(summary, sink, info, outcome, text.len() as u64)
+}
+
+/// [`report`] for a text a worker decoded, with the verdicts it gave on
+/// the text's records for the sink.
+fn report_judged<S: Sink>(
+    summary: &mut Summary,
+    sink: &mut S,
+    info: BlockInfo,
+    outcome: Outcome,
+    text: &[u8],
+    verdicts: &[Verdict],
+) -> Result<(), Error> {
+    if verdicts.is_empty() {
+        return report(summary, sink, info, outcome, text, false);
+    }
+    if outcome.shows_text(false) && !text.is_empty() {
+        summary.bytes_out += text.len() as u64;
+        sink.judged_text(text, Verdicts(verdicts))
+            .map_err(Error::Sink)?;
     }
     close(summary, sink, info, outcome, text.len() as u64)
 }

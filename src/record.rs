@@ -416,6 +416,21 @@ impl RecordSplitter {
     pub fn push_parts<E>(
         &mut self,
         chunk: &[u8],
+        emit: impl FnMut(&[u8], Part) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.push_cut(chunk, None::<std::iter::Empty<usize>>, emit)
+    }
+
+    /// [`push_parts`](RecordSplitter::push_parts), told where the chunk's
+    /// records start: `starts`, when given, are the offsets in `chunk`, in
+    /// order, of every line of it that [`starts_record`] and ends with a
+    /// `\n` (read as if the chunk started a line; the splitter skips any
+    /// that are not line starts after all). Then lines are not looked at
+    /// one by one.
+    pub(crate) fn push_cut<E>(
+        &mut self,
+        chunk: &[u8],
+        starts: Option<impl Iterator<Item = usize>>,
         mut emit: impl FnMut(&[u8], Part) -> Result<(), E>,
     ) -> Result<(), E> {
         let mut rest = chunk;
@@ -434,24 +449,44 @@ impl RecordSplitter {
         // or ends with '\n': `rest` begins a line.
         let fresh = self.buf.is_empty() && !self.cont;
         let mut open: Option<usize> = if fresh { Some(0) } else { None };
-        let mut pos = 0;
-        while pos < rest.len() {
-            let Some(n) = find_byte(b'\n', &rest[pos..]) else {
-                break; // unterminated: classified when completed
-            };
-            let line_end = pos + n;
-            if !(fresh && pos == 0) && starts_record(&rest[pos..line_end]) {
-                match open {
-                    None => {
-                        self.hold(&rest[..pos], Some(pos), &mut emit)?;
-                        self.close(&mut emit)?;
-                    }
-                    Some(s) => out(&rest[s..pos], false, &mut emit)?,
+        // A record starts at `at` (an offset in `rest`).
+        let mut start = |at: usize, open: &mut Option<usize>| {
+            match *open {
+                None => {
+                    self.hold(&rest[..at], Some(at), &mut emit)?;
+                    self.close(&mut emit)?;
                 }
-                open = Some(pos);
+                Some(s) => out(&rest[s..at], false, &mut emit)?,
             }
-            pos = line_end + 1;
-        }
+            *open = Some(at);
+            Ok(())
+        };
+        let pos = match starts {
+            Some(starts) => {
+                let skip = chunk.len() - rest.len();
+                for at in starts {
+                    if at > skip || (at == skip && !fresh) {
+                        start(at - skip, &mut open)?;
+                    }
+                }
+                // Past the last whole line.
+                memchr::memrchr(b'\n', rest).map_or(0, |n| n + 1)
+            }
+            None => {
+                let mut pos = 0;
+                while pos < rest.len() {
+                    let Some(n) = find_byte(b'\n', &rest[pos..]) else {
+                        break; // unterminated: classified when completed
+                    };
+                    let line_end = pos + n;
+                    if !(fresh && pos == 0) && starts_record(&rest[pos..line_end]) {
+                        start(pos, &mut open)?;
+                    }
+                    pos = line_end + 1;
+                }
+                pos
+            }
+        };
         match open {
             None => self.hold(rest, Some(pos), &mut emit),
             Some(s) => self.hold(&rest[s..], Some(pos - s), &mut emit),

@@ -1,11 +1,18 @@
 //! Decoding on worker threads gives exactly the events of decoding on one
 //! thread, and the per-block output cap cuts decompression bombs.
 
+use chrono::DateTime;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use xlogdec::Sink;
 use xlogdec::codec::PrivateKey;
+use xlogdec::color::TextRecords;
 use xlogdec::event::{Collect, Event, OwnedEvent};
+use xlogdec::filter::{Filter, FilterOptions};
+use xlogdec::filtered::{FilterSink, Judge, Verdicts};
+use xlogdec::json::JsonSink;
 use xlogdec::reader::{Decoder, Mmap3Mode, Options};
+use xlogdec::text::TextSink;
 use xlogdec::writer::{Compression, LineGen, WriterOptions, XlogWriter};
 
 const TEST_KEY: &str = "9f730faaf15961d6f44e63977f81c7505d54c83480f0c7f7e1b5fbbd661e7fc7";
@@ -474,4 +481,102 @@ fn many_small_blocks_give_the_same_events_on_one_two_and_four_threads() {
             assert!(events(&file, &opts, jobs, None) == one, "-j{jobs}");
         }
     }
+}
+
+/// Counts the texts that reach a filter sink with verdicts judged ahead.
+struct Counting<S> {
+    inner: S,
+    judged: usize,
+}
+
+impl<S: Sink> Sink for Counting<S> {
+    fn event(&mut self, event: &Event<'_>) -> std::io::Result<()> {
+        self.inner.event(event)
+    }
+    fn finish(&mut self, summary: &xlogdec::Summary) -> std::io::Result<()> {
+        self.inner.finish(summary)
+    }
+    fn judge(&self) -> Option<Judge> {
+        self.inner.judge()
+    }
+    fn judged_text(&mut self, text: &[u8], verdicts: Verdicts<'_>) -> std::io::Result<()> {
+        self.judged += 1;
+        self.inner.judged_text(text, verdicts)
+    }
+}
+
+/// What `xlogdec [filter] --format text|json` prints for `data` on `jobs`
+/// threads, and how many texts came judged by the workers.
+fn filtered(data: &[u8], f: &Filter, json: bool, jobs: usize) -> (Vec<u8>, usize) {
+    let mut d = Decoder::new(Options::default());
+    d.set_jobs(jobs);
+    if json {
+        let mut s = Counting {
+            inner: FilterSink::new(JsonSink::new(Vec::new(), "in.xlog"), f.clone()),
+            judged: 0,
+        };
+        d.decode_slice(data, &mut s).unwrap();
+        (s.inner.into_inner().into_inner(), s.judged)
+    } else {
+        let printer = TextRecords::new(TextSink::new(Vec::new(), true), false);
+        let mut s = Counting {
+            inner: FilterSink::new(printer, f.clone()),
+            judged: 0,
+        };
+        d.decode_slice(data, &mut s).unwrap();
+        (s.inner.into_inner().into_inner().into_inner(), s.judged)
+    }
+}
+
+#[test]
+fn filtered_output_is_the_same_when_workers_judge_the_records() {
+    let now = DateTime::parse_from_rfc3339("2024-01-31T12:00:00+08:00").unwrap();
+    let filter = |f: &dyn Fn(&mut FilterOptions)| {
+        let mut o = FilterOptions::default();
+        f(&mut o);
+        Filter::new(&o, now).unwrap()
+    };
+    let filters = [
+        filter(&|o| o.level = Some("V".into())),
+        filter(&|o| o.level = Some("W".into())),
+        filter(&|o| {
+            o.level = Some("E".into());
+            o.tags = vec!["im*".into()];
+        }),
+        filter(&|o| {
+            o.since = Some("10:03".into());
+            o.until = Some("10:05".into());
+            o.main_thread = true;
+        }),
+        filter(&|o| {
+            o.level = Some("I".into());
+            o.regex = Some("LOGIN|kicked".into());
+            o.ignore_case = true;
+        }),
+        filter(&|o| {
+            o.regex = Some("user=".into());
+            o.invert = true;
+        }),
+        // Matches that run from one record into the next.
+        filter(&|o| o.regex = Some(r"[0-9}]\n\[[DI]|\n ".into())),
+    ];
+    let mut inputs: Vec<(String, Vec<u8>)> = corpus_files()
+        .into_iter()
+        .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+        .collect();
+    inputs.push(("many small blocks".into(), many_small_blocks()));
+    inputs.push(("mixed".into(), mixed_file()));
+    let mut judged = 0;
+    for (name, data) in &inputs {
+        for (k, f) in filters.iter().enumerate() {
+            for json in [false, true] {
+                let (one, none) = filtered(data, f, json, 1);
+                assert_eq!(none, 0, "one thread judges nothing ahead");
+                let (three, j) = filtered(data, f, json, 3);
+                assert!(one == three, "{name}: filter {k} json {json}");
+                judged += j;
+            }
+        }
+    }
+    assert!(judged > 1000, "the workers judged {judged} texts");
 }
