@@ -658,6 +658,9 @@ impl<R: RecordSink> FilterSink<R> {
     /// Filters a text chunk, with a worker's verdicts on its records (or
     /// none).
     fn text(&mut self, text: &[u8], verdicts: &[Verdict]) -> io::Result<()> {
+        if !verdicts.is_empty() && self.gate.takes == Takes::Runs && self.splitter.at_line_start() {
+            return self.judged_runs(text, verdicts);
+        }
         let FilterSink {
             inner,
             gate,
@@ -675,6 +678,55 @@ impl<R: RecordSink> FilterSink<R> {
             .last()
             .filter(|v| v.known())
             .map(|v| (text.len() - v.start as usize, *v));
+        run.flush(inner)
+    }
+}
+
+impl<R: RecordSink> FilterSink<R> {
+    /// [`text`](FilterSink::text) for a judged chunk that starts a line,
+    /// to a sink that takes runs: the splitter's work done from the
+    /// verdicts' starts (as [`RecordSplitter::push_cut`] does it), and the
+    /// records between the first and the last start, which lie whole in
+    /// the chunk, passed on by their verdicts alone, in runs.
+    fn judged_runs(&mut self, text: &[u8], verdicts: &[Verdict]) -> io::Result<()> {
+        let FilterSink {
+            inner,
+            gate,
+            splitter,
+        } = self;
+        let mut run = Run::new(text, verdicts);
+        let first = verdicts[0].start as usize;
+        splitter.close_with(&text[..first], |b, part| {
+            gate.offer(inner, Some(&mut run), b, part)
+        })?;
+        for pair in verdicts.windows(2) {
+            let (a, b) = (pair[0].start as usize, pair[1].start as usize);
+            if !pair[0].known() {
+                // Longer than a piece: the pieces are judged one by one.
+                run.flush(inner)?;
+                crate::record::out(&text[a..b], false, &mut |bytes: &[u8], part| {
+                    gate.offer(inner, Some(&mut run), bytes, part)
+                })?;
+                continue;
+            }
+            gate.seen += 1;
+            if pair[0].pass().is_some() {
+                gate.passed += 1;
+                if run.end != a {
+                    run.flush(inner)?;
+                    run.start = a;
+                }
+                run.end = b;
+            }
+        }
+        let last = verdicts[verdicts.len() - 1];
+        let from = last.start as usize;
+        // The last start is that of a whole line, so a `\n` follows it.
+        let lines_end = memchr::memrchr(b'\n', text).map_or(from, |n| n + 1);
+        splitter.hold_last(&text[from..], lines_end - from, |b, part| {
+            gate.offer(inner, Some(&mut run), b, part)
+        })?;
+        gate.tail = last.known().then_some((text.len() - from, last));
         run.flush(inner)
     }
 }
@@ -988,7 +1040,27 @@ mod tests {
         }
     }
 
-    /// Prints `text` through a filter sink, in chunks of `chunk` bytes with
+    /// `text` in chunks of `chunk` bytes, or, for a `chunk` of the form
+    /// `LINES + n`, of about `n` bytes each ended at a line's end, as
+    /// decoded blocks are.
+    fn chunks(text: &[u8], chunk: usize) -> Vec<&[u8]> {
+        if chunk < LINES {
+            return text.chunks(chunk).collect();
+        }
+        let mut out = Vec::new();
+        let mut rest = text;
+        while !rest.is_empty() {
+            let at = (chunk - LINES).min(rest.len() - 1);
+            let end = find_byte(b'\n', &rest[at..]).map_or(rest.len(), |n| at + n + 1);
+            out.push(&rest[..end]);
+            rest = &rest[end..];
+        }
+        out
+    }
+
+    const LINES: usize = 1 << 30;
+
+    /// Prints `text` through a filter sink, in [`chunks`] of `chunk` with
     /// a gap marker after the third; `judged`: with the sink's verdicts on
     /// each chunk, as worker threads give them.
     fn print(
@@ -1012,7 +1084,7 @@ mod tests {
         let judge = s.judge().filter(|_| judged);
         let mut memo = DateMemo::default();
         let mut verdicts = Vec::new();
-        for (i, part) in text.chunks(chunk).enumerate() {
+        for (i, part) in chunks(text, chunk).into_iter().enumerate() {
             match &judge {
                 Some(j) => {
                     verdicts.clear();
@@ -1100,7 +1172,7 @@ mod tests {
                     passed += usize::from(want.is_some());
                 }
                 for color in [false, true] {
-                    for chunk in [97, 1000, 4093, 65536] {
+                    for chunk in [97, 1000, 4093, 65536, LINES + 50, LINES + 3000] {
                         let parsed = print(&text, f, color, Some(Takes::Records), chunk, false);
                         let fast = print(&text, f, color, None, chunk, false);
                         assert!(
@@ -1120,6 +1192,39 @@ mod tests {
             }
         }
         assert!(passed > 10_000, "{passed}");
+    }
+
+    /// Records longer than a piece, judged ahead or not, in chunks that end
+    /// at lines' ends: the same output.
+    #[test]
+    fn long_records_come_out_the_same_when_judged() {
+        let long = format!("{}{}\n", &E1[..E1.len() - 1], "x".repeat(MAX_PIECE * 5 / 2));
+        let long_i = long.replacen("[E]", "[I]", 1);
+        let text = [E1, &long, I1, E1, &long_i, E1, &long, I1, &long].concat();
+        let now = DateTime::parse_from_rfc3339("2024-01-31T12:00:00+08:00").expect("valid");
+        for (level, regex) in [("W", None), ("V", Some("boom")), ("I", Some("x{20}"))] {
+            let f = Filter::new(
+                &FilterOptions {
+                    level: Some(level.into()),
+                    regex: regex.map(Into::into),
+                    ..Default::default()
+                },
+                now,
+            )
+            .expect("valid filter");
+            for chunk in [LINES + 50, LINES + MAX_PIECE * 3, 300_000] {
+                let want = print(
+                    text.as_bytes(),
+                    &f,
+                    false,
+                    Some(Takes::Records),
+                    chunk,
+                    false,
+                );
+                let got = print(text.as_bytes(), &f, false, None, chunk, true);
+                assert!(got == want, "-l {level} -e {regex:?} chunk {chunk}");
+            }
+        }
     }
 
     /// The sink obeys a verdict given on exactly a record's bytes, in the

@@ -493,6 +493,38 @@ impl RecordSplitter {
         }
     }
 
+    /// Whether the open record ends with a whole line: the next chunk
+    /// pushed starts a line, and its first record start closes the record.
+    pub(crate) fn at_line_start(&self) -> bool {
+        self.buf.last() == Some(&b'\n')
+    }
+
+    /// What [`push_cut`](RecordSplitter::push_cut) does at the first
+    /// record start of a chunk pushed [`at_line_start`]: the open record
+    /// takes `lead`, the chunk's lines before that start, and is handed
+    /// out.
+    pub(crate) fn close_with<E>(
+        &mut self,
+        lead: &[u8],
+        mut emit: impl FnMut(&[u8], Part) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.hold(lead, Some(lead.len()), &mut emit)?;
+        self.close(&mut emit)
+    }
+
+    /// What [`push_cut`](RecordSplitter::push_cut) does with the last
+    /// record of a chunk, once the ones before it are handed out: holds
+    /// `bytes`, whose last, unterminated line starts at `last_line` (their
+    /// length if they end with a `\n`).
+    pub(crate) fn hold_last<E>(
+        &mut self,
+        bytes: &[u8],
+        last_line: usize,
+        mut emit: impl FnMut(&[u8], Part) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.hold(bytes, Some(last_line), &mut emit)
+    }
+
     /// Ends the stream: passes the open record (if any) to `emit` and resets.
     pub fn finish<E>(
         &mut self,
@@ -672,7 +704,7 @@ impl RecordSplitter {
 /// Hands out `bytes`, the end of a record (all of it unless `cont`), in
 /// pieces of at most [`MAX_PIECE`] bytes.
 #[inline(always)]
-fn out<E>(
+pub(crate) fn out<E>(
     bytes: &[u8],
     cont: bool,
     emit: &mut impl FnMut(&[u8], Part) -> Result<(), E>,
