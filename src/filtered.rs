@@ -363,6 +363,7 @@ fn level_of(bytes: &[u8]) -> Option<Level> {
 ///
 /// `no_match`: the message regex is known to match nowhere in `bytes`;
 /// `memo`: the last date read.
+#[inline(always)]
 fn decide(
     filter: &Filter,
     empty: bool,
@@ -435,7 +436,7 @@ impl Gate {
     /// the current chunk for a sink that takes runs. A piece of a longer
     /// record (see `part`) that starts it is judged like a record; the
     /// pieces after it share its verdict.
-    #[inline]
+    #[inline(always)]
     fn offer<R: RecordSink>(
         &mut self,
         inner: &mut R,

@@ -911,7 +911,7 @@ pub(crate) fn split_prefix(line: &[u8]) -> Option<RawPrefix<'_>> {
 /// a header is one).
 ///
 /// `memo` keeps the last date read: records in a row share it.
-#[inline]
+#[inline(always)]
 pub(crate) fn body_start(rec: &[u8], memo: &mut DateMemo) -> Option<usize> {
     let s = header_spans(rec)?;
     if !memo.ok_spans(rec, &s) {
@@ -1009,7 +1009,7 @@ impl DateMemo {
     /// Whether [`parse_timestamp`] accepts the time of the header `spans`
     /// found in `line`, without building it (`spans` checked the time of
     /// day already).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn ok_spans(&mut self, line: &[u8], spans: &Spans) -> bool {
         if !spans.clock_ok {
             // The time of day is the last 12 bytes of any time that parses.
@@ -1478,6 +1478,29 @@ mod tests {
                 ),
                 format!("[D][{field} 10:00:00.000][1, 2][t][a.cc:1, f]"),
             ] {
+                check_scan(line.as_bytes());
+            }
+        }
+        // Locations whose line number is odd: the current layout only when
+        // the last colon before `, ` is followed by 1..=9 digits up to it.
+        for loc in [
+            "a:b:12, f",
+            "a:12x, f",
+            "a::, f",
+            "a:, f",
+            ":1, f",
+            "a:1234567890, f",
+            "a:123456789, f",
+            "1:2:3, f, 4",
+            "a, f, 7",
+            "a:7, f, 8",
+            "7, f, 8",
+            "a:b, 9",
+            "a:1 , f, 2",
+            "a:0, f][x, 3",
+        ] {
+            for tail in ["][m\n", "][m", "]\n[m", "][", "]"] {
+                let line = format!("[I][2024-01-31 +8.0 10:00:00.000][1, 2][t][{loc}{tail}");
                 check_scan(line.as_bytes());
             }
         }

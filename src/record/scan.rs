@@ -6,7 +6,7 @@
 //! classified once, 32 or 16 at a time (AVX2 where the processor has it,
 //! else SSE2, which every x86-64 processor has; other processors classify
 //! byte by byte), into bit masks of `]`,
-//! `,`, `:`, `\n` and digits; every field boundary is then a bit scan and
+//! `,`, `\n` and digits; every field boundary is then a bit scan and
 //! every "all digits" check a mask test. The answer is the scalar parser's,
 //! field for field (tests compare them on mutated headers); a header that
 //! does not end within the window is left to the scalar parser.
@@ -112,13 +112,19 @@ impl Mask {
         }
     }
 
-    /// The last set bit before `end` (at most [`WINDOW`]) and at or after
-    /// `start`.
+    /// The last set bit before `end` (at most [`WINDOW`]).
     #[inline(always)]
-    fn last(self, start: usize, end: usize) -> Option<usize> {
-        let m = (u128::from(self.0[1]) << 64 | u128::from(self.0[0])) & ones(end);
-        let p = 127 - m.leading_zeros().min(127) as usize;
-        (m != 0 && p >= start).then_some(p)
+    fn last(self, end: usize) -> Option<usize> {
+        let [lo, hi] = self.0;
+        let below = |w: u64, n: usize| w & u64::MAX.checked_shr(64 - n as u32).unwrap_or(0);
+        if end > 64 {
+            let h = below(hi, end - 64);
+            if h != 0 {
+                return Some(127 - h.leading_zeros() as usize);
+            }
+        }
+        let l = below(lo, end.min(64));
+        (l != 0).then(|| 63 - l.leading_zeros() as usize)
     }
 
     /// The 12 bits from `at` (`at` + 12 at most [`WINDOW`]).
@@ -134,12 +140,6 @@ impl Mask {
         };
         bits & 0xFFF
     }
-}
-
-/// A mask of the `n` lowest bits (`n` ≤ 128).
-#[inline(always)]
-fn ones(n: usize) -> u128 {
-    u128::MAX.checked_shr(128 - n as u32).unwrap_or(0)
 }
 
 /// The fields of the header on the first line of `rec`.
@@ -190,13 +190,13 @@ pub(crate) fn fields(rec: &[u8]) -> Result<Option<Spans>, ()> {
 /// at the end rejects the line, as the scalar parser does when a
 /// delimiter is missing from the line.
 #[inline(always)]
-fn walk(rec: &[u8], [close, comma, colon, newline, digit]: [u128; 5]) -> Result<Option<Spans>, ()> {
+fn walk(rec: &[u8], [close, comma, newline, digit]: [u128; 4]) -> Result<Option<Spans>, ()> {
     let (line_end, whole) = if newline != 0 {
         (newline.trailing_zeros() as usize, true)
     } else {
         (rec.len(), rec.len() <= WINDOW)
     };
-    let [close, comma, colon, digit] = [close, comma, colon, digit].map(Mask::new);
+    let [close, comma, digit] = [close, comma, digit].map(Mask::new);
     let other = Mask(digit.0.map(|w| !w));
     let byte = |i: usize| rec.get(i).copied();
     // A search that finds nothing in the window: no header when the line
@@ -250,11 +250,12 @@ fn walk(rec: &[u8], [close, comma, colon, newline, digit]: [u128; 5]) -> Result<
     let loc = tag_end + 2;
     let lc = pair!(comma, b' ', loc);
     let func = lc + 2;
-    let end = match colon.last(loc, lc) {
-        // The current layout, `file:LINE, func][`: 1..=9 digits.
-        Some(c) if lc - c - 1 <= 9 && lc > c + 1 && other.first(c + 1) == lc => {
-            pair!(close, b'[', func)
-        }
+    // The current layout, `file:LINE, func][`, when the last colon of
+    // the location before `, ` is followed by 1..=9 digits up to it: then
+    // it is the last non-digit there (the `[` before the location is one).
+    let c = other.last(lc).unwrap_or(0);
+    let end = match lc - c - 1 {
+        1..=9 if rec[c] == b':' => pair!(close, b'[', func),
         // The older ones: the first `][` after `, LINE`.
         _ => {
             let mut from = func;
@@ -281,33 +282,34 @@ fn walk(rec: &[u8], [close, comma, colon, newline, digit]: [u128; 5]) -> Result<
         close: close_at,
         tag_end,
         body: end + 2,
-        clock_ok: clock_ok(rec, digit, colon, ts_end),
+        clock_ok: clock_ok(rec, digit, ts_end),
     }))
 }
 
 /// Whether the last 12 bytes of the time, which ends at `time_end`, read
 /// `HH:MM:SS.mmm` with an hour, minute and second that exist.
 #[inline(always)]
-fn clock_ok(rec: &[u8], digit: Mask, colon: Mask, time_end: usize) -> bool {
-    // Digits at 0 1 3 4 6 7 9 10 11, colons at 2 and 5.
+fn clock_ok(rec: &[u8], digit: Mask, time_end: usize) -> bool {
+    // Digits at 0 1 3 4 6 7 9 10 11.
     const DIGITS: u64 = 0b1110_1101_1011;
-    const COLONS: u64 = 0b0000_0010_0100;
     if time_end < 4 + 12 {
         return false;
     }
     let at = time_end - 12;
-    let t = &rec[at..time_end];
-    if digit.twelve(at) & DIGITS != DIGITS || colon.twelve(at) & COLONS != COLONS || t[8] != b'.' {
+    let Some(t) = rec[at..].first_chunk::<12>() else {
+        return false;
+    };
+    if digit.twelve(at) & DIGITS != DIGITS || t[2] != b':' || t[5] != b':' || t[8] != b'.' {
         return false;
     }
     let two = |i: usize| (t[i] - b'0') * 10 + (t[i + 1] - b'0');
     two(0) < 24 && two(3) < 60 && two(6) < 60
 }
 
-/// The masks of `]`, `,`, `:`, `\n` and digits over the first [`WINDOW`]
+/// The masks of `]`, `,`, `\n` and digits over the first [`WINDOW`]
 /// bytes.
 #[inline]
-fn classify(line: &[u8]) -> [u128; 5] {
+fn classify(line: &[u8]) -> [u128; 4] {
     match line.first_chunk() {
         Some(window) => classify_window(window),
         None => classify_window(&padded(line)),
@@ -325,7 +327,7 @@ fn padded(line: &[u8]) -> [u8; WINDOW] {
 
 /// [`classify`] on a whole window.
 #[inline]
-fn classify_window(window: &[u8; WINDOW]) -> [u128; 5] {
+fn classify_window(window: &[u8; WINDOW]) -> [u128; 4] {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {
@@ -342,15 +344,14 @@ fn classify_window(window: &[u8; WINDOW]) -> [u128; 5] {
 
 /// [`classify`] byte by byte.
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
-fn classify_bytes(window: &[u8; WINDOW]) -> [u128; 5] {
-    let mut masks = [0u128; 5];
+fn classify_bytes(window: &[u8; WINDOW]) -> [u128; 4] {
+    let mut masks = [0u128; 4];
     for (i, &b) in window.iter().enumerate() {
         let class = match b {
             b']' => 0,
             b',' => 1,
-            b':' => 2,
-            b'\n' => 3,
-            b'0'..=b'9' => 4,
+            b'\n' => 2,
+            b'0'..=b'9' => 3,
             _ => continue,
         };
         masks[class] |= 1 << i;
@@ -366,18 +367,17 @@ mod sse2 {
         _mm_movemask_epi8, _mm_set1_epi8,
     };
 
-    /// The masks of `]`, `,`, `:`, `\n` and digits over 128 bytes,
+    /// The masks of `]`, `,`, `\n` and digits over 128 bytes,
     /// sixteen bytes per compare.
     #[inline]
-    pub(super) fn classify(bytes: &[u8; WINDOW]) -> [u128; 5] {
-        let mut masks = [[0u64; 5]; 2];
+    pub(super) fn classify(bytes: &[u8; WINDOW]) -> [u128; 4] {
+        let mut masks = [[0u64; 4]; 2];
         // SAFETY: SSE2 is part of x86-64; every load reads 16 of the 128
         // bytes, and loadu takes any alignment.
         unsafe {
             let classes = [
                 _mm_set1_epi8(b']' as i8),
                 _mm_set1_epi8(b',' as i8),
-                _mm_set1_epi8(b':' as i8),
                 _mm_set1_epi8(b'\n' as i8),
             ];
             // Signed compares: bytes from 0x80 up are negative, below '0'.
@@ -391,7 +391,7 @@ mod sse2 {
                         *mask |= u64::from(bits) << (16 * i);
                     }
                     let digit = _mm_and_si128(_mm_cmpgt_epi8(v, below), _mm_cmplt_epi8(v, above));
-                    masks[4] |= u64::from(_mm_movemask_epi8(digit) as u16) << (16 * i);
+                    masks[3] |= u64::from(_mm_movemask_epi8(digit) as u16) << (16 * i);
                 }
             }
         }
@@ -423,19 +423,18 @@ mod avx2 {
         walk(rec, masks)
     }
 
-    /// The masks of `]`, `,`, `:`, `\n` and digits over 128 bytes,
+    /// The masks of `]`, `,`, `\n` and digits over 128 bytes,
     /// thirty-two bytes per compare.
     ///
     /// # Safety
     /// The processor must have AVX2.
     #[inline]
     #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn classify(bytes: &[u8; WINDOW]) -> [u128; 5] {
-        let mut masks = [0u128; 5];
+    pub(super) unsafe fn classify(bytes: &[u8; WINDOW]) -> [u128; 4] {
+        let mut masks = [0u128; 4];
         let classes = [
             _mm256_set1_epi8(b']' as i8),
             _mm256_set1_epi8(b',' as i8),
-            _mm256_set1_epi8(b':' as i8),
             _mm256_set1_epi8(b'\n' as i8),
         ];
         // Signed compares: bytes from 0x80 up are negative, below '0'.
@@ -451,7 +450,7 @@ mod avx2 {
                 *mask |= u128::from(bits) << (32 * i);
             }
             let digit = _mm256_and_si256(_mm256_cmpgt_epi8(v, below), _mm256_cmpgt_epi8(above, v));
-            masks[4] |= u128::from(_mm256_movemask_epi8(digit) as u32) << (32 * i);
+            masks[3] |= u128::from(_mm256_movemask_epi8(digit) as u32) << (32 * i);
         }
         masks
     }
