@@ -11,6 +11,7 @@
 
 use std::cmp::Ordering;
 use std::io;
+use std::ops::Range;
 
 use crate::event::{Event, Sink};
 use crate::filter::Filter;
@@ -169,12 +170,24 @@ struct Gate {
 /// not yet handed on: `chunk[start..end]`.
 ///
 /// It also keeps the last regex search over the chunk: from `searched`,
-/// the first match starts at `hit` (`None`: no match).
+/// the first match is `hit` (`None`: no match).
 struct Run<'t> {
     chunk: &'t [u8],
     start: usize,
     end: usize,
-    searched: Option<(usize, Option<usize>)>,
+    searched: Option<(usize, Option<Range<usize>>)>,
+}
+
+/// What the message regex's search over a whole chunk tells of a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Search {
+    /// Nothing (no search, or bytes outside the chunk).
+    Unknown,
+    /// The regex matches nowhere in the record's bytes.
+    NoMatch,
+    /// The first match that starts in the record's bytes, as positions in
+    /// them (it may run past their end).
+    Hit(Range<usize>),
 }
 
 impl Run<'_> {
@@ -186,23 +199,28 @@ impl Run<'_> {
         (at >= base && at + bytes.len() <= base + self.chunk.len()).then(|| at - base)
     }
 
-    /// Whether `re` matches nowhere in `bytes`, a record of the chunk: no
-    /// match of `re` over the chunk starts inside them. One search serves
-    /// every record before the next match. `false` for bytes outside the
-    /// chunk.
-    fn no_match(&mut self, re: &Regex, bytes: &[u8]) -> bool {
+    /// The first match of `re` over the chunk that starts inside `bytes`,
+    /// a record of the chunk (with an assertion-free `re`, `NoMatch` means
+    /// that `re` matches nowhere in them). One search serves every record
+    /// before the next match.
+    fn search(&mut self, re: &Regex, bytes: &[u8]) -> Search {
         let Some(from) = self.locate(bytes) else {
-            return false;
+            return Search::Unknown;
         };
-        let hit = match self.searched {
-            Some((at, hit)) if at <= from && hit.is_none_or(|h| h >= from) => hit,
+        let hit = match &self.searched {
+            Some((at, hit)) if *at <= from && hit.as_ref().is_none_or(|h| h.start >= from) => {
+                hit.clone()
+            }
             _ => {
-                let hit = re.find_at(self.chunk, from).map(|m| m.start());
-                self.searched = Some((from, hit));
+                let hit = re.find_at(self.chunk, from).map(|m| m.range());
+                self.searched = Some((from, hit.clone()));
                 hit
             }
         };
-        hit.is_none_or(|h| h >= from + bytes.len())
+        match hit {
+            Some(h) if h.start < from + bytes.len() => Search::Hit(h.start - from..h.end - from),
+            _ => Search::NoMatch,
+        }
     }
 
     /// Hands the run on, if any.
@@ -361,15 +379,16 @@ fn level_of(bytes: &[u8]) -> Option<Level> {
 /// reads (the level letter; the fields before the location when a filter
 /// is on them; the location only to find where the message starts).
 ///
-/// `no_match`: the message regex is known to match nowhere in `bytes`;
-/// `memo`: the last date read.
+/// `search`: what a search over the whole chunk found of the message
+/// regex in `bytes` (for an assertion-free regex only); `memo`: the last
+/// date read.
 #[inline(always)]
 fn decide(
     filter: &Filter,
     empty: bool,
     prefilter: bool,
     bytes: &[u8],
-    no_match: bool,
+    search: Search,
     memo: &mut DateMemo,
 ) -> Option<Option<Level>> {
     let level = level_of(bytes);
@@ -382,7 +401,12 @@ fn decide(
     }
     if prefilter
         && let Some(re) = &filter.regex
-        && (no_match || !re.is_match(bytes))
+        && match &search {
+            Search::NoMatch => true,
+            // A match inside the bytes is one of the bytes alone.
+            Search::Hit(h) if h.end <= bytes.len() => false,
+            _ => !re.is_match(bytes),
+        }
     {
         return None;
     }
@@ -423,7 +447,13 @@ fn decide(
     };
     if let Some(re) = &filter.regex {
         let end = bytes.len() - usize::from(bytes.last() == Some(&b'\n'));
-        if (!no_match && re.is_match(&bytes[body..end])) == filter.invert {
+        let matches = match search {
+            Search::NoMatch => false,
+            // A match inside the message is one of the message alone.
+            Search::Hit(h) if h.start >= body && h.end <= end => true,
+            _ => re.is_match(&bytes[body..end]),
+        };
+        if matches == filter.invert {
             return None;
         }
     }
@@ -451,13 +481,13 @@ impl Gate {
         match self.takes {
             Takes::Records => self.offer_parsed(inner, bytes, false),
             Takes::Levels => {
-                let no_match = self.no_match(run.as_deref_mut(), bytes);
+                let search = self.search(run.as_deref_mut(), bytes);
                 let Some(level) = decide(
                     &self.filter,
                     self.empty,
                     self.prefilter,
                     bytes,
-                    no_match,
+                    search,
                     &mut self.memo,
                 ) else {
                     return Ok(());
@@ -466,13 +496,13 @@ impl Gate {
                 inner.record_level(level, bytes)
             }
             Takes::Runs => {
-                let no_match = self.no_match(run.as_deref_mut(), bytes);
+                let search = self.search(run.as_deref_mut(), bytes);
                 if decide(
                     &self.filter,
                     self.empty,
                     self.prefilter,
                     bytes,
-                    no_match,
+                    search,
                     &mut self.memo,
                 )
                 .is_none()
@@ -535,14 +565,13 @@ impl Gate {
         }
     }
 
-    /// Whether the message regex certainly matches nowhere in `bytes`, from
-    /// one search over the chunk for all the records it holds (`false`
-    /// when unknown).
+    /// What the message regex's search over the chunk, one for all the
+    /// records it holds, found in `bytes`.
     #[inline]
-    fn no_match(&self, run: Option<&mut Run<'_>>, bytes: &[u8]) -> bool {
+    fn search(&self, run: Option<&mut Run<'_>>, bytes: &[u8]) -> Search {
         match (&self.filter.regex, run) {
-            (Some(re), Some(run)) if self.scan => run.no_match(re, bytes),
-            _ => false,
+            (Some(re), Some(run)) if self.scan => run.search(re, bytes),
+            _ => Search::Unknown,
         }
     }
 
@@ -850,6 +879,12 @@ mod tests {
             opts(&|o| o.pid = Some(1)),
             // Matches that run from one record into the next.
             opts(&|o| o.regex = Some(r"[0-9}]\n\[[DI]|\n ".into())),
+            // Matches in the header, or across its end, and empty ones.
+            opts(&|o| {
+                o.regex = Some(r"\]\[|, ".into());
+                o.invert = true;
+            }),
+            opts(&|o| o.regex = Some(r"\]\[[^\]]*ms|z*".into())),
         ];
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/text");
         let mut passed = 0;
@@ -867,16 +902,28 @@ mod tests {
                 for rec in Records::new(&text) {
                     let want = f.matches(&rec).then_some(rec.level);
                     assert_eq!(
-                        decide(f, empty, pre, rec.bytes, false, &mut memo),
+                        decide(f, empty, pre, rec.bytes, Search::Unknown, &mut memo),
                         want,
                         "{name} filter {k}"
                     );
                     if let Some(re) = &f.regex
                         && assertion_free(f)
-                        && !re.is_match(rec.bytes)
                     {
-                        // Told what the chunk search finds: the same answer.
-                        assert_eq!(decide(f, empty, pre, rec.bytes, true, &mut memo), want);
+                        // Told what a search over the whole text finds from
+                        // the record on (a match may run into the next
+                        // record): the same answer.
+                        let from = rec.bytes.as_ptr() as usize - text.as_ptr() as usize;
+                        let search = match re.find_at(&text, from) {
+                            Some(m) if m.start() < from + rec.bytes.len() => {
+                                Search::Hit(m.start() - from..m.end() - from)
+                            }
+                            _ => Search::NoMatch,
+                        };
+                        assert_eq!(
+                            decide(f, empty, pre, rec.bytes, search.clone(), &mut memo),
+                            want,
+                            "{name} filter {k} {search:?}"
+                        );
                     }
                     passed += usize::from(want.is_some());
                 }
