@@ -148,10 +148,8 @@ pub struct FilterSink<R> {
 /// The filter and its counters.
 struct Gate {
     filter: Filter,
-    /// The filter passes everything.
-    empty: bool,
-    /// The message regex may run on a record's whole bytes first.
-    prefilter: bool,
+    /// What the filter reads, settled once.
+    plan: Plan,
     /// The message regex runs over whole chunks (see [`assertion_free`]) to
     /// settle at once the records it matches nowhere in (rejected, or
     /// passed with `-v`).
@@ -234,6 +232,7 @@ impl Run<'_> {
 
     /// Adds passed `bytes` to the run when they lie in the chunk (then
     /// `true`); a gap before them hands the run on first.
+    #[inline(always)]
     fn add<R: RecordSink>(&mut self, inner: &mut R, bytes: &[u8]) -> io::Result<bool> {
         let Some(from) = self.locate(bytes) else {
             self.flush(inner)?;
@@ -253,8 +252,7 @@ impl<R: RecordSink> FilterSink<R> {
     pub fn new(inner: R, filter: Filter) -> FilterSink<R> {
         FilterSink {
             gate: Gate {
-                empty: filter.is_empty(),
-                prefilter: regex_prefilter(&filter),
+                plan: Plan::new(&filter),
                 // Worth it when the regex is the first test a record meets
                 // and matches are rare next to records: one search then
                 // serves many (with `-v` too, passing those it skips).
@@ -333,6 +331,32 @@ fn assertion_free(filter: &Filter) -> bool {
             .any(|a| p.contains(a))
 }
 
+/// What a filter reads of a record, settled when the filter sink is built
+/// rather than asked of the filter for every record.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    /// The filter passes everything.
+    empty: bool,
+    /// The message regex may run on a record's whole bytes first (see
+    /// [`regex_prefilter`]).
+    prefilter: bool,
+    /// The filter looks at fields before the header's location.
+    prefix: bool,
+    /// The filter bounds the time.
+    bounded: bool,
+}
+
+impl Plan {
+    fn new(f: &Filter) -> Plan {
+        Plan {
+            empty: f.is_empty(),
+            prefilter: regex_prefilter(f),
+            prefix: needs_prefix(f),
+            bounded: f.since.is_some() || f.until.is_some(),
+        }
+    }
+}
+
 /// Whether the filter looks at fields before the header's location.
 #[inline]
 fn needs_prefix(f: &Filter) -> bool {
@@ -385,21 +409,20 @@ fn level_of(bytes: &[u8]) -> Option<Level> {
 #[inline(always)]
 fn decide(
     filter: &Filter,
-    empty: bool,
-    prefilter: bool,
+    plan: Plan,
     bytes: &[u8],
     search: Search,
     memo: &mut DateMemo,
 ) -> Option<Option<Level>> {
     let level = level_of(bytes);
-    if empty {
+    if plan.empty {
         return Some(level);
     }
     let l = level?;
     if filter.min_level.is_some_and(|m| l < m) {
         return None;
     }
-    if prefilter
+    if plan.prefilter
         && let Some(re) = &filter.regex
         && match &search {
             Search::NoMatch => true,
@@ -410,8 +433,8 @@ fn decide(
     {
         return None;
     }
-    let body = if needs_prefix(filter) {
-        let bounded = filter.since.is_some() || filter.until.is_some();
+    let body = if plan.prefix {
+        let bounded = plan.bounded;
         if bounded {
             // The time first, cut out on its own: a time bound rejects most
             // records before the rest of the header is read. (Where the
@@ -482,14 +505,8 @@ impl Gate {
             Takes::Records => self.offer_parsed(inner, bytes, false),
             Takes::Levels => {
                 let search = self.search(run.as_deref_mut(), bytes);
-                let Some(level) = decide(
-                    &self.filter,
-                    self.empty,
-                    self.prefilter,
-                    bytes,
-                    search,
-                    &mut self.memo,
-                ) else {
+                let Some(level) = decide(&self.filter, self.plan, bytes, search, &mut self.memo)
+                else {
                     return Ok(());
                 };
                 self.passed += 1;
@@ -497,16 +514,7 @@ impl Gate {
             }
             Takes::Runs => {
                 let search = self.search(run.as_deref_mut(), bytes);
-                if decide(
-                    &self.filter,
-                    self.empty,
-                    self.prefilter,
-                    bytes,
-                    search,
-                    &mut self.memo,
-                )
-                .is_none()
-                {
+                if decide(&self.filter, self.plan, bytes, search, &mut self.memo).is_none() {
                     return Ok(());
                 }
                 self.passed += 1;
@@ -592,13 +600,13 @@ impl Gate {
         {
             return Ok(());
         }
-        if self.prefilter
+        if self.plan.prefilter
             && let Some(re) = &filter.regex
             && !re.is_match(bytes)
         {
             return Ok(());
         }
-        if needs_prefix(filter) && !prefix_passes(filter, bytes) {
+        if self.plan.prefix && !prefix_passes(filter, bytes) {
             return Ok(());
         }
         let rec = Record::parse(bytes);
@@ -896,13 +904,13 @@ mod tests {
         ] {
             let text = std::fs::read(dir.join(name)).expect("corpus text");
             for (k, f) in filters.iter().enumerate() {
-                let (empty, pre) = (f.is_empty(), regex_prefilter(f));
+                let plan = Plan::new(f);
                 // One memo for all records, as in the sink.
                 let mut memo = DateMemo::default();
                 for rec in Records::new(&text) {
                     let want = f.matches(&rec).then_some(rec.level);
                     assert_eq!(
-                        decide(f, empty, pre, rec.bytes, Search::Unknown, &mut memo),
+                        decide(f, plan, rec.bytes, Search::Unknown, &mut memo),
                         want,
                         "{name} filter {k}"
                     );
@@ -920,7 +928,7 @@ mod tests {
                             _ => Search::NoMatch,
                         };
                         assert_eq!(
-                            decide(f, empty, pre, rec.bytes, search.clone(), &mut memo),
+                            decide(f, plan, rec.bytes, search.clone(), &mut memo),
                             want,
                             "{name} filter {k} {search:?}"
                         );
