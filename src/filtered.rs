@@ -150,10 +150,10 @@ struct Gate {
     filter: Filter,
     /// What the filter reads, settled once.
     plan: Plan,
-    /// The message regex runs over whole chunks (see [`assertion_free`]) to
-    /// settle at once the records it matches nowhere in (rejected, or
-    /// passed with `-v`).
-    scan: bool,
+    /// The message regex, when it runs over whole chunks (see
+    /// [`assertion_free`]) to settle at once the records it matches
+    /// nowhere in (rejected, or passed with `-v`).
+    scan: Option<Searcher>,
     takes: Takes,
     /// The verdict on the record whose pieces are coming: `Some(level)`
     /// when it passed.
@@ -197,6 +197,60 @@ enum Search {
     Hit(Range<usize>),
 }
 
+/// The message regex's search over a chunk. A pattern that is a plain
+/// literal is searched for directly: the regex would search for it the
+/// same way, behind more work per call, and a call is made per match.
+#[derive(Debug, Clone)]
+enum Searcher {
+    Regex(Regex),
+    Literal(Box<memchr::memmem::Finder<'static>>),
+}
+
+impl Searcher {
+    fn new(re: &Regex) -> Searcher {
+        match literal(re) {
+            Some(lit) => Searcher::Literal(Box::new(memchr::memmem::Finder::new(lit).into_owned())),
+            None => Searcher::Regex(re.clone()),
+        }
+    }
+
+    /// The leftmost match in `hay` that starts at `from` or later.
+    #[inline]
+    fn find_at(&self, hay: &[u8], from: usize) -> Option<Range<usize>> {
+        match self {
+            Searcher::Regex(re) => re.find_at(hay, from).map(|m| m.range()),
+            Searcher::Literal(f) => {
+                let at = from + f.find(&hay[from..])?;
+                Some(at..at + f.needle().len())
+            }
+        }
+    }
+}
+
+/// The text `re` matches exactly, if it is a plain literal: ASCII, no
+/// character with a meaning in a pattern, and, if it has letters, not
+/// case-insensitive (it does not match its letters' other case; a
+/// letterless ASCII text has no other case, not even under Unicode case
+/// folding).
+fn literal(re: &Regex) -> Option<&[u8]> {
+    let p = re.as_str();
+    if !p.is_ascii() || regex::escape(p) != p {
+        return None;
+    }
+    let swapped: String = p
+        .chars()
+        .map(|c| match c {
+            'a'..='z' => c.to_ascii_uppercase(),
+            'A'..='Z' => c.to_ascii_lowercase(),
+            c => c,
+        })
+        .collect();
+    if swapped != p && re.is_match(swapped.as_bytes()) {
+        return None;
+    }
+    Some(p.as_bytes())
+}
+
 impl<'t> Run<'t> {
     fn new(chunk: &'t [u8], verdicts: &'t [Verdict]) -> Run<'t> {
         Run {
@@ -237,7 +291,7 @@ impl<'t> Run<'t> {
     /// a record of the chunk (with an assertion-free `re`, `NoMatch` means
     /// that `re` matches nowhere in them). One search serves every record
     /// before the next match.
-    fn search(&mut self, re: &Regex, bytes: &[u8]) -> Search {
+    fn search(&mut self, re: &Searcher, bytes: &[u8]) -> Search {
         let Some(from) = self.locate(bytes) else {
             return Search::Unknown;
         };
@@ -246,7 +300,7 @@ impl<'t> Run<'t> {
                 hit.clone()
             }
             _ => {
-                let hit = re.find_at(self.chunk, from).map(|m| m.range());
+                let hit = re.find_at(self.chunk, from);
                 self.searched = Some((from, hit.clone()));
                 hit
             }
@@ -292,9 +346,15 @@ impl<R: RecordSink> FilterSink<R> {
                 // Worth it when the regex is the first test a record meets
                 // and matches are rare next to records: one search then
                 // serves many (with `-v` too, passing those it skips).
-                scan: assertion_free(&filter)
-                    && filter.min_level.is_none()
-                    && !needs_prefix(&filter),
+                scan: filter
+                    .regex
+                    .as_ref()
+                    .filter(|_| {
+                        assertion_free(&filter)
+                            && filter.min_level.is_none()
+                            && !needs_prefix(&filter)
+                    })
+                    .map(Searcher::new),
                 takes: inner.takes(),
                 passing: None,
                 memo: DateMemo::default(),
@@ -655,8 +715,8 @@ impl Gate {
     /// records it holds, found in `bytes`.
     #[inline]
     fn search(&self, run: Option<&mut Run<'_>>, bytes: &[u8]) -> Search {
-        match (&self.filter.regex, run) {
-            (Some(re), Some(run)) if self.scan => run.search(re, bytes),
+        match (&self.scan, run) {
+            (Some(re), Some(run)) => run.search(re, bytes),
             _ => Search::Unknown,
         }
     }
@@ -802,7 +862,7 @@ impl<R: RecordSink> Sink for FilterSink<R> {
         (!g.plan.empty).then(|| Judge {
             filter: g.filter.clone(),
             plan: g.plan,
-            scan: g.scan,
+            scan: g.scan.clone(),
         })
     }
 
@@ -818,7 +878,7 @@ impl<R: RecordSink> Sink for FilterSink<R> {
 pub struct Judge {
     filter: Filter,
     plan: Plan,
-    scan: bool,
+    scan: Option<Searcher>,
 }
 
 /// One verdict of a [`Judge`]: on the record that starts at `start` in its
@@ -907,9 +967,9 @@ impl Judge {
             };
         }
         let bytes = &run.chunk[start..end];
-        let search = match &self.filter.regex {
-            Some(re) if self.scan => run.search(re, bytes),
-            _ => Search::Unknown,
+        let search = match &self.scan {
+            Some(re) => run.search(re, bytes),
+            None => Search::Unknown,
         };
         let pass = decide(&self.filter, self.plan, bytes, search, memo);
         Verdict::new(start, pass)
@@ -921,6 +981,7 @@ mod tests {
     use super::*;
     use crate::filter::FilterOptions;
     use chrono::DateTime;
+    use regex::bytes::RegexBuilder;
 
     /// Keeps record bytes and event names.
     #[derive(Default)]
@@ -1256,6 +1317,43 @@ mod tests {
             }
         }
         assert!(passed > 10_000, "{passed}");
+    }
+
+    /// A literal pattern is searched for directly, and finds what the
+    /// regex finds; a case-insensitive or non-literal one keeps the regex.
+    #[test]
+    fn literal_search_finds_what_the_regex_finds() {
+        let text =
+            format!("{E1}{I1}user=1 USER=2 User=3 a.cc a-cc [t] \u{212A}ick kick=\n").into_bytes();
+        let build = |p: &str, icase: bool| {
+            RegexBuilder::new(p)
+                .case_insensitive(icase)
+                .build()
+                .expect("valid")
+        };
+        for (p, icase, direct) in [
+            ("user=", false, true),
+            ("user=", true, false),
+            ("a.cc", false, false),
+            ("a-cc", false, false),
+            ("[t]", false, false),
+            ("kick", true, false),
+            ("kick", false, true),
+            ("2 ", true, true),
+            ("", false, true),
+        ] {
+            let re = build(p, icase);
+            let s = Searcher::new(&re);
+            assert_eq!(
+                matches!(s, Searcher::Literal(_)),
+                direct,
+                "{p:?} -i {icase}"
+            );
+            for from in 0..=text.len() {
+                let want = re.find_at(&text, from).map(|m| m.range());
+                assert_eq!(s.find_at(&text, from), want, "{p:?} -i {icase} from {from}");
+            }
+        }
     }
 
     /// Records longer than a piece, judged ahead or not, in chunks that end
