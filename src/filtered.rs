@@ -11,6 +11,7 @@
 
 use std::cmp::Ordering;
 use std::io;
+use std::ops::Range;
 
 use crate::event::{Event, Sink};
 use crate::filter::Filter;
@@ -147,14 +148,12 @@ pub struct FilterSink<R> {
 /// The filter and its counters.
 struct Gate {
     filter: Filter,
-    /// The filter passes everything.
-    empty: bool,
-    /// The message regex may run on a record's whole bytes first.
-    prefilter: bool,
-    /// The message regex runs over whole chunks (see [`assertion_free`]) to
-    /// settle at once the records it matches nowhere in (rejected, or
-    /// passed with `-v`).
-    scan: bool,
+    /// What the filter reads, settled once.
+    plan: Plan,
+    /// The message regex, when it runs over whole chunks (see
+    /// [`assertion_free`]) to settle at once the records it matches
+    /// nowhere in (rejected, or passed with `-v`).
+    scan: Option<Searcher>,
     takes: Takes,
     /// The verdict on the record whose pieces are coming: `Some(level)`
     /// when it passed.
@@ -174,16 +173,82 @@ struct Gate {
 /// not yet handed on: `chunk[start..end]`.
 ///
 /// It also keeps the last regex search over the chunk: from `searched`,
-/// the first match starts at `hit` (`None`: no match).
+/// the first match is `hit` (`None`: no match).
 struct Run<'t> {
     chunk: &'t [u8],
     start: usize,
     end: usize,
-    searched: Option<(usize, Option<usize>)>,
+    searched: Option<(usize, Option<Range<usize>>)>,
     /// A worker's verdicts on the chunk's records (see [`Judge`]), and
     /// the first one not yet passed by.
     verdicts: &'t [Verdict],
     next: usize,
+}
+
+/// What the message regex's search over a whole chunk tells of a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Search {
+    /// Nothing (no search, or bytes outside the chunk).
+    Unknown,
+    /// The regex matches nowhere in the record's bytes.
+    NoMatch,
+    /// The first match that starts in the record's bytes, as positions in
+    /// them (it may run past their end).
+    Hit(Range<usize>),
+}
+
+/// The message regex's search over a chunk. A pattern that is a plain
+/// literal is searched for directly: the regex would search for it the
+/// same way, behind more work per call, and a call is made per match.
+#[derive(Debug, Clone)]
+enum Searcher {
+    Regex(Regex),
+    Literal(Box<memchr::memmem::Finder<'static>>),
+}
+
+impl Searcher {
+    fn new(re: &Regex) -> Searcher {
+        match literal(re) {
+            Some(lit) => Searcher::Literal(Box::new(memchr::memmem::Finder::new(lit).into_owned())),
+            None => Searcher::Regex(re.clone()),
+        }
+    }
+
+    /// The leftmost match in `hay` that starts at `from` or later.
+    #[inline]
+    fn find_at(&self, hay: &[u8], from: usize) -> Option<Range<usize>> {
+        match self {
+            Searcher::Regex(re) => re.find_at(hay, from).map(|m| m.range()),
+            Searcher::Literal(f) => {
+                let at = from + f.find(&hay[from..])?;
+                Some(at..at + f.needle().len())
+            }
+        }
+    }
+}
+
+/// The text `re` matches exactly, if it is a plain literal: ASCII, no
+/// character with a meaning in a pattern, and, if it has letters, not
+/// case-insensitive (it does not match its letters' other case; a
+/// letterless ASCII text has no other case, not even under Unicode case
+/// folding).
+fn literal(re: &Regex) -> Option<&[u8]> {
+    let p = re.as_str();
+    if !p.is_ascii() || regex::escape(p) != p {
+        return None;
+    }
+    let swapped: String = p
+        .chars()
+        .map(|c| match c {
+            'a'..='z' => c.to_ascii_uppercase(),
+            'A'..='Z' => c.to_ascii_lowercase(),
+            c => c,
+        })
+        .collect();
+    if swapped != p && re.is_match(swapped.as_bytes()) {
+        return None;
+    }
+    Some(p.as_bytes())
 }
 
 impl<'t> Run<'t> {
@@ -222,23 +287,28 @@ impl<'t> Run<'t> {
         (at >= base && at + bytes.len() <= base + self.chunk.len()).then(|| at - base)
     }
 
-    /// Whether `re` matches nowhere in `bytes`, a record of the chunk: no
-    /// match of `re` over the chunk starts inside them. One search serves
-    /// every record before the next match. `false` for bytes outside the
-    /// chunk.
-    fn no_match(&mut self, re: &Regex, bytes: &[u8]) -> bool {
+    /// The first match of `re` over the chunk that starts inside `bytes`,
+    /// a record of the chunk (with an assertion-free `re`, `NoMatch` means
+    /// that `re` matches nowhere in them). One search serves every record
+    /// before the next match.
+    fn search(&mut self, re: &Searcher, bytes: &[u8]) -> Search {
         let Some(from) = self.locate(bytes) else {
-            return false;
+            return Search::Unknown;
         };
-        let hit = match self.searched {
-            Some((at, hit)) if at <= from && hit.is_none_or(|h| h >= from) => hit,
+        let hit = match &self.searched {
+            Some((at, hit)) if *at <= from && hit.as_ref().is_none_or(|h| h.start >= from) => {
+                hit.clone()
+            }
             _ => {
-                let hit = re.find_at(self.chunk, from).map(|m| m.start());
-                self.searched = Some((from, hit));
+                let hit = re.find_at(self.chunk, from);
+                self.searched = Some((from, hit.clone()));
                 hit
             }
         };
-        hit.is_none_or(|h| h >= from + bytes.len())
+        match hit {
+            Some(h) if h.start < from + bytes.len() => Search::Hit(h.start - from..h.end - from),
+            _ => Search::NoMatch,
+        }
     }
 
     /// Hands the run on, if any.
@@ -252,6 +322,7 @@ impl<'t> Run<'t> {
 
     /// Adds passed `bytes` to the run when they lie in the chunk (then
     /// `true`); a gap before them hands the run on first.
+    #[inline(always)]
     fn add<R: RecordSink>(&mut self, inner: &mut R, bytes: &[u8]) -> io::Result<bool> {
         let Some(from) = self.locate(bytes) else {
             self.flush(inner)?;
@@ -271,14 +342,19 @@ impl<R: RecordSink> FilterSink<R> {
     pub fn new(inner: R, filter: Filter) -> FilterSink<R> {
         FilterSink {
             gate: Gate {
-                empty: filter.is_empty(),
-                prefilter: regex_prefilter(&filter),
+                plan: Plan::new(&filter),
                 // Worth it when the regex is the first test a record meets
                 // and matches are rare next to records: one search then
                 // serves many (with `-v` too, passing those it skips).
-                scan: assertion_free(&filter)
-                    && filter.min_level.is_none()
-                    && !needs_prefix(&filter),
+                scan: filter
+                    .regex
+                    .as_ref()
+                    .filter(|_| {
+                        assertion_free(&filter)
+                            && filter.min_level.is_none()
+                            && !needs_prefix(&filter)
+                    })
+                    .map(Searcher::new),
                 takes: inner.takes(),
                 passing: None,
                 memo: DateMemo::default(),
@@ -354,6 +430,32 @@ fn assertion_free(filter: &Filter) -> bool {
             .any(|a| p.contains(a))
 }
 
+/// What a filter reads of a record, settled when the filter sink is built
+/// rather than asked of the filter for every record.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    /// The filter passes everything.
+    empty: bool,
+    /// The message regex may run on a record's whole bytes first (see
+    /// [`regex_prefilter`]).
+    prefilter: bool,
+    /// The filter looks at fields before the header's location.
+    prefix: bool,
+    /// The filter bounds the time.
+    bounded: bool,
+}
+
+impl Plan {
+    fn new(f: &Filter) -> Plan {
+        Plan {
+            empty: f.is_empty(),
+            prefilter: regex_prefilter(f),
+            prefix: needs_prefix(f),
+            bounded: f.since.is_some() || f.until.is_some(),
+        }
+    }
+}
+
 /// Whether the filter looks at fields before the header's location.
 #[inline]
 fn needs_prefix(f: &Filter) -> bool {
@@ -400,32 +502,38 @@ fn level_of(bytes: &[u8]) -> Option<Level> {
 /// reads (the level letter; the fields before the location when a filter
 /// is on them; the location only to find where the message starts).
 ///
-/// `no_match`: the message regex is known to match nowhere in `bytes`;
-/// `memo`: the last date read.
+/// `search`: what a search over the whole chunk found of the message
+/// regex in `bytes` (for an assertion-free regex only); `memo`: the last
+/// date read.
+#[inline(always)]
 fn decide(
     filter: &Filter,
-    empty: bool,
-    prefilter: bool,
+    plan: Plan,
     bytes: &[u8],
-    no_match: bool,
+    search: Search,
     memo: &mut DateMemo,
 ) -> Option<Option<Level>> {
     let level = level_of(bytes);
-    if empty {
+    if plan.empty {
         return Some(level);
     }
     let l = level?;
     if filter.min_level.is_some_and(|m| l < m) {
         return None;
     }
-    if prefilter
+    if plan.prefilter
         && let Some(re) = &filter.regex
-        && (no_match || !re.is_match(bytes))
+        && match &search {
+            Search::NoMatch => true,
+            // A match inside the bytes is one of the bytes alone.
+            Search::Hit(h) if h.end <= bytes.len() => false,
+            _ => !re.is_match(bytes),
+        }
     {
         return None;
     }
-    let body = if needs_prefix(filter) {
-        let bounded = filter.since.is_some() || filter.until.is_some();
+    let body = if plan.prefix {
+        let bounded = plan.bounded;
         if bounded {
             // The time first, cut out on its own: a time bound rejects most
             // records before the rest of the header is read. (Where the
@@ -461,7 +569,13 @@ fn decide(
     };
     if let Some(re) = &filter.regex {
         let end = bytes.len() - usize::from(bytes.last() == Some(&b'\n'));
-        if (!no_match && re.is_match(&bytes[body..end])) == filter.invert {
+        let matches = match search {
+            Search::NoMatch => false,
+            // A match inside the message is one of the message alone.
+            Search::Hit(h) if h.start >= body && h.end <= end => true,
+            _ => re.is_match(&bytes[body..end]),
+        };
+        if matches == filter.invert {
             return None;
         }
     }
@@ -474,7 +588,7 @@ impl Gate {
     /// the current chunk for a sink that takes runs. A piece of a longer
     /// record (see `part`) that starts it is judged like a record; the
     /// pieces after it share its verdict.
-    #[inline]
+    #[inline(always)]
     fn offer<R: RecordSink>(
         &mut self,
         inner: &mut R,
@@ -593,25 +707,17 @@ impl Gate {
         if let Some(v) = known {
             return v.pass();
         }
-        let no_match = self.no_match(run, bytes);
-        decide(
-            &self.filter,
-            self.empty,
-            self.prefilter,
-            bytes,
-            no_match,
-            &mut self.memo,
-        )
+        let search = self.search(run, bytes);
+        decide(&self.filter, self.plan, bytes, search, &mut self.memo)
     }
 
-    /// Whether the message regex certainly matches nowhere in `bytes`, from
-    /// one search over the chunk for all the records it holds (`false`
-    /// when unknown).
+    /// What the message regex's search over the chunk, one for all the
+    /// records it holds, found in `bytes`.
     #[inline]
-    fn no_match(&self, run: Option<&mut Run<'_>>, bytes: &[u8]) -> bool {
-        match (&self.filter.regex, run) {
-            (Some(re), Some(run)) if self.scan => run.no_match(re, bytes),
-            _ => false,
+    fn search(&self, run: Option<&mut Run<'_>>, bytes: &[u8]) -> Search {
+        match (&self.scan, run) {
+            (Some(re), Some(run)) => run.search(re, bytes),
+            _ => Search::Unknown,
         }
     }
 
@@ -632,13 +738,13 @@ impl Gate {
         {
             return Ok(());
         }
-        if self.prefilter
+        if self.plan.prefilter
             && let Some(re) = &filter.regex
             && !re.is_match(bytes)
         {
             return Ok(());
         }
-        if needs_prefix(filter) && !prefix_passes(filter, bytes) {
+        if self.plan.prefix && !prefix_passes(filter, bytes) {
             return Ok(());
         }
         let rec = Record::parse(bytes);
@@ -753,10 +859,10 @@ impl<R: RecordSink> Sink for FilterSink<R> {
     /// nothing to judge).
     fn judge(&self) -> Option<Judge> {
         let g = &self.gate;
-        (!g.empty).then(|| Judge {
+        (!g.plan.empty).then(|| Judge {
             filter: g.filter.clone(),
-            prefilter: g.prefilter,
-            scan: g.scan,
+            plan: g.plan,
+            scan: g.scan.clone(),
         })
     }
 
@@ -771,8 +877,8 @@ impl<R: RecordSink> Sink for FilterSink<R> {
 #[derive(Debug, Clone)]
 pub struct Judge {
     filter: Filter,
-    prefilter: bool,
-    scan: bool,
+    plan: Plan,
+    scan: Option<Searcher>,
 }
 
 /// One verdict of a [`Judge`]: on the record that starts at `start` in its
@@ -861,11 +967,11 @@ impl Judge {
             };
         }
         let bytes = &run.chunk[start..end];
-        let no_match = match &self.filter.regex {
-            Some(re) if self.scan => run.no_match(re, bytes),
-            _ => false,
+        let search = match &self.scan {
+            Some(re) => run.search(re, bytes),
+            None => Search::Unknown,
         };
-        let pass = decide(&self.filter, false, self.prefilter, bytes, no_match, memo);
+        let pass = decide(&self.filter, self.plan, bytes, search, memo);
         Verdict::new(start, pass)
     }
 }
@@ -875,6 +981,7 @@ mod tests {
     use super::*;
     use crate::filter::FilterOptions;
     use chrono::DateTime;
+    use regex::bytes::RegexBuilder;
 
     /// Keeps record bytes and event names.
     #[derive(Default)]
@@ -1141,6 +1248,12 @@ mod tests {
             opts(&|o| o.pid = Some(1)),
             // Matches that run from one record into the next.
             opts(&|o| o.regex = Some(r"[0-9}]\n\[[DI]|\n ".into())),
+            // Matches in the header, or across its end, and empty ones.
+            opts(&|o| {
+                o.regex = Some(r"\]\[|, ".into());
+                o.invert = true;
+            }),
+            opts(&|o| o.regex = Some(r"\]\[[^\]]*ms|z*".into())),
         ];
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/text");
         let mut passed = 0;
@@ -1152,22 +1265,34 @@ mod tests {
         ] {
             let text = std::fs::read(dir.join(name)).expect("corpus text");
             for (k, f) in filters.iter().enumerate() {
-                let (empty, pre) = (f.is_empty(), regex_prefilter(f));
+                let plan = Plan::new(f);
                 // One memo for all records, as in the sink.
                 let mut memo = DateMemo::default();
                 for rec in Records::new(&text) {
                     let want = f.matches(&rec).then_some(rec.level);
                     assert_eq!(
-                        decide(f, empty, pre, rec.bytes, false, &mut memo),
+                        decide(f, plan, rec.bytes, Search::Unknown, &mut memo),
                         want,
                         "{name} filter {k}"
                     );
                     if let Some(re) = &f.regex
                         && assertion_free(f)
-                        && !re.is_match(rec.bytes)
                     {
-                        // Told what the chunk search finds: the same answer.
-                        assert_eq!(decide(f, empty, pre, rec.bytes, true, &mut memo), want);
+                        // Told what a search over the whole text finds from
+                        // the record on (a match may run into the next
+                        // record): the same answer.
+                        let from = rec.bytes.as_ptr() as usize - text.as_ptr() as usize;
+                        let search = match re.find_at(&text, from) {
+                            Some(m) if m.start() < from + rec.bytes.len() => {
+                                Search::Hit(m.start() - from..m.end() - from)
+                            }
+                            _ => Search::NoMatch,
+                        };
+                        assert_eq!(
+                            decide(f, plan, rec.bytes, search.clone(), &mut memo),
+                            want,
+                            "{name} filter {k} {search:?}"
+                        );
                     }
                     passed += usize::from(want.is_some());
                 }
@@ -1192,6 +1317,43 @@ mod tests {
             }
         }
         assert!(passed > 10_000, "{passed}");
+    }
+
+    /// A literal pattern is searched for directly, and finds what the
+    /// regex finds; a case-insensitive or non-literal one keeps the regex.
+    #[test]
+    fn literal_search_finds_what_the_regex_finds() {
+        let text =
+            format!("{E1}{I1}user=1 USER=2 User=3 a.cc a-cc [t] \u{212A}ick kick=\n").into_bytes();
+        let build = |p: &str, icase: bool| {
+            RegexBuilder::new(p)
+                .case_insensitive(icase)
+                .build()
+                .expect("valid")
+        };
+        for (p, icase, direct) in [
+            ("user=", false, true),
+            ("user=", true, false),
+            ("a.cc", false, false),
+            ("a-cc", false, false),
+            ("[t]", false, false),
+            ("kick", true, false),
+            ("kick", false, true),
+            ("2 ", true, true),
+            ("", false, true),
+        ] {
+            let re = build(p, icase);
+            let s = Searcher::new(&re);
+            assert_eq!(
+                matches!(s, Searcher::Literal(_)),
+                direct,
+                "{p:?} -i {icase}"
+            );
+            for from in 0..=text.len() {
+                let want = re.find_at(&text, from).map(|m| m.range());
+                assert_eq!(s.find_at(&text, from), want, "{p:?} -i {icase} from {from}");
+            }
+        }
     }
 
     /// Records longer than a piece, judged ahead or not, in chunks that end
