@@ -8,8 +8,9 @@
 #
 # Every variant runs RUNS times (default 5), interleaved with the others so
 # that a busy machine hurts them alike; it reports the least CPU time
-# (user + sys), the least wall time, the peak RSS, and the CPU-time and
-# wall-time ratios to plain decoding. Output goes to /dev/null.
+# (user + sys), the least wall time (both to the millisecond), the peak
+# RSS, and the CPU-time and wall-time ratios to plain decoding. Output goes
+# to /dev/null.
 #
 #   JOBS=1 benches/filter.sh        # decode with -j1 (default: xlogdec's own -j)
 #   BINS="old/xlogdec target/release/xlogdec" benches/filter.sh
@@ -48,13 +49,16 @@ variants=(
     "--format json"
 )
 n=${#variants[@]}
+# Wall and CPU time to the millisecond (bash's time); peak RSS from /usr/bin/time.
+TIMEFORMAT='%3R %3U %3S'
 declare -A cpu wall rss
 for ((r = 0; r < runs; r++)); do
     for ((k = 0; k < n; k++)); do
         for b in "${bins[@]}"; do
             # shellcheck disable=SC2086 # the variant is a list of words
-            /usr/bin/time -f "%U %S %e %M" -o "$work/t" nice "$b" "${jobs[@]}" ${variants[k]} "$big" >/dev/null
-            read -r u s e m <"$work/t"
+            { time /usr/bin/time -f "%M" -o "$work/t" nice "$b" "${jobs[@]}" ${variants[k]} "$big" >/dev/null; } 2>"$work/bash-time"
+            read -r m <"$work/t"
+            read -r e u s < <(tail -n 1 "$work/bash-time")
             c=$(awk "BEGIN{print $u + $s}")
             key="$b|$k"
             if [[ -z ${cpu[$key]:-} ]] || awk "BEGIN{exit !($c < ${cpu[$key]})}"; then cpu[$key]=$c; fi

@@ -881,6 +881,10 @@ pub struct Judge {
     scan: Option<Searcher>,
 }
 
+/// The shortest average record a [`Judge`] gives verdicts on: a verdict
+/// takes 8 bytes, so verdicts take at most half the memory of the text.
+const MIN_JUDGED: usize = 16;
+
 /// One verdict of a [`Judge`]: on the record that starts at `start` in its
 /// text and ends where the next verdict's record starts (the last one at
 /// the text's end).
@@ -936,11 +940,15 @@ impl Judge {
     /// where the text starts a line, each up to the next record start, the
     /// last up to the text's end. The sink uses a verdict only on a record
     /// with exactly those bytes. A text too long for the verdicts'
-    /// offsets gets none.
+    /// offsets gets none, and so does one of records shorter than
+    /// [`MIN_JUDGED`] bytes on average (no log is made of them; their
+    /// verdicts would take more memory than the text).
     pub(crate) fn judge(&self, text: &[u8], memo: &mut DateMemo, out: &mut Vec<Verdict>) {
         if u32::try_from(text.len()).is_err() {
             return;
         }
+        let first = out.len();
+        let most = text.len() / MIN_JUDGED + 1;
         let mut run = Run::new(text, &[]);
         let mut open = None;
         let mut pos = 0;
@@ -948,6 +956,10 @@ impl Judge {
             let line_end = pos + n;
             if starts_record(&text[pos..line_end]) {
                 if let Some(s) = open {
+                    if out.len() - first == most {
+                        out.truncate(first);
+                        return;
+                    }
                     out.push(self.verdict(&mut run, s, pos, memo));
                 }
                 open = Some(pos);
@@ -1400,6 +1412,10 @@ mod tests {
             sink.judge().expect("a filter").judge(text, memo, &mut v);
             v
         };
+        // Records far shorter than any log's get no verdicts at all.
+        let tiny = "[E]\n".repeat(100);
+        assert!(judge(tiny.as_bytes(), &mut memo).is_empty());
+        assert_eq!(judge(&tiny.as_bytes()[..8], &mut memo).len(), 2);
         let text = format!("banner\n{E1}{I1}{E1}");
         let v = judge(text.as_bytes(), &mut memo);
         let starts: Vec<u32> = v.iter().map(|v| v.start).collect();

@@ -264,7 +264,9 @@ impl Batch {
     }
 
     fn too_big(&self) -> bool {
-        self.payloads.capacity() > KEEP_BATCH || self.out.capacity() > KEEP_BATCH
+        self.payloads.capacity() > KEEP_BATCH
+            || self.out.capacity() > KEEP_BATCH
+            || self.verdicts.capacity() * std::mem::size_of::<Verdict>() > KEEP_BATCH
     }
 }
 
