@@ -1015,11 +1015,14 @@ pub(crate) fn split_prefix(line: &[u8]) -> Option<RawPrefix<'_>> {
 /// `memo` keeps the last date read: records in a row share it.
 #[inline(always)]
 pub(crate) fn body_start(rec: &[u8], memo: &mut DateMemo) -> Option<usize> {
-    let s = header_spans(rec)?;
-    if !memo.ok_spans(rec, &s) {
+    let h = match scan::head(rec) {
+        Ok(h) => h?,
+        Err(()) => long_header_spans(rec)?.into(),
+    };
+    if !memo.ok_time(rec, h.time_end(), h.clock_ok()) {
         return None;
     }
-    Some(s.body)
+    Some(h.body())
 }
 
 /// Where the fields of the header on the first line of `rec` lie: `Some`
@@ -1113,11 +1116,18 @@ impl DateMemo {
     /// day already).
     #[inline(always)]
     pub(crate) fn ok_spans(&mut self, line: &[u8], spans: &Spans) -> bool {
-        if !spans.clock_ok {
+        self.ok_time(line, spans.time_end, spans.clock_ok)
+    }
+
+    /// [`ok_spans`](DateMemo::ok_spans) given the time's end and whether
+    /// its time of day reads right.
+    #[inline(always)]
+    pub(crate) fn ok_time(&mut self, line: &[u8], time_end: usize, clock_ok: bool) -> bool {
+        if !clock_ok {
             // The time of day is the last 12 bytes of any time that parses.
             return false;
         }
-        let raw = &line[spans.time()];
+        let raw = &line[4..time_end];
         let n = self.len;
         if n > 0 && raw.len() == n + 12 && same_head(raw, &self.text, n) {
             return true;

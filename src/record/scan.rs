@@ -36,12 +36,6 @@ pub(crate) struct Spans {
 }
 
 impl Spans {
-    /// The text between the time's brackets.
-    #[inline]
-    pub(crate) fn time(&self) -> Range<usize> {
-        4..self.time_end
-    }
-
     /// The process id's text (`-`? digits).
     #[inline]
     pub(crate) fn pid_text(&self) -> Range<usize> {
@@ -64,6 +58,42 @@ impl Spans {
     #[inline]
     pub(crate) fn tag(&self) -> Range<usize> {
         self.close + 2..self.tag_end
+    }
+}
+
+/// What [`body_start`](super::body_start) reads of a header's fields,
+/// packed in one word to come back in a register: where the message
+/// starts (bits 0..32), the end of the time's text (32..63) and
+/// [`Spans::clock_ok`] (bit 63). Positions fit, as records come in pieces
+/// of at most [`MAX_PIECE`](super::MAX_PIECE) bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Head(u64);
+
+impl Head {
+    /// Where the message starts.
+    #[inline(always)]
+    pub(crate) fn body(self) -> usize {
+        self.0 as u32 as usize
+    }
+
+    /// End of the time's text (which starts at 4).
+    #[inline(always)]
+    pub(crate) fn time_end(self) -> usize {
+        (self.0 >> 32) as usize & 0x7FFF_FFFF
+    }
+
+    /// As [`Spans::clock_ok`].
+    #[inline(always)]
+    pub(crate) fn clock_ok(self) -> bool {
+        self.0 >> 63 != 0
+    }
+}
+
+impl From<Spans> for Head {
+    #[inline(always)]
+    fn from(s: Spans) -> Head {
+        debug_assert!(s.body <= u32::MAX as usize && s.time_end < 1 << 31);
+        Head(s.body as u64 | (s.time_end as u64) << 32 | u64::from(s.clock_ok) << 63)
     }
 }
 
@@ -152,6 +182,7 @@ pub(crate) fn scan(rec: &[u8]) -> Scan {
             None => padded(rec),
         };
         let want = fields(rec);
+        assert_eq!(head(rec), want.clone().map(|s| s.map(Head::from)));
         assert_eq!(walk(rec, classify_bytes(&window)), want);
         #[cfg(target_arch = "x86_64")]
         assert_eq!(walk(rec, sse2::classify(&window)), want);
@@ -179,6 +210,22 @@ pub(crate) fn fields(rec: &[u8]) -> Result<Option<Spans>, ()> {
         }
     }
     walk(rec, classify(rec))
+}
+
+/// [`fields`], only what [`Head`] holds of them.
+#[inline(always)]
+pub(crate) fn head(rec: &[u8]) -> Result<Option<Head>, ()> {
+    if rec.len() < 4 || rec[0] != b'[' || rec[2] != b']' || rec[3] != b'[' {
+        return Ok(None);
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2.
+            return unsafe { avx2::head(rec) };
+        }
+    }
+    Ok(walk(rec, classify(rec))?.map(Head::from))
 }
 
 /// The fields from the class masks of the first [`WINDOW`] bytes of `rec`
@@ -401,7 +448,7 @@ mod sse2 {
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{Spans, WINDOW, padded, walk};
+    use super::{Head, Spans, WINDOW, padded, walk};
     use std::arch::x86_64::{
         __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256,
         _mm256_movemask_epi8, _mm256_set1_epi8,
@@ -421,6 +468,20 @@ mod avx2 {
             None => unsafe { classify(&padded(rec)) },
         };
         walk(rec, masks)
+    }
+
+    /// [`head`](super::head) compiled as [`fields`] is.
+    ///
+    /// # Safety
+    /// The processor must have AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn head(rec: &[u8]) -> Result<Option<Head>, ()> {
+        // SAFETY: the caller vouches for AVX2.
+        let masks = match rec.first_chunk() {
+            Some(window) => unsafe { classify(window) },
+            None => unsafe { classify(&padded(rec)) },
+        };
+        Ok(walk(rec, masks)?.map(Head::from))
     }
 
     /// The masks of `]`, `,`, `\n` and digits over 128 bytes,
