@@ -1015,14 +1015,11 @@ pub(crate) fn split_prefix(line: &[u8]) -> Option<RawPrefix<'_>> {
 /// `memo` keeps the last date read: records in a row share it.
 #[inline(always)]
 pub(crate) fn body_start(rec: &[u8], memo: &mut DateMemo) -> Option<usize> {
-    let h = match scan::head(rec) {
-        Ok(h) => h?,
-        Err(()) => long_header_spans(rec)?.into(),
-    };
-    if !memo.ok_time(rec, h.time_end(), h.clock_ok()) {
+    let s = header_spans(rec)?;
+    if !memo.ok_spans(rec, &s) {
         return None;
     }
-    Some(h.body())
+    Some(s.body)
 }
 
 /// Where the fields of the header on the first line of `rec` lie: `Some`

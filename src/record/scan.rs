@@ -61,42 +61,6 @@ impl Spans {
     }
 }
 
-/// What [`body_start`](super::body_start) reads of a header's fields,
-/// packed in one word to come back in a register: where the message
-/// starts (bits 0..32), the end of the time's text (32..63) and
-/// [`Spans::clock_ok`] (bit 63). Positions fit, as records come in pieces
-/// of at most [`MAX_PIECE`](super::MAX_PIECE) bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Head(u64);
-
-impl Head {
-    /// Where the message starts.
-    #[inline(always)]
-    pub(crate) fn body(self) -> usize {
-        self.0 as u32 as usize
-    }
-
-    /// End of the time's text (which starts at 4).
-    #[inline(always)]
-    pub(crate) fn time_end(self) -> usize {
-        (self.0 >> 32) as usize & 0x7FFF_FFFF
-    }
-
-    /// As [`Spans::clock_ok`].
-    #[inline(always)]
-    pub(crate) fn clock_ok(self) -> bool {
-        self.0 >> 63 != 0
-    }
-}
-
-impl From<Spans> for Head {
-    #[inline(always)]
-    fn from(s: Spans) -> Head {
-        debug_assert!(s.body <= u32::MAX as usize && s.time_end < 1 << 31);
-        Head(s.body as u64 | (s.time_end as u64) << 32 | u64::from(s.clock_ok) << 63)
-    }
-}
-
 /// What the one pass made of a line.
 #[cfg(test)]
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,7 +146,6 @@ pub(crate) fn scan(rec: &[u8]) -> Scan {
             None => padded(rec),
         };
         let want = fields(rec);
-        assert_eq!(head(rec), want.clone().map(|s| s.map(Head::from)));
         assert_eq!(walk(rec.len(), &view, classify_bytes(window(&view))), want);
         #[cfg(target_arch = "x86_64")]
         assert_eq!(walk(rec.len(), &view, sse2::classify(window(&view))), want);
@@ -213,22 +176,6 @@ pub(crate) fn fields(rec: &[u8]) -> Result<Option<Spans>, ()> {
         Some(v) => walk(rec.len(), v, classify_window(window(v))),
         None => walk(rec.len(), &padded(rec), classify(rec)),
     }
-}
-
-/// [`fields`], only what [`Head`] holds of them.
-#[inline(always)]
-pub(crate) fn head(rec: &[u8]) -> Result<Option<Head>, ()> {
-    if rec.len() < 4 || rec[0] != b'[' || rec[2] != b']' || rec[3] != b'[' {
-        return Ok(None);
-    }
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the processor has AVX2.
-            return unsafe { avx2::head(rec) };
-        }
-    }
-    Ok(fields(rec)?.map(Head::from))
 }
 
 /// The fields of a record of `len` bytes, from the first [`VIEW`] bytes
@@ -468,7 +415,7 @@ mod sse2 {
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{Head, Spans, WINDOW, padded, walk, window};
+    use super::{Spans, WINDOW, padded, walk, window};
     use std::arch::x86_64::{
         __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256,
         _mm256_movemask_epi8, _mm256_set1_epi8,
@@ -491,16 +438,6 @@ mod avx2 {
                 walk(rec.len(), &v, unsafe { classify(window(&v)) })
             }
         }
-    }
-
-    /// [`head`](super::head) compiled as [`fields`] is.
-    ///
-    /// # Safety
-    /// The processor must have AVX2.
-    #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn head(rec: &[u8]) -> Result<Option<Head>, ()> {
-        // SAFETY: the caller vouches for AVX2.
-        Ok(unsafe { fields(rec) }?.map(Head::from))
     }
 
     /// The masks of `]`, `,`, `\n` and digits over 128 bytes,
