@@ -1113,18 +1113,11 @@ impl DateMemo {
     /// day already).
     #[inline(always)]
     pub(crate) fn ok_spans(&mut self, line: &[u8], spans: &Spans) -> bool {
-        self.ok_time(line, spans.time_end, spans.clock_ok)
-    }
-
-    /// [`ok_spans`](DateMemo::ok_spans) given the time's end and whether
-    /// its time of day reads right.
-    #[inline(always)]
-    pub(crate) fn ok_time(&mut self, line: &[u8], time_end: usize, clock_ok: bool) -> bool {
-        if !clock_ok {
+        if !spans.clock_ok {
             // The time of day is the last 12 bytes of any time that parses.
             return false;
         }
-        let raw = &line[4..time_end];
+        let raw = &line[4..spans.time_end];
         let n = self.len;
         if n > 0 && raw.len() == n + 12 && same_head(raw, &self.text, n) {
             return true;
