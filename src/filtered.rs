@@ -18,8 +18,8 @@ use crate::filter::Filter;
 use crate::reader::Summary;
 pub use crate::record::MAX_PIECE;
 use crate::record::{
-    DateMemo, Level, Part, Prefix, Record, RecordSplitter, Records, body_start, find_byte,
-    header_spans, parse_prefix, starts_record,
+    DateMemo, Level, MAP_WORDS, Part, Prefix, Record, RecordSplitter, Records, body_start,
+    find_byte, header_spans, newline_map, parse_prefix, starts_record,
 };
 use regex::bytes::Regex;
 
@@ -955,19 +955,30 @@ impl Judge {
         let mut run = Run::new(text, &[]);
         let mut open = None;
         let mut pos = 0;
-        while let Some(n) = find_byte(b'\n', &text[pos..]) {
-            let line_end = pos + n;
-            if starts_record(&text[pos..line_end]) {
-                if let Some(s) = open {
-                    if out.len() - first == most {
-                        out.truncate(first);
-                        return;
+        // Lines' ends from a bit map, as the splitter finds them.
+        let mut map = [0u64; MAP_WORDS];
+        let mut base = 0;
+        while base < text.len() {
+            let words = newline_map(&text[base..], &mut map);
+            for (i, &word) in map[..words].iter().enumerate() {
+                let mut bits = word;
+                while bits != 0 {
+                    let line_end = base + 64 * i + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    if starts_record(&text[pos..line_end]) {
+                        if let Some(s) = open {
+                            if out.len() - first == most {
+                                out.truncate(first);
+                                return;
+                            }
+                            out.push(self.verdict(&mut run, s, pos, memo));
+                        }
+                        open = Some(pos);
                     }
-                    out.push(self.verdict(&mut run, s, pos, memo));
+                    pos = line_end + 1;
                 }
-                open = Some(pos);
             }
-            pos = line_end + 1;
+            base += 64 * words;
         }
         if let Some(s) = open {
             out.push(self.verdict(&mut run, s, text.len(), memo));

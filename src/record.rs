@@ -806,12 +806,12 @@ fn record_end(data: &[u8], start: usize) -> usize {
 /// ends from: 4 KiB of text at a time (one bit a byte, 64 bytes a compare
 /// with AVX2), rather than a search for each `\n`, as most lines are
 /// shorter than what a search costs to set up.
-const MAP_WORDS: usize = 64;
+pub(crate) const MAP_WORDS: usize = 64;
 
 /// Maps the `\n`s of the first 4 KiB of `text` into `map`, bit `i % 64`
 /// of word `i / 64` for byte `i`; the words in use.
 #[inline(never)]
-fn newline_map(text: &[u8], map: &mut [u64; MAP_WORDS]) -> usize {
+pub(crate) fn newline_map(text: &[u8], map: &mut [u64; MAP_WORDS]) -> usize {
     let part = &text[..text.len().min(64 * MAP_WORDS)];
     #[cfg(target_arch = "x86_64")]
     {
