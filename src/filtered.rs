@@ -18,8 +18,8 @@ use crate::filter::Filter;
 use crate::reader::Summary;
 pub use crate::record::MAX_PIECE;
 use crate::record::{
-    DateMemo, Level, Part, Prefix, Record, RecordSplitter, Records, body_start, find_byte,
-    header_spans, parse_prefix, starts_record,
+    DateMemo, Level, MAP_WORDS, Part, Prefix, Record, RecordSplitter, Records, body_start,
+    find_byte, header_spans, newline_map, parse_prefix, starts_record,
 };
 use regex::bytes::Regex;
 
@@ -172,18 +172,21 @@ struct Gate {
 /// Passed records that follow one another in the current text chunk,
 /// not yet handed on: `chunk[start..end]`.
 ///
-/// It also keeps the last regex search over the chunk: from `searched`,
-/// the first match is `hit` (`None`: no match).
+/// It also keeps the last regex search over the chunk: from `searched.0`,
+/// the first match is `searched.1` ([`NO_HIT`] when there is none).
 struct Run<'t> {
     chunk: &'t [u8],
     start: usize,
     end: usize,
-    searched: Option<(usize, Option<Range<usize>>)>,
+    searched: Option<(usize, Range<usize>)>,
     /// A worker's verdicts on the chunk's records (see [`Judge`]), and
     /// the first one not yet passed by.
     verdicts: &'t [Verdict],
     next: usize,
 }
+
+/// The match of a search that found none: after every record.
+const NO_HIT: Range<usize> = usize::MAX..usize::MAX;
 
 /// What the message regex's search over a whole chunk tells of a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -291,23 +294,23 @@ impl<'t> Run<'t> {
     /// a record of the chunk (with an assertion-free `re`, `NoMatch` means
     /// that `re` matches nowhere in them). One search serves every record
     /// before the next match.
+    #[inline(always)]
     fn search(&mut self, re: &Searcher, bytes: &[u8]) -> Search {
         let Some(from) = self.locate(bytes) else {
             return Search::Unknown;
         };
         let hit = match &self.searched {
-            Some((at, hit)) if *at <= from && hit.as_ref().is_none_or(|h| h.start >= from) => {
-                hit.clone()
-            }
+            Some((at, hit)) if *at <= from && hit.start >= from => hit.clone(),
             _ => {
-                let hit = re.find_at(self.chunk, from);
+                let hit = re.find_at(self.chunk, from).unwrap_or(NO_HIT);
                 self.searched = Some((from, hit.clone()));
                 hit
             }
         };
-        match hit {
-            Some(h) if h.start < from + bytes.len() => Search::Hit(h.start - from..h.end - from),
-            _ => Search::NoMatch,
+        if hit.start < from + bytes.len() {
+            Search::Hit(hit.start - from..hit.end - from)
+        } else {
+            Search::NoMatch
         }
     }
 
@@ -952,19 +955,30 @@ impl Judge {
         let mut run = Run::new(text, &[]);
         let mut open = None;
         let mut pos = 0;
-        while let Some(n) = find_byte(b'\n', &text[pos..]) {
-            let line_end = pos + n;
-            if starts_record(&text[pos..line_end]) {
-                if let Some(s) = open {
-                    if out.len() - first == most {
-                        out.truncate(first);
-                        return;
+        // Lines' ends from a bit map, as the splitter finds them.
+        let mut map = [0u64; MAP_WORDS];
+        let mut base = 0;
+        while base < text.len() {
+            let words = newline_map(&text[base..], &mut map);
+            for (i, &word) in map[..words].iter().enumerate() {
+                let mut bits = word;
+                while bits != 0 {
+                    let line_end = base + 64 * i + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    if starts_record(&text[pos..line_end]) {
+                        if let Some(s) = open {
+                            if out.len() - first == most {
+                                out.truncate(first);
+                                return;
+                            }
+                            out.push(self.verdict(&mut run, s, pos, memo));
+                        }
+                        open = Some(pos);
                     }
-                    out.push(self.verdict(&mut run, s, pos, memo));
+                    pos = line_end + 1;
                 }
-                open = Some(pos);
             }
-            pos = line_end + 1;
+            base += 64 * words;
         }
         if let Some(s) = open {
             out.push(self.verdict(&mut run, s, text.len(), memo));

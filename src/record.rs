@@ -474,15 +474,25 @@ impl RecordSplitter {
             }
             None => {
                 let mut pos = 0;
-                while pos < rest.len() {
-                    let Some(n) = find_byte(b'\n', &rest[pos..]) else {
-                        break; // unterminated: classified when completed
-                    };
-                    let line_end = pos + n;
-                    if !(fresh && pos == 0) && starts_record(&rest[pos..line_end]) {
-                        start(pos, &mut open)?;
+                // The lines' ends from a bit map of 4 KiB of text at a time
+                // (see `newline_map`); an unterminated last line is
+                // classified when completed.
+                let mut map = [0u64; MAP_WORDS];
+                let mut base = 0;
+                while base < rest.len() {
+                    let words = newline_map(&rest[base..], &mut map);
+                    for (i, &word) in map[..words].iter().enumerate() {
+                        let mut bits = word;
+                        while bits != 0 {
+                            let line_end = base + 64 * i + bits.trailing_zeros() as usize;
+                            bits &= bits - 1;
+                            if !(fresh && pos == 0) && starts_record(&rest[pos..line_end]) {
+                                start(pos, &mut open)?;
+                            }
+                            pos = line_end + 1;
+                        }
                     }
-                    pos = line_end + 1;
+                    base += 64 * words;
                 }
                 pos
             }
@@ -758,15 +768,20 @@ const TIP_PREFIXES: [&[u8]; 12] = [
 
 /// Whether a line (given from its first byte; its end may be cut or include
 /// the rest of the text) starts a new record. Only looks at a prefix with no `\n`.
-#[inline]
+#[inline(always)]
 pub fn starts_record(line: &[u8]) -> bool {
-    match line.first() {
-        Some(b'[') => line.len() >= 3 && line[2] == b']' && Level::from_letter(line[1]).is_some(),
-        Some(b'^' | b'$' | b'~' | b'g' | b'M' | b'l' | b'c') => {
-            TIP_PREFIXES.iter().any(|p| line.starts_with(p))
-        }
+    match line {
+        // The letters of `Level::from_letter`, as one bit test.
+        [b'[', b'V' | b'D' | b'I' | b'W' | b'E' | b'F', b']', ..] => true,
+        [b'^' | b'$' | b'~' | b'g' | b'M' | b'l' | b'c', ..] => starts_tip(line),
         _ => false,
     }
+}
+
+/// Whether a line starts with one of [`TIP_PREFIXES`].
+#[cold]
+fn starts_tip(line: &[u8]) -> bool {
+    TIP_PREFIXES.iter().any(|p| line.starts_with(p))
 }
 
 /// End (exclusive) of the record that starts at `start`.
@@ -785,6 +800,93 @@ fn record_end(data: &[u8], start: usize) -> usize {
         };
     }
     data.len()
+}
+
+/// Words of the bit map of `\n`s that [`RecordSplitter`] reads lines'
+/// ends from: 4 KiB of text at a time (one bit a byte, 64 bytes a compare
+/// with AVX2), rather than a search for each `\n`, as most lines are
+/// shorter than what a search costs to set up.
+pub(crate) const MAP_WORDS: usize = 64;
+
+/// Maps the `\n`s of the first 4 KiB of `text` into `map`, bit `i % 64`
+/// of word `i / 64` for byte `i`; the words in use.
+#[inline(never)]
+pub(crate) fn newline_map(text: &[u8], map: &mut [u64; MAP_WORDS]) -> usize {
+    let part = &text[..text.len().min(64 * MAP_WORDS)];
+    #[cfg(target_arch = "x86_64")]
+    {
+        let full = part.len() / 64;
+        let (blocks, tail) = part.split_at(64 * full);
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2.
+            unsafe { newline_words::avx2(blocks, &mut map[..full]) };
+        } else {
+            newline_words::sse2(blocks, &mut map[..full]);
+        }
+        if !tail.is_empty() {
+            // Zero bytes are no `\n`.
+            let mut block = [0u8; 64];
+            block[..tail.len()].copy_from_slice(tail);
+            newline_words::sse2(&block, &mut map[full..=full]);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        map.fill(0);
+        for i in memchr::memchr_iter(b'\n', part) {
+            map[i / 64] |= 1 << (i % 64);
+        }
+    }
+    part.len().div_ceil(64)
+}
+
+/// The `\n` bit map words of whole 64-byte blocks.
+#[cfg(target_arch = "x86_64")]
+mod newline_words {
+    use std::arch::x86_64::{
+        __m128i, __m256i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+        _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_set1_epi8,
+    };
+
+    /// The word of each 64 bytes of `blocks` into `words`, 32 bytes a
+    /// compare.
+    ///
+    /// # Safety
+    /// The processor must have AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn avx2(blocks: &[u8], words: &mut [u64]) {
+        let nl = _mm256_set1_epi8(b'\n' as i8);
+        for (block, word) in blocks.chunks_exact(64).zip(words) {
+            // SAFETY: two loads of 32 of the block's 64 bytes; loadu takes
+            // any alignment.
+            let (a, b) = unsafe {
+                (
+                    _mm256_loadu_si256(block.as_ptr().cast::<__m256i>()),
+                    _mm256_loadu_si256(block.as_ptr().add(32).cast::<__m256i>()),
+                )
+            };
+            let lo = _mm256_movemask_epi8(_mm256_cmpeq_epi8(a, nl)) as u32;
+            let hi = _mm256_movemask_epi8(_mm256_cmpeq_epi8(b, nl)) as u32;
+            *word = u64::from(lo) | (u64::from(hi) << 32);
+        }
+    }
+
+    /// [`avx2`] sixteen bytes a compare (SSE2 is part of x86-64).
+    pub(super) fn sse2(blocks: &[u8], words: &mut [u64]) {
+        for (block, word) in blocks.chunks_exact(64).zip(words) {
+            let mut w = 0;
+            for i in 0..4 {
+                // SAFETY: a load of 16 of the block's 64 bytes; loadu takes
+                // any alignment.
+                let bits = unsafe {
+                    let v = _mm_loadu_si128(block.as_ptr().add(16 * i).cast::<__m128i>());
+                    _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'\n' as i8)))
+                };
+                w |= u64::from(bits as u16) << (16 * i);
+            }
+            *word = w;
+        }
+    }
 }
 
 /// Position of the first `needle` in `hay` (SIMD via memchr: record
@@ -1082,7 +1184,7 @@ impl DateMemo {
             // The time of day is the last 12 bytes of any time that parses.
             return false;
         }
-        let raw = &line[spans.time()];
+        let raw = &line[4..spans.time_end];
         let n = self.len;
         if n > 0 && raw.len() == n + 12 && same_head(raw, &self.text, n) {
             return true;
@@ -1336,6 +1438,48 @@ mod tests {
         let h = b"\x01\x00\x0a\x0a\x0b\x0a0123456789abcdef";
         assert_eq!(find_byte(0x0a, h), Some(2));
         assert_eq!(find_byte(0x00, h), Some(1));
+    }
+
+    #[test]
+    fn newline_maps_mark_every_newline() {
+        let text: Vec<u8> = (0..9000u32)
+            .map(|i| match i {
+                _ if i % 7 == 0 || i % 64 == 63 || i % 4096 == 0 => b'\n',
+                _ => (i * 37 % 251) as u8,
+            })
+            .collect();
+        for start in [0, 1, 63, 64, 65, 4095, 4096, 4097, 8990] {
+            for len in [0, 1, 63, 64, 65, 200, 4096, 4097, 9000] {
+                let part = &text[start..(start + len).min(text.len())];
+                let mapped = part.len().min(64 * MAP_WORDS);
+                let mut map = [u64::MAX; MAP_WORDS];
+                assert_eq!(newline_map(part, &mut map), mapped.div_ceil(64));
+                for (i, &b) in part[..mapped].iter().enumerate() {
+                    assert_eq!(
+                        map[i / 64] >> (i % 64) & 1 == 1,
+                        b == b'\n',
+                        "{start} {len} {i}"
+                    );
+                }
+                if !mapped.is_multiple_of(64) {
+                    // Past the end of the text: no newline.
+                    assert_eq!(map[mapped / 64] >> (mapped % 64), 0);
+                }
+                #[cfg(target_arch = "x86_64")]
+                {
+                    let blocks = &part[..mapped / 64 * 64];
+                    let mut sse2 = [0; MAP_WORDS];
+                    newline_words::sse2(blocks, &mut sse2);
+                    assert_eq!(sse2[..mapped / 64], map[..mapped / 64]);
+                    if std::arch::is_x86_feature_detected!("avx2") {
+                        let mut avx2 = [0; MAP_WORDS];
+                        // SAFETY: the processor has AVX2.
+                        unsafe { newline_words::avx2(blocks, &mut avx2) };
+                        assert_eq!(avx2, sse2);
+                    }
+                }
+            }
+        }
     }
 
     /// Splits `text` pushed in `chunk`-byte pieces; checks the pieces'

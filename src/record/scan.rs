@@ -36,12 +36,6 @@ pub(crate) struct Spans {
 }
 
 impl Spans {
-    /// The text between the time's brackets.
-    #[inline]
-    pub(crate) fn time(&self) -> Range<usize> {
-        4..self.time_end
-    }
-
     /// The process id's text (`-`? digits).
     #[inline]
     pub(crate) fn pid_text(&self) -> Range<usize> {
@@ -147,14 +141,14 @@ impl Mask {
 pub(crate) fn scan(rec: &[u8]) -> Scan {
     if rec.len() >= 4 && rec[0] == b'[' && rec[2] == b']' && rec[3] == b'[' {
         // Every classifier's masks lead the walk to the same answer.
-        let window = match rec.first_chunk() {
-            Some(w) => *w,
+        let view = match rec.first_chunk() {
+            Some(v) => *v,
             None => padded(rec),
         };
         let want = fields(rec);
-        assert_eq!(walk(rec, classify_bytes(&window)), want);
+        assert_eq!(walk(rec.len(), &view, classify_bytes(window(&view))), want);
         #[cfg(target_arch = "x86_64")]
-        assert_eq!(walk(rec, sse2::classify(&window)), want);
+        assert_eq!(walk(rec.len(), &view, sse2::classify(window(&view))), want);
     }
     match fields(rec) {
         Ok(Some(s)) => Scan::Header(s),
@@ -178,11 +172,15 @@ pub(crate) fn fields(rec: &[u8]) -> Result<Option<Spans>, ()> {
             return unsafe { avx2::fields(rec) };
         }
     }
-    walk(rec, classify(rec))
+    match rec.first_chunk() {
+        Some(v) => walk(rec.len(), v, classify_window(window(v))),
+        None => walk(rec.len(), &padded(rec), classify(rec)),
+    }
 }
 
-/// The fields from the class masks of the first [`WINDOW`] bytes of `rec`
-/// (`]`, `,`, `:`, `\n`, digits; bytes past its end in no class).
+/// The fields of a record of `len` bytes, from the first [`VIEW`] bytes
+/// of it (zero-padded) and the class masks of its first [`WINDOW`] bytes
+/// (`]`, `,`, `\n`, digits; bytes past its end in no class).
 ///
 /// The masks are not cut at the line's end: a delimiter found past it
 /// lies after every delimiter found before it, so the message start,
@@ -190,14 +188,20 @@ pub(crate) fn fields(rec: &[u8]) -> Result<Option<Spans>, ()> {
 /// at the end rejects the line, as the scalar parser does when a
 /// delimiter is missing from the line.
 #[inline(always)]
-fn walk(rec: &[u8], [close, comma, newline, digit]: [u128; 4]) -> Result<Option<Spans>, ()> {
+fn walk(
+    len: usize,
+    rec: &[u8; VIEW],
+    [close, comma, newline, digit]: [u128; 4],
+) -> Result<Option<Spans>, ()> {
     let (line_end, whole) = if newline != 0 {
         (newline.trailing_zeros() as usize, true)
     } else {
-        (rec.len(), rec.len() <= WINDOW)
+        (len, len <= WINDOW)
     };
     let [close, comma, digit] = [close, comma, digit].map(Mask::new);
     let other = Mask(digit.0.map(|w| !w));
+    // Past the record's end the view holds zeros, none of the bytes
+    // looked for.
     let byte = |i: usize| rec.get(i).copied();
     // A search that finds nothing in the window: no header when the line
     // ends within it, else a question for the scalar parser.
@@ -312,17 +316,27 @@ fn clock_ok(rec: &[u8], digit: Mask, time_end: usize) -> bool {
 fn classify(line: &[u8]) -> [u128; 4] {
     match line.first_chunk() {
         Some(window) => classify_window(window),
-        None => classify_window(&padded(line)),
+        None => classify_window(window(&padded(line))),
     }
 }
 
-/// A line shorter than the window, zero-padded to it (zero bytes belong
-/// to no class).
+/// The bytes the walk reads: the window and the two after it (a pair's
+/// second byte, the start of the field after a delimiter).
+const VIEW: usize = WINDOW + 2;
+
+/// A line shorter than the view, zero-padded to it (zero bytes belong to
+/// no class, and are none of the bytes the walk looks for).
 #[cold]
-fn padded(line: &[u8]) -> [u8; WINDOW] {
-    let mut buf = [0u8; WINDOW];
+fn padded(line: &[u8]) -> [u8; VIEW] {
+    let mut buf = [0u8; VIEW];
     buf[..line.len()].copy_from_slice(line);
     buf
+}
+
+/// The window at the start of a view.
+#[inline(always)]
+fn window(view: &[u8; VIEW]) -> &[u8; WINDOW] {
+    view.first_chunk().expect("the view holds the window")
 }
 
 /// [`classify`] on a whole window.
@@ -401,7 +415,7 @@ mod sse2 {
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{Spans, WINDOW, padded, walk};
+    use super::{Spans, WINDOW, padded, walk, window};
     use std::arch::x86_64::{
         __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256,
         _mm256_movemask_epi8, _mm256_set1_epi8,
@@ -413,14 +427,17 @@ mod avx2 {
     ///
     /// # Safety
     /// The processor must have AVX2.
+    #[inline]
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn fields(rec: &[u8]) -> Result<Option<Spans>, ()> {
         // SAFETY: the caller vouches for AVX2.
-        let masks = match rec.first_chunk() {
-            Some(window) => unsafe { classify(window) },
-            None => unsafe { classify(&padded(rec)) },
-        };
-        walk(rec, masks)
+        match rec.first_chunk() {
+            Some(v) => walk(rec.len(), v, unsafe { classify(window(v)) }),
+            None => {
+                let v = padded(rec);
+                walk(rec.len(), &v, unsafe { classify(window(&v)) })
+            }
+        }
     }
 
     /// The masks of `]`, `,`, `\n` and digits over 128 bytes,
