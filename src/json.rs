@@ -86,16 +86,41 @@ const NEEDS_ESCAPE: [bool; 256] = {
     t
 };
 
+/// Whether any of the eight bytes of `w` is one JSON must escape (a
+/// control character, `"` or `\\`): exact word tests for a byte below
+/// 0x20 and for a byte equal to each of the two.
+#[inline]
+fn needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGHS;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    below(w, 0x20) | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) != 0
+}
+
 /// Writes `s` as a JSON string literal.
 fn write_str<W: Write>(out: &mut W, s: &str) -> io::Result<()> {
     out.write_all(b"\"")?;
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    let mut i = 0;
+    while i < bytes.len() {
+        // Eight bytes at a time past those that need no escape.
+        while let Some(word) = bytes.get(i..i + 8) {
+            let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+            if needs_escape(w) {
+                break;
+            }
+            i += 8;
+        }
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
+        i += 1;
         if !NEEDS_ESCAPE[usize::from(b)] {
             continue;
         }
-        out.write_all(&bytes[start..i])?;
+        out.write_all(&bytes[start..i - 1])?;
         match b {
             b'"' => out.write_all(b"\\\"")?,
             b'\\' => out.write_all(b"\\\\")?,
@@ -104,10 +129,30 @@ fn write_str<W: Write>(out: &mut W, s: &str) -> io::Result<()> {
             b'\t' => out.write_all(b"\\t")?,
             _ => write!(out, "\\u{:04x}", b)?,
         }
-        start = i + 1;
+        start = i;
     }
     out.write_all(&bytes[start..])?;
     out.write_all(b"\"")
+}
+
+/// Writes `n` in decimal, as `{}` does, without the formatting machinery
+/// (a record has several numbers).
+fn write_int<W: Write>(out: &mut W, n: i64) -> io::Result<()> {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    let mut u = n.unsigned_abs();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.write_all(b"-")?;
+    }
+    out.write_all(&buf[at..])
 }
 
 /// Writes `n` as `width` decimal digits, zero-padded (n < 10^width).
@@ -131,20 +176,28 @@ fn write_header<W: Write>(out: &mut W, h: &Header<'_>, escaped: &mut Vec<&str>) 
     }
     out.write_all(b",\"ts\":\"")?;
     write_iso(out, &h.timestamp)?;
-    write!(
-        out,
-        "\",\"pid\":{},\"tid\":{},\"main_thread\":{}",
-        h.pid, h.tid, h.main_thread
-    )?;
+    out.write_all(b"\",\"pid\":")?;
+    write_int(out, h.pid)?;
+    out.write_all(b",\"tid\":")?;
+    write_int(out, h.tid)?;
+    out.write_all(if h.main_thread {
+        b",\"main_thread\":true"
+    } else {
+        b",\"main_thread\":false"
+    })?;
     for (name, bytes) in [("tag", h.tag), ("src_file", h.file)] {
-        write!(out, ",\"{name}\":")?;
+        out.write_all(b",\"")?;
+        out.write_all(name.as_bytes())?;
+        out.write_all(b"\":")?;
         let (s, e) = escape_bytes(bytes);
         write_str(out, &s)?;
         if e {
             escaped.push(name);
         }
     }
-    write!(out, ",\"src_line\":{},\"func\":", h.line)?;
+    out.write_all(b",\"src_line\":")?;
+    write_int(out, i64::from(h.line))?;
+    out.write_all(b",\"func\":")?;
     let (s, e) = escape_bytes(h.func);
     write_str(out, &s)?;
     if e {
@@ -154,7 +207,9 @@ fn write_header<W: Write>(out: &mut W, h: &Header<'_>, escaped: &mut Vec<&str>) 
         LineFormat::Current => "current",
         LineFormat::Legacy => "legacy",
     };
-    write!(out, ",\"line_format\":\"{format}\",\"message\":")?;
+    out.write_all(b",\"line_format\":\"")?;
+    out.write_all(format.as_bytes())?;
+    out.write_all(b"\",\"message\":")?;
     let (s, e) = escape_bytes(h.message);
     write_str(out, &s)?;
     if e {
@@ -185,9 +240,15 @@ pub fn write_iso<W: Write>(out: &mut W, ts: &Timestamp<'_>) -> io::Result<()> {
         write_digits(out, n, w)?;
     }
     if let Some(off) = ts.offset_minutes {
-        let sign = if off < 0 { '-' } else { '+' };
+        out.write_all(if off < 0 { b"-" } else { b"+" })?;
         let a = off.unsigned_abs();
-        write!(out, "{sign}{:02}:{:02}", a / 60, a % 60)?;
+        if a / 60 < 100 {
+            write_digits(out, a / 60, 2)?;
+        } else {
+            write!(out, "{}", a / 60)?;
+        }
+        out.write_all(b":")?;
+        write_digits(out, a % 60, 2)?;
     }
     Ok(())
 }
@@ -243,7 +304,9 @@ impl<W: Write> JsonSink<W> {
             self.out.write_all(&self.file)?;
             self.out.write_all(b"}\n")?;
         }
-        write!(self.out, "{{\"type\":\"{kind}\",\"file\":")?;
+        self.out.write_all(b"{\"type\":\"")?;
+        self.out.write_all(kind.as_bytes())?;
+        self.out.write_all(b"\",\"file\":")?;
         self.out.write_all(&self.file)
     }
 
@@ -323,7 +386,20 @@ impl<W: Write> JsonSink<W> {
         self.stats.record(rec)?;
         self.open("record")?;
         match rec.level {
-            Some(l) => write!(self.out, ",\"level\":\"{}\"", l.letter())?,
+            Some(l) => self.out.write_all(&[
+                b',',
+                b'"',
+                b'l',
+                b'e',
+                b'v',
+                b'e',
+                b'l',
+                b'"',
+                b':',
+                b'"',
+                l.letter() as u8,
+                b'"',
+            ])?,
             None => self.out.write_all(b",\"level\":null")?,
         }
         let mut escaped = std::mem::take(&mut self.escaped);
@@ -352,8 +428,12 @@ impl<W: Write> JsonSink<W> {
         if !escaped.is_empty() {
             self.out.write_all(b",\"escaped\":[")?;
             for (i, name) in escaped.iter().enumerate() {
-                let sep = if i == 0 { "" } else { "," };
-                write!(self.out, "{sep}\"{name}\"")?;
+                if i > 0 {
+                    self.out.write_all(b",")?;
+                }
+                self.out.write_all(b"\"")?;
+                self.out.write_all(name.as_bytes())?;
+                self.out.write_all(b"\"")?;
             }
             self.out.write_all(b"]")?;
         }
@@ -418,6 +498,57 @@ impl<W: Write> JsonSink<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_escape_test_and_string_writer_agree_with_the_table() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        // Words of bytes drawn mostly near the escaped ones.
+        let pick = [
+            0x00, 0x01, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0xA2, 0xDC,
+            0xFF, b'a',
+        ];
+        for _ in 0..20_000 {
+            let r = next();
+            let bytes: [u8; 8] = std::array::from_fn(|k| match (r >> (8 * k)) & 3 {
+                0 => (r >> (4 * k)) as u8,
+                _ => pick[((r >> (5 * k + 2)) & 15) as usize],
+            });
+            let want = bytes.iter().any(|&b| NEEDS_ESCAPE[usize::from(b)]);
+            assert_eq!(needs_escape(u64::from_le_bytes(bytes)), want, "{bytes:?}");
+        }
+        // The writer against the byte-by-byte rule, on strings with escapes
+        // at every offset.
+        for len in 0..40 {
+            for at in 0..len {
+                for c in ["\"", "\\", "\n", "\u{1}", "\u{1f}", "é"] {
+                    let mut s: String = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"[..len].into();
+                    s.replace_range(at..at + 1, c);
+                    let mut got = Vec::new();
+                    write_str(&mut got, &s).expect("writes");
+                    let mut want = String::from("\"");
+                    for ch in s.chars() {
+                        match ch {
+                            '"' => want.push_str("\\\""),
+                            '\\' => want.push_str("\\\\"),
+                            '\n' => want.push_str("\\n"),
+                            c if (c as u32) < 0x20 => {
+                                want.push_str(&format!("\\u{:04x}", c as u32))
+                            }
+                            c => want.push(c),
+                        }
+                    }
+                    want.push('"');
+                    assert_eq!(String::from_utf8(got).expect("utf-8"), want, "{s:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn escaping_round_trips() {
