@@ -18,8 +18,8 @@ use crate::filter::Filter;
 use crate::reader::Summary;
 pub use crate::record::MAX_PIECE;
 use crate::record::{
-    DateMemo, Level, MAP_WORDS, Part, Prefix, Record, RecordSplitter, Records, body_start,
-    find_byte, header_spans, newline_map, parse_prefix, starts_record,
+    DateMemo, Level, Part, Prefix, Record, RecordSplitter, Records, body_start, find_byte,
+    header_spans, parse_prefix, starts_record, whole_lines,
 };
 use regex::bytes::Regex;
 
@@ -954,31 +954,23 @@ impl Judge {
         let most = text.len() / MIN_JUDGED + 1;
         let mut run = Run::new(text, &[]);
         let mut open = None;
-        let mut pos = 0;
-        // Lines' ends from a bit map, as the splitter finds them.
-        let mut map = [0u64; MAP_WORDS];
-        let mut base = 0;
-        while base < text.len() {
-            let words = newline_map(&text[base..], &mut map);
-            for (i, &word) in map[..words].iter().enumerate() {
-                let mut bits = word;
-                while bits != 0 {
-                    let line_end = base + 64 * i + bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    if starts_record(&text[pos..line_end]) {
-                        if let Some(s) = open {
-                            if out.len() - first == most {
-                                out.truncate(first);
-                                return;
-                            }
-                            out.push(self.verdict(&mut run, s, pos, memo));
-                        }
-                        open = Some(pos);
+        // Lines' ends as the splitter finds them; too many records stop
+        // the walk.
+        let walked = whole_lines(text, |pos, line_end| {
+            if starts_record(&text[pos..line_end]) {
+                if let Some(s) = open {
+                    if out.len() - first == most {
+                        return Err(());
                     }
-                    pos = line_end + 1;
+                    out.push(self.verdict(&mut run, s, pos, memo));
                 }
+                open = Some(pos);
             }
-            base += 64 * words;
+            Ok(())
+        });
+        if walked.is_err() {
+            out.truncate(first);
+            return;
         }
         if let Some(s) = open {
             out.push(self.verdict(&mut run, s, text.len(), memo));

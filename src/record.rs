@@ -472,30 +472,12 @@ impl RecordSplitter {
                 // Past the last whole line.
                 memchr::memrchr(b'\n', rest).map_or(0, |n| n + 1)
             }
-            None => {
-                let mut pos = 0;
-                // The lines' ends from a bit map of 4 KiB of text at a time
-                // (see `newline_map`); an unterminated last line is
-                // classified when completed.
-                let mut map = [0u64; MAP_WORDS];
-                let mut base = 0;
-                while base < rest.len() {
-                    let words = newline_map(&rest[base..], &mut map);
-                    for (i, &word) in map[..words].iter().enumerate() {
-                        let mut bits = word;
-                        while bits != 0 {
-                            let line_end = base + 64 * i + bits.trailing_zeros() as usize;
-                            bits &= bits - 1;
-                            if !(fresh && pos == 0) && starts_record(&rest[pos..line_end]) {
-                                start(pos, &mut open)?;
-                            }
-                            pos = line_end + 1;
-                        }
-                    }
-                    base += 64 * words;
+            None => whole_lines(rest, |pos, line_end| {
+                if !(fresh && pos == 0) && starts_record(&rest[pos..line_end]) {
+                    start(pos, &mut open)?;
                 }
-                pos
-            }
+                Ok(())
+            })?,
         };
         match open {
             None => self.hold(rest, Some(pos), &mut emit),
@@ -802,16 +784,44 @@ fn record_end(data: &[u8], start: usize) -> usize {
     data.len()
 }
 
+/// Calls `f` with the start and the end (its `\n`) of every whole line of
+/// `text`, in order, read from the bit map of its `\n`s; returns where the
+/// unterminated last line starts (the text's length if there is none). An
+/// error from `f` ends the walk.
+#[inline(always)]
+pub(crate) fn whole_lines<E>(
+    text: &[u8],
+    mut f: impl FnMut(usize, usize) -> Result<(), E>,
+) -> Result<usize, E> {
+    let mut pos = 0;
+    let mut map = [0u64; MAP_WORDS];
+    let mut base = 0;
+    while base < text.len() {
+        let words = newline_map(&text[base..], &mut map);
+        for (i, &word) in map[..words].iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let line_end = base + 64 * i + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                f(pos, line_end)?;
+                pos = line_end + 1;
+            }
+        }
+        base += 64 * words;
+    }
+    Ok(pos)
+}
+
 /// Words of the bit map of `\n`s that [`RecordSplitter`] reads lines'
 /// ends from: 4 KiB of text at a time (one bit a byte, 64 bytes a compare
 /// with AVX2), rather than a search for each `\n`, as most lines are
 /// shorter than what a search costs to set up.
-pub(crate) const MAP_WORDS: usize = 64;
+const MAP_WORDS: usize = 64;
 
 /// Maps the `\n`s of the first 4 KiB of `text` into `map`, bit `i % 64`
 /// of word `i / 64` for byte `i`; the words in use.
 #[inline(never)]
-pub(crate) fn newline_map(text: &[u8], map: &mut [u64; MAP_WORDS]) -> usize {
+fn newline_map(text: &[u8], map: &mut [u64; MAP_WORDS]) -> usize {
     let part = &text[..text.len().min(64 * MAP_WORDS)];
     #[cfg(target_arch = "x86_64")]
     {
