@@ -1,6 +1,8 @@
 //! Batch decoding through the real binary: directory trees, zip archives
 //! and globs; -j1 against -jN; --merge; exit codes; interrupted runs.
 
+mod common;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -300,7 +302,10 @@ fn merge_dedups_the_crash_tail_in_the_shared_corpus() {
         PathBuf::from("/work/shared/corpus")
     };
     if !dir.join("i2_recovered_async_zlib.xlog").exists() {
-        eprintln!("SKIPPED: shared corpus not found at {}", dir.display());
+        common::skip_loudly(
+            "merge_dedups_the_crash_tail_in_the_shared_corpus",
+            &format!("shared corpus not found at {}", dir.display()),
+        );
         return;
     }
     let out = run(xlogdec()

@@ -2,6 +2,8 @@
 //! "today" pinned by `--now 2024-02-08` and the default 7 days: files
 //! dated 2024-01-31 or earlier are expired, 2024-02-01 and later are kept.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -343,7 +345,7 @@ fn removal_failure_is_reported_and_the_rest_continue() {
     let before = file(dir, "a_20240101.xlog", 3);
     let after = file(dir, "z_20240101.xlog", 4);
     let Some(_guard) = LockedDir::lock(&locked) else {
-        eprintln!("SKIPPED: cannot make a directory refuse unlink here");
+        common::skip_loudly("clean", "cannot make a directory refuse unlink here");
         return;
     };
 

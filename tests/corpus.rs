@@ -9,6 +9,8 @@
 //! - encrypted blocks the key does not open (j15): one marker line instead
 //!   of one `decompress err` line per block.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use xlogdec::codec::PrivateKey;
 use xlogdec::reader::{Decoder, Mmap3Mode, Options, decode_to_vec};
@@ -138,9 +140,9 @@ fn bundled_corpus_matches_the_official_decoder() {
 fn shared_corpus_matches_the_official_decoder() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
     if !dir.is_dir() {
-        eprintln!(
-            "SKIPPED shared_corpus_matches_the_official_decoder: {} is absent",
-            dir.display()
+        common::skip_loudly(
+            "shared_corpus_matches_the_official_decoder",
+            &format!("{} is absent", dir.display()),
         );
         return;
     }

@@ -2,6 +2,8 @@
 //! with `send-keys` and read back with `capture-pane`. Skips, saying so,
 //! where tmux is not installed (`.ci/run` installs it).
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -65,7 +67,7 @@ fn rows(screen: &str) -> Vec<&str> {
 
 fn tmux_missing() -> bool {
     if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("SKIPPED: tmux is not installed (apt-get install tmux)");
+        common::skip_loudly("view_tmux", "tmux is not installed (apt-get install tmux)");
         return true;
     }
     false
