@@ -14,12 +14,13 @@ use std::io;
 use std::ops::Range;
 
 use crate::event::{Event, Sink};
-use crate::filter::Filter;
+use crate::filter::{Filter, TimeBound};
 use crate::reader::Summary;
 pub use crate::record::MAX_PIECE;
+use crate::record::formats::meta::start_offset;
 use crate::record::{
-    DateMemo, Level, Part, Prefix, Record, RecordSplitter, Records, body_start, find_byte, formats,
-    header_spans, parse_prefix, starts_record, whole_lines,
+    DateMemo, Level, Part, Prefix, Record, RecordSplitter, Records, Timestamp, body_start,
+    find_byte, formats, header_spans, parse_prefix, starts_record, whole_lines,
 };
 use regex::bytes::Regex;
 
@@ -160,6 +161,9 @@ struct Gate {
     passing: Option<Option<Level>>,
     /// The last date read from a header.
     memo: DateMemo,
+    /// The UTC offset of the last Mars open banner, which IM SDK lines
+    /// (that write none) take.
+    offset: Option<i32>,
     /// The verdict a worker gave on the last record of the last judged
     /// chunk, the one the splitter holds: its length and verdict. It
     /// serves when that record comes out unchanged (the same length: the
@@ -361,6 +365,7 @@ impl<R: RecordSink> FilterSink<R> {
                 takes: inner.takes(),
                 passing: None,
                 memo: DateMemo::default(),
+                offset: None,
                 tail: None,
                 filter,
                 seen: 0,
@@ -446,6 +451,9 @@ struct Plan {
     prefix: bool,
     /// The filter bounds the time.
     bounded: bool,
+    /// A time bound is an instant or a time of day in a given offset: a
+    /// record's UTC offset matters.
+    utc: bool,
 }
 
 impl Plan {
@@ -455,6 +463,10 @@ impl Plan {
             prefilter: regex_prefilter(f),
             prefix: needs_prefix(f),
             bounded: f.since.is_some() || f.until.is_some(),
+            utc: [f.since, f.until]
+                .iter()
+                .flatten()
+                .any(|b| matches!(b, TimeBound::Instant { .. } | TimeBound::TimeOfDayAt(..))),
         }
     }
 }
@@ -515,12 +527,18 @@ fn decide(
     bytes: &[u8],
     search: Search,
     memo: &mut DateMemo,
+    offset: Option<i32>,
 ) -> Option<Option<Level>> {
-    let level = level_of(bytes);
     if plan.empty {
-        return Some(level);
+        return Some(level_of(bytes));
     }
-    let l = level?;
+    let (level, l) = match bytes {
+        [b'[', c, b']', ..] if Level::from_letter(*c).is_some() => {
+            let l = Level::from_letter(*c);
+            (l, l?)
+        }
+        _ => return decide_other(filter, plan, bytes, search, offset),
+    };
     if filter.min_level.is_some_and(|m| l < m) {
         return None;
     }
@@ -585,6 +603,57 @@ fn decide(
     Some(level)
 }
 
+/// [`decide`] for a record that is not a Mars bracket line (an IM SDK
+/// shape, a user-defined one, raw text): the level and the time, read at
+/// their places, reject most records before the record is parsed.
+/// `offset`: the UTC offset of the Mars open banner before the record,
+/// for the shapes that write none.
+#[inline(never)]
+fn decide_other(
+    filter: &Filter,
+    plan: Plan,
+    bytes: &[u8],
+    search: Search,
+    offset: Option<i32>,
+) -> Option<Option<Level>> {
+    let level = formats::level(bytes)?;
+    if filter.min_level.is_some_and(|m| level < m) {
+        return None;
+    }
+    if plan.prefilter
+        && let Some(re) = &filter.regex
+        && match &search {
+            Search::NoMatch => true,
+            Search::Hit(h) if h.end <= bytes.len() => false,
+            _ => !re.is_match(bytes),
+        }
+    {
+        return None;
+    }
+    if plan.bounded
+        && let Some(local) = formats::local_time_of(bytes)
+    {
+        // The header's own time, where it has one.
+        let ts = Timestamp {
+            local,
+            offset_minutes: offset,
+            raw: b"",
+        };
+        if filter
+            .since
+            .is_some_and(|b| b.compare(&ts) == Ordering::Less)
+            || filter
+                .until
+                .is_some_and(|b| b.compare(&ts) == Ordering::Greater)
+        {
+            return None;
+        }
+    }
+    let mut rec = Record::parse(bytes);
+    rec.borrow_offset(offset);
+    filter.matches(&rec).then_some(rec.level)
+}
+
 impl Gate {
     /// Passes the record in `bytes` to `inner` when it passes the filter,
     /// the way `inner` takes records; `run` gathers contiguous records of
@@ -599,6 +668,12 @@ impl Gate {
         bytes: &[u8],
         part: Part,
     ) -> io::Result<()> {
+        if bytes.first() == Some(&b'^')
+            && !part.cont
+            && let Some(offset) = start_offset(bytes)
+        {
+            self.offset = offset;
+        }
         let known = self.known(run.as_deref_mut(), bytes);
         if part != Part::WHOLE {
             return self.offer_piece(inner, run, bytes, part);
@@ -711,7 +786,14 @@ impl Gate {
             return v.pass();
         }
         let search = self.search(run, bytes);
-        decide(&self.filter, self.plan, bytes, search, &mut self.memo)
+        decide(
+            &self.filter,
+            self.plan,
+            bytes,
+            search,
+            &mut self.memo,
+            self.offset,
+        )
     }
 
     /// What the message regex's search over the chunk, one for all the
@@ -747,10 +829,11 @@ impl Gate {
         {
             return Ok(());
         }
-        if self.plan.prefix && !prefix_passes(filter, bytes) {
+        if self.plan.prefix && bytes.first() == Some(&b'[') && !prefix_passes(filter, bytes) {
             return Ok(());
         }
-        let rec = Record::parse(bytes);
+        let mut rec = Record::parse(bytes);
+        rec.borrow_offset(self.offset);
         if !filter.matches(&rec) {
             return Ok(());
         }
@@ -954,6 +1037,9 @@ impl Judge {
         let most = text.len() / MIN_JUDGED + 1;
         let mut run = Run::new(text, &[]);
         let mut open = None;
+        // The offset of the Mars open banner before a record: unknown
+        // until one is seen in this text.
+        let mut context = None;
         // Lines' ends as the splitter finds them; too many records stop
         // the walk.
         let walked = whole_lines(text, |pos, line_end| {
@@ -962,7 +1048,7 @@ impl Judge {
                     if out.len() - first == most {
                         return Err(());
                     }
-                    out.push(self.verdict(&mut run, s, pos, memo));
+                    out.push(self.verdict(&mut run, s, pos, memo, &mut context));
                 }
                 open = Some(pos);
             }
@@ -973,23 +1059,53 @@ impl Judge {
             return;
         }
         if let Some(s) = open {
-            out.push(self.verdict(&mut run, s, text.len(), memo));
+            out.push(self.verdict(&mut run, s, text.len(), memo, &mut context));
         }
     }
 
-    fn verdict(&self, run: &mut Run<'_>, start: usize, end: usize, memo: &mut DateMemo) -> Verdict {
+    /// The verdict on `run.chunk[start..end]`. `context`: the UTC offset
+    /// of the last Mars open banner of the text, `None` before the first.
+    /// The sink judges an open banner itself (it learns the offset from
+    /// it), and the records that take an offset they cannot be sure of.
+    fn verdict(
+        &self,
+        run: &mut Run<'_>,
+        start: usize,
+        end: usize,
+        memo: &mut DateMemo,
+        context: &mut Option<Option<i32>>,
+    ) -> Verdict {
+        let unknown = Verdict {
+            start: start as u32,
+            code: Verdict::UNKNOWN,
+        };
         if end - start > MAX_PIECE {
-            return Verdict {
-                start: start as u32,
-                code: Verdict::UNKNOWN,
-            };
+            return unknown;
         }
         let bytes = &run.chunk[start..end];
+        match bytes[0] {
+            b'[' => {}
+            b'^' => {
+                if let Some(offset) = start_offset(bytes) {
+                    *context = Some(offset);
+                    return unknown;
+                }
+            }
+            _ if self.plan.utc && context.is_none() => return unknown,
+            _ => {}
+        }
         let search = match &self.scan {
             Some(re) => run.search(re, bytes),
             None => Search::Unknown,
         };
-        let pass = decide(&self.filter, self.plan, bytes, search, memo);
+        let pass = decide(
+            &self.filter,
+            self.plan,
+            bytes,
+            search,
+            memo,
+            context.flatten(),
+        );
         Verdict::new(start, pass)
     }
 }
@@ -1289,7 +1405,7 @@ mod tests {
                 for rec in Records::new(&text) {
                     let want = f.matches(&rec).then_some(rec.level);
                     assert_eq!(
-                        decide(f, plan, rec.bytes, Search::Unknown, &mut memo),
+                        decide(f, plan, rec.bytes, Search::Unknown, &mut memo, None),
                         want,
                         "{name} filter {k}"
                     );
@@ -1307,7 +1423,7 @@ mod tests {
                             _ => Search::NoMatch,
                         };
                         assert_eq!(
-                            decide(f, plan, rec.bytes, search.clone(), &mut memo),
+                            decide(f, plan, rec.bytes, search.clone(), &mut memo, None),
                             want,
                             "{name} filter {k} {search:?}"
                         );

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use crate::record::formats::meta::Metadata;
 use crate::record::{Level, Record};
 
 /// What a row is.
@@ -105,12 +106,17 @@ pub struct Batch {
     pub rows: Vec<Row>,
     /// How many records of each tag the batch holds.
     pub tags: HashMap<Vec<u8>, u64>,
+    /// What the batch's banner lines say (SDK version, app id, ...).
+    pub meta: Metadata,
 }
 
 impl Batch {
     /// Appends a row holding `bytes`.
     pub fn push(&mut self, bytes: &[u8], kind: RowKind, file: u16) {
         let rec = Record::parse(bytes);
+        if rec.level.is_none() {
+            self.meta.observe(bytes);
+        }
         if let Some(h) = rec.header {
             match self.tags.get_mut(h.tag) {
                 Some(n) => *n += 1,
@@ -162,6 +168,8 @@ pub struct Store {
     pub tag_counts: HashMap<Vec<u8>, u64>,
     /// Bytes of text held.
     pub bytes: u64,
+    /// What the banner lines say (SDK version, app id, ...).
+    pub meta: Metadata,
 }
 
 /// The largest batch a single chunk may hold: row offsets are `u32`.
@@ -188,6 +196,7 @@ impl Store {
             self.kind_counts[r.kind.index()] += 1;
             self.rows.push(r);
         }
+        self.meta.extend(&batch.meta);
         for (tag, n) in batch.tags {
             *self.tag_counts.entry(tag).or_insert(0) += n;
         }

@@ -20,6 +20,10 @@ pub struct ViewArgs {
     #[command(flatten)]
     key: crate::key::KeyArgs,
 
+    /// A user-defined line shape.
+    #[command(flatten)]
+    pub line_format: crate::line_format::LineFormatArgs,
+
     /// Directory: files dated more than N days before today are past
     /// retention and offered for removal.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_KEEP_DAYS)]

@@ -48,6 +48,17 @@ pub(crate) fn level(rec: &[u8]) -> Option<Level> {
     }
 }
 
+/// The local time of a record of a built-in shape that is not a Mars
+/// bracket line, read at its place: its header's time when it has a header.
+#[inline]
+pub(crate) fn local_time_of(rec: &[u8]) -> Option<chrono::NaiveDateTime> {
+    match rec.first()? {
+        b'T' => local_time(rec.get(5..imsdk::SEP)?),
+        b'0'..=b'9' => local_time(rec.get(..23)?),
+        _ => None,
+    }
+}
+
 /// The first line of `rec`, without its `\n`.
 #[inline]
 pub(crate) fn first_line(rec: &[u8]) -> &[u8] {
