@@ -42,8 +42,8 @@ pub(crate) fn parse(rec: &[u8]) -> Option<(Option<Level>, Option<Header<'_>>)> {
 #[inline]
 pub(crate) fn level(rec: &[u8]) -> Option<Level> {
     match rec.first()? {
-        b'T' => imsdk::level(rec),
-        b'0'..=b'9' => imsdk40::level(rec),
+        b'T' if rec.starts_with(imsdk::PREFIX) => imsdk::level(rec),
+        b'0'..=b'9' if imsdk40::starts(rec) => imsdk40::level(rec),
         _ => custom::parse_installed(rec).and_then(|(l, _)| l),
     }
 }
@@ -53,8 +53,8 @@ pub(crate) fn level(rec: &[u8]) -> Option<Level> {
 #[inline]
 pub(crate) fn local_time_of(rec: &[u8]) -> Option<chrono::NaiveDateTime> {
     match rec.first()? {
-        b'T' => local_time(rec.get(5..imsdk::SEP)?),
-        b'0'..=b'9' => local_time(rec.get(..23)?),
+        b'T' if rec.starts_with(imsdk::PREFIX) => local_time(rec.get(5..imsdk::SEP)?),
+        b'0'..=b'9' if imsdk40::starts(rec) => local_time(rec.get(..23)?),
         _ => None,
     }
 }
