@@ -145,7 +145,7 @@ fn bad_formats_are_clear_errors_with_status_2() {
     for (name, text, want) in [
         (
             "bad-regex.toml",
-            format!("regex = '(?P<level>\\w+) (?P<time>[0-9'\ntime_format = \"%H:%M\"\n"),
+            "regex = '(?P<level>\\w+) (?P<time>[0-9'\ntime_format = \"%H:%M\"\n".to_string(),
             "bad regex",
         ),
         (
