@@ -22,6 +22,7 @@ use crate::record::{
     DateMemo, Level, Part, Prefix, Record, RecordSplitter, Records, Timestamp, body_start,
     find_byte, formats, header_spans, parse_prefix, starts_record, whole_lines,
 };
+use chrono::Timelike;
 use regex::bytes::Regex;
 
 /// Receives records and the decoder's other events, in input order.
@@ -454,6 +455,70 @@ struct Plan {
     /// A time bound is an instant or a time of day in a given offset: a
     /// record's UTC offset matters.
     utc: bool,
+    /// The filter looks at more than the level and the time.
+    fields: bool,
+    /// The wall-clock bounds as text, for the shapes that write their time
+    /// in a fixed layout.
+    window: TextWindow,
+}
+
+/// The time bounds on the wall clock as the text of a time in the layout
+/// `YYYY-MM-DD HH:MM:SS.mmm`, which sorts as the times do: a record whose
+/// time text sorts outside them is outside (or has no valid time, and
+/// fails either way).
+#[derive(Debug, Clone, Copy, Default)]
+struct TextWindow {
+    since: Option<TextBound>,
+    until: Option<TextBound>,
+    /// Every bound of the filter is here.
+    whole: bool,
+}
+
+/// A bound's text and where its comparison starts (0 for a date and time,
+/// 11 for a time of day).
+#[derive(Debug, Clone, Copy)]
+struct TextBound {
+    text: [u8; 23],
+    from: usize,
+}
+
+impl TextBound {
+    /// The bound as text, when it is on the wall clock, to the millisecond
+    /// (as the lines are), with a four-digit year.
+    fn new(b: &TimeBound) -> Option<TextBound> {
+        let (s, from) = match *b {
+            TimeBound::Local(l) if l.nanosecond() % 1_000_000 == 0 => {
+                (l.format("%Y-%m-%d %H:%M:%S%.3f").to_string(), 0)
+            }
+            TimeBound::TimeOfDay(t) if t.nanosecond() % 1_000_000 == 0 => {
+                (format!("0000-00-00 {}", t.format("%H:%M:%S%.3f")), 11)
+            }
+            _ => return None,
+        };
+        Some(TextBound {
+            text: s.as_bytes().try_into().ok()?,
+            from,
+        })
+    }
+}
+
+impl TextWindow {
+    fn new(f: &Filter) -> TextWindow {
+        let since = f.since.as_ref().and_then(TextBound::new);
+        let until = f.until.as_ref().and_then(TextBound::new);
+        TextWindow {
+            since,
+            until,
+            whole: since.is_some() == f.since.is_some() && until.is_some() == f.until.is_some(),
+        }
+    }
+
+    /// Whether a record whose time text is `t` is outside the bounds.
+    #[inline]
+    fn rejects(&self, t: &[u8; 23]) -> bool {
+        self.since.is_some_and(|b| t[b.from..] < b.text[b.from..])
+            || self.until.is_some_and(|b| t[b.from..] > b.text[b.from..])
+    }
 }
 
 impl Plan {
@@ -467,6 +532,12 @@ impl Plan {
                 .iter()
                 .flatten()
                 .any(|b| matches!(b, TimeBound::Instant { .. } | TimeBound::TimeOfDayAt(..))),
+            fields: !f.tags.is_empty()
+                || f.pid.is_some()
+                || f.tid.is_some()
+                || f.main_thread_only
+                || f.regex.is_some(),
+            window: TextWindow::new(f),
         }
     }
 }
@@ -630,24 +701,37 @@ fn decide_other(
     {
         return None;
     }
+    let time = formats::time_text(bytes);
     if plan.bounded
-        && let Some(local) = formats::local_time_of(bytes)
+        && let Some(text) = time
     {
-        // The header's own time, where it has one.
-        let ts = Timestamp {
-            local,
-            offset_minutes: offset,
-            raw: b"",
-        };
-        if filter
-            .since
-            .is_some_and(|b| b.compare(&ts) == Ordering::Less)
-            || filter
-                .until
-                .is_some_and(|b| b.compare(&ts) == Ordering::Greater)
-        {
+        // The header's own time, where it has one: compared as text with
+        // the bounds on the wall clock (a time that is no time fails
+        // anyway), read for the others.
+        if plan.window.rejects(text) {
             return None;
         }
+        if !plan.window.whole {
+            let ts = Timestamp {
+                local: formats::local_time(text)?,
+                offset_minutes: offset,
+                raw: b"",
+            };
+            if filter
+                .since
+                .is_some_and(|b| b.compare(&ts) == Ordering::Less)
+                || filter
+                    .until
+                    .is_some_and(|b| b.compare(&ts) == Ordering::Greater)
+            {
+                return None;
+            }
+        }
+    }
+    if !plan.fields && time.is_some() {
+        // Only the level and the time were asked about: the header need
+        // only be one.
+        return formats::header_ok(bytes).then_some(Some(level));
     }
     let mut rec = Record::parse(bytes);
     rec.borrow_offset(offset);
@@ -1451,6 +1535,97 @@ mod tests {
             }
         }
         assert!(passed > 10_000, "{passed}");
+    }
+
+    /// The IM SDK shapes' own path ([`decide_other`], the text window, the
+    /// header check, the open banners' offsets) answers as the full parse
+    /// and [`Filter::matches`] do, and every way of printing gives the same
+    /// bytes, judged ahead or not.
+    #[test]
+    fn imsdk_records_are_judged_as_the_parser_judges_them() {
+        let now = DateTime::parse_from_rfc3339("2024-03-12T12:00:00+08:00").expect("valid");
+        let opts = |f: &dyn Fn(&mut FilterOptions)| {
+            let mut o = FilterOptions::default();
+            f(&mut o);
+            Filter::new(&o, now).expect("valid filter")
+        };
+        let filters = [
+            opts(&|o| o.level = Some("W".into())),
+            opts(&|o| o.level = Some("E".into())),
+            opts(&|o| {
+                o.since = Some("2024-03-12 10:00".into());
+                o.until = Some("2024-03-12 11:42:48.769".into());
+            }),
+            opts(&|o| {
+                o.since = Some("10:43:26.8635".into());
+                o.until = Some("12:00".into());
+                o.level = Some("I".into());
+            }),
+            opts(&|o| {
+                o.since = Some("2024-03-12 02:00Z".into());
+                o.until = Some("2024-03-12 04:00:00.5 +00:00".into());
+            }),
+            opts(&|o| o.since = Some("10:00+09:00".into())),
+            opts(&|o| {
+                o.since = Some("2024-03-12 10:00".into());
+                o.until = Some("2024-03-12 03:00Z".into());
+            }),
+            opts(&|o| o.tags = vec!["NetworkInfoCenter".into(), "Co*".into()]),
+            opts(&|o| o.pid = Some(16633)),
+            opts(&|o| o.tid = Some(4243)),
+            opts(&|o| o.main_thread = true),
+            opts(&|o| o.regex = Some(r"error_code:[1-9]".into())),
+            opts(&|o| {
+                o.regex = Some("TIM: |login".into());
+                o.invert = true;
+                o.level = Some("D".into());
+            }),
+        ];
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/imsdk");
+        let mut passed = 0;
+        for name in [
+            "imsdk_20240312.xlog.expected.log",
+            "imsdk4_20240312.xlog.expected.log",
+            "mixed_20240312.xlog.expected.log",
+        ] {
+            let text = std::fs::read(dir.join(name)).expect("corpus text");
+            for (k, f) in filters.iter().enumerate() {
+                let plan = Plan::new(f);
+                let mut memo = DateMemo::default();
+                let mut offset = None;
+                for rec in Records::new(&text) {
+                    if let Some(o) = start_offset(rec.bytes) {
+                        offset = o;
+                    }
+                    let want = f
+                        .matches(&Record::parse_in(rec.bytes, offset))
+                        .then_some(rec.level);
+                    let got = decide(f, plan, rec.bytes, Search::Unknown, &mut memo, offset);
+                    assert_eq!(
+                        got,
+                        want,
+                        "{name} filter {k}: {}",
+                        String::from_utf8_lossy(rec.bytes)
+                    );
+                    passed += usize::from(want.is_some());
+                }
+                for chunk in [97, 4093, 65536] {
+                    for color in [false, true] {
+                        let parsed = print(&text, f, color, Some(Takes::Records), chunk, false);
+                        for takes in [None, Some(Takes::Records), Some(Takes::Levels)] {
+                            for judged in [false, true] {
+                                let got = print(&text, f, color, takes, chunk, judged);
+                                assert!(
+                                    got == parsed,
+                                    "{name} filter {k} chunk {chunk} {takes:?} judged {judged}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(passed > 2000, "{passed}");
     }
 
     /// A literal pattern is searched for directly, and finds what the
