@@ -160,8 +160,8 @@ struct Gate {
     /// The verdict on the record whose pieces are coming: `Some(level)`
     /// when it passed.
     passing: Option<Option<Level>>,
-    /// The last date read from a header.
-    memo: DateMemo,
+    /// The last date read from a header, and more (see [`Memo`]).
+    memo: Memo,
     /// The UTC offset of the last Mars open banner, which IM SDK lines
     /// (that write none) take.
     offset: Option<i32>,
@@ -365,7 +365,7 @@ impl<R: RecordSink> FilterSink<R> {
                     .map(Searcher::new),
                 takes: inner.takes(),
                 passing: None,
-                memo: DateMemo::default(),
+                memo: Memo::default(),
                 offset: None,
                 tail: None,
                 filter,
@@ -474,6 +474,31 @@ struct TextWindow {
     whole: bool,
 }
 
+/// What the record judge keeps from one record to the next: the last
+/// date read from a bracket header, and the time window as text in the
+/// last UTC offset an IM SDK record was read in.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Memo {
+    date: DateMemo,
+    window: Option<(Option<i32>, TextWindow)>,
+}
+
+impl Memo {
+    /// The filter's time window as text for a record read in `offset`
+    /// (instants become wall-clock times there).
+    #[inline]
+    fn window(&mut self, f: &Filter, offset: Option<i32>) -> TextWindow {
+        match self.window {
+            Some((o, w)) if o == offset => w,
+            _ => {
+                let w = TextWindow::at(f, offset);
+                self.window = Some((offset, w));
+                w
+            }
+        }
+    }
+}
+
 /// A bound's text and where its comparison starts (0 for a date and time,
 /// 11 for a time of day).
 #[derive(Debug, Clone, Copy)]
@@ -503,9 +528,31 @@ impl TextBound {
 }
 
 impl TextWindow {
+    /// The bounds on the wall clock.
     fn new(f: &Filter) -> TextWindow {
-        let since = f.since.as_ref().and_then(TextBound::new);
-        let until = f.until.as_ref().and_then(TextBound::new);
+        TextWindow::with(f, |b| TextBound::new(b))
+    }
+
+    /// The bounds on the wall clock, and the instants as wall-clock times
+    /// in `offset` (in their own offset when it is `None`, as
+    /// [`TimeBound::compare`] reads them).
+    fn at(f: &Filter, offset: Option<i32>) -> TextWindow {
+        TextWindow::with(f, |b| match *b {
+            TimeBound::Instant {
+                utc_millis,
+                offset: own,
+            } => {
+                let local = utc_millis.checked_add(i64::from(offset.unwrap_or(own)) * 60_000)?;
+                let local = chrono::DateTime::from_timestamp_millis(local)?.naive_utc();
+                TextBound::new(&TimeBound::Local(local))
+            }
+            _ => TextBound::new(b),
+        })
+    }
+
+    fn with(f: &Filter, text: impl Fn(&TimeBound) -> Option<TextBound>) -> TextWindow {
+        let since = f.since.as_ref().and_then(&text);
+        let until = f.until.as_ref().and_then(&text);
         TextWindow {
             since,
             until,
@@ -597,7 +644,7 @@ fn decide(
     plan: Plan,
     bytes: &[u8],
     search: Search,
-    memo: &mut DateMemo,
+    memo: &mut Memo,
     offset: Option<i32>,
 ) -> Option<Option<Level>> {
     if plan.empty {
@@ -608,7 +655,7 @@ fn decide(
             let l = Level::from_letter(*c);
             (l, l?)
         }
-        _ => return decide_other(filter, plan, bytes, search, offset),
+        _ => return decide_other(filter, plan, bytes, search, memo, offset),
     };
     if filter.min_level.is_some_and(|m| l < m) {
         return None;
@@ -635,7 +682,7 @@ fn decide(
                 Some([b'[', rest @ ..]) => &rest[..find_byte(b']', rest)?],
                 _ => return None,
             };
-            let ts = memo.timestamp(time)?;
+            let ts = memo.date.timestamp(time)?;
             if filter
                 .since
                 .is_some_and(|b| b.compare(&ts) == Ordering::Less)
@@ -651,13 +698,13 @@ fn decide(
             || filter.tid.is_some_and(|x| Some(x) != p.tid(bytes))
             || (filter.main_thread_only && !p.main_thread())
             || (!filter.tags.is_empty() && !filter.tags.iter().any(|t| t.matches(&bytes[p.tag()])))
-            || (!bounded && !memo.ok_spans(bytes, &p))
+            || (!bounded && !memo.date.ok_spans(bytes, &p))
         {
             return None;
         }
         p.body
     } else {
-        body_start(bytes, memo)?
+        body_start(bytes, &mut memo.date)?
     };
     if let Some(re) = &filter.regex {
         let end = bytes.len() - usize::from(bytes.last() == Some(&b'\n'));
@@ -685,6 +732,7 @@ fn decide_other(
     plan: Plan,
     bytes: &[u8],
     search: Search,
+    memo: &mut Memo,
     offset: Option<i32>,
 ) -> Option<Option<Level>> {
     let level = formats::level(bytes)?;
@@ -708,10 +756,15 @@ fn decide_other(
         // The header's own time, where it has one: compared as text with
         // the bounds on the wall clock (a time that is no time fails
         // anyway), read for the others.
-        if plan.window.rejects(text) {
+        let window = if plan.utc {
+            memo.window(filter, offset)
+        } else {
+            plan.window
+        };
+        if window.rejects(text) {
             return None;
         }
-        if !plan.window.whole {
+        if !window.whole {
             let ts = Timestamp {
                 local: formats::local_time(text)?,
                 offset_minutes: offset,
@@ -1113,7 +1166,7 @@ impl Judge {
     /// offsets gets none, and so does one of records shorter than
     /// [`MIN_JUDGED`] bytes on average (no log is made of them; their
     /// verdicts would take more memory than the text).
-    pub(crate) fn judge(&self, text: &[u8], memo: &mut DateMemo, out: &mut Vec<Verdict>) {
+    pub(crate) fn judge(&self, text: &[u8], memo: &mut Memo, out: &mut Vec<Verdict>) {
         if u32::try_from(text.len()).is_err() {
             return;
         }
@@ -1156,7 +1209,7 @@ impl Judge {
         run: &mut Run<'_>,
         start: usize,
         end: usize,
-        memo: &mut DateMemo,
+        memo: &mut Memo,
         context: &mut Option<Option<i32>>,
     ) -> Verdict {
         let unknown = Verdict {
@@ -1407,7 +1460,7 @@ mod tests {
             f.clone(),
         );
         let judge = s.judge().filter(|_| judged);
-        let mut memo = DateMemo::default();
+        let mut memo = Memo::default();
         let mut verdicts = Vec::new();
         for (i, part) in chunks(text, chunk).into_iter().enumerate() {
             match &judge {
@@ -1485,7 +1538,7 @@ mod tests {
             for (k, f) in filters.iter().enumerate() {
                 let plan = Plan::new(f);
                 // One memo for all records, as in the sink.
-                let mut memo = DateMemo::default();
+                let mut memo = Memo::default();
                 for rec in Records::new(&text) {
                     let want = f.matches(&rec).then_some(rec.level);
                     assert_eq!(
@@ -1591,7 +1644,7 @@ mod tests {
             let text = std::fs::read(dir.join(name)).expect("corpus text");
             for (k, f) in filters.iter().enumerate() {
                 let plan = Plan::new(f);
-                let mut memo = DateMemo::default();
+                let mut memo = Memo::default();
                 let mut offset = None;
                 for rec in Records::new(&text) {
                     if let Some(o) = start_offset(rec.bytes) {
@@ -1702,8 +1755,8 @@ mod tests {
     /// chunk or held at its end, and ignores any other.
     #[test]
     fn verdicts_serve_exactly_the_records_they_were_given_on() {
-        let mut memo = DateMemo::default();
-        let judge = |text: &[u8], memo: &mut DateMemo| {
+        let mut memo = Memo::default();
+        let judge = |text: &[u8], memo: &mut Memo| {
             let mut v = Vec::new();
             let sink = FilterSink::new(Log::default(), filter("W"));
             sink.judge().expect("a filter").judge(text, memo, &mut v);
