@@ -530,7 +530,7 @@ impl TextBound {
 impl TextWindow {
     /// The bounds on the wall clock.
     fn new(f: &Filter) -> TextWindow {
-        TextWindow::with(f, |b| TextBound::new(b))
+        TextWindow::with(f, TextBound::new)
     }
 
     /// The bounds on the wall clock, and the instants as wall-clock times
@@ -622,12 +622,18 @@ fn prefix_passes(f: &Filter, bytes: &[u8]) -> bool {
 }
 
 /// The record's level, from its `[L]` (or the level of another shape).
-#[inline]
+#[inline(always)]
 fn level_of(bytes: &[u8]) -> Option<Level> {
     match bytes {
-        [b'[', l, b']', ..] => Level::from_letter(*l),
-        _ => formats::level(bytes),
+        [b'[', l, b']', ..] if Level::from_letter(*l).is_some() => Level::from_letter(*l),
+        _ => other_level(bytes),
     }
+}
+
+/// [`level_of`] for a record that is not a Mars bracket line.
+#[inline(never)]
+fn other_level(bytes: &[u8]) -> Option<Level> {
+    formats::level(bytes)
 }
 
 /// Whether the record in `bytes` passes, with its level: the answer of
@@ -641,7 +647,7 @@ fn level_of(bytes: &[u8]) -> Option<Level> {
 #[inline(always)]
 fn decide(
     filter: &Filter,
-    plan: Plan,
+    plan: &Plan,
     bytes: &[u8],
     search: Search,
     memo: &mut Memo,
@@ -729,7 +735,7 @@ fn decide(
 #[inline(never)]
 fn decide_other(
     filter: &Filter,
-    plan: Plan,
+    plan: &Plan,
     bytes: &[u8],
     search: Search,
     memo: &mut Memo,
@@ -805,12 +811,6 @@ impl Gate {
         bytes: &[u8],
         part: Part,
     ) -> io::Result<()> {
-        if bytes.first() == Some(&b'^')
-            && !part.cont
-            && let Some(offset) = start_offset(bytes)
-        {
-            self.offset = offset;
-        }
         let known = self.known(run.as_deref_mut(), bytes);
         if part != Part::WHOLE {
             return self.offer_piece(inner, run, bytes, part);
@@ -922,15 +922,30 @@ impl Gate {
         if let Some(v) = known {
             return v.pass();
         }
+        self.learn_offset(bytes);
         let search = self.search(run, bytes);
         decide(
             &self.filter,
-            self.plan,
+            &self.plan,
             bytes,
             search,
             &mut self.memo,
             self.offset,
         )
+    }
+
+    /// Takes the UTC offset of a Mars open banner, which the IM SDK
+    /// records after it take. Every open banner comes through here: a
+    /// worker leaves its verdict to the sink (see [`Judge::verdict`]), so
+    /// it is decided by [`Gate::verdict`] or parsed by
+    /// [`Gate::offer_parsed`].
+    #[inline(always)]
+    fn learn_offset(&mut self, bytes: &[u8]) {
+        if bytes.first() == Some(&b'^')
+            && let Some(offset) = start_offset(bytes)
+        {
+            self.offset = offset;
+        }
     }
 
     /// What the message regex's search over the chunk, one for all the
@@ -954,6 +969,7 @@ impl Gate {
         bytes: &[u8],
         head: bool,
     ) -> io::Result<()> {
+        self.learn_offset(bytes);
         let filter = &self.filter;
         if let Some(min) = filter.min_level
             && level_of(bytes).is_none_or(|l| l < min)
@@ -1237,7 +1253,7 @@ impl Judge {
         };
         let pass = decide(
             &self.filter,
-            self.plan,
+            &self.plan,
             bytes,
             search,
             memo,
@@ -1542,7 +1558,7 @@ mod tests {
                 for rec in Records::new(&text) {
                     let want = f.matches(&rec).then_some(rec.level);
                     assert_eq!(
-                        decide(f, plan, rec.bytes, Search::Unknown, &mut memo, None),
+                        decide(f, &plan, rec.bytes, Search::Unknown, &mut memo, None),
                         want,
                         "{name} filter {k}"
                     );
@@ -1560,7 +1576,7 @@ mod tests {
                             _ => Search::NoMatch,
                         };
                         assert_eq!(
-                            decide(f, plan, rec.bytes, search.clone(), &mut memo, None),
+                            decide(f, &plan, rec.bytes, search.clone(), &mut memo, None),
                             want,
                             "{name} filter {k} {search:?}"
                         );
@@ -1653,7 +1669,7 @@ mod tests {
                     let want = f
                         .matches(&Record::parse_in(rec.bytes, offset))
                         .then_some(rec.level);
-                    let got = decide(f, plan, rec.bytes, Search::Unknown, &mut memo, offset);
+                    let got = decide(f, &plan, rec.bytes, Search::Unknown, &mut memo, offset);
                     assert_eq!(
                         got,
                         want,
