@@ -437,3 +437,107 @@ fn quiet_hides_the_closing_summary() {
         stderr(&out)
     );
 }
+
+/// Runs `cmd` under a pseudo-terminal with `script`, in `dir`; the
+/// terminal's transcript, or `None` (said loudly) without `script`.
+fn under_terminal(test: &str, dir: &Path, cmd: &str) -> Option<String> {
+    let ts = dir.join("typescript");
+    let out = Command::new("script")
+        .args(["-q", "-f", "-e", "-c", cmd])
+        .arg(&ts)
+        .current_dir(dir)
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => {
+            common::skip_loudly(test, &format!("script failed: {}", stderr(&o)));
+            return None;
+        }
+        Err(e) => {
+            common::skip_loudly(test, &format!("no `script` to make a terminal: {e}"));
+            return None;
+        }
+    }
+    Some(String::from_utf8_lossy(&fs::read(&ts).expect("typescript")).into_owned())
+}
+
+/// Bytes from an indicatif binary size: `12.5 KiB`.
+fn bytes(num: &str, unit: &str) -> f64 {
+    let scale = match unit {
+        "B" => 1.0,
+        "KiB" => 1024.0,
+        "MiB" => 1024.0 * 1024.0,
+        "GiB" => 1024.0 * 1024.0 * 1024.0,
+        other => panic!("absurd unit {other}"),
+    };
+    num.parse::<f64>().expect("number") * scale
+}
+
+/// Under a terminal, the bar counts the input bytes read: never past the
+/// total, never backwards, never `16.00 EiB` (the decoder's probe for the
+/// input's end once counted as read); and it is not drawn when the decoded
+/// text goes to the same terminal.
+#[test]
+fn progress_under_a_terminal_shows_sane_numbers() {
+    let test = "progress_under_a_terminal_shows_sane_numbers";
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let t = tmp.path();
+    let one = fs::read(corpus("b_async_zlib.xlog")).expect("corpus");
+    let mut names = Vec::new();
+    for i in 0..12 {
+        let name = format!("f{i:02}.xlog");
+        fs::write(t.join(&name), one.repeat(10)).expect("write");
+        names.push(name);
+    }
+    let total: u64 = names
+        .iter()
+        .map(|n| fs::metadata(t.join(n)).expect("stat").len())
+        .sum();
+    let bin = env!("CARGO_BIN_EXE_xlogdec");
+    let files = names.join(" ");
+    let Some(ts) = under_terminal(test, t, &format!("'{bin}' -j2 {files} -o out.log")) else {
+        return;
+    };
+    assert!(!ts.contains("EiB"), "{ts}");
+    let re = regex::Regex::new(
+        r"([0-9.]+) (B|KiB|MiB|GiB|TiB|PiB|EiB)/([0-9.]+) (B|KiB|MiB|GiB|TiB|PiB|EiB) ([0-9.]+) (B|KiB|MiB|GiB|TiB|PiB|EiB)/s",
+    )
+    .expect("regex");
+    let frames: Vec<(f64, f64, f64)> = re
+        .captures_iter(&ts)
+        .map(|c| {
+            (
+                bytes(&c[1], &c[2]),
+                bytes(&c[3], &c[4]),
+                bytes(&c[5], &c[6]),
+            )
+        })
+        .collect();
+    assert!(!frames.is_empty(), "no progress bar drawn: {ts}");
+    let mut last = 0.0;
+    for &(pos, len, rate) in &frames {
+        // indicatif rounds to two decimals.
+        assert!(
+            (len - total as f64).abs() <= total as f64 * 0.01,
+            "{len} of {total}"
+        );
+        assert!(pos <= len * 1.01, "{pos} past {len}");
+        assert!(pos + 0.01 * len >= last, "went back from {last} to {pos}");
+        assert!(rate < 64.0 * 1024.0 * 1024.0 * 1024.0, "rate {rate}");
+        last = pos;
+    }
+    assert!(fs::read(t.join("out.log")).expect("out") == expected("b_async_zlib.xlog").repeat(120));
+
+    // The text to the terminal: no bar in it.
+    let Some(ts) = under_terminal(test, t, &format!("'{bin}' -j2 --color never {files}")) else {
+        return;
+    };
+    assert!(!re.is_match(&ts), "bar drawn into the text");
+    assert!(!ts.contains("/12 files"), "bar drawn into the text");
+    assert!(
+        ts.contains("get mmap time"),
+        "no decoded text on the terminal"
+    );
+}

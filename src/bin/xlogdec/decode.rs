@@ -166,8 +166,18 @@ pub fn run(args: DecodeArgs) -> i32 {
         },
         None => None,
     };
+    // Colour (--color auto) only where the text goes to a terminal.
+    let to_stdout =
+        args.out_dir.is_none() && args.output.as_deref().is_none_or(|p| p == Path::new("-"));
+    let text_on_terminal = to_stdout && !sources.is_empty() && io::stdout().is_terminal();
+    args.out.to_terminal.set(text_on_terminal);
+    // The bar is not drawn into decoded text on the same terminal.
     let total = || sources.iter().map(Source::size).sum();
-    let progress = Progress::new(sources.len(), total, !args.no_progress && !args.quiet);
+    let progress = Progress::new(
+        sources.len(),
+        total,
+        !args.no_progress && !args.quiet && !text_on_terminal,
+    );
     let ctx = Ctx {
         mmap3: args.mmap3,
         quiet: args.quiet,
@@ -178,12 +188,6 @@ pub fn run(args: DecodeArgs) -> i32 {
         block_jobs: if sources.len() == 1 { jobs } else { 1 },
         max_block_output: args.max_block_output,
     };
-    // Colour (--color auto) only where the text goes to a terminal.
-    let to_stdout =
-        args.out_dir.is_none() && args.output.as_deref().is_none_or(|p| p == Path::new("-"));
-    args.out
-        .to_terminal
-        .set(to_stdout && io::stdout().is_terminal());
 
     if let Some(dir) = &args.out_dir {
         batch::run_out_dir(&sources, &ctx, &args.out, jobs, dir, &mut report);
