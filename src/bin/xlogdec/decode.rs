@@ -20,14 +20,16 @@ const OUT_BUF: usize = 1 << 20;
 pub struct DecodeArgs {
     /// Input files (.xlog, .mmap3), .zip archives (their .xlog/.mmap3
     /// members), glob patterns ('logs/*.xlog'), directories, or - for
-    /// stdin. Without --out-dir, --merge or -o, each *.xlog in a directory
-    /// becomes NAME.xlog.log beside it, like the official script.
+    /// stdin. Directories on their own (without --out-dir, --merge or -o):
+    /// each *.xlog becomes NAME.xlog.log beside it, like the official script.
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
-    /// Write the text to FILE (atomically: a temporary file renamed into
-    /// place) instead of standard output; `-o -` is standard output (and
-    /// sends directory inputs there too).
+    /// Write the text to FILE instead of standard output: a regular file
+    /// atomically (a temporary file renamed into place once something was
+    /// decoded; a symlink's target, keeping its mode), a FIFO or device in
+    /// place. Refused when FILE is one of the inputs. `-o -` is standard
+    /// output (and sends directory inputs there too).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -81,7 +83,8 @@ pub struct DecodeArgs {
     pub merge: bool,
 
     /// Exit 1 if any input has an integrity problem (corrupt range, seq
-    /// gap, block that did not decompress or stayed encrypted).
+    /// gap, block that did not decompress or stayed encrypted); each such
+    /// input gets a line on stderr naming its problems, even with -q.
     #[arg(long)]
     pub strict: bool,
 
