@@ -195,6 +195,25 @@ fn cli(args: &[&str], file: &Path) -> Vec<u8> {
     out.stdout
 }
 
+/// `s` onto the file being viewed (here through a symbolic link) is
+/// refused and the file stays as it was.
+#[test]
+fn save_never_overwrites_the_file_being_viewed() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("b.xlog");
+    std::fs::copy(corpus("b_async_zlib.xlog"), &log).unwrap();
+    std::os::unix::fs::symlink("b.xlog", dir.path().join("link.log")).unwrap();
+    let before = std::fs::read(&log).unwrap();
+    let mut app = App::open_file(&log, Options::default());
+    app.settle();
+    for target in [log.clone(), dir.path().join("link.log")] {
+        let e = app.save(&target).unwrap_err();
+        assert!(e.to_string().contains("being viewed"), "{e}");
+        assert!(std::fs::read(&log).unwrap() == before);
+    }
+    assert!(app.save(&dir.path().join("out.log")).unwrap() > 0);
+}
+
 fn saved(app: &mut App) -> Vec<u8> {
     let rows = app.rows_to_save();
     rows.iter()

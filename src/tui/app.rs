@@ -1050,6 +1050,15 @@ impl App {
 
     /// Writes the current view to `path` atomically; returns the row count.
     pub fn save(&mut self, path: &Path) -> std::io::Result<usize> {
+        // Never over a file being viewed, however it is spelt.
+        let id = |p: &Path| crate::atomic::file_id(p).ok().flatten();
+        if let Some(target) = id(path)
+            && self.files.iter().any(|f| id(f) == Some(target))
+        {
+            return Err(std::io::Error::other(
+                "is a file being viewed: not overwritten",
+            ));
+        }
         let rows = self.rows_to_save();
         let mut w = BufWriter::with_capacity(1 << 20, crate::atomic::temp_beside(path)?);
         for &r in &rows {
