@@ -177,7 +177,20 @@ fn temp_for(target: &Path, existing: Option<Existing>) -> io::Result<NamedTempFi
         // open(2) applies the umask to this mode.
         b.permissions(fs::Permissions::from_mode(0o666));
     }
-    let tmp = b.tempfile_in(dir)?;
+    let tmp = b.tempfile_in(dir).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("no such directory {}", dir.display()),
+        ),
+        io::ErrorKind::PermissionDenied => io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "cannot create a file in {}: permission denied",
+                dir.display()
+            ),
+        ),
+        _ => e,
+    })?;
     #[cfg(unix)]
     if let Some(e) = existing {
         use std::os::unix::fs::PermissionsExt;

@@ -472,9 +472,28 @@ pub fn run_out_dir(
 ) {
     let force = ctx.force;
     let targets = targets(sources, dir, output_suffix(out_args));
-    // An output that is (a link to) an input, however it is spelt, is
-    // never written.
+    // An output that is (a link to) an input, however it is spelt: the
+    // run is refused before anything is written.
     let ids = crate::inputs::input_ids(sources);
+    let clash = |t: &PathBuf| -> Option<String> {
+        let dest = Destination::of(t).ok()?;
+        let input = ids.get(&xlogdec::atomic::file_id(dest.path()).ok()??)?;
+        Some(format!(
+            "output {} would overwrite the input {input}: nothing written",
+            t.display()
+        ))
+    };
+    let clashes: Vec<(usize, String)> = targets
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| Some((i, clash(t.as_ref().ok()?)?)))
+        .collect();
+    if !clashes.is_empty() {
+        for (i, m) in clashes {
+            report.add(&sources[i], Err(Fail::Input(m)), ctx.quiet, ctx.progress);
+        }
+        return;
+    }
     let n = sources.len();
     let next = AtomicUsize::new(0);
     let one = |i: usize, out_args: &OutputArgs| -> Result<Done, Fail> {
