@@ -29,7 +29,7 @@ use tempfile::NamedTempFile;
 /// What a replaced regular file had, to give the new one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Existing {
-    /// Permission bits (with setuid, setgid and sticky).
+    /// Permission bits (and sticky; never setuid or setgid).
     pub mode: u32,
     /// Owner.
     pub uid: u32,
@@ -121,7 +121,8 @@ impl Destination {
 fn existing(meta: &fs::Metadata) -> Existing {
     use std::os::unix::fs::MetadataExt;
     Existing {
-        mode: meta.mode() & 0o7777,
+        // Not setuid or setgid: the new file holds text.
+        mode: meta.mode() & 0o1777,
         uid: meta.uid(),
         gid: meta.gid(),
     }

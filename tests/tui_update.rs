@@ -695,9 +695,14 @@ fn retention_dialog_removes_only_on_a_confirmed_yes() {
     assert_eq!(names(dir.path()), ["imsdk_20240125.xlog", "notes.txt"]);
     assert_eq!(app.dir.as_ref().unwrap().entries.len(), 1);
     // The record printed on exit names each removed file.
-    assert_eq!(app.removed.len(), 2, "{:?}", app.removed);
-    assert!(app.removed[0].starts_with("removed  "), "{:?}", app.removed);
-    assert!(app.removed[0].contains("imsdk_20240101.xlog  2024-01-01 (name)"));
+    assert_eq!(app.removed.len(), 3, "{:?}", app.removed);
+    assert!(
+        app.removed[0].contains("keep 7 days counted back from 2024-01-28"),
+        "{:?}",
+        app.removed
+    );
+    assert!(app.removed[1].starts_with("removed  "), "{:?}", app.removed);
+    assert!(app.removed[1].contains("imsdk_20240101.xlog  2024-01-01 (name)"));
 
     // Enter, Esc, n and q all keep (the default is no).
     for key in [
@@ -724,7 +729,7 @@ fn retention_yes_and_none() {
     assert!(matches!(app.overlay, Overlay::None));
     assert!(app.message.as_deref().unwrap().contains("removed 2"));
     assert_eq!(names(dir.path()), ["imsdk_20240125.xlog", "notes.txt"]);
-    assert_eq!(app.removed.len(), 2, "--yes leaves a record too");
+    assert_eq!(app.removed.len(), 3, "--yes leaves a record too");
 
     let dir = retention_dir();
     let app = App::open_dir(dir.path(), Options::default(), None, false);

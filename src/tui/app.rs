@@ -343,7 +343,7 @@ impl App {
                         c.into_iter().filter(|c| c.is_expired()).collect();
                     if !expired.is_empty() {
                         if yes {
-                            app.remove_expired(&expired);
+                            app.remove_expired(dir, &policy, &expired);
                         } else {
                             app.overlay = Overlay::Retention(Box::new(RetentionDialog::new(
                                 dir.to_path_buf(),
@@ -1120,7 +1120,7 @@ impl App {
         match dialog.update(action) {
             Answer::Open => self.overlay = Overlay::Retention(dialog),
             Answer::Remove => {
-                self.remove_expired(&dialog.expired);
+                self.remove_expired(&dialog.dir, &dialog.policy, &dialog.expired);
                 if let Some(d) = self.dir.as_ref().map(|d| d.path.clone()) {
                     self.load_dir(&d);
                 }
@@ -1134,7 +1134,9 @@ impl App {
 
     /// Removes the expired files: a line for the status bar, and one per
     /// file in [`App::removed`].
-    fn remove_expired(&mut self, expired: &[Candidate]) {
+    fn remove_expired(&mut self, dir: &Path, policy: &Policy, expired: &[Candidate]) {
+        self.removed
+            .push(crate::tui::retention::rule_line(dir, policy));
         let (lines, summary) = crate::tui::retention::remove(expired);
         self.removed.extend(lines);
         self.message = Some(summary);

@@ -4,7 +4,7 @@
 //! user confirms twice (`y`, then `y` again).
 
 use std::cell::Cell;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::retention::{self, Candidate, Policy, Removal};
 use crate::tui::action::Action;
@@ -134,6 +134,17 @@ impl RetentionDialog {
             "Remove them? y, then y again = remove; n / Esc / Enter = keep".into()
         }
     }
+}
+
+/// The rule applied, for the record: directory, keep-days, reference day.
+pub fn rule_line(dir: &Path, p: &Policy) -> String {
+    format!(
+        "retention in {}: keep {} days counted back from {} ({})",
+        dir.display(),
+        p.keep_days,
+        p.today,
+        p.reference
+    )
 }
 
 /// Removes the expired files; the report lines (one per file, for the
