@@ -49,8 +49,9 @@ pub fn parse(rec: &[u8]) -> Option<(Option<Level>, Option<Header<'_>>)> {
     Some((Some(level), header(rec, line)))
 }
 
-/// Whether `line` (a first line, with a level) holds a full 5.x – 8.x
-/// header: what [`parse`] finds, without building its fields.
+/// Whether `line` holds a full 5.x – 8.x header: what [`parse`] finds,
+/// without building its fields. `line` may go on past its first line (a
+/// whole record): no check reads past a `\n`.
 #[inline]
 pub(crate) fn header_ok(line: &[u8]) -> bool {
     line.get(SEP) == Some(&b' ')
@@ -62,7 +63,8 @@ pub(crate) fn header_ok(line: &[u8]) -> bool {
 /// The fields after the time, checked: the `pid-tid`, `|-`, a non-empty
 /// location and the `|` after it (the body starts after it); the
 /// location's split cannot fail. Gives the ids, where the location starts
-/// and its closing `|`.
+/// and its closing `|`. Each check fails at a `\n`, so `line` may be a
+/// whole record.
 #[inline]
 fn fields_end(line: &[u8]) -> Option<(i64, i64, usize, usize)> {
     let i = LEVEL_AT + 2;
@@ -82,8 +84,10 @@ fn fields_end(line: &[u8]) -> Option<(i64, i64, usize, usize)> {
         return None;
     }
     let loc_start = at + 2;
-    let bar = loc_start + find_near(b'|', &line[loc_start..])?;
-    if line[loc_start..bar].iter().all(|&c| c == b' ') {
+    // The location is padded to 80 columns: a vectorised search. A `\n`
+    // first means that `line` (a record's bytes) has no header line.
+    let bar = loc_start + memchr::memchr2(b'|', b'\n', &line[loc_start..])?;
+    if line[bar] != b'|' || line[loc_start..bar].iter().all(|&c| c == b' ') {
         return None;
     }
     Some((pid, tid, loc_start, bar))

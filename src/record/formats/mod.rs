@@ -141,7 +141,7 @@ pub(crate) fn header_ok(rec: &[u8]) -> bool {
     match rec.first() {
         Some(b'T') if rec.starts_with(imsdk::PREFIX) => match rec.get(imsdk::SEP) {
             Some(b'/') => imsdk4::parse(rec).is_some_and(|(_, h)| h.is_some()),
-            _ => imsdk::header_ok(first_line(rec)),
+            _ => imsdk::header_ok(rec),
         },
         _ => parse(rec).is_some_and(|(_, h)| h.is_some()),
     }
