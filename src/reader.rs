@@ -831,9 +831,10 @@ impl Decoder {
 
     /// Whether the encrypted block at `at` (ending at `next`), which the
     /// official rescan found after bad bytes, is a false one inside other
-    /// data: no encrypted block came before it in this input and no good
-    /// block follows it. The official decoder for unencrypted files copies
-    /// such a block's payload as it is; it says nothing about keys.
+    /// data: no encrypted block came before it in this input, no good
+    /// block follows it, and the key given (if any) does not decrypt it as
+    /// a writer's. The official decoder for unencrypted files copies such
+    /// a block's payload as it is; it says nothing about keys.
     fn false_encrypted<I: Input>(
         &mut self,
         input: &mut I,
@@ -853,7 +854,24 @@ impl Decoder {
             return Ok(false);
         }
         // A good block after it (not the end of the input) makes it real.
-        Ok(!matches!(check_at(input, next)?, Check::Good { next: n } if n > next))
+        if matches!(check_at(input, next)?, Check::Good { next: n } if n > next) {
+            return Ok(false);
+        }
+        // So does a payload that the key given decrypts as its writer's.
+        let Some(private) = &self.opts.key else {
+            return Ok(true);
+        };
+        let w = fetch(input, at, next)?;
+        let bytes = w.range(at, next);
+        let Some(h) = format::parse_header(bytes) else {
+            return Ok(true);
+        };
+        let Ok(tea) = private.tea_key(h.key) else {
+            return Ok(true);
+        };
+        let payload = &bytes[h.magic.header_len()..bytes.len() - 1];
+        let enc = payload.len() / 8 * 8;
+        Ok(!key_fits_payload(h.magic.payload, &tea, payload, enc))
     }
 
     /// Turns a codec result into an outcome, in input order. An encrypted

@@ -268,6 +268,27 @@ fn a_false_encrypted_header_after_damage_says_nothing_of_keys() {
             ..
         })
     )));
+    // A genuine encrypted block in the same place, which the key given
+    // decrypts as its writer's, is decoded, not copied.
+    let crypt = std::fs::read(corpus("e_async_zlib_crypt.xlog")).unwrap();
+    let b = &blocks(&crypt)[1];
+    let block = &crypt[b.offset as usize..b.payload.end + 1];
+    let mut data = plain_file(2);
+    data.extend_from_slice(&[0x42; 10]);
+    data.extend_from_slice(block);
+    data.extend_from_slice(&[0x42; 3]);
+    let mut want = Vec::new();
+    let mut p = crypt[b.payload.clone()].to_vec();
+    tea::decrypt(&mut p, &b.tea);
+    Inflater::new().inflate(&p, &mut want).unwrap();
+    let ev = events(&data, key(TEST_KEY), 1);
+    assert!(ev.contains(&OwnedEvent::Text(want)), "decoded");
+    // Without a key, such a lone block cannot be told from a false one:
+    // it is copied as the official decoder for unencrypted files does.
+    let ev = events(&data, None, 1);
+    let locked = |e: &OwnedEvent| matches!(e, OwnedEvent::Other(Event::Locked { .. }));
+    assert!(!ev.iter().any(locked));
+    assert!(ev.contains(&OwnedEvent::Text(crypt[b.payload.clone()].to_vec())));
 }
 
 #[test]
