@@ -525,6 +525,8 @@ have_decode_tables:
 				bitsleft -= OFFSET_TABLEBITS;
 				entry = d->offset_decode_table[(entry >> 16) +
 					EXTRACT_VARBITS(bitbuf, (entry >> 8) & 0x3F)];
+				/* xlogdec: an invalid static offset symbol */
+				SAFETY_CHECK(entry != 0);
 			} else if (unlikely((u8)bitsleft < OFFSET_MAXFASTBITS +
 					    LITLEN_TABLEBITS - PRELOAD_SLACK))
 				REFILL_BITS_IN_FASTLOOP();
@@ -537,6 +539,8 @@ have_decode_tables:
 				bitsleft -= OFFSET_TABLEBITS;
 				entry = d->offset_decode_table[(entry >> 16) +
 					EXTRACT_VARBITS(bitbuf, (entry >> 8) & 0x3F)];
+				/* xlogdec: an invalid static offset symbol */
+				SAFETY_CHECK(entry != 0);
 				REFILL_BITS_IN_FASTLOOP();
 				/* No further refill needed before extra bits */
 				STATIC_ASSERT(CAN_CONSUME(
@@ -553,8 +557,7 @@ have_decode_tables:
 		offset += EXTRACT_VARBITS8(saved_bitbuf, entry) >> (u8)(entry >> 8);
 
 		/* Validate the match offset; needed even in the fastloop. */
-		/* xlogdec: offset 0 (an invalid symbol) fails too */
-		SAFETY_CHECK((size_t)offset - 1 < (size_t)(out_next - (const u8 *)out));
+		SAFETY_CHECK(offset <= out_next - (const u8 *)out);
 		src = out_next - offset;
 		dst = out_next;
 		out_next += length;
@@ -723,6 +726,8 @@ generic_loop:
 			bitsleft -= OFFSET_TABLEBITS;
 			entry = d->offset_decode_table[(entry >> 16) +
 					EXTRACT_VARBITS(bitbuf, (entry >> 8) & 0x3F)];
+			/* xlogdec: an invalid static offset symbol */
+			SAFETY_CHECK(entry != 0);
 			if (!CAN_CONSUME(OFFSET_MAXBITS))
 				REFILL_BITS();
 		}
@@ -731,8 +736,7 @@ generic_loop:
 		bitbuf >>= (u8)entry;
 		bitsleft -= entry;
 
-		/* xlogdec: offset 0 (an invalid symbol) fails too */
-		SAFETY_CHECK((size_t)offset - 1 < (size_t)(out_next - (const u8 *)out));
+		SAFETY_CHECK(offset <= out_next - (const u8 *)out);
 		src = out_next - offset;
 		dst = out_next;
 		out_next += length;

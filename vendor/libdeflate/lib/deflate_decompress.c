@@ -373,6 +373,8 @@ do {									\
 #define LITLEN_ENOUGH		2342	/* enough 288 11 15	*/
 #define OFFSET_TABLEBITS	8
 #define OFFSET_ENOUGH		402	/* enough 32 8 15	*/
+/* xlogdec: the entries a 5-bit static codeword's subtable pointer can reach */
+#define OFFSET_INVALID		32
 
 /*
  * make_decode_table_entry() creates a decode table entry for the given symbol
@@ -638,9 +640,12 @@ static const u32 offset_decode_results[] = {
 	ENTRY(16385 , 13) , ENTRY(24577 , 13) ,
 	/*
 	 * xlogdec: 30 and 31 are invalid (zlib: "invalid distance code"):
-	 * offset 0, which the offset check rejects.
+	 * subtable pointers into OFFSET_INVALID, whose zero entries the
+	 * subtable lookup rejects. Only the static code has them (a dynamic
+	 * header with more than 30 offset codes fails).
 	 */
-	ENTRY(0 , 0) , ENTRY(0 , 0) ,
+	HUFFDEC_EXCEPTIONAL | HUFFDEC_SUBTABLE_POINTER | (OFFSET_ENOUGH << 16),
+	HUFFDEC_EXCEPTIONAL | HUFFDEC_SUBTABLE_POINTER | (OFFSET_ENOUGH << 16),
 #undef ENTRY
 };
 
@@ -680,7 +685,12 @@ struct libdeflate_decompressor {
 		u32 litlen_decode_table[LITLEN_ENOUGH];
 	} u;
 
-	u32 offset_decode_table[OFFSET_ENOUGH];
+	/*
+	 * xlogdec: OFFSET_INVALID more entries, which the static code's
+	 * invalid offset symbols point to. They stay zero: the allocator
+	 * zeroes the whole decompressor and no table is built into them.
+	 */
+	u32 offset_decode_table[OFFSET_ENOUGH + OFFSET_INVALID];
 
 	/* used only during build_decode_table() */
 	u16 sorted_syms[DEFLATE_MAX_NUM_SYMS];
