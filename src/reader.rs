@@ -347,6 +347,7 @@ impl Decoder {
                     continue;
                 }
                 let kind = info.magic.payload;
+                let fits = fits || starts_as_text(done.out());
                 let outcome = self.resolve(kind, key_id, fits, done.raw());
                 let (text, verdicts) = (done.out(), done.verdicts());
                 let r = report_judged(&mut self.summary, sink, info, outcome, text, verdicts);
@@ -561,6 +562,8 @@ impl Decoder {
         } else {
             (raw, self.codecs.out.len())
         };
+        // The text decoded in memory starts the block's text, long or not.
+        let fits = fits || starts_as_text(&self.codecs.out);
         let outcome = self.resolve(kind, key_id, fits, &raw);
         let outcome = match outcome {
             // A block that failed, or inflated quietly into text that is
@@ -877,8 +880,9 @@ impl Decoder {
     /// Turns a codec result into an outcome, in input order. An encrypted
     /// block that fails is damage (the official `decompress err`) if its
     /// key fits the writer: `fits` (the walk found a block of the writer
-    /// that decrypts to what its streams hold), or an earlier block under
-    /// the same key decoded. Otherwise it is a wrong key.
+    /// that decrypts to what its streams hold, or this block's text starts
+    /// as text), or an earlier block under the same key decoded. Otherwise
+    /// it is a wrong key.
     fn resolve(
         &mut self,
         kind: Payload,
@@ -912,6 +916,28 @@ impl Decoder {
             Err(m) => Outcome::Failed(m.clone()),
         }
     }
+}
+
+/// Bytes of text a failed block must have decoded first for its key to
+/// fit: under a wrong key, inflate turns random bytes into random bytes,
+/// printable about one time in three.
+const TEXT_SIGN: usize = 32;
+
+/// Whether `text` starts with [`TEXT_SIGN`] bytes of UTF-8 text without
+/// control characters other than tab, CR and LF: what a block decoded
+/// under a wrong key does not start with (about one chance in 10^13).
+fn starts_as_text(text: &[u8]) -> bool {
+    let Some(head) = text.get(..TEXT_SIGN) else {
+        return false;
+    };
+    let utf8 = match std::str::from_utf8(head) {
+        Ok(_) => true,
+        // A character cut by the end of the head.
+        Err(e) => e.error_len().is_none(),
+    };
+    utf8 && head
+        .iter()
+        .all(|&b| (b >= 0x20 && b != 0x7F) || matches!(b, b'\t' | b'\n' | b'\r'))
 }
 
 /// Whether an encrypted payload, decrypted under `tea`, holds what the

@@ -323,3 +323,67 @@ fn a_cut_unencrypted_file_gives_no_key_warning() {
     assert!(stdout.contains("[F]decode_log_file.py decode error len=5672, result:log length:8908, end pos 45414 > len(buffer):42198 \n"));
     assert!(stdout.contains("[F]decode_log_file.py log seq:11-19755 is missing\n"));
 }
+
+#[test]
+fn a_lone_one_line_block_damaged_after_its_first_text_is_damage() {
+    use xlogdec::writer::{WriterOptions, XlogWriter};
+    // One writer, one block, one line: its only sync flush lies in the
+    // plain tail (length % 8 >= 3), so the payload shows nothing of the
+    // key and there is no other block. The text decoded before the
+    // damage does.
+    let server = PrivateKey::from_seed(9);
+    let opts = WriterOptions {
+        public_key: Some(server.public_key_bytes()),
+        ..WriterOptions::default()
+    };
+    let (data, b) = (0..64)
+        .find_map(|pad| {
+            let line = format!(
+                "[I][2024-01-31 +8.0 10:00:00.000][1, 2*][imsdk][a.cc:1, f][login ok{}\n",
+                " tinyid=42".repeat(3) + &"x".repeat(pad)
+            );
+            let mut w = XlogWriter::new(Vec::new(), opts.clone()).unwrap();
+            w.write_line(line.as_bytes()).unwrap();
+            w.flush_block().unwrap();
+            let data = w.finish().unwrap();
+            let len = u32::from_le_bytes(data[5..9].try_into().unwrap()) as usize;
+            (len % 8 >= 3).then(|| (data, 73..73 + len))
+        })
+        .expect("some padding gives such a length");
+    let tea = server.tea_key(&data[9..73]).unwrap();
+    let enc = b.len() / 8 * 8;
+    // The first flip in the last encrypted unit that the codec refuses.
+    let (flipped, message) = (0..64)
+        .find_map(|bit| {
+            let mut d = data.clone();
+            d[b.start + enc - 8 + bit / 8] ^= 1 << (bit % 8);
+            let mut p = d[b.clone()].to_vec();
+            tea::decrypt(&mut p, &tea);
+            let mut out = Vec::new();
+            let err = Inflater::new().inflate(&p, &mut out).err()?;
+            Some((d, err))
+        })
+        .expect("a flip the codec refuses");
+    for jobs in [1, 3] {
+        let ev = events(&flipped, Some(server.clone()), jobs);
+        assert!(
+            ev.iter().any(|e| matches!(
+                e,
+                OwnedEvent::Other(Event::DecompressError { message: m, .. }) if *m == message
+            )),
+            "{ev:?}"
+        );
+        assert!(
+            !ev.iter()
+                .any(|e| matches!(e, OwnedEvent::Other(Event::Locked { .. })))
+        );
+    }
+    let wrong = events(&flipped, key(TEST_KEY), 1);
+    assert!(wrong.iter().any(|e| matches!(
+        e,
+        OwnedEvent::Other(Event::Locked {
+            reason: LockReason::WrongKey,
+            ..
+        })
+    )));
+}
