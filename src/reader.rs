@@ -347,7 +347,8 @@ impl Decoder {
                     continue;
                 }
                 let kind = info.magic.payload;
-                let fits = fits || starts_as_text(done.out());
+                let failed = key_id.is_some() && done.raw().result.is_err();
+                let fits = fits || (failed && starts_as_text(done.out()));
                 let outcome = self.resolve(kind, key_id, fits, done.raw());
                 let (text, verdicts) = (done.out(), done.verdicts());
                 let r = report_judged(&mut self.summary, sink, info, outcome, text, verdicts);
@@ -563,7 +564,8 @@ impl Decoder {
             (raw, self.codecs.out.len())
         };
         // The text decoded in memory starts the block's text, long or not.
-        let fits = fits || starts_as_text(&self.codecs.out);
+        let failed = key_id.is_some() && raw.result.is_err();
+        let fits = fits || (failed && starts_as_text(&self.codecs.out));
         let outcome = self.resolve(kind, key_id, fits, &raw);
         let outcome = match outcome {
             // A block that failed, or inflated quietly into text that is
