@@ -245,6 +245,43 @@ mod corpus_tests {
         }
         assert!(seen > 2000, "{seen}");
     }
+
+    /// The streaming splitter cuts the IM SDK days where the whole-text
+    /// split does, whatever the chunking (a `TIM: ` or dated line cut
+    /// anywhere, even inside its first bytes).
+    #[test]
+    fn the_splitter_cuts_imsdk_days_as_records_do() {
+        use crate::record::RecordSplitter;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/imsdk");
+        for name in [
+            "mixed_20240312.xlog.expected.log",
+            "imsdk4_20240312.xlog.expected.log",
+        ] {
+            let mut text = std::fs::read(dir.join(name)).expect("corpus");
+            // 4.0.x lines too, with a dump line after one.
+            text.extend_from_slice(b"2019-03-11 18:17:20.970|looper_logic|I|       a.cpp:223 |Encode               > x\n  dump\n2019-09-24 17:13:08.135|  2048|looper_logic|E|                b.cpp:436 |f           > y\nTIM: 2024");
+            let want: Vec<&[u8]> = Records::new(&text).map(|r| r.bytes).collect();
+            assert!(want.len() > 400, "{name}: {}", want.len());
+            assert!(want[want.len() - 2].starts_with(b"2019-09-24"), "{name}");
+            for chunk in [1, 5, 29, 97, 4093] {
+                let mut sp = RecordSplitter::new();
+                let mut got: Vec<Vec<u8>> = Vec::new();
+                for c in text.chunks(chunk) {
+                    sp.push_bytes(c, |b| {
+                        got.push(b.to_vec());
+                        Ok::<(), ()>(())
+                    })
+                    .expect("ok");
+                }
+                sp.finish_bytes(|b| {
+                    got.push(b.to_vec());
+                    Ok::<(), ()>(())
+                })
+                .expect("ok");
+                assert!(got == want, "{name} chunk {chunk}");
+            }
+        }
+    }
 }
 
 #[cfg(test)]
