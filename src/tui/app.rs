@@ -15,7 +15,7 @@ use regex::bytes::{Regex, RegexBuilder};
 use crate::filter::{Filter, FilterOptions, TimeBound};
 use crate::format::MMAP3_SIZE;
 use crate::reader::{Options, Summary};
-use crate::record::Level;
+use crate::record::{Level, Record};
 use crate::retention::{self, Candidate, Policy};
 use crate::tui::action::Action;
 use crate::tui::loader::{Loader, Msg};
@@ -593,10 +593,17 @@ impl App {
         let mut keys: Vec<i64> = vec![i64::MIN; n];
         let mut last: Vec<Option<i64>> = vec![None; self.files.len().max(1)];
         let mut pending: Vec<Vec<usize>> = vec![Vec::new(); self.files.len().max(1)];
+        // The UTC offset of each file's last Mars open banner, which its
+        // IM SDK lines (that write none) take.
+        let mut offsets: Vec<Option<i32>> = vec![None; last.len()];
         for (i, key) in keys.iter_mut().enumerate() {
             let row = self.store.row(i as u32);
             let f = usize::from(row.file).min(last.len() - 1);
-            let ts = self.store.record(i as u32).header.map(|h| {
+            let bytes = self.store.bytes_of(i as u32);
+            if let Some(o) = crate::record::formats::meta::start_offset(bytes) {
+                offsets[f] = o;
+            }
+            let ts = Record::parse_in(bytes, offsets[f]).header.map(|h| {
                 h.timestamp
                     .utc_millis()
                     .unwrap_or(h.timestamp.local_millis())
