@@ -297,7 +297,9 @@ pub struct Store {
     rows: Vec<Row>,
     times: Vec<u32>,
     millis: Option<Vec<i64>>,
-    arena: Vec<u8>,
+    /// Arena bytes, one chunk per batch: (offset of its first byte, bytes).
+    arena: Vec<(u64, Arc<Vec<u8>>)>,
+    arena_len: u64,
     sources: Vec<Source>,
     opts: Options,
     cache: RefCell<Cache>,
@@ -350,7 +352,7 @@ impl Store {
 
     /// Adds a batch from the loader for file `file`.
     pub fn append(&mut self, batch: Batch, file: u16) {
-        let base = self.arena.len() as u64;
+        let base = self.arena_len;
         if let Some(src) = self.sources.get_mut(usize::from(file)) {
             src.plain |= batch.plain;
             // Opened once, when its first rows come; re-reading reuses it
@@ -383,7 +385,10 @@ impl Store {
         if let Some(m) = &mut self.millis {
             m.extend_from_slice(&batch.millis);
         }
-        self.arena.extend_from_slice(&batch.arena);
+        if !batch.arena.is_empty() {
+            self.arena_len += batch.arena.len() as u64;
+            self.arena.push((base, Arc::new(batch.arena)));
+        }
         for (tag, n) in batch.tags {
             *self.tag_counts.entry(tag).or_insert(0) += n;
         }
@@ -416,8 +421,15 @@ impl Store {
     pub fn bytes_of(&self, i: u32) -> Text {
         let r = self.rows[i as usize];
         if r.off & ARENA != 0 {
-            let s = (r.off & !ARENA) as usize;
-            return Text::own(self.arena[s..s + r.len as usize].to_vec());
+            let at = r.off & !ARENA;
+            let c = self.arena.partition_point(|(start, _)| *start <= at) - 1;
+            let (start, buf) = &self.arena[c];
+            let s = (at - start) as usize;
+            return Text {
+                buf: buf.clone(),
+                start: s,
+                end: s + r.len as usize,
+            };
         }
         match self.read(r.file, r.off, u64::from(r.len)) {
             Ok(t) => t,
@@ -606,7 +618,7 @@ impl Store {
         self.rows.capacity() * std::mem::size_of::<Row>()
             + self.times.capacity() * 4
             + self.millis.as_ref().map_or(0, |m| m.capacity() * 8)
-            + self.arena.capacity()
+            + self.arena_len as usize
             + self
                 .sources
                 .iter()

@@ -412,19 +412,21 @@ impl App {
         self.scroll_into_view();
     }
 
-    /// Puts the cursor on `pos`; a row off screen comes with context: a
-    /// third of a screen above it.
+    /// Puts the cursor on `pos` with context: a row off screen, or in the
+    /// last quarter of the screen, is shown a third of a screen down.
     pub(crate) fn land(&mut self, pos: usize) {
         let pos = pos.min(self.view.len().saturating_sub(1));
-        if !self.on_screen(pos) {
-            self.top = pos.saturating_sub(self.page / 3);
+        let page = self.page.max(1);
+        if !self.on_screen(pos, page - page / 4) {
+            self.top = pos.saturating_sub(page / 3);
         }
         self.move_to(pos);
     }
 
-    /// Whether view position `pos` is on screen from `top`.
-    fn on_screen(&mut self, pos: usize) -> bool {
-        if pos < self.top || pos - self.top >= self.page.max(1) {
+    /// Whether view position `pos` shows within the first `lines` screen
+    /// lines from `top`.
+    fn on_screen(&mut self, pos: usize, lines: usize) -> bool {
+        if pos < self.top || pos - self.top >= lines {
             return false;
         }
         let mut used = 0;
@@ -432,7 +434,7 @@ impl App {
             used += self.row_height(i);
             self.work += 1;
         }
-        used <= self.page.max(1)
+        used <= lines
     }
 
     /// The top that shows the last screen of the view.

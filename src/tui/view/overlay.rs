@@ -131,7 +131,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 .max()
                 .unwrap_or(0)
                 .max(1);
-            let bar_w = usize::from(r.width.saturating_sub(40)).max(1);
+            // Inside the border, after the 40 columns of figures.
+            let bar_w = usize::from(r.width.saturating_sub(42)).max(1);
             let mut lines = vec![Line::styled(
                 format!("{:<16}  {:>6} {:>6} {:>7}", "minute", "E+F", "W", "all"),
                 theme::heading(),
@@ -142,7 +143,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 let w = c[3];
                 let all: u32 = c.iter().sum();
                 let eb = (e as usize * bar_w).div_ceil(peak as usize);
-                let wb = (w as usize * bar_w).div_ceil(peak as usize);
+                let wb = ((e + w) as usize * bar_w).div_ceil(peak as usize) - eb;
                 let cursor = if i == *sel { "> " } else { "  " };
                 let mut spans = vec![Span::raw(format!(
                     "{cursor}{:<16}{:>6} {:>6} {:>7} ",
