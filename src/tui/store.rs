@@ -13,7 +13,7 @@
 //! [`crate::tui::app`]), never copies of the text.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Deref;
@@ -271,22 +271,68 @@ struct Source {
     file: Option<File>,
 }
 
-/// A cached piece's text and the clock of its last use.
-type Cached = (Arc<Vec<u8>>, u64);
+/// A cached piece's text, and whether it was used since it last came up
+/// for eviction.
+type Cached = (Arc<Vec<u8>>, bool);
 
-/// Decoded pieces kept for reuse, least recently used dropped first.
+/// Decoded pieces kept for reuse. Eviction goes round in insertion order
+/// and spares a piece used since its last turn (the "clock" scheme): O(1)
+/// per piece, and the rows on screen stay while a search sweeps the file.
 #[derive(Debug, Default)]
 struct Cache {
-    /// (file, piece) to the piece's text and when it was last used.
+    /// (file, piece) to the piece's text.
     map: HashMap<(u16, u64), Cached>,
+    /// Keys in eviction order.
+    ring: VecDeque<(u16, u64)>,
     bytes: usize,
-    clock: u64,
     /// Pieces decoded (or read) so far: what re-reading costs.
     loads: u64,
 }
 
+impl Cache {
+    fn get(&mut self, key: (u16, u64)) -> Option<Arc<Vec<u8>>> {
+        let (buf, used) = self.map.get_mut(&key)?;
+        *used = true;
+        Some(buf.clone())
+    }
+
+    fn insert(&mut self, key: (u16, u64), buf: Arc<Vec<u8>>, limit: usize) {
+        if self.map.contains_key(&key) {
+            return;
+        }
+        // At most two turns round the ring: every spared piece has lost
+        // its mark by the second.
+        let mut turns = 2 * self.ring.len();
+        while self.bytes + buf.len() > limit && turns > 0 {
+            turns -= 1;
+            let Some(k) = self.ring.pop_front() else {
+                break;
+            };
+            match self.map.get_mut(&k) {
+                Some((_, used)) if *used => {
+                    *used = false;
+                    self.ring.push_back(k);
+                }
+                Some(_) => {
+                    if let Some((b, _)) = self.map.remove(&k) {
+                        self.bytes -= b.len();
+                    }
+                }
+                None => {}
+            }
+        }
+        self.loads += 1;
+        self.bytes += buf.len();
+        self.map.insert(key, (buf, false));
+        self.ring.push_back(key);
+    }
+}
+
 /// Default bound of the cache of decoded text.
 pub const CACHE_BYTES: usize = 32 << 20;
+
+/// Input bytes decoded again in one go, at most (a run of blocks).
+const RUN_BYTES: u64 = 256 << 10;
 
 /// Text files are read back in aligned pieces of this size.
 const PLAIN_PIECE: u64 = 1 << 20;
@@ -509,36 +555,56 @@ impl Store {
                 })?;
             (i as u64, p.text, Some(*p))
         };
-        {
-            let mut c = self.cache.borrow_mut();
-            c.clock += 1;
-            let now = c.clock;
-            if let Some((buf, used)) = c.map.get_mut(&(file, key)) {
-                *used = now;
-                return Ok((key, start, buf.clone()));
-            }
+        if let Some(buf) = self.cache.borrow_mut().get((file, key)) {
+            return Ok((key, start, buf));
         }
-        let buf = Arc::new(match piece {
-            None => self.read_plain(file, start)?,
-            Some(p) => self.decode_piece(file, &p)?,
-        });
-        let mut c = self.cache.borrow_mut();
-        c.loads += 1;
-        while c.bytes + buf.len() > self.cache_limit && !c.map.is_empty() {
-            let oldest = c
-                .map
-                .iter()
-                .min_by_key(|(_, (_, used))| *used)
-                .map(|(k, _)| *k)
-                .expect("the map is not empty");
-            if let Some((b, _)) = c.map.remove(&oldest) {
-                c.bytes -= b.len();
+        let buf = match piece {
+            None => {
+                let buf = Arc::new(self.read_plain(file, start)?);
+                self.cache
+                    .borrow_mut()
+                    .insert((file, key), buf.clone(), self.cache_limit);
+                buf
             }
-        }
-        c.bytes += buf.len();
-        let now = c.clock;
-        c.map.insert((file, key), (buf.clone(), now));
+            Some(_) => self.decode_run(file, key as usize)?,
+        };
         Ok((key, start, buf))
+    }
+
+    /// Decodes piece `i` of `file` and the pieces after it whose blocks
+    /// follow it in the input (up to [`RUN_BYTES`] of input, one read and
+    /// one decoder call), caches them all, and returns piece `i`.
+    fn decode_run(&self, file: u16, i: usize) -> io::Result<Arc<Vec<u8>>> {
+        let pieces = &self.sources[usize::from(file)].pieces;
+        let mut j = i + 1;
+        while j < pieces.len() {
+            let (prev, next) = (&pieces[j - 1], &pieces[j]);
+            let contiguous = next.offset == prev.offset + prev.block_len;
+            if !contiguous
+                || next.offset + next.block_len - pieces[i].offset > RUN_BYTES
+                || self.cache.borrow().map.contains_key(&(file, j as u64))
+            {
+                break;
+            }
+            j += 1;
+        }
+        let run = &pieces[i..j];
+        let texts = match self.decode_blocks(file, run) {
+            Ok(t) => t,
+            // Something in the run decodes differently: piece by piece.
+            Err(_) if run.len() > 1 => self.decode_blocks(file, &run[..1])?,
+            Err(e) => return Err(e),
+        };
+        let mut first = None;
+        let mut c = self.cache.borrow_mut();
+        for (k, t) in texts.into_iter().enumerate() {
+            let buf = Arc::new(t);
+            if k == 0 {
+                first = Some(buf.clone());
+            }
+            c.insert((file, (i + k) as u64), buf, self.cache_limit);
+        }
+        first.ok_or_else(|| io::Error::other("no text decoded"))
     }
 
     fn with_file<T>(
@@ -562,40 +628,55 @@ impl Store {
         })
     }
 
-    fn decode_piece(&self, file: u16, p: &Piece) -> io::Result<Vec<u8>> {
-        let block = self.with_file(file, |f| {
-            f.seek(SeekFrom::Start(p.offset))?;
-            let mut buf = vec![0u8; p.block_len as usize];
+    /// The texts of `run`, consecutive blocks of `file`, decoded again.
+    fn decode_blocks(&self, file: u16, run: &[Piece]) -> io::Result<Vec<Vec<u8>>> {
+        let (first, last) = (run[0], run[run.len() - 1]);
+        let len = last.offset + last.block_len - first.offset;
+        let bytes = self.with_file(file, |f| {
+            f.seek(SeekFrom::Start(first.offset))?;
+            let mut buf = vec![0u8; len as usize];
             f.read_exact(&mut buf)?;
             Ok(buf)
         })?;
         let mut sink = TextOnly::default();
         let mut dec = self.decoder.borrow_mut();
         let dec = dec.get_or_insert_with(|| Decoder::new(self.opts.clone()));
-        dec.decode_slice(&block, &mut sink)
+        dec.decode_slice(&bytes, &mut sink)
             .map_err(|e| io::Error::other(e.to_string()))?;
-        if sink.other || (sink.text.len() as u64) < p.len {
+        let same = !sink.other
+            && sink.texts.len() == run.len()
+            && sink
+                .texts
+                .iter()
+                .zip(run)
+                .all(|(t, p)| t.len() as u64 >= p.len);
+        if !same {
             return Err(io::Error::other(format!(
                 "the block at byte {} no longer decodes as it did",
-                p.offset
+                first.offset
             )));
         }
-        Ok(sink.text)
+        Ok(sink.texts)
     }
 }
 
-/// Collects a block's text; notes anything else.
+/// Collects the text of each block; notes anything else (a seq gap
+/// aside: the first pass reported it already).
 #[derive(Default)]
 struct TextOnly {
-    text: Vec<u8>,
+    texts: Vec<Vec<u8>>,
     other: bool,
 }
 
 impl Sink for TextOnly {
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
         match event {
-            Event::Text(t) => self.text.extend_from_slice(t),
-            Event::Block(_) => {}
+            Event::Block(_) => self.texts.push(Vec::new()),
+            Event::Text(t) => match self.texts.last_mut() {
+                Some(last) => last.extend_from_slice(t),
+                None => self.other = true,
+            },
+            Event::SeqGap { .. } => {}
             _ => self.other = true,
         }
         Ok(())
