@@ -85,7 +85,7 @@ fn suspend(terminal: &mut Terminal<CrosstermBackend<Stdout>>) -> io::Result<()> 
 const MAX_EVENTS_PER_DRAW: usize = 256;
 
 /// Runs the viewer until the user quits or a termination signal arrives.
-pub fn run(mut app: App) -> io::Result<()> {
+pub fn run(app: &mut App) -> io::Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [
         signal_hook::consts::SIGTERM,
@@ -103,7 +103,7 @@ pub fn run(mut app: App) -> io::Result<()> {
         // Work in slices for a moment, then read keys again: a long
         // search or filter never holds the keyboard.
         app.pump_for(WORK_PER_DRAW);
-        terminal.draw(|f| view::draw(f, &app))?;
+        terminal.draw(|f| view::draw(f, app))?;
         if app.quit || stop.load(Ordering::Relaxed) {
             break;
         }
