@@ -617,6 +617,12 @@ fn help_opens_and_closes_and_quit_ends() {
     assert!(app.quit);
     let mut app = open("n_open_close_only.xlog");
     app.update(Action::SearchPrompt);
+    type_text(&mut app, "typo");
+    app.update(Action::ClearInput);
+    assert!(
+        matches!(&app.overlay, Overlay::Prompt { input, .. } if input.is_empty()),
+        "Ctrl-U clears the prompt"
+    );
     app.update(Action::ForceQuit);
     assert!(app.quit, "Ctrl-C quits from a prompt too");
 }
@@ -672,6 +678,11 @@ fn directory_lists_files_and_merges_them_by_time() {
     assert_eq!(app.store.len() as u64, d.entries[1].records.unwrap());
     app.update(Action::Quit);
     assert_eq!(app.screen, Screen::Dir, "q goes back to the list");
+    assert_eq!(
+        app.title,
+        dir.display().to_string(),
+        "with the list's title"
+    );
     assert!(!app.quit);
 
     // All files, merged by time (stable for equal times).
@@ -696,6 +707,51 @@ fn directory_lists_files_and_merges_them_by_time() {
     seen.sort_unstable();
     seen.dedup();
     assert_eq!(seen.len() as u64, total, "every row once");
+    // Each row shows its file.
+    assert_eq!(app.file_labels[1], "20240128");
+    assert_eq!(app.file_labels[2], "20240128_1");
+    assert!(app.file_column() > 10);
+
+    // `:00:10` is the next 00:10 after the cursor, not the first row whose
+    // time of day is past 00:10.
+    app.update(Action::TimePrompt);
+    type_text(&mut app, "00:10");
+    app.update(Action::Enter);
+    app.settle();
+    let at = |app: &App| {
+        let t = app.store.bytes_of(app.view[app.cursor]);
+        Record::parse(&t).header.expect("a record").timestamp.local
+    };
+    let first = at(&app);
+    assert_eq!(
+        first.date(),
+        NaiveDate::from_ymd_opt(2024, 1, 29).unwrap(),
+        "{first}"
+    );
+    app.update(Action::TimePrompt);
+    type_text(&mut app, "00:10");
+    app.update(Action::Enter);
+    app.settle();
+    let next = at(&app);
+    assert_eq!(
+        next.date(),
+        NaiveDate::from_ymd_opt(2024, 1, 30).unwrap(),
+        "{next}"
+    );
+    assert!(
+        next.format("%H:%M").to_string().as_str() >= "00:10",
+        "{next}"
+    );
+    let before = app.store.bytes_of(app.view[app.cursor - 1]);
+    let before = Record::parse(&before)
+        .header
+        .expect("a record")
+        .timestamp
+        .local;
+    assert!(
+        before.format("%H:%M").to_string().as_str() < "00:10",
+        "{before}"
+    );
     app.update(Action::Quit);
     app.update(Action::Quit);
     assert!(app.quit);

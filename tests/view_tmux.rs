@@ -338,3 +338,32 @@ fn a_big_file_answers_g_search_and_ctrl_c() {
         s.lines().filter(|l| l.starts_with("xl$")).count() >= 2
     });
 }
+
+/// Ctrl-Z hands the terminal back to the shell (restored, the job
+/// stopped), and `fg` brings the viewer back, still answering keys.
+#[test]
+fn ctrl_z_suspends_and_fg_resumes() {
+    if tmux_missing() {
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_xlogdec");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus/b_async_zlib.xlog");
+    let t = session("suspend");
+    let cmd = format!("{bin} view {}", file.display());
+    t.keys(&[&cmd, "Enter"]);
+    t.wait("the viewer", |s| s.contains(" of ") && s.contains("? help"));
+    t.keys(&["C-z"]);
+    t.wait("the stopped job", |s| {
+        s.contains("Stopped") && !s.contains("? help")
+    });
+    t.keys(&["fg", "Enter"]);
+    t.wait("the viewer again", |s| {
+        s.contains(" 1/") && s.contains("? help")
+    });
+    t.keys(&["j"]);
+    t.wait("a key answered", |s| s.contains(" 2/"));
+    t.keys(&["q"]);
+    t.wait("the shell prompt", |s| {
+        s.lines().filter(|l| l.starts_with("xl$")).count() >= 2 && !s.contains("? help")
+    });
+}

@@ -387,7 +387,7 @@ impl App {
         if merged {
             self.store.keep_millis();
         }
-        self.file_labels = files.iter().map(|f| file_label(f)).collect();
+        self.file_labels = file_labels(&files);
         self.order = None;
         self.inv_order = None;
         self.merged = merged;
@@ -994,13 +994,40 @@ impl App {
     }
 }
 
-/// A short name for a file in a merged view: its name without the
-/// extension, cut to its last 12 characters (the date part).
-fn file_label(path: &Path) -> String {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let chars: Vec<char> = stem.chars().collect();
-    chars[chars.len().saturating_sub(12)..].iter().collect()
+/// Short names for the files of a merged view: their names without the
+/// extension, less the `_`-separated prefix they all share, at most 16
+/// characters (the end, where the date is).
+fn file_labels(files: &[PathBuf]) -> Vec<String> {
+    let stems: Vec<String> = files
+        .iter()
+        .map(|p| {
+            p.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    let mut common = stems.first().map_or(0, String::len);
+    for s in &stems {
+        common = stems[0]
+            .bytes()
+            .zip(s.bytes())
+            .take(common)
+            .take_while(|(a, b)| a == b)
+            .count();
+    }
+    // Cut after the last `_` of the shared part, or after all of it when
+    // the names go on with `_` (`imsdk` and `imsdk_20240128`).
+    let cut = stems
+        .first()
+        .and_then(|s| s.get(..common))
+        .map_or(0, |p| p.rfind('_').map_or(common, |i| i + 1));
+    stems
+        .iter()
+        .map(|s| {
+            let rest = s.get(cut..).unwrap_or("").trim_start_matches('_');
+            let rest = if rest.is_empty() { s.as_str() } else { rest };
+            let chars: Vec<char> = rest.chars().collect();
+            chars[chars.len().saturating_sub(16)..].iter().collect()
+        })
+        .collect()
 }

@@ -155,7 +155,9 @@ impl App {
         }
         self.order = Some(order);
         self.inv_order = Some(inv);
+        // Positions change meaning: whatever was on its way stops.
         self.anchor = None;
+        self.seek = None;
         self.reset_view();
         self.advance_filter(SLICE);
     }
