@@ -139,8 +139,16 @@ fn status_line(app: &App) -> Line<'static> {
             )));
         }
     }
-    if app.seek.is_some() {
-        spans.push(Span::raw("  seeking (Esc stops)"));
+    if let Some(seek) = &app.seek {
+        let done = if seek.forward {
+            seek.pos
+        } else {
+            app.view.len().saturating_sub(seek.pos)
+        };
+        spans.push(Span::raw(format!(
+            "  seeking {}% (Esc stops)",
+            percent(done as u64, app.view.len() as u64)
+        )));
     }
     if app.follow {
         spans.push(Span::raw("  following the end"));
