@@ -100,6 +100,17 @@ fn rows_read_back_from_the_file_are_the_official_output() {
         let all: Vec<u8> = (0..app.store.len() as u32)
             .flat_map(|r| app.store.bytes_of(r).to_vec())
             .collect();
+        // The same with the blocks decoded ahead on the reading-ahead
+        // thread, as a search does.
+        let ahead: Vec<u8> = (0..app.store.len() as u32)
+            .flat_map(|r| {
+                if r % 16 == 0 {
+                    app.store.read_ahead(r);
+                }
+                app.store.bytes_of(r).to_vec()
+            })
+            .collect();
+        assert!(all == ahead, "{name}: read ahead, the same bytes");
         // What the command line prints: the official text plus the
         // integrity lines and salvaged blocks.
         let want = if name.ends_with(".log") {

@@ -838,7 +838,10 @@ impl App {
         }
         let rows = self.rows_to_save();
         let mut w = BufWriter::with_capacity(1 << 20, crate::atomic::temp_beside(path)?);
-        for &r in &rows {
+        for (k, &r) in rows.iter().enumerate() {
+            if k.is_multiple_of(256) {
+                self.store.read_ahead(r);
+            }
             w.write_all(&self.store.bytes_of(r))?;
         }
         let tmp = w.into_inner().map_err(|e| e.into_error())?;

@@ -231,6 +231,11 @@ impl Compiled {
             && self.time.is_none()
     }
 
+    /// Whether some filter reads the record's text.
+    pub fn needs_text(&self) -> bool {
+        self.tag.is_some() || self.tid.is_some() || !self.patterns.is_empty()
+    }
+
     /// What the row's level and time alone decide: `Some(false)` fails,
     /// `Some(true)` passes, `None` needs the text.
     pub fn quick(&self, level: Option<Level>, time: u32) -> Option<bool> {
@@ -244,8 +249,7 @@ impl Compiled {
         {
             return Some(false);
         }
-        let text = self.tag.is_some() || self.tid.is_some() || !self.patterns.is_empty();
-        (!text).then_some(true)
+        (!self.needs_text()).then_some(true)
     }
 
     /// Whether the record passes the text filters (tag, thread, regexes).

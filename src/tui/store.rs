@@ -13,6 +13,8 @@
 //! [`crate::tui::app`]), never copies of the text.
 
 use std::cell::RefCell;
+mod ahead;
+
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -20,7 +22,6 @@ use std::ops::Deref;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::event::{Event, Sink};
 use crate::reader::{Decoder, Options};
 use crate::record::{Level, Record};
 
@@ -350,6 +351,7 @@ pub struct Store {
     opts: Options,
     cache: RefCell<Cache>,
     decoder: RefCell<Option<Decoder>>,
+    ahead: RefCell<Option<ahead::Ahead>>,
     cache_limit: usize,
     /// Rows per level (index = level as V=0 .. F=5); integrity rows aside.
     pub level_counts: [u64; 6],
@@ -555,7 +557,14 @@ impl Store {
                 })?;
             (i as u64, p.text, Some(*p))
         };
+        self.take_ahead();
         if let Some(buf) = self.cache.borrow_mut().get((file, key)) {
+            return Ok((key, start, buf));
+        }
+        // Being decoded ahead: wait for it rather than decode it twice.
+        if self.wait_ahead((file, key))
+            && let Some(buf) = self.cache.borrow_mut().get((file, key))
+        {
             return Ok((key, start, buf));
         }
         let buf = match piece {
@@ -576,23 +585,17 @@ impl Store {
     /// one decoder call), caches them all, and returns piece `i`.
     fn decode_run(&self, file: u16, i: usize) -> io::Result<Arc<Vec<u8>>> {
         let pieces = &self.sources[usize::from(file)].pieces;
-        let mut j = i + 1;
-        while j < pieces.len() {
-            let (prev, next) = (&pieces[j - 1], &pieces[j]);
-            let contiguous = next.offset == prev.offset + prev.block_len;
-            if !contiguous
-                || next.offset + next.block_len - pieces[i].offset > RUN_BYTES
-                || self.cache.borrow().map.contains_key(&(file, j as u64))
-            {
-                break;
-            }
-            j += 1;
-        }
+        let j = self.run_end(file, i);
         let run = &pieces[i..j];
-        let texts = match self.decode_blocks(file, run) {
+        let decode = |run: &[Piece]| {
+            let mut dec = self.decoder.borrow_mut();
+            let dec = dec.get_or_insert_with(|| Decoder::new(self.opts.clone()));
+            self.with_file(file, |f| ahead::decode_blocks(f, dec, run))
+        };
+        let texts = match decode(run) {
             Ok(t) => t,
             // Something in the run decodes differently: piece by piece.
-            Err(_) if run.len() > 1 => self.decode_blocks(file, &run[..1])?,
+            Err(_) if run.len() > 1 => decode(&run[..1])?,
             Err(e) => return Err(e),
         };
         let mut first = None;
@@ -605,6 +608,121 @@ impl Store {
             c.insert((file, (i + k) as u64), buf, self.cache_limit);
         }
         first.ok_or_else(|| io::Error::other("no text decoded"))
+    }
+
+    /// The end of the run of pieces from `i`: blocks that follow one
+    /// another in the input, up to [`RUN_BYTES`], none cached or on its
+    /// way already.
+    fn run_end(&self, file: u16, i: usize) -> usize {
+        let pieces = &self.sources[usize::from(file)].pieces;
+        let cache = self.cache.borrow();
+        let ahead = self.ahead.borrow();
+        let mut j = i + 1;
+        while j < pieces.len() {
+            let (prev, next) = (&pieces[j - 1], &pieces[j]);
+            let key = (file, j as u64);
+            if next.offset != prev.offset + prev.block_len
+                || next.offset + next.block_len - pieces[i].offset > RUN_BYTES
+                || cache.map.contains_key(&key)
+                || ahead.as_ref().is_some_and(|a| a.pending.contains(&key))
+            {
+                break;
+            }
+            j += 1;
+        }
+        j
+    }
+
+    /// Moves what the reading-ahead thread decoded into the cache.
+    fn take_ahead(&self) {
+        let done = match self.ahead.borrow_mut().as_mut() {
+            Some(a) => a.poll(),
+            None => return,
+        };
+        for d in done {
+            self.cache_run(d);
+        }
+    }
+
+    fn cache_run(&self, (file, first, texts): ahead::Done) {
+        if let Ok(texts) = texts {
+            let mut c = self.cache.borrow_mut();
+            for (k, t) in texts.into_iter().enumerate() {
+                c.insert((file, (first + k) as u64), Arc::new(t), self.cache_limit);
+            }
+        }
+    }
+
+    /// Waits until piece `key`, if on its way, has come; whether it was.
+    fn wait_ahead(&self, key: (u16, u64)) -> bool {
+        let mut waited = false;
+        loop {
+            let d = {
+                let mut a = self.ahead.borrow_mut();
+                let Some(a) = a.as_mut() else {
+                    return waited;
+                };
+                if !a.pending.contains(&key) {
+                    return waited;
+                }
+                a.wait()
+            };
+            match d {
+                Some(d) => self.cache_run(d),
+                None => {
+                    // The thread is gone: decode here from now on.
+                    *self.ahead.borrow_mut() = None;
+                    return waited;
+                }
+            }
+            waited = true;
+        }
+    }
+
+    /// Asks the reading-ahead thread for the blocks after row `i`'s, so a
+    /// scan moving forward finds them decoded. Cheap to call often.
+    pub fn read_ahead(&self, i: u32) {
+        let r = self.rows[i as usize];
+        let Some(src) = self.sources.get(usize::from(r.file)) else {
+            return;
+        };
+        if r.off & ARENA != 0 || src.plain || src.pieces.is_empty() {
+            return;
+        }
+        self.take_ahead();
+        if self.ahead.borrow().is_none() {
+            *self.ahead.borrow_mut() = Some(ahead::Ahead::spawn(self.opts.clone()));
+        }
+        let mut j = src.pieces.partition_point(|p| p.text + p.len <= r.off);
+        // Look a few runs ahead of the row: the current run is the scan's.
+        let horizon = j + 256;
+        while j < src.pieces.len().min(horizon) {
+            if !self.ahead.borrow().as_ref().is_some_and(|a| a.has_room()) {
+                return;
+            }
+            let key = (r.file, j as u64);
+            let busy = self.cache.borrow().map.contains_key(&key)
+                || self
+                    .ahead
+                    .borrow()
+                    .as_ref()
+                    .is_some_and(|a| a.pending.contains(&key));
+            if busy {
+                j += 1;
+                continue;
+            }
+            let end = self.run_end(r.file, j);
+            let job = ahead::Job {
+                file: r.file,
+                first: j,
+                path: src.path.clone(),
+                run: src.pieces[j..end].to_vec(),
+            };
+            if let Some(a) = self.ahead.borrow_mut().as_mut() {
+                a.request(job);
+            }
+            j = end;
+        }
     }
 
     fn with_file<T>(
@@ -626,60 +744,6 @@ impl Store {
             f.take(PLAIN_PIECE).read_to_end(&mut buf)?;
             Ok(buf)
         })
-    }
-
-    /// The texts of `run`, consecutive blocks of `file`, decoded again.
-    fn decode_blocks(&self, file: u16, run: &[Piece]) -> io::Result<Vec<Vec<u8>>> {
-        let (first, last) = (run[0], run[run.len() - 1]);
-        let len = last.offset + last.block_len - first.offset;
-        let bytes = self.with_file(file, |f| {
-            f.seek(SeekFrom::Start(first.offset))?;
-            let mut buf = vec![0u8; len as usize];
-            f.read_exact(&mut buf)?;
-            Ok(buf)
-        })?;
-        let mut sink = TextOnly::default();
-        let mut dec = self.decoder.borrow_mut();
-        let dec = dec.get_or_insert_with(|| Decoder::new(self.opts.clone()));
-        dec.decode_slice(&bytes, &mut sink)
-            .map_err(|e| io::Error::other(e.to_string()))?;
-        let same = !sink.other
-            && sink.texts.len() == run.len()
-            && sink
-                .texts
-                .iter()
-                .zip(run)
-                .all(|(t, p)| t.len() as u64 >= p.len);
-        if !same {
-            return Err(io::Error::other(format!(
-                "the block at byte {} no longer decodes as it did",
-                first.offset
-            )));
-        }
-        Ok(sink.texts)
-    }
-}
-
-/// Collects the text of each block; notes anything else (a seq gap
-/// aside: the first pass reported it already).
-#[derive(Default)]
-struct TextOnly {
-    texts: Vec<Vec<u8>>,
-    other: bool,
-}
-
-impl Sink for TextOnly {
-    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
-        match event {
-            Event::Block(_) => self.texts.push(Vec::new()),
-            Event::Text(t) => match self.texts.last_mut() {
-                Some(last) => last.extend_from_slice(t),
-                None => self.other = true,
-            },
-            Event::SeqGap { .. } => {}
-            _ => self.other = true,
-        }
-        Ok(())
     }
 }
 

@@ -75,8 +75,12 @@ impl App {
             return false;
         }
         let end = total.min(self.scanned.saturating_add(budget));
+        let text = self.compiled.needs_text();
         for i in self.scanned..end {
             let row = self.base(i);
+            if text && (i - self.scanned).is_multiple_of(256) {
+                self.store.read_ahead(row);
+            }
             if self.passes(row) {
                 self.view.push(row);
                 if self.anchor.is_some_and(|a| i >= a) {
@@ -177,6 +181,9 @@ impl App {
             let Some(p) = s.matches.next_to_scan(n, complete) else {
                 break;
             };
+            if steps.is_multiple_of(256) {
+                self.store.read_ahead(self.view[p]);
+            }
             let hit = s.re.is_match(&self.store.bytes_of(self.view[p]));
             s.matches.scanned(p, hit);
             steps += 1;
