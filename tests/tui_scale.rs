@@ -153,6 +153,25 @@ fn every_action_costs_rows_on_screen_not_rows_in_file() {
     assert_eq!(app.cursor, 0);
     assert!(app.message.as_deref().unwrap_or("").contains("not found"));
 
+    // A save of the whole view is written in slices too; Ctrl-C drops it
+    // and leaves nothing behind.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("all.log");
+    app.update(Action::SavePrompt);
+    app.update(Action::ClearInput);
+    for c in out.to_str().unwrap().chars() {
+        app.update(Action::Char(c));
+    }
+    assert_bounded(&mut app, "Enter on a save", Action::Enter);
+    assert_eq!(app.save_progress(), Some((SLICE, Some(ROWS))));
+    assert_bounded(&mut app, "Ctrl-C during a save", Action::ForceQuit);
+    assert!(!app.quit && app.save_progress().is_none());
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no file left"
+    );
+
     // A mark far above: the seek runs in slices, Ctrl-C stops it (and
     // does not quit), and asked again it gets there.
     app.update(Action::Down(5));

@@ -217,7 +217,14 @@ fn save_writes_what_the_cli_prints_with_the_same_filters() {
     }
     type_text(&mut app, out.to_str().unwrap());
     app.update(Action::Enter);
+    app.settle();
     assert_eq!(std::fs::read(&out).unwrap(), text);
+    assert!(
+        app.message
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("saved 1510 rows")
+    );
 
     app.update(Action::MinLevel(Some(Level::Warn)));
     app.update(Action::FilterOutPrompt);

@@ -157,6 +157,16 @@ pub struct Progress {
     bytes_before: u64,
 }
 
+/// A save being written in slices.
+pub(crate) struct SaveJob {
+    path: PathBuf,
+    out: Option<BufWriter<tempfile::NamedTempFile>>,
+    /// The view's rows, taken once it is complete.
+    rows: Option<Vec<u32>>,
+    /// Next of `rows` to write.
+    next: usize,
+}
+
 /// The last search: its regex, and the matches found so far.
 #[derive(Debug, Clone)]
 pub struct Search {
@@ -262,6 +272,7 @@ pub struct App {
     pub seek: Option<Seek>,
     /// Rows visited so far by updates and pumps (what navigation costs).
     pub work: u64,
+    saving: Option<SaveJob>,
     /// Marked base rows.
     pub marks: BTreeSet<u32>,
     /// Expanded base rows.
@@ -308,6 +319,7 @@ impl App {
             search: None,
             seek: None,
             work: 0,
+            saving: None,
             marks: BTreeSet::new(),
             expanded: HashSet::new(),
             overlay: Overlay::None,
@@ -693,9 +705,15 @@ impl App {
         }
     }
 
-    /// Stops a search, a seek or following the end; whether there was one.
+    /// Stops a search, a seek, a save or following the end; whether there
+    /// was one.
     pub fn cancel(&mut self) -> bool {
         let mut any = self.seek.take().is_some() || std::mem::take(&mut self.follow);
+        if let Some(job) = self.saving.take() {
+            // Dropping the temporary file removes it: the target is untouched.
+            self.message = Some(format!("save to {} cancelled", job.path.display()));
+            return true;
+        }
         if let Some(s) = &mut self.search
             && !s.matches.done()
             && !s.stopped
@@ -800,19 +818,12 @@ impl App {
                     Err(e) => self.message = Some(e),
                 },
             },
-            PromptKind::Save => {
-                self.message = Some(match self.save(Path::new(&input)) {
-                    Ok(n) => {
-                        let partial = if self.progress.finished {
-                            ""
-                        } else {
-                            " (still loading: partial)"
-                        };
-                        format!("saved {n} rows to {input}{partial}")
-                    }
-                    Err(e) => format!("cannot save to {input}: {e}"),
-                })
-            }
+            PromptKind::Save => match self.start_save(Path::new(&input)) {
+                Ok(()) => {
+                    self.advance_save(SLICE);
+                }
+                Err(e) => self.message = Some(format!("cannot save to {input}: {e}")),
+            },
         }
     }
 
@@ -825,9 +836,8 @@ impl App {
         self.view.clone()
     }
 
-    /// Writes the current view to `path` atomically; returns the row count.
-    pub fn save(&mut self, path: &Path) -> std::io::Result<usize> {
-        // Never over a file being viewed, however it is spelt.
+    /// Refuses a save over a file being viewed, however it is spelt.
+    fn check_save_target(&self, path: &Path) -> std::io::Result<()> {
         let id = |p: &Path| crate::atomic::file_id(p).ok().flatten();
         if let Some(target) = id(path)
             && self.files.iter().any(|f| id(f) == Some(target))
@@ -836,6 +846,28 @@ impl App {
                 "is a file being viewed: not overwritten",
             ));
         }
+        Ok(())
+    }
+
+    /// `s`: starts writing the view to `path` in slices (a temporary file
+    /// beside it, renamed over it at the end; Esc or Ctrl-C drop it). The
+    /// writing waits for the view to be complete.
+    fn start_save(&mut self, path: &Path) -> std::io::Result<()> {
+        self.check_save_target(path)?;
+        let tmp = crate::atomic::temp_beside(path)?;
+        self.saving = Some(SaveJob {
+            path: path.to_path_buf(),
+            out: Some(BufWriter::with_capacity(1 << 20, tmp)),
+            rows: None,
+            next: 0,
+        });
+        Ok(())
+    }
+
+    /// Writes the current view to `path` atomically, at once (tools,
+    /// tests); returns the row count.
+    pub fn save(&mut self, path: &Path) -> std::io::Result<usize> {
+        self.check_save_target(path)?;
         let rows = self.rows_to_save();
         let mut w = BufWriter::with_capacity(1 << 20, crate::atomic::temp_beside(path)?);
         for (k, &r) in rows.iter().enumerate() {
@@ -987,6 +1019,14 @@ impl App {
     /// Base rows run through the filters so far.
     pub fn scanned(&self) -> usize {
         self.scanned
+    }
+
+    /// How far a save has got: (rows written, rows in all; `None` while it
+    /// waits for the view to be complete).
+    pub fn save_progress(&self) -> Option<(usize, Option<usize>)> {
+        self.saving
+            .as_ref()
+            .map(|j| (j.next, j.rows.as_ref().map(Vec::len)))
     }
 
     /// Whether a search is still scanning.

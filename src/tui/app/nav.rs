@@ -4,6 +4,8 @@
 //! [`SLICE`] rows.
 
 use super::{App, Overlay, SLICE, Seek, Target};
+use std::io::Write;
+
 use crate::record::Level;
 use crate::tui::action::Action;
 use crate::tui::filters::TimeSpec;
@@ -57,7 +59,7 @@ impl App {
 
     /// Whether a slice of work is waiting.
     pub(crate) fn working(&self) -> bool {
-        self.filtering() || self.searching() || self.seek.is_some()
+        self.filtering() || self.searching() || self.seek.is_some() || self.saving.is_some()
     }
 
     /// One slice of each kind of pending work; whether any was done.
@@ -65,7 +67,60 @@ impl App {
         let mut did = self.advance_filter(SLICE);
         did |= self.advance_matches(SLICE);
         did |= self.advance_seek(SLICE);
+        did |= self.advance_save(SLICE);
         did
+    }
+
+    /// Writes up to `budget` more rows of a save; at the end, puts the
+    /// file in place and says so.
+    pub(crate) fn advance_save(&mut self, budget: usize) -> bool {
+        let Some(mut job) = self.saving.take() else {
+            return false;
+        };
+        if job.rows.is_none() {
+            if !self.complete() {
+                self.saving = Some(job);
+                return false;
+            }
+            job.rows = Some(self.view.clone());
+        }
+        let rows = job.rows.as_deref().unwrap_or(&[]);
+        let end = rows.len().min(job.next.saturating_add(budget));
+        let mut result = Ok(());
+        if let Some(w) = job.out.as_mut() {
+            for (k, &r) in rows[job.next..end].iter().enumerate() {
+                if k.is_multiple_of(256) {
+                    self.store.read_ahead(r);
+                }
+                if let Err(e) = w.write_all(&self.store.bytes_of(r)) {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        self.work += (end - job.next) as u64;
+        job.next = end;
+        let shown = job.path.display().to_string();
+        if let Err(e) = result {
+            self.message = Some(format!("cannot save to {shown}: {e}"));
+            return true;
+        }
+        if job.next < rows.len() {
+            self.saving = Some(job);
+            return true;
+        }
+        let n = rows.len();
+        let done = job
+            .out
+            .take()
+            .ok_or_else(|| std::io::Error::other("no output"))
+            .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
+            .and_then(|tmp| crate::atomic::persist(tmp, &job.path));
+        self.message = Some(match done {
+            Ok(()) => format!("saved {n} rows to {shown}"),
+            Err(e) => format!("cannot save to {shown}: {e}"),
+        });
+        true
     }
 
     /// Runs up to `budget` more base rows through the filters.

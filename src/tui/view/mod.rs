@@ -150,6 +150,12 @@ fn status_line(app: &App) -> Line<'static> {
             percent(done as u64, app.view.len() as u64)
         )));
     }
+    if let Some((done, all)) = app.save_progress() {
+        spans.push(Span::raw(match all {
+            Some(n) => format!("  saving {}%", percent(done as u64, n as u64)),
+            None => "  saving: waiting for the whole view".to_string(),
+        }));
+    }
     if app.follow {
         spans.push(Span::raw("  following the end"));
     }
