@@ -330,7 +330,7 @@ impl Cache {
 }
 
 /// Default bound of the cache of decoded text.
-pub const CACHE_BYTES: usize = 32 << 20;
+pub const CACHE_BYTES: usize = 24 << 20;
 
 /// Input bytes decoded again in one go, at most (a run of blocks).
 const RUN_BYTES: u64 = 256 << 10;

@@ -14,7 +14,7 @@ use crate::reader::{Decoder, Options};
 use super::Piece;
 
 /// Runs of blocks in flight at most (each up to [`super::RUN_BYTES`] of input).
-pub(super) const MAX_IN_FLIGHT: usize = 6;
+pub(super) const MAX_IN_FLIGHT: usize = 4;
 
 /// A run of consecutive blocks of one file to decode.
 pub(super) struct Job {
