@@ -273,6 +273,8 @@ pub struct App {
     /// Rows visited so far by updates and pumps (what navigation costs).
     pub work: u64,
     saving: Option<SaveJob>,
+    /// The merged order being sorted on a thread.
+    merging: Option<std::sync::mpsc::Receiver<(Vec<u32>, Vec<u32>)>>,
     /// Marked base rows.
     pub marks: BTreeSet<u32>,
     /// Expanded base rows.
@@ -320,6 +322,7 @@ impl App {
             seek: None,
             work: 0,
             saving: None,
+            merging: None,
             marks: BTreeSet::new(),
             expanded: HashSet::new(),
             overlay: Overlay::None,
@@ -402,6 +405,8 @@ impl App {
         self.file_labels = file_labels(&files);
         self.order = None;
         self.inv_order = None;
+        self.merging = None;
+        self.saving = None;
         self.merged = merged;
         self.view.clear();
         self.scanned = 0;
@@ -501,6 +506,7 @@ impl App {
             self.receive(m);
             changed = true;
         }
+        changed |= self.take_merge(false);
         changed |= self.slice();
         changed
     }
@@ -540,6 +546,7 @@ impl App {
                 }
                 continue;
             }
+            self.take_merge(true);
             while self.slice() {}
             if !self.busy() {
                 return;

@@ -49,7 +49,7 @@ impl App {
 
     /// Whether the view holds every row it ever will.
     pub fn complete(&self) -> bool {
-        self.progress.finished && self.scanned >= self.store.len()
+        self.progress.finished && self.merging.is_none() && self.scanned >= self.store.len()
     }
 
     /// Whether the view is not yet filtered to the end of the loaded rows.
@@ -59,7 +59,11 @@ impl App {
 
     /// Whether a slice of work is waiting.
     pub(crate) fn working(&self) -> bool {
-        self.filtering() || self.searching() || self.seek.is_some() || self.saving.is_some()
+        self.filtering()
+            || self.searching()
+            || self.seek.is_some()
+            || self.saving.is_some()
+            || self.merging.is_some()
     }
 
     /// One slice of each kind of pending work; whether any was done.
@@ -205,13 +209,41 @@ impl App {
                 *k = first[f].unwrap_or(i64::MIN);
             }
         }
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        order.sort_by_key(|&i| keys[i as usize]);
-        drop(keys);
-        let mut inv = vec![0u32; n];
-        for (d, &r) in order.iter().enumerate() {
-            inv[r as usize] = d as u32;
-        }
+        // The sort is the long part: on a thread of its own, while the
+        // rows show in arrival order (the view is not complete until then).
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut order: Vec<u32> = (0..n as u32).collect();
+            order.sort_by_key(|&i| keys[i as usize]);
+            drop(keys);
+            let mut inv = vec![0u32; n];
+            for (d, &r) in order.iter().enumerate() {
+                inv[r as usize] = d as u32;
+            }
+            let _ = tx.send((order, inv));
+        });
+        self.merging = Some(rx);
+    }
+
+    /// Takes the merged order once it is sorted; `wait`: block for it.
+    pub(crate) fn take_merge(&mut self, wait: bool) -> bool {
+        let Some(rx) = &self.merging else {
+            return false;
+        };
+        let got = if wait {
+            rx.recv().ok()
+        } else {
+            match rx.try_recv() {
+                Ok(m) => Some(m),
+                Err(std::sync::mpsc::TryRecvError::Empty) => return false,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
+            }
+        };
+        self.merging = None;
+        let Some((order, inv)) = got else {
+            self.message = Some("could not order the files by time".into());
+            return true;
+        };
         self.order = Some(order);
         self.inv_order = Some(inv);
         // Positions change meaning: whatever was on its way stops.
@@ -219,6 +251,7 @@ impl App {
         self.seek = None;
         self.reset_view();
         self.advance_filter(SLICE);
+        true
     }
 
     /// Scans up to `budget` rows of the view for the search's matches.

@@ -115,6 +115,8 @@ fn status_line(app: &App) -> Line<'static> {
             "  loading {}%",
             percent(app.progress.done_bytes, app.progress.total_bytes)
         )));
+    } else if !app.complete() && !app.filtering() {
+        spans.push(Span::raw("  ordering by time"));
     } else if app.filtering() {
         spans.push(Span::raw(format!(
             "  filtering {}%",
