@@ -272,6 +272,9 @@ struct Source {
     file: Option<File>,
 }
 
+/// A piece read: its file, its first byte's decoded offset, its text.
+type LastPiece = (u16, u64, Arc<Vec<u8>>);
+
 /// A cached piece's text, and whether it was used since it last came up
 /// for eviction.
 type Cached = (Arc<Vec<u8>>, bool);
@@ -352,6 +355,8 @@ pub struct Store {
     cache: RefCell<Cache>,
     decoder: RefCell<Option<Decoder>>,
     ahead: RefCell<Option<ahead::Ahead>>,
+    /// The piece read last.
+    last: RefCell<Option<LastPiece>>,
     cache_limit: usize,
     /// Rows per level (index = level as V=0 .. F=5); integrity rows aside.
     pub level_counts: [u64; 6],
@@ -512,6 +517,19 @@ impl Store {
 
     /// `len` bytes at `off` of file `file`'s decoded text.
     fn read(&self, file: u16, off: u64, len: u64) -> io::Result<Text> {
+        // Rows in a row mostly share a piece: the last one answers first.
+        if let Some((f, start, buf)) = &*self.last.borrow()
+            && *f == file
+            && off >= *start
+            && off + len <= start + buf.len() as u64
+        {
+            let from = (off - start) as usize;
+            return Ok(Text {
+                buf: buf.clone(),
+                start: from,
+                end: from + len as usize,
+            });
+        }
         let mut out: Option<Vec<u8>> = None;
         let mut at = off;
         let end = off + len;
@@ -525,6 +543,7 @@ impl Store {
                 )));
             }
             let take = avail.min((end - at) as usize);
+            *self.last.borrow_mut() = Some((file, start, buf.clone()));
             if out.is_none() && take as u64 == len {
                 return Ok(Text {
                     buf,
