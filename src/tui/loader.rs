@@ -24,8 +24,10 @@ use crate::record::{Level, Record, RecordSplitter};
 use crate::text::TextSink;
 use crate::tui::store::{Batch, Piece, RowKind};
 
-/// The first batch is sent after this many bytes (or [`FIRST_WAIT`]).
-const FIRST_BATCH: usize = 64 * 1024;
+/// The first batch is sent after this much held work (a row counts 64
+/// bytes, arena text its size: 256 rows, a first screen and more), or
+/// after [`FIRST_WAIT`].
+const FIRST_BATCH: usize = 16 * 1024;
 /// Batches grow to this size.
 const MAX_BATCH: usize = 8 * 1024 * 1024;
 /// A batch is sent at the latest after this long.
