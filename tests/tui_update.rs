@@ -382,6 +382,25 @@ fn search_moves_to_matches_forward_and_back() {
             .unwrap_or("")
             .contains("pattern not found")
     );
+    // A match past the right edge of a folded row: the text shifts so it
+    // shows; a match near the start shifts it back.
+    app.update(Action::SearchPrompt);
+    type_text(&mut app, "KICKED_OFFLINE");
+    app.update(Action::Enter);
+    app.settle();
+    // Columns as drawn: the first line made printable, in characters.
+    let line = xlogdec::tui::view::printable(&cursor_bytes(&app));
+    let at = line[..line.find("KICKED_OFFLINE").expect("the hit")]
+        .chars()
+        .count();
+    assert!(at > 76, "the match lies past the screen: {at}");
+    assert!(app.hscroll > 0 && app.hscroll <= at, "{}", app.hscroll);
+    assert!(at + 14 <= app.hscroll + app.text_width());
+    app.update(Action::SearchPrompt);
+    type_text(&mut app, r"^\[I\]");
+    app.update(Action::Enter);
+    app.settle();
+    assert_eq!(app.hscroll, 0);
     // A bad regex is reported, not applied.
     app.update(Action::SearchPrompt);
     type_text(&mut app, "(");

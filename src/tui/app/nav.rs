@@ -432,8 +432,38 @@ impl App {
                 self.message = wrapped.then(|| "search wrapped".to_string());
                 self.seek = None;
                 self.land(pos);
+                self.show_match_column();
                 true
             }
+        }
+    }
+
+    /// Shifts the text sideways so the search's match on the cursor's
+    /// folded row shows: back to the left edge when it shows from there,
+    /// else with a third of the width before it.
+    fn show_match_column(&mut self) {
+        let (Some(s), Some(&r)) = (&self.search, self.view.get(self.cursor)) else {
+            return;
+        };
+        if self.expanded.contains(&r) {
+            return;
+        }
+        let lines = printable_lines(&self.store.bytes_of(r));
+        let Some(m) = s.re.find(lines[0].as_bytes()) else {
+            return;
+        };
+        let Some(before) = lines[0].get(..m.start()) else {
+            return;
+        };
+        let start = before.chars().count();
+        let len = lines[0]
+            .get(m.start()..m.end())
+            .map_or(1, |t| t.chars().count());
+        let width = self.text_width();
+        if start + len <= width {
+            self.hscroll = 0;
+        } else if start < self.hscroll || start + len > self.hscroll + width {
+            self.hscroll = start.saturating_sub(width / 3);
         }
     }
 
