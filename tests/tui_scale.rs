@@ -187,6 +187,22 @@ fn every_action_costs_rows_on_screen_not_rows_in_file() {
     assert_bounded(&mut app, "\" again", Action::NextMark(false));
     pump_all(&mut app);
     assert_eq!(app.cursor, 5);
+
+    // A hit found at once while the matches are still counted: Esc stops
+    // the count; Ctrl-C, with nothing waited for, quits.
+    app.update(Action::SearchPrompt);
+    for c in "heartbeat".chars() {
+        app.update(Action::Char(c));
+    }
+    assert_bounded(&mut app, "Enter on a search", Action::Enter);
+    assert!(
+        app.seek.is_none() && app.searching(),
+        "hit found, count goes on"
+    );
+    assert_bounded(&mut app, "Esc", Action::Close);
+    assert!(!app.searching() && !app.quit);
+    app.update(Action::ForceQuit);
+    assert!(app.quit);
 }
 
 #[test]

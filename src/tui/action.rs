@@ -8,8 +8,8 @@ use crate::record::Level;
 pub enum Action {
     /// Quit the viewer (`q`; in a file opened from a directory list, back to the list).
     Quit,
-    /// Ctrl-C: stop a running search or seek; with none, quit at once,
-    /// whatever is open.
+    /// Ctrl-C: stop a search move, a seek or a save being waited for; with
+    /// none, quit at once, whatever is open.
     ForceQuit,
     /// Close the open overlay or prompt.
     Close,

@@ -571,7 +571,7 @@ impl App {
     pub fn update(&mut self, action: Action) {
         if action == Action::ForceQuit {
             // Ctrl-C stops a long operation first; with none, it quits.
-            if self.screen == Screen::Log && self.cancel() {
+            if self.screen == Screen::Log && self.cancel(false) {
                 return;
             }
             self.quit = true;
@@ -628,7 +628,7 @@ impl App {
                 }
             }
             Action::Close => {
-                self.cancel();
+                self.cancel(true);
             }
             Action::Down(n) => self.move_to(self.cursor.saturating_add(n)),
             Action::Up(n) => self.move_to(self.cursor.saturating_sub(n)),
@@ -712,18 +712,25 @@ impl App {
         }
     }
 
-    /// Stops a search, a seek, a save or following the end; whether there
-    /// was one.
-    pub fn cancel(&mut self) -> bool {
-        let mut any = self.seek.take().is_some() || std::mem::take(&mut self.follow);
+    /// Stops what the user is waiting for: a seek (a jump, or a search
+    /// move with its scan) or a save; with `all` (Esc), also following the
+    /// end and a search still counting its matches. Whether anything was.
+    pub fn cancel(&mut self, all: bool) -> bool {
         if let Some(job) = self.saving.take() {
             // Dropping the temporary file removes it: the target is untouched.
             self.message = Some(format!("save to {} cancelled", job.path.display()));
             return true;
         }
+        let seek = self.seek.take();
+        let mut any = seek.is_some();
+        if all {
+            any |= std::mem::take(&mut self.follow);
+        }
+        let waited = seek.is_some_and(|s| s.target == Target::Match);
         if let Some(s) = &mut self.search
             && !s.matches.done()
             && !s.stopped
+            && (all || waited)
         {
             s.stopped = true;
             any = true;

@@ -20,9 +20,15 @@ pub enum Context {
 /// Every key of the log screen and what it does, in help order.
 pub const KEYS: &[(&str, &str)] = &[
     ("q", "quit (back to the file list when opened from one)"),
-    ("Ctrl-C", "stop a running search or jump; else quit at once"),
+    (
+        "Ctrl-C",
+        "stop a search, jump or save you wait for; else quit",
+    ),
     ("Ctrl-Z", "suspend to the shell (fg returns)"),
-    ("Esc", "close an overlay or prompt; stop a search or jump"),
+    (
+        "Esc",
+        "close an overlay or prompt; stop a search, jump or save",
+    ),
     ("?", "this help"),
     ("Ctrl-U", "clear a prompt's input"),
     ("j / Down", "next row"),
