@@ -138,40 +138,95 @@ fn small_and_resized_windows_draw() {
     let _ = screen(&mut app, 10, 4);
 }
 
-/// An IM SDK day: its `TIM:` lines are rows of their own with their
-/// levels, so key `5` keeps only the E and F rows, and the status line
-/// names the SDK version and app id from the banner.
+/// The cells of row `y` whose background is the search highlight's.
+fn highlighted_text(app: &mut App, w: u16, h: u16, y: u16) -> String {
+    app.update(Action::Resize(w, h));
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("test backend");
+    term.draw(|f| view::draw(f, app)).expect("draw");
+    let buf = term.backend().buffer().clone();
+    (0..w)
+        .filter(|&x| buf[(x, y)].bg == ratatui::style::Color::Yellow)
+        .map(|x| buf[(x, y)].symbol().to_string())
+        .collect()
+}
+
 #[test]
-fn imsdk_day_by_level_with_the_sdk_version() {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use xlogdec::tui::keymap::{Context, key};
-    let mut app = App::open_file(
-        &Path::new("testdata/imsdk").join("imsdk_20240312.xlog"),
-        Options::default(),
-    );
-    app.update(Action::Resize(80, 24));
+fn search_highlights_the_match_and_counts_it() {
+    let mut app = open("b_async_zlib.xlog");
+    app.update(Action::SearchPrompt);
+    for c in "conversation".chars() {
+        app.update(Action::Char(c));
+    }
+    app.update(Action::Enter);
     app.settle();
-    // Far more rows than the 18 Mars open banners and tips.
-    assert!(app.store.len() > 500, "{}", app.store.len());
-    let five = key(
-        Context::Normal,
-        KeyEvent::new(KeyCode::Char('5'), KeyModifiers::NONE),
-    )
-    .expect("key 5 is bound");
-    app.update(five);
+    app.update(Action::SearchNext);
     app.settle();
     let s = screen(&mut app, 80, 24);
-    let rows: Vec<&str> = s.lines().take(22).filter(|l| l.len() > 4).collect();
-    assert!(rows.len() > 5, "{s}");
-    for line in rows {
-        // `TIM: 2024-03-12 09:57:34.699 E ...` after the 4-column gutter.
-        let level = line.get(4 + 29..4 + 30);
-        assert!(matches!(level, Some("E" | "F")), "{line}");
+    // The status line says which match of how many, and the pattern.
+    let status = s.lines().nth(22).unwrap();
+    assert!(status.contains("/conversation 2/"), "{status}");
+    // The hit is placed with rows above it, not on the bottom line.
+    let y = s.lines().position(|l| l.starts_with('>')).unwrap();
+    assert!((3..15).contains(&y), "hit at screen line {y}");
+    assert_eq!(
+        highlighted_text(&mut app, 80, 24, y as u16).to_lowercase(),
+        "conversation"
+    );
+    check("search_hit", &s);
+}
+
+#[test]
+fn detail_pane_scrolls_a_record_taller_than_the_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.log");
+    let mut text =
+        String::from("[I][2024-01-31 +8.0 10:00:00.000][1, 2][imsdk][a.cpp:1, f][before]\n");
+    text.push_str("[E][2024-01-31 +8.0 10:00:01.000][1, 2][imsdk][a.cpp:2, f][a stack:\n");
+    for i in 1..=60 {
+        text.push_str(&format!("  frame {i:02} at libim.so+0x{:04x}\n", i * 16));
     }
-    let status = s.lines().nth(22).expect("status line");
-    assert!(status.contains("SDK 8.1.6108"), "{status}");
-    assert!(status.contains("app 1400590001"), "{status}");
-    check("imsdk_level_error", &s);
+    text.push_str("[I][2024-01-31 +8.0 10:00:02.000][1, 2][imsdk][a.cpp:3, f][after]\n");
+    std::fs::write(&path, text).unwrap();
+    let mut app = App::open_file(&path, Options::default());
+    app.update(Action::Resize(80, 24));
+    app.settle();
+    assert_eq!(app.view.len(), 3, "a plain-text file opens as records");
+    app.update(Action::Down(1));
+    app.update(Action::Enter);
+    let first = screen(&mut app, 80, 24);
+    assert!(
+        first.contains("frame 01") && !first.contains("frame 60"),
+        "{first}"
+    );
+    app.update(Action::Bottom);
+    let last = screen(&mut app, 80, 24);
+    assert!(
+        last.contains("frame 60") && !last.contains("frame 01"),
+        "{last}"
+    );
+    check("detail_end", &last);
+    app.update(Action::Close);
+    assert!(!screen(&mut app, 80, 24).contains("frame 60"));
+}
+
+#[test]
+fn histogram_of_errors_and_warnings_per_minute() {
+    let mut app = open("b_async_zlib.xlog");
+    app.update(Action::Histogram);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("2024-01-31 10:02"), "{s}");
+    check("histogram", &s);
+    // Enter jumps to the selected minute.
+    app.update(Action::Down(2));
+    app.update(Action::Enter);
+    app.settle();
+    let row = app.view[app.cursor];
+    let t = app.store.bytes_of(row);
+    assert!(
+        String::from_utf8_lossy(&t).contains("10:04:"),
+        "{}",
+        String::from_utf8_lossy(&t)
+    );
 }
 
 /// The retention dialog on a directory of 40 files past retention (dates
@@ -222,4 +277,40 @@ fn retention_dialog_scrolls() {
     app.update(Action::Bottom);
     app.update(Action::Char('y'));
     check("retention_bottom_confirm", &screen(&mut app, 100, 24));
+}
+
+/// An IM SDK day: its `TIM:` lines are rows of their own with their
+/// levels, so key `5` keeps only the E and F rows, and the status line
+/// names the SDK version and app id from the banner.
+#[test]
+fn imsdk_day_by_level_with_the_sdk_version() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use xlogdec::tui::keymap::{Context, key};
+    let mut app = App::open_file(
+        &Path::new("testdata/imsdk").join("imsdk_20240312.xlog"),
+        Options::default(),
+    );
+    app.update(Action::Resize(80, 24));
+    app.settle();
+    // Far more rows than the 18 Mars open banners and tips.
+    assert!(app.store.len() > 500, "{}", app.store.len());
+    let five = key(
+        Context::Normal,
+        KeyEvent::new(KeyCode::Char('5'), KeyModifiers::NONE),
+    )
+    .expect("key 5 is bound");
+    app.update(five);
+    app.settle();
+    let s = screen(&mut app, 80, 24);
+    let rows: Vec<&str> = s.lines().take(22).filter(|l| l.len() > 4).collect();
+    assert!(rows.len() > 5, "{s}");
+    for line in rows {
+        // `TIM: 2024-03-12 09:57:34.699 E ...` after the 4-column gutter.
+        let level = line.get(4 + 29..4 + 30);
+        assert!(matches!(level, Some("E" | "F")), "{line}");
+    }
+    let status = s.lines().nth(22).expect("status line");
+    assert!(status.contains("SDK 8.1.6108"), "{status}");
+    assert!(status.contains("app 1400590001"), "{status}");
+    check("imsdk_level_error", &s);
 }
