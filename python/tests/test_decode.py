@@ -89,3 +89,21 @@ def test_locked_blocks_warn_as_the_command_line_does():
 
 def test_an_empty_input_decodes_to_nothing():
     assert xlogdec.decode(b"") == b""
+
+
+def test_the_shared_corpus_decodes_like_the_cli(cli):
+    """Every file of the full shared corpus, when it is there."""
+    from conftest import SHARED_CORPUS, corpus_files, skip_loudly
+
+    if not SHARED_CORPUS.is_dir():
+        skip_loudly(f"the shared corpus is not at {SHARED_CORPUS} (set XLOGDEC_SHARED_CORPUS)")
+    files = corpus_files(SHARED_CORPUS)
+    assert files
+    for path in files:
+        code, out, err = run_cli(cli, "--key", KEY, path)
+        if code == 0:
+            assert decode_quietly(path, key=KEY) == out, path
+        else:
+            with pytest.raises(xlogdec.XlogError) as e:
+                decode_quietly(path, key=KEY)
+            assert f"xlogdec: {e.value}\n" == err

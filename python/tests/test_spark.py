@@ -3,7 +3,7 @@ its Parquet rows against the command line's --format json."""
 
 import importlib.util
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 import os
 import shutil
 import sys
@@ -114,8 +114,12 @@ def test_spark_job_writes_the_cli_records_as_parquet(spark, cli, tmp_path):
                 assert r["date"] == w["time"][:10]
             if w.get("ts"):
                 t = datetime.fromisoformat(w["ts"])
-                # An instant where the writer's offset is known, else null.
-                assert r["timestamp"] == (t if t.tzinfo else None)
+                # An instant where the writer's offset is known, else null
+                # (read back as UTC, with or without its zone).
+                ts = r["timestamp"]
+                if ts is not None and ts.tzinfo is None:
+                    ts = ts.replace(tzinfo=timezone.utc)
+                assert ts == (t if t.tzinfo else None)
             checked += 1
     assert checked > 500
     # Partitioned as promised: date=YYYY-MM-DD/level=L directories.
