@@ -39,4 +39,4 @@ fi
 export XLOGDEC_BIN=$PWD/target/debug/xlogdec
 # -rs: skipped tests say why in the summary.
 # shellcheck disable=SC2086
-"$VENV/bin/python" -m pytest -rs -p no:cacheprovider ${PYTEST_ARGS:-} python/tests
+"$VENV/bin/python" -m pytest -rs --durations=5 -p no:cacheprovider ${PYTEST_ARGS:-} python/tests

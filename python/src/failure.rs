@@ -62,12 +62,12 @@ impl Failure {
 }
 
 /// A `Result` whose error becomes a Python exception.
-pub trait IntoPy<T> {
+pub trait OrRaise<T> {
     /// The value, or the failure as a Python exception.
     fn or_raise(self, py: Python<'_>) -> PyResult<T>;
 }
 
-impl<T> IntoPy<T> for Result<T, Failure> {
+impl<T> OrRaise<T> for Result<T, Failure> {
     fn or_raise(self, py: Python<'_>) -> PyResult<T> {
         self.map_err(|f| f.into_pyerr(py))
     }

@@ -18,7 +18,7 @@ use xlogdec::reader::Options;
 use xlogdec::stats::Stats;
 use xlogdec::text::TextSink;
 
-use failure::{Failure, IntoPy};
+use failure::{Failure, OrRaise};
 use source::{Settings, Source};
 use stream::JsonChunks;
 

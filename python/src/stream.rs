@@ -43,7 +43,7 @@ impl ChanWriter {
         let cut = if all {
             self.buf.len()
         } else {
-            match memchr_last_newline(&self.buf) {
+            match last_newline(&self.buf) {
                 Some(i) => i + 1,
                 None => return Ok(()),
             }
@@ -60,7 +60,7 @@ impl ChanWriter {
     }
 }
 
-fn memchr_last_newline(b: &[u8]) -> Option<usize> {
+fn last_newline(b: &[u8]) -> Option<usize> {
     b.iter().rposition(|&c| c == b'\n')
 }
 
