@@ -87,12 +87,13 @@ fn decode<'py>(
 
 /// `xlogdec info --format json`'s object for `source`, as JSON text.
 #[pyfunction]
-#[pyo3(signature = (source, *, key=None, name=None))]
+#[pyo3(signature = (source, *, key=None, name=None, top=10))]
 fn info(
     py: Python<'_>,
     source: &Bound<'_, PyAny>,
     key: Option<&str>,
     name: Option<String>,
+    top: usize,
 ) -> PyResult<String> {
     let settings = settings(key, true, false, None, Some(1)).or_raise(py)?;
     let mut src = Source::from_py(source, true)?;
@@ -111,7 +112,7 @@ fn info(
         let mut obj = serde_json::Map::new();
         obj.insert("type".into(), "info".into());
         obj.insert("file".into(), name.clone().into());
-        if let serde_json::Value::Object(fields) = sink.into_inner().to_json(&summary) {
+        if let serde_json::Value::Object(fields) = sink.into_inner().to_json_top(&summary, top) {
             obj.extend(fields);
         }
         Ok(serde_json::Value::Object(obj).to_string())

@@ -115,6 +115,10 @@ def test_info_equals_cli(cli, path):
         assert f"xlogdec info: {e.value}\n" == err
         return
     assert xlogdec.info(str(path), key=KEY) == json.loads(out)
+    if path.name == "b_async_zlib.xlog":
+        _, out3, _ = run_cli(cli, "info", "--format", "json", "--top", "3", path)
+        assert xlogdec.info(path, top=3) == json.loads(out3)
+        assert len(json.loads(out3)["top_tags"]) == 3
 
 
 def test_escaped_fields_give_their_bytes_back():

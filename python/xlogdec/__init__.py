@@ -208,12 +208,14 @@ def records(
     return Records(chunks)
 
 
-def info(source: Source, *, key: Optional[str] = None, name: Optional[str] = None) -> Dict[str, Any]:
+def info(
+    source: Source, *, key: Optional[str] = None, name: Optional[str] = None, top: int = 10
+) -> Dict[str, Any]:
     """What ``source`` holds, without its text: the object of ``xlogdec info
-    --format json FILE`` (sizes, blocks by kind, seq range and gaps, corrupt
-    ranges, locked blocks, first and last record time, records per level,
-    top tags)."""
-    return _json.loads(_xlogdec.info(source, key=key, name=name))
+    --format json --top TOP FILE`` (sizes, blocks by kind, seq range and
+    gaps, corrupt ranges, locked blocks, first and last record time, records
+    per level, the ``top`` most frequent tags)."""
+    return _json.loads(_xlogdec.info(source, key=key, name=name, top=top))
 
 
 # `diagnose(source)` (what an IM SDK log says went wrong) joins these
