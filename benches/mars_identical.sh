@@ -5,8 +5,9 @@
 # build and this one, with xlogdec's own -j and with -j 1, and compares
 # standard output and exit status byte for byte.
 #
-#   benches/mars_identical.sh            # old = the commit before the line
-#                                        # shapes were added (REV=... to choose)
+#   benches/mars_identical.sh            # old = main, while main has no line
+#                                        # shapes yet; else the commit before they
+#                                        # were added (REV=... to choose)
 #   OLD=path/to/xlogdec benches/mars_identical.sh
 #
 # The old build is made in a temporary git worktree, with its own target
@@ -26,6 +27,10 @@ cargo build --release --quiet
 new=$root/target/release/xlogdec
 if [[ -z ${OLD:-} ]]; then
     added=$(git log --format=%H --diff-filter=A -1 -- src/record/formats/mod.rs)
+    if [[ -z ${REV:-} ]] && git rev-parse -q --verify main >/dev/null &&
+        ! git cat-file -e main:src/record/formats/mod.rs 2>/dev/null; then
+        REV=main
+    fi
     rev=${REV:-$added^}
     git worktree add --quiet --detach "$work/old" "$rev"
     old_target=$root/target/identity-old
