@@ -6,7 +6,7 @@
 //! so `-j1` and `-jN` print the same bytes.
 
 use crate::decode::AtomicFile;
-use crate::inputs::{Source, io_message};
+use crate::inputs::{Opened, Source};
 use crate::output::{OutputArgs, make_sink};
 use crate::progress::{Counted, Progress};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -88,6 +88,8 @@ pub struct Ctx<'a> {
     pub block_jobs: usize,
     /// `--max-block-output`.
     pub max_block_output: usize,
+    /// `--max-unpacked`: bytes one archive member may unpack to.
+    pub max_unpacked: u64,
 }
 
 /// Why an input failed.
@@ -119,9 +121,19 @@ pub struct Report {
     pub broken_pipe: bool,
     /// Writing the output failed otherwise.
     pub output_error: Option<String>,
+    /// Directories and archives that held no log (exit 1 with `--strict`).
+    pub empty: Vec<String>,
 }
 
 impl Report {
+    /// A directory or archive held no log: said on stderr (unless `quiet`).
+    pub fn nothing_in(&mut self, what: &str, message: &str, quiet: bool) {
+        if !quiet {
+            eprintln!("xlogdec: {what}: {message}");
+        }
+        self.empty.push(what.to_string());
+    }
+
     /// Takes one input's result (in input order).
     pub fn add(&mut self, src: &Source, r: Result<Done, Fail>, quiet: bool, progress: &Progress) {
         match r {
@@ -180,38 +192,25 @@ pub fn decode_source<W: Write>(
         .set_jobs(ctx.block_jobs)
         .set_max_block_output(ctx.max_block_output);
     let p = ctx.progress;
-    let result = match src {
-        Source::Stdin => {
-            let stdin = io::stdin();
-            decoder.decode(
-                &mut Counted::new(ReadInput::new(stdin.lock()), p),
-                &mut sink,
-            )
-        }
-        Source::File { path, .. } => {
-            let file = File::open(path).map_err(|e| Fail::Input(io_message(&e)))?;
-            let meta = file.metadata().map_err(|e| Fail::Input(e.to_string()))?;
-            if meta.is_dir() {
-                return Err(Fail::Input("is a directory".into()));
+    let result = src
+        .open_with(ctx.max_unpacked, |opened| match opened {
+            Opened::Stdin => {
+                let stdin = io::stdin();
+                decoder.decode(
+                    &mut Counted::new(ReadInput::new(stdin.lock()), p),
+                    &mut sink,
+                )
             }
-            if meta.is_file() {
-                let map = MmapInput::open(&file).map_err(|e| Fail::Input(e.to_string()))?;
-                counted(map, p, meta.len(), &mut decoder, &mut sink)
-            } else {
-                decoder.decode(&mut Counted::new(ReadInput::new(&file), p), &mut sink)
-            }
-        }
-        Source::Zip { archive, name, .. } => {
-            let file = File::open(archive).map_err(|e| Fail::Input(io_message(&e)))?;
-            let mut z = zip::ZipArchive::new(file)
-                .map_err(|e| Fail::Input(format!("not a readable zip archive: {e}")))?;
-            let entry = z
-                .by_name(name)
-                .map_err(|e| Fail::Input(format!("cannot read zip member: {e}")))?;
-            let size = entry.size();
-            counted(ReadInput::new(entry), p, size, &mut decoder, &mut sink)
-        }
-    };
+            Opened::Map(file, len) => match MmapInput::open(&file) {
+                Ok(map) => counted(map, p, len, &mut decoder, &mut sink),
+                Err(e) => Err(DecodeError::Read {
+                    offset: 0,
+                    source: e,
+                }),
+            },
+            Opened::Stream(r, size) => counted(ReadInput::new(r), p, size, &mut decoder, &mut sink),
+        })
+        .map_err(Fail::Input)?;
     match result {
         Ok(summary) => {
             let warnings = check_summary(&summary, &opts).map_err(Fail::Input)?;

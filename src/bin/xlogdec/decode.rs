@@ -18,10 +18,12 @@ const OUT_BUF: usize = 1 << 20;
 /// Arguments of the default (decode) command.
 #[derive(clap::Args, Debug)]
 pub struct DecodeArgs {
-    /// Input files (.xlog, .mmap3), .zip archives (their .xlog/.mmap3
+    /// Input files (.xlog, .mmap3), archives (.zip, .tar, .tar.gz/.tgz, a
+    /// .gz of one log, and archives inside those: their .xlog/.mmap3
     /// members), glob patterns ('logs/*.xlog'), directories, or - for
-    /// stdin. Without --out-dir, --merge or -o, each *.xlog in a directory
-    /// becomes NAME.xlog.log beside it, like the official script.
+    /// stdin (the default when stdin is not a terminal). Without --out-dir,
+    /// --merge or -o, each *.xlog in a directory becomes NAME.xlog.log
+    /// beside it, like the official script.
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
@@ -59,9 +61,11 @@ pub struct DecodeArgs {
     #[arg(short, long)]
     pub recursive: bool,
 
-    /// Write one output per input into DIR (NAME.xlog -> DIR/NAME.xlog.log,
-    /// keeping sub-directories of directory inputs and zip members), each
-    /// atomically. Inputs are never overwritten.
+    /// Write one output per input into DIR (NAME.xlog -> DIR/NAME.xlog.log),
+    /// each atomically. A directory or archive input gets a sub-directory
+    /// of its own name (logs/ -> DIR/logs/, b.zip -> DIR/b/), keeping the
+    /// paths inside it; two inputs of the same name get NAME, NAME-2...
+    /// Inputs are never overwritten.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["output", "merge"])]
     pub out_dir: Option<PathBuf>,
 
@@ -81,7 +85,8 @@ pub struct DecodeArgs {
     pub merge: bool,
 
     /// Exit 1 if any input has an integrity problem (corrupt range, seq
-    /// gap, block that did not decompress or stayed encrypted).
+    /// gap, block that did not decompress or stayed encrypted), or a
+    /// directory or archive holds no log file.
     #[arg(long)]
     pub strict: bool,
 
@@ -99,16 +104,25 @@ pub struct DecodeArgs {
     #[arg(long, value_name = "BYTES", default_value_t = xlogdec::reader::DEFAULT_MAX_BLOCK_OUTPUT)]
     pub max_block_output: usize,
 
+    /// Refuse an archive whose members unpack to more than BYTES in all
+    /// (a decompression bomb); archives nest at most 4 deep.
+    #[arg(long, value_name = "BYTES", default_value_t = inputs::DEFAULT_MAX_UNPACKED)]
+    pub max_unpacked: u64,
+
     /// Print a man page or shell completions to stdout and exit.
     #[arg(long, value_name = "WHAT", value_enum)]
     pub generate: Option<Generate>,
 }
 
 /// Runs the decode command; returns the exit code.
-pub fn run(args: DecodeArgs) -> i32 {
+pub fn run(mut args: DecodeArgs) -> i32 {
     if args.inputs.is_empty() {
-        eprintln!("xlogdec: no input given (try `xlogdec --help`)");
-        return 2;
+        // Like rg, bat and jq: a pipe on stdin is the input.
+        if io::stdin().is_terminal() {
+            eprintln!("xlogdec: no input given (try `xlogdec --help`)");
+            return 2;
+        }
+        args.inputs.push(PathBuf::from("-"));
     }
     let key = match args.key.load() {
         Ok(k) => k,
@@ -142,10 +156,14 @@ pub fn run(args: DecodeArgs) -> i32 {
         .cloned()
         .partition(|p| beside && p.is_dir());
     let mut report = Report::default();
-    let (sources, errors) = inputs::expand(&rest, args.recursive);
-    for e in errors {
+    let expanded = inputs::expand(&rest, args.recursive, args.max_unpacked);
+    let sources = expanded.sources;
+    for e in expanded.errors {
         eprintln!("xlogdec: {}: {}", e.arg, e.message);
         report.failed.push((e.arg, e.message));
+    }
+    for e in expanded.empty {
+        report.nothing_in(&e.arg, &e.message, args.quiet && !args.strict);
     }
     let total = || sources.iter().map(Source::size).sum();
     let progress = Progress::new(sources.len(), total, !args.no_progress && !args.quiet);
@@ -158,6 +176,7 @@ pub fn run(args: DecodeArgs) -> i32 {
         // One input: its blocks on every job; several: one input per job.
         block_jobs: if sources.len() == 1 { jobs } else { 1 },
         max_block_output: args.max_block_output,
+        max_unpacked: args.max_unpacked,
     };
     // Colour (--color auto) only where the text goes to a terminal.
     let to_stdout =
@@ -238,7 +257,7 @@ fn summarise(args: &DecodeArgs, inputs: usize, report: &Report) -> i32 {
     }
     if failed > 0 || report.output_error.is_some() {
         2
-    } else if args.strict && report.problems > 0 {
+    } else if args.strict && (report.problems > 0 || !report.empty.is_empty()) {
         1
     } else {
         0
@@ -258,10 +277,15 @@ fn decode_dir(dir: &Path, ctx: &Ctx<'_>, args: &DecodeArgs, report: &mut Report)
             return;
         }
     };
-    for f in files
+    let files: Vec<PathBuf> = files
         .into_iter()
         .filter(|f| f.extension().is_some_and(|e| e == "xlog"))
-    {
+        .collect();
+    if files.is_empty() {
+        let m = "no .xlog file in this directory";
+        report.nothing_in(&dir.display().to_string(), m, args.quiet && !args.strict);
+    }
+    for f in files {
         let mut target = f.clone().into_os_string();
         target.push(batch::output_suffix(&args.out));
         let target = PathBuf::from(target);
