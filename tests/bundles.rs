@@ -340,3 +340,89 @@ fn standard_input_is_read_when_no_input_is_named() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(out.stdout == expected("b_async_zlib.xlog"));
 }
+
+/// `xlogdec info` (which has no progress bar to turn off).
+fn info() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_xlogdec"));
+    c.env_remove("XLOGDEC_PRIVATE_KEY").arg("info");
+    c
+}
+
+fn info_json(args: &[&str], dir: &Path) -> Vec<serde_json::Value> {
+    let out = run(info()
+        .current_dir(dir)
+        .args(["--format", "json"])
+        .args(args));
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn info_takes_every_input_kind_and_totals_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    fs::create_dir_all(t.join("d/sub")).unwrap();
+    fs::copy(corpus("b_async_zlib.xlog"), t.join("d/sub/im_2.xlog")).unwrap();
+    fs::copy(corpus("d_async_zstd_l6.xlog"), t.join("d/im_10.xlog")).unwrap();
+    fs::write(t.join("mac.zip"), zip_bytes(&mac_members())).unwrap();
+    fs::write(t.join("b.tgz"), gz_bytes(&tar_bytes(&mac_members()))).unwrap();
+    let b_len = expected("b_async_zlib.xlog").len() as u64;
+    let d_len = expected("d_async_zstd_l6.xlog").len() as u64;
+    // One object per log, in natural order, named by archive and member.
+    for (args, names) in [
+        (
+            vec!["mac.zip"],
+            vec!["mac.zip:logs/im_2.xlog", "mac.zip:logs/im_10.xlog"],
+        ),
+        (
+            vec!["b.tgz"],
+            vec!["b.tgz:logs/im_2.xlog", "b.tgz:logs/im_10.xlog"],
+        ),
+        (vec!["-r", "d"], vec!["d/im_10.xlog", "d/sub/im_2.xlog"]),
+        (vec!["d/*.xlog"], vec!["d/im_10.xlog"]),
+    ] {
+        let infos = info_json(&args, t);
+        let got: Vec<&str> = infos.iter().map(|v| v["file"].as_str().unwrap()).collect();
+        assert_eq!(got, names, "{args:?}");
+        for v in &infos {
+            let want = if v["file"].as_str().unwrap().ends_with("im_2.xlog") {
+                b_len
+            } else {
+                d_len
+            };
+            assert_eq!(v["bytes_out"], want, "{v}");
+        }
+    }
+    // The total over six logs adds up the single files' figures.
+    let single: Vec<serde_json::Value> = ["b_async_zlib.xlog", "d_async_zstd_l6.xlog"]
+        .iter()
+        .map(|n| info_json(&[corpus(n).to_str().unwrap()], t).remove(0))
+        .collect();
+    let total = info_json(&["--total", "-r", "d", "mac.zip", "b.tgz"], t);
+    assert_eq!(total.len(), 1);
+    let total = &total[0];
+    assert_eq!(total["type"], "total");
+    assert_eq!(total["inputs"], 6);
+    assert_eq!(total["bytes_out"], 3 * (b_len + d_len));
+    for field in ["records", "blocks", "no_level"] {
+        let sum: u64 = single.iter().map(|v| v[field].as_u64().unwrap()).sum();
+        assert_eq!(total[field], 3 * sum, "{field}");
+    }
+    for l in ["V", "D", "I", "W", "E", "F"] {
+        let sum: u64 = single
+            .iter()
+            .map(|v| v["levels"][l].as_u64().unwrap())
+            .sum();
+        assert_eq!(total["levels"][l], 3 * sum, "{l}");
+    }
+    assert_eq!(total["first_time"], single[0]["first_time"]);
+    assert_eq!(total["last_time"], single[1]["last_time"]);
+    // The text table says the same.
+    let out = run(info().current_dir(t).args(["--total", "mac.zip"]));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("total\n  inputs     2\n"), "{text}");
+}
