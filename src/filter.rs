@@ -7,7 +7,10 @@
 //! the official decoder's `[F]decode_log_file.py` markers) fail it, and the
 //! caller decides separately whether to show integrity markers.
 //!
-//! Times: `since` and `until` are inclusive. A bound without an offset is
+//! Times: `since` and `until` are inclusive; an `until` that is a date alone
+//! means the end of that day. Two times of day with `since` after `until`
+//! (`23:50` to `00:10`) are a window across midnight; two full dates with
+//! `since` after `until` are an error. A bound without an offset is
 //! compared with the record's own wall-clock time; a bound with an explicit
 //! offset (`Z`, `+08:00`) or a relative one (`-2h`) is an instant, compared
 //! with the record's UTC time (a record whose offset is unknown is read in
@@ -33,6 +36,14 @@ pub enum FilterError {
         "bad time {0:?}: expected HH:MM[:SS], YYYY-MM-DD [HH:MM[:SS]] with optional Z or +HH:MM, or -N followed by s, m, h, d or w"
     )]
     Time(String),
+    /// A time window that no record can fall in.
+    #[error("empty time window: --since {since} is after --until {until}")]
+    EmptyWindow {
+        /// The start as given.
+        since: String,
+        /// The end as given.
+        until: String,
+    },
     /// A message regex that does not compile.
     #[error("bad regex {pattern:?}: {source}")]
     Regex {
@@ -62,18 +73,22 @@ pub struct FilterOptions {
     pub until: Option<String>,
     /// Regex the message must match.
     pub regex: Option<String>,
-    /// Match the regex case-insensitively.
+    /// Match the regex and the tags case-insensitively.
     pub ignore_case: bool,
+    /// Smart case: a pattern (regex or tag) with no upper-case letter
+    /// matches case-insensitively.
+    pub smart_case: bool,
     /// Keep records whose message does NOT match the regex.
     pub invert: bool,
 }
 
 /// A tag pattern: exact text, or a glob where `*` matches any run of bytes
-/// and `?` one character.
+/// and `?` one character; optionally ignoring (ASCII) case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TagPattern {
     pattern: Vec<u8>,
     glob: bool,
+    ignore_case: bool,
 }
 
 impl TagPattern {
@@ -82,22 +97,39 @@ impl TagPattern {
         TagPattern {
             pattern: pattern.as_bytes().to_vec(),
             glob: pattern.contains(['*', '?']),
+            ignore_case: false,
+        }
+    }
+
+    /// A pattern that ignores the case of ASCII letters.
+    pub fn new_ignore_case(pattern: &str) -> TagPattern {
+        TagPattern {
+            pattern: pattern.to_ascii_lowercase().into_bytes(),
+            ignore_case: true,
+            ..TagPattern::new(pattern)
         }
     }
 
     /// Whether `tag` matches.
     pub fn matches(&self, tag: &[u8]) -> bool {
-        if self.glob {
-            glob_match(&self.pattern, tag)
-        } else {
-            self.pattern == tag
+        match (self.glob, self.ignore_case) {
+            (true, ci) => glob_match(&self.pattern, tag, ci),
+            (false, false) => self.pattern == tag,
+            (false, true) => self.pattern.eq_ignore_ascii_case(tag),
         }
     }
 }
 
+/// Whether a pattern asks for case-insensitive matching: with `-i`, or
+/// with smart case when it has no upper-case letter (as rg decides).
+pub fn folds_case(pattern: &str, ignore_case: bool, smart_case: bool) -> bool {
+    ignore_case || (smart_case && !pattern.chars().any(char::is_uppercase))
+}
+
 /// Glob with `*` (any bytes) and `?` (one UTF-8 character, or one byte of
-/// invalid text), by the classic single-backtrack scan.
-fn glob_match(pat: &[u8], text: &[u8]) -> bool {
+/// invalid text), by the classic single-backtrack scan; `ci`: ASCII
+/// letters of `text` compare in lower case (`pat` is lower-cased already).
+fn glob_match(pat: &[u8], text: &[u8], ci: bool) -> bool {
     let char_len = |i: usize| {
         let mut j = i + 1;
         while j < text.len() && (text[j] & 0xC0) == 0x80 && text[i] >= 0xC0 {
@@ -119,7 +151,7 @@ fn glob_match(pat: &[u8], text: &[u8]) -> bool {
                 t += char_len(t);
                 continue;
             }
-            Some(&c) if c == text[t] => {
+            Some(&c) if c == text[t] || (ci && c == text[t].to_ascii_lowercase()) => {
                 p += 1;
                 t += 1;
                 continue;
@@ -226,6 +258,40 @@ impl TimeBound {
         }
     }
 
+    /// Parses like [`parse`](TimeBound::parse), as the end of a window: a
+    /// date alone means the end of that day (its last nanosecond).
+    pub fn parse_end(s: &str, now: DateTime<FixedOffset>) -> Result<TimeBound, FilterError> {
+        let bound = TimeBound::parse(s, now)?;
+        let t = s.trim();
+        let date_alone = !t.starts_with('-')
+            && t.get(..10)
+                .is_some_and(|d| d.as_bytes().get(4) == Some(&b'-'))
+            && !t[10..]
+                .trim_start_matches([' ', 'T'])
+                .starts_with(|c: char| c.is_ascii_digit());
+        if !date_alone {
+            return Ok(bound);
+        }
+        // The next day's start, less one nanosecond (or millisecond, for
+        // instants counted in milliseconds).
+        Ok(match bound {
+            TimeBound::Local(l) => {
+                TimeBound::Local(l + TimeDelta::days(1) - TimeDelta::nanoseconds(1))
+            }
+            TimeBound::Instant { utc_millis, offset } => TimeBound::Instant {
+                utc_millis: utc_millis + 86_400_000 - 1,
+                offset,
+            },
+            other => other,
+        })
+    }
+
+    /// Whether this bound and `other` are times of day (no date): then a
+    /// window from one to the other may cross midnight.
+    fn is_time_of_day(&self) -> bool {
+        matches!(self, TimeBound::TimeOfDay(_) | TimeBound::TimeOfDayAt(..))
+    }
+
     /// How the record's time compares with this bound.
     pub fn compare(&self, ts: &Timestamp<'_>) -> Ordering {
         match *self {
@@ -248,6 +314,20 @@ impl TimeBound {
                 ms.cmp(&utc_millis)
             }
         }
+    }
+}
+
+/// How two bounds of the same kind compare (None for kinds that do not
+/// compare without a record: a wall-clock date and an instant).
+fn window_order(a: &TimeBound, b: &TimeBound) -> Option<Ordering> {
+    match (a, b) {
+        (TimeBound::TimeOfDay(x), TimeBound::TimeOfDay(y)) => Some(x.cmp(y)),
+        (TimeBound::TimeOfDayAt(x, o), TimeBound::TimeOfDayAt(y, p)) if o == p => Some(x.cmp(y)),
+        (TimeBound::Local(x), TimeBound::Local(y)) => Some(x.cmp(y)),
+        (TimeBound::Instant { utc_millis: x, .. }, TimeBound::Instant { utc_millis: y, .. }) => {
+            Some(x.cmp(y))
+        }
+        _ => None,
     }
 }
 
@@ -303,6 +383,10 @@ pub struct Filter {
     pub since: Option<TimeBound>,
     /// Latest time, inclusive.
     pub until: Option<TimeBound>,
+    /// `since` and `until` are times of day with `since` after `until`: the
+    /// window crosses midnight (a record passes at or after `since`, or at
+    /// or before `until`).
+    pub overnight: bool,
     /// Regex on the message.
     pub regex: Option<Regex>,
     /// Pass records whose message does not match `regex`.
@@ -321,14 +405,26 @@ impl Filter {
         let until = opts
             .until
             .as_deref()
-            .map(|s| TimeBound::parse(s, now))
+            .map(|s| TimeBound::parse_end(s, now))
             .transpose()?;
+        let overnight = match (since, until) {
+            (Some(a), Some(b)) if a.is_time_of_day() && b.is_time_of_day() => {
+                window_order(&a, &b) == Some(Ordering::Greater)
+            }
+            (Some(a), Some(b)) if window_order(&a, &b) == Some(Ordering::Greater) => {
+                return Err(FilterError::EmptyWindow {
+                    since: opts.since.clone().unwrap_or_default(),
+                    until: opts.until.clone().unwrap_or_default(),
+                });
+            }
+            _ => false,
+        };
         let regex = opts
             .regex
             .as_deref()
             .map(|p| {
                 RegexBuilder::new(p)
-                    .case_insensitive(opts.ignore_case)
+                    .case_insensitive(folds_case(p, opts.ignore_case, opts.smart_case))
                     .build()
                     .map_err(|source| FilterError::Regex {
                         pattern: p.to_string(),
@@ -338,15 +434,37 @@ impl Filter {
             .transpose()?;
         Ok(Filter {
             min_level,
-            tags: opts.tags.iter().map(|t| TagPattern::new(t)).collect(),
+            tags: opts
+                .tags
+                .iter()
+                .map(|t| match folds_case(t, opts.ignore_case, opts.smart_case) {
+                    true => TagPattern::new_ignore_case(t),
+                    false => TagPattern::new(t),
+                })
+                .collect(),
             pid: opts.pid,
             tid: opts.tid,
             main_thread_only: opts.main_thread,
             since,
             until,
+            overnight,
             regex,
             invert: opts.invert,
         })
+    }
+
+    /// Whether a record of time `ts` is inside the time window.
+    #[inline]
+    pub fn time_passes(&self, ts: &Timestamp<'_>) -> bool {
+        let after = self.since.is_none_or(|b| b.compare(ts) != Ordering::Less);
+        let before = self
+            .until
+            .is_none_or(|b| b.compare(ts) != Ordering::Greater);
+        if self.overnight {
+            after || before
+        } else {
+            after && before
+        }
     }
 
     /// True when no criterion is set: every record, raw ones included, passes.
@@ -379,13 +497,7 @@ impl Filter {
         if !self.tags.is_empty() && !self.tags.iter().any(|t| t.matches(h.tag)) {
             return false;
         }
-        if self
-            .since
-            .is_some_and(|b| b.compare(&h.timestamp) == Ordering::Less)
-            || self
-                .until
-                .is_some_and(|b| b.compare(&h.timestamp) == Ordering::Greater)
-        {
+        if !self.time_passes(&h.timestamp) {
             return false;
         }
         match &self.regex {
@@ -480,6 +592,113 @@ mod tests {
                 other => panic!("{bad:?} gave {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_date_alone_ends_its_day_as_an_until() {
+        let d = NaiveDate::from_ymd_opt(2024, 1, 31).expect("valid");
+        let end = d.and_hms_nano_opt(23, 59, 59, 999_999_999).expect("valid");
+        assert_eq!(
+            TimeBound::parse_end("2024-01-31", now()).ok(),
+            Some(TimeBound::Local(end))
+        );
+        // With an offset: the instant of the day's last millisecond.
+        let z = d.and_hms_milli_opt(23, 59, 59, 999).expect("valid");
+        assert_eq!(
+            TimeBound::parse_end("2024-01-31Z", now()).ok(),
+            Some(TimeBound::Instant {
+                utc_millis: z.and_utc().timestamp_millis(),
+                offset: 0
+            })
+        );
+        // A time given is kept as it is, and so are relative bounds.
+        for s in ["2024-01-31 10:00", "2024-01-31T10:00", "10:00", "-2h"] {
+            assert_eq!(
+                TimeBound::parse_end(s, now()).ok(),
+                TimeBound::parse(s, now()).ok(),
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
+    fn windows_across_midnight_and_empty_windows() {
+        let window = |since: &str, until: &str| {
+            Filter::new(
+                &FilterOptions {
+                    since: Some(since.into()),
+                    until: Some(until.into()),
+                    ..Default::default()
+                },
+                now(),
+            )
+        };
+        let rec = |t: &str| format!("[I][{t}][1, 2][tag][a.cc, f, 1][message\n");
+        let passes = |f: &Filter, t: &str| f.matches(&Record::parse(rec(t).as_bytes()));
+        let f = window("23:50", "00:10").expect("overnight");
+        assert!(f.overnight);
+        for t in [
+            "2024-01-30 +8.0 23:50:00.000",
+            "2024-01-31 +8.0 00:10:00.000",
+        ] {
+            assert!(passes(&f, t), "{t}");
+        }
+        for t in [
+            "2024-01-30 +8.0 23:49:59.999",
+            "2024-01-31 +8.0 00:10:00.001",
+        ] {
+            assert!(!passes(&f, t), "{t}");
+        }
+        let f = window("10:00", "11:00").expect("same day");
+        assert!(!f.overnight);
+        assert!(passes(&f, "2024-01-31 +8.0 10:30:00.000"));
+        assert!(!passes(&f, "2024-01-31 +8.0 23:55:00.000"));
+        // Full dates: since after until is an error naming both.
+        for (a, b) in [
+            ("2024-01-31", "2024-01-30"),
+            ("2024-01-31 10:03", "2024-01-31 10:02"),
+            ("2024-01-31 10:00Z", "2024-01-31 09:00Z"),
+        ] {
+            match window(a, b) {
+                Err(e @ FilterError::EmptyWindow { .. }) => {
+                    let m = e.to_string();
+                    assert!(m.contains(a) && m.contains(b), "{m}");
+                }
+                other => panic!("{a}..{b}: {other:?}"),
+            }
+        }
+        // One day as both ends: the whole day.
+        let f = window("2024-01-31", "2024-01-31").expect("one day");
+        assert!(passes(&f, "2024-01-31 +8.0 23:59:59.999"));
+        assert!(!passes(&f, "2024-02-01 +8.0 00:00:00.000"));
+    }
+
+    #[test]
+    fn tags_fold_case_with_i_and_smart_case() {
+        let tags = |t: &str, ignore_case: bool, smart_case: bool| {
+            Filter::new(
+                &FilterOptions {
+                    tags: vec![t.into()],
+                    ignore_case,
+                    smart_case,
+                    ..Default::default()
+                },
+                now(),
+            )
+            .expect("valid")
+        };
+        let rec = "[I][2024-01-31 +8.0 10:00:00.000][1, 2][TIMManager][a.cc, f, 1][m\n";
+        let passes = |f: &Filter| f.matches(&Record::parse(rec.as_bytes()));
+        assert!(passes(&tags("TIMManager", false, false)));
+        assert!(!passes(&tags("timmanager", false, false)));
+        assert!(passes(&tags("timmanager", true, false)));
+        assert!(passes(&tags("tim*", true, false)));
+        assert!(passes(&tags("timmanager", false, true)));
+        assert!(passes(&tags("tim?anager", false, true)));
+        // An upper-case letter makes smart case exact; -i still folds.
+        assert!(!passes(&tags("TIMmanager", false, true)));
+        assert!(passes(&tags("TIMmanager", true, true)));
+        assert!(folds_case("abc", false, true) && !folds_case("aBc", false, true));
     }
 
     #[test]

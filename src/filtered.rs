@@ -9,7 +9,6 @@
 //! holds its header line) and its other pieces follow that verdict. Records
 //! are borrowed, never copied one by one.
 
-use std::cmp::Ordering;
 use std::io;
 use std::ops::Range;
 
@@ -476,10 +475,7 @@ fn prefix_fields_pass(f: &Filter, p: &Prefix<'_>) -> bool {
         || f.tid.is_some_and(|x| x != p.tid)
         || (f.main_thread_only && !p.main_thread)
         || (!f.tags.is_empty() && !f.tags.iter().any(|t| t.matches(p.tag)))
-        || f.since
-            .is_some_and(|b| b.compare(&p.timestamp) == Ordering::Less)
-        || f.until
-            .is_some_and(|b| b.compare(&p.timestamp) == Ordering::Greater))
+        || !f.time_passes(&p.timestamp))
 }
 
 /// The checks of [`Filter::matches`] on the fields before the location,
@@ -547,13 +543,7 @@ fn decide(
                 _ => return None,
             };
             let ts = memo.timestamp(time)?;
-            if filter
-                .since
-                .is_some_and(|b| b.compare(&ts) == Ordering::Less)
-                || filter
-                    .until
-                    .is_some_and(|b| b.compare(&ts) == Ordering::Greater)
-            {
+            if !filter.time_passes(&ts) {
                 return None;
             }
         }

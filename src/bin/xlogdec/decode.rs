@@ -137,6 +137,12 @@ pub fn run(mut args: DecodeArgs) -> i32 {
         no_salvage: args.no_salvage,
         recover: args.recover,
     };
+    // Flags that are each valid may still not go together (an empty time
+    // window): said once, before any input is read.
+    if let Err(e) = args.out.filter() {
+        eprintln!("xlogdec: {e}");
+        return 2;
+    }
     if args.merge && args.out.is_json() {
         eprintln!("xlogdec: --merge orders text records; it does not take --format json");
         return 2;

@@ -59,7 +59,7 @@ pub struct OutputArgs {
     pub level: Option<String>,
 
     /// Only records with this tag; exact, or a glob with * and ?. Repeat for
-    /// several tags (any may match).
+    /// several tags (any may match). -i and -S apply.
     #[arg(
         long,
         value_name = "TAG",
@@ -94,7 +94,9 @@ pub struct OutputArgs {
           allow_hyphen_values = true, help_heading = "Record filters (combine with AND)")]
     pub since: Option<String>,
 
-    /// Only records at or before TIME (same forms as --since).
+    /// Only records at or before TIME (same forms as --since); a date alone
+    /// means the end of that day. Two times of day with --since after
+    /// --until are a window across midnight (--since 23:50 --until 00:10).
     #[arg(long, value_name = "TIME", value_parser = parse_time,
           allow_hyphen_values = true, help_heading = "Record filters (combine with AND)")]
     pub until: Option<String>,
@@ -104,14 +106,14 @@ pub struct OutputArgs {
           help_heading = "Record filters (combine with AND)")]
     pub grep: Option<String>,
 
-    /// Match --grep case-insensitively.
-    #[arg(
-        short = 'i',
-        long,
-        requires = "grep",
-        help_heading = "Record filters (combine with AND)"
-    )]
+    /// Match patterns (--grep, --tag) case-insensitively.
+    #[arg(short = 'i', long, help_heading = "Record filters (combine with AND)")]
     pub ignore_case: bool,
+
+    /// Smart case: a pattern with no upper-case letter matches
+    /// case-insensitively, one with an upper-case letter exactly (as rg).
+    #[arg(short = 'S', long, help_heading = "Record filters (combine with AND)")]
+    pub smart_case: bool,
 
     /// Keep the records whose message does NOT match --grep.
     #[arg(
@@ -169,6 +171,7 @@ impl OutputArgs {
             until: self.until.clone(),
             regex: self.grep.clone(),
             ignore_case: self.ignore_case,
+            smart_case: self.smart_case,
             invert: self.invert,
         }
     }
