@@ -119,6 +119,22 @@ fn records(name: &str) -> Vec<Rec> {
     recs
 }
 
+/// Compares outputs, showing where they part as text.
+#[track_caller]
+fn same(got: &[u8], want: &[u8], what: &str) {
+    if got != want {
+        let at = got.iter().zip(want).take_while(|(a, b)| a == b).count();
+        let from = at.saturating_sub(200);
+        panic!(
+            "{what}: outputs differ at byte {at} (lengths {} and {})\n got: {}\nwant: {}",
+            got.len(),
+            want.len(),
+            String::from_utf8_lossy(&got[from..got.len().min(at + 200)]),
+            String::from_utf8_lossy(&want[from..want.len().min(at + 200)]),
+        );
+    }
+}
+
 fn joined<'a>(recs: impl IntoIterator<Item = &'a Rec>) -> Vec<u8> {
     recs.into_iter()
         .flat_map(|r| r.text.iter().copied())
@@ -147,7 +163,7 @@ fn a_time_window_across_midnight_is_read_as_such() {
         "00:30",
         corpus(MIDNIGHT).to_str().unwrap(),
     ]);
-    assert_eq!(got, joined(want));
+    same(&got, &joined(want), "window");
 }
 
 #[test]
@@ -159,7 +175,7 @@ fn until_a_date_alone_takes_that_whole_day() {
         .collect();
     assert!(!want.is_empty());
     let got = ok(&["--until", "2024-01-29", corpus(MIDNIGHT).to_str().unwrap()]);
-    assert_eq!(got, joined(want));
+    same(&got, &joined(want), "window");
 }
 
 #[test]
@@ -197,10 +213,145 @@ fn tags_take_ignore_case_and_smart_case() {
     assert!(!want.is_empty());
     let day = corpus(DAY);
     let day = day.to_str().unwrap();
-    assert_eq!(ok(&["--tag", "TIMManager", day]), want);
-    assert_eq!(ok(&["--tag", "timmanager", day]), b"");
-    assert_eq!(ok(&["-i", "--tag", "timmanager", day]), want);
-    assert_eq!(ok(&["-S", "--tag", "timmanager", day]), want);
-    assert_eq!(ok(&["-S", "--tag", "tim*", day]), want);
-    assert_eq!(ok(&["-S", "--tag", "TIMmanager", day]), b"");
+    same(&ok(&["--tag", "TIMManager", day]), &want, "exact");
+    same(&ok(&["--tag", "timmanager", day]), b"", "case differs");
+    same(&ok(&["-i", "--tag", "timmanager", day]), &want, "-i");
+    same(&ok(&["-S", "--tag", "timmanager", day]), &want, "-S");
+    same(&ok(&["-S", "--tag", "tim*", day]), &want, "-S glob");
+    same(&ok(&["-S", "--tag", "TIMmanager", day]), b"", "-S upper");
+}
+
+/// grep's context output over `recs`: the records `hit` picks with `b`
+/// records before and `a` after, `--` between groups that do not touch;
+/// each line starts with `name` and `:` (match) or `-` (context) when a
+/// name is given.
+fn grep_context(
+    recs: &[Rec],
+    hit: impl Fn(&Rec) -> bool,
+    b: usize,
+    a: usize,
+    name: Option<&str>,
+) -> Vec<u8> {
+    let hits: Vec<bool> = recs.iter().map(hit).collect();
+    let mut shown = vec![None; recs.len()];
+    for (i, &h) in hits.iter().enumerate() {
+        if h {
+            for (j, s) in shown
+                .iter_mut()
+                .enumerate()
+                .take((i + a + 1).min(recs.len()))
+                .skip(i.saturating_sub(b))
+            {
+                if s.is_none() || j == i {
+                    *s = Some(j == i || hits[j]);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut last: Option<usize> = None;
+    for (i, s) in shown.iter().enumerate() {
+        let Some(matched) = s else { continue };
+        if b + a > 0 && last.is_some_and(|l| l + 1 != i) {
+            out.extend_from_slice(b"--\n");
+        }
+        last = Some(i);
+        for line in recs[i].text.split_inclusive(|&c| c == b'\n') {
+            if let Some(n) = name {
+                out.extend_from_slice(n.as_bytes());
+                out.push(if *matched { b':' } else { b'-' });
+            }
+            out.extend_from_slice(line);
+        }
+    }
+    out
+}
+
+fn message_has(needle: &'static str) -> impl Fn(&Rec) -> bool {
+    move |r| r.head.as_ref().is_some_and(|h| h.message.contains(needle))
+}
+
+#[test]
+fn context_records_around_matches_as_grep() {
+    let recs = records(DAY);
+    let day = corpus(DAY);
+    let day = day.to_str().unwrap();
+    for (flags, b, a) in [
+        (vec!["-A", "2"], 0, 2),
+        (vec!["-B", "3"], 3, 0),
+        (vec!["-C", "1"], 1, 1),
+        (vec!["-C", "5", "-A", "0"], 5, 0),
+        (vec!["-C", "40"], 40, 40),
+    ] {
+        let mut args = flags.clone();
+        args.extend(["-e", "ret=2", day]);
+        let want = grep_context(&recs, message_has("ret=2"), b, a, None);
+        assert!(
+            want.windows(3).any(|w| w == b"--\n") || b + a >= 40,
+            "{flags:?}"
+        );
+        same(&ok(&args), &want, &format!("{flags:?}"));
+    }
+}
+
+#[test]
+fn count_and_file_names_with_several_inputs() {
+    let (b, d) = (corpus(DAY), corpus("d_async_zstd_l6.xlog"));
+    let (b, d) = (b.to_str().unwrap(), d.to_str().unwrap());
+    let n = |name: &str| {
+        records(name)
+            .iter()
+            .filter(|r| message_has("ret=2")(r))
+            .count()
+    };
+    let (nb, nd) = (n(DAY), n("d_async_zstd_l6.xlog"));
+    assert!(nb > 0 && nd > 0);
+    assert_eq!(
+        ok(&["-c", "-e", "ret=2", b]),
+        format!("{nb}\n").into_bytes()
+    );
+    assert_eq!(
+        ok(&["--count", "-e", "ret=2", b, d]),
+        format!("{b}:{nb}\n{d}:{nd}\n").into_bytes()
+    );
+    assert_eq!(
+        ok(&["-c", "--no-filename", "-e", "ret=2", b, d]),
+        format!("{nb}\n{nd}\n").into_bytes()
+    );
+    // Without a filter every record counts.
+    assert_eq!(
+        ok(&["-c", b]),
+        format!("{}\n", records(DAY).len()).into_bytes()
+    );
+
+    // Several inputs searched: names on by default, off with --no-filename.
+    let hits = |name: &str, who: Option<&str>| {
+        grep_context(&records(name), message_has("ret=2"), 0, 0, who)
+    };
+    let named = [hits(DAY, Some(b)), hits("d_async_zstd_l6.xlog", Some(d))].concat();
+    same(&ok(&["-e", "ret=2", b, d]), &named, "names");
+    let bare = [hits(DAY, None), hits("d_async_zstd_l6.xlog", None)].concat();
+    same(
+        &ok(&["-e", "ret=2", "--no-filename", b, d]),
+        &bare,
+        "no names",
+    );
+    // One input: off by default, on with -H, with context marks.
+    same(&ok(&["-e", "ret=2", b]), &hits(DAY, None), "one input");
+    let want = grep_context(&records(DAY), message_has("ret=2"), 1, 1, Some(b));
+    same(&ok(&["-H", "-C1", "-e", "ret=2", b]), &want, "-H -C1");
+    // A plain decode of several inputs stays the official byte stream.
+    let plain = [
+        std::fs::read(corpus(&format!("{DAY}.expected.log"))).unwrap(),
+        std::fs::read(corpus("d_async_zstd_l6.xlog.expected.log")).unwrap(),
+    ]
+    .concat();
+    same(&ok(&[b, d]), &plain, "plain decode");
+    // JSON and --merge refuse what only shapes text.
+    for args in [
+        vec!["--format", "json", "-C1", b],
+        vec!["--merge", "-c", b, d],
+    ] {
+        assert_eq!(xlogdec(&args).status.code(), Some(2), "{args:?}");
+    }
 }

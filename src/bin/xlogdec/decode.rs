@@ -15,6 +15,12 @@ use xlogdec::reader::{Mmap3Mode, Options};
 /// Output buffer size: large writes keep the pipe busy.
 const OUT_BUF: usize = 1 << 20;
 
+/// No flags: sets the `--help` heading of the flags after it (a flattened
+/// group's heading would otherwise carry over to them).
+#[derive(clap::Args, Debug)]
+#[command(next_help_heading = "Inputs and decoding")]
+struct DecodingHeading {}
+
 /// Arguments of the default (decode) command.
 #[derive(clap::Args, Debug)]
 pub struct DecodeArgs {
@@ -27,6 +33,14 @@ pub struct DecodeArgs {
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
+    /// Output shape, and the record filters (shown first in `--help`).
+    #[command(flatten)]
+    pub out: OutputArgs,
+
+    /// The flags below go back under the decoding heading.
+    #[command(flatten)]
+    decoding: DecodingHeading,
+
     /// Write the text to FILE (atomically: a temporary file renamed into
     /// place) instead of standard output; `-o -` is standard output (and
     /// sends directory inputs there too).
@@ -36,10 +50,6 @@ pub struct DecodeArgs {
     /// The private key for encrypted logs.
     #[command(flatten)]
     pub key: crate::key::KeyArgs,
-
-    /// Output shape.
-    #[command(flatten)]
-    pub out: OutputArgs,
 
     /// Treat every input as a .mmap3 crash buffer (automatic for *.mmap3).
     #[arg(long)]
@@ -143,6 +153,20 @@ pub fn run(mut args: DecodeArgs) -> i32 {
         eprintln!("xlogdec: {e}");
         return 2;
     }
+    let search = &args.out.search;
+    let shaped = search.count || search.context() != (0, 0);
+    if shaped && args.out.is_json() {
+        eprintln!(
+            "xlogdec: -A, -B, -C and --count shape text output; they do not take --format json"
+        );
+        return 2;
+    }
+    if args.merge && (shaped || search.with_filename) {
+        eprintln!(
+            "xlogdec: --merge orders whole records; it does not take -A, -B, -C, --count or -H"
+        );
+        return 2;
+    }
     if args.merge && args.out.is_json() {
         eprintln!("xlogdec: --merge orders text records; it does not take --format json");
         return 2;
@@ -171,6 +195,8 @@ pub fn run(mut args: DecodeArgs) -> i32 {
     for e in expanded.empty {
         report.nothing_in(&e.arg, &e.message, args.quiet && !args.strict);
     }
+    let text_stream = !args.out.is_json() && args.out_dir.is_none() && !args.merge;
+    search.settle_names(sources.len() > 1, text_stream);
     let total = || sources.iter().map(Source::size).sum();
     let progress = Progress::new(sources.len(), total, !args.no_progress && !args.quiet);
     let ctx = Ctx {

@@ -9,6 +9,7 @@ mod interrupt;
 mod key;
 mod output;
 mod progress;
+mod search;
 mod view;
 
 use clap::{CommandFactory, Parser, Subcommand};
