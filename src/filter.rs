@@ -1,4 +1,11 @@
-//! Level / tag / thread / time / regex predicates on [`Record`]s.
+//! Level / tag / thread / time / location / regex predicates on
+//! [`Record`]s.
+//!
+//! Patterns: [`FilterOptions::patterns`] (`-e`) search the whole record,
+//! header and message, as grep searches lines (any pattern may match);
+//! [`FilterOptions::regex`] (`--message`) searches the message only. With
+//! `-e` given, `invert` turns the `-e` patterns around, else the message
+//! regex.
 //!
 //! All criteria combine with AND; several tags combine with OR. A record
 //! passes or fails as a whole (the regex sees the whole message, continuation
@@ -73,13 +80,40 @@ pub struct FilterOptions {
     pub until: Option<String>,
     /// Regex the message must match.
     pub regex: Option<String>,
+    /// Patterns searched for in the whole record, header included; a
+    /// record passes if any matches.
+    pub patterns: Vec<String>,
+    /// The patterns (and the message regex) are literal text, not regexes.
+    pub fixed_strings: bool,
+    /// Function names in the header, exact or glob; any may match.
+    pub funcs: Vec<String>,
+    /// Source file names in the header, exact or glob; any may match.
+    pub files: Vec<String>,
     /// Match the regex and the tags case-insensitively.
     pub ignore_case: bool,
     /// Smart case: a pattern (regex or tag) with no upper-case letter
     /// matches case-insensitively.
     pub smart_case: bool,
-    /// Keep records whose message does NOT match the regex.
+    /// Keep records that do NOT match the patterns (or, without patterns,
+    /// the message regex).
     pub invert: bool,
+}
+
+/// What [`Filter::regex`] is matched against.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// The message (continuation lines included, without the final `\n`).
+    #[default]
+    Message,
+    /// The whole record: header and message (without the final `\n`).
+    Record,
+}
+
+/// A record's bytes without the final `\n`: what a [`Scope::Record`]
+/// pattern is matched against.
+#[inline]
+pub fn record_text(bytes: &[u8]) -> &[u8] {
+    bytes.strip_suffix(b"\n").unwrap_or(bytes)
 }
 
 /// A tag pattern: exact text, or a glob where `*` matches any run of bytes
@@ -387,10 +421,68 @@ pub struct Filter {
     /// window crosses midnight (a record passes at or after `since`, or at
     /// or before `until`).
     pub overnight: bool,
-    /// Regex on the message.
+    /// The search pattern: the `-e` patterns as one regex (on the whole
+    /// record), or else the message regex.
     pub regex: Option<Regex>,
-    /// Pass records whose message does not match `regex`.
+    /// What `regex` is matched against.
+    pub scope: Scope,
+    /// The message regex when `regex` holds the `-e` patterns.
+    pub message_regex: Option<Regex>,
+    /// Pass records that `regex` does not match.
     pub invert: bool,
+    /// Function name patterns (any may match); empty means any.
+    pub funcs: Vec<TagPattern>,
+    /// Source file name patterns (any may match); empty means any.
+    pub files: Vec<TagPattern>,
+}
+
+/// One regex for `patterns` (any may match), each literal with `fixed`,
+/// each case-insensitive as [`folds_case`] decides. A single pattern stays
+/// as it is (so a literal is still seen as one and searched for directly).
+fn compile(
+    patterns: &[String],
+    fixed: bool,
+    ignore_case: bool,
+    smart_case: bool,
+) -> Result<Option<Regex>, FilterError> {
+    let mut parts = Vec::new();
+    for p in patterns {
+        let body = if fixed { regex::escape(p) } else { p.clone() };
+        let ci = folds_case(p, ignore_case, smart_case);
+        // Checked one by one, so the error names the pattern at fault.
+        RegexBuilder::new(&body)
+            .case_insensitive(ci)
+            .build()
+            .map_err(|source| FilterError::Regex {
+                pattern: p.clone(),
+                source,
+            })?;
+        parts.push((body, ci));
+    }
+    let built = match parts.as_slice() {
+        [] => return Ok(None),
+        [(body, ci)] => RegexBuilder::new(body).case_insensitive(*ci).build(),
+        many => {
+            let alt: Vec<String> = many
+                .iter()
+                .map(|(b, ci)| format!("(?{}:{b})", if *ci { "i" } else { "" }))
+                .collect();
+            RegexBuilder::new(&alt.join("|")).build()
+        }
+    };
+    built.map(Some).map_err(|source| FilterError::Regex {
+        pattern: patterns.join(" | "),
+        source,
+    })
+}
+
+fn tag_patterns(list: &[String], opts: &FilterOptions) -> Vec<TagPattern> {
+    list.iter()
+        .map(|t| match folds_case(t, opts.ignore_case, opts.smart_case) {
+            true => TagPattern::new_ignore_case(t),
+            false => TagPattern::new(t),
+        })
+        .collect()
 }
 
 impl Filter {
@@ -419,29 +511,15 @@ impl Filter {
             }
             _ => false,
         };
-        let regex = opts
-            .regex
-            .as_deref()
-            .map(|p| {
-                RegexBuilder::new(p)
-                    .case_insensitive(folds_case(p, opts.ignore_case, opts.smart_case))
-                    .build()
-                    .map_err(|source| FilterError::Regex {
-                        pattern: p.to_string(),
-                        source,
-                    })
-            })
-            .transpose()?;
+        let (ci, sc, fixed) = (opts.ignore_case, opts.smart_case, opts.fixed_strings);
+        let message = compile(opts.regex.as_slice(), fixed, ci, sc)?;
+        let (regex, scope, message_regex) = match compile(&opts.patterns, fixed, ci, sc)? {
+            Some(re) => (Some(re), Scope::Record, message),
+            None => (message, Scope::Message, None),
+        };
         Ok(Filter {
             min_level,
-            tags: opts
-                .tags
-                .iter()
-                .map(|t| match folds_case(t, opts.ignore_case, opts.smart_case) {
-                    true => TagPattern::new_ignore_case(t),
-                    false => TagPattern::new(t),
-                })
-                .collect(),
+            tags: tag_patterns(&opts.tags, opts),
             pid: opts.pid,
             tid: opts.tid,
             main_thread_only: opts.main_thread,
@@ -449,8 +527,31 @@ impl Filter {
             until,
             overnight,
             regex,
+            scope,
+            message_regex,
             invert: opts.invert,
+            funcs: tag_patterns(&opts.funcs, opts),
+            files: tag_patterns(&opts.files, opts),
         })
+    }
+
+    /// Whether the filter reads the header's location (function, file).
+    #[inline]
+    pub fn reads_location(&self) -> bool {
+        !self.funcs.is_empty() || !self.files.is_empty()
+    }
+
+    /// The checks on the header's function and file, and on the message
+    /// regex that goes with `-e` patterns: what [`matches`](Filter::matches)
+    /// checks beyond `regex`, on a record with a full header.
+    #[inline]
+    pub fn rest_passes(&self, h: &crate::record::Header<'_>) -> bool {
+        (self.funcs.is_empty() || self.funcs.iter().any(|f| f.matches(h.func)))
+            && (self.files.is_empty() || self.files.iter().any(|f| f.matches(h.file)))
+            && self
+                .message_regex
+                .as_ref()
+                .is_none_or(|m| m.is_match(h.message))
     }
 
     /// Whether a record of time `ts` is inside the time window.
@@ -477,6 +578,8 @@ impl Filter {
             && self.since.is_none()
             && self.until.is_none()
             && self.regex.is_none()
+            && self.message_regex.is_none()
+            && !self.reads_location()
     }
 
     /// Whether the record passes every criterion.
@@ -500,10 +603,16 @@ impl Filter {
         if !self.time_passes(&h.timestamp) {
             return false;
         }
-        match &self.regex {
-            Some(re) => re.is_match(h.message) != self.invert,
-            None => true,
+        if let Some(re) = &self.regex {
+            let hay = match self.scope {
+                Scope::Message => h.message,
+                Scope::Record => record_text(rec.bytes),
+            };
+            if re.is_match(hay) == self.invert {
+                return false;
+            }
         }
+        self.rest_passes(h)
     }
 }
 

@@ -13,7 +13,7 @@ use std::io;
 use std::ops::Range;
 
 use crate::event::{Event, Sink};
-use crate::filter::Filter;
+use crate::filter::{Filter, Scope};
 use crate::reader::Summary;
 pub use crate::record::MAX_PIECE;
 use crate::record::{
@@ -211,7 +211,9 @@ enum Searcher {
 impl Searcher {
     fn new(re: &Regex) -> Searcher {
         match literal(re) {
-            Some(lit) => Searcher::Literal(Box::new(memchr::memmem::Finder::new(lit).into_owned())),
+            Some(lit) => {
+                Searcher::Literal(Box::new(memchr::memmem::Finder::new(&lit).into_owned()))
+            }
             None => Searcher::Regex(re.clone()),
         }
     }
@@ -234,11 +236,9 @@ impl Searcher {
 /// case-insensitive (it does not match its letters' other case; a
 /// letterless ASCII text has no other case, not even under Unicode case
 /// folding).
-fn literal(re: &Regex) -> Option<&[u8]> {
-    let p = re.as_str();
-    if !p.is_ascii() || regex::escape(p) != p {
-        return None;
-    }
+fn literal(re: &Regex) -> Option<Vec<u8>> {
+    let p = unescape(re.as_str())?;
+    let p = p.as_str();
     let swapped: String = p
         .chars()
         .map(|c| match c {
@@ -250,7 +250,22 @@ fn literal(re: &Regex) -> Option<&[u8]> {
     if swapped != p && re.is_match(swapped.as_bytes()) {
         return None;
     }
-    Some(p.as_bytes())
+    Some(p.as_bytes().to_vec())
+}
+
+/// The ASCII text a pattern stands for when it is one written as
+/// `regex::escape` writes a literal (as `-F` patterns are): plain
+/// characters and escaped meta characters only.
+fn unescape(p: &str) -> Option<String> {
+    if !p.is_ascii() {
+        return None;
+    }
+    let mut out = String::with_capacity(p.len());
+    let mut chars = p.chars();
+    while let Some(c) = chars.next() {
+        out.push(if c == '\\' { chars.next()? } else { c });
+    }
+    (regex::escape(&out) == p).then_some(out)
 }
 
 impl<'t> Run<'t> {
@@ -560,17 +575,34 @@ fn decide(
     } else {
         body_start(bytes, memo)?
     };
+    let end = bytes.len() - usize::from(bytes.last() == Some(&b'\n'));
     if let Some(re) = &filter.regex {
-        let end = bytes.len() - usize::from(bytes.last() == Some(&b'\n'));
+        // Where the pattern looks: the message, or the whole record.
+        let from = match filter.scope {
+            Scope::Message => body,
+            Scope::Record => 0,
+        };
         let matches = match search {
             Search::NoMatch => false,
-            // A match inside the message is one of the message alone.
-            Search::Hit(h) if h.start >= body && h.end <= end => true,
-            _ => re.is_match(&bytes[body..end]),
+            // A match inside the text searched is one of that text alone.
+            Search::Hit(h) if h.start >= from && h.end <= end => true,
+            _ => re.is_match(&bytes[from..end]),
         };
         if matches == filter.invert {
             return None;
         }
+    }
+    if let Some(m) = &filter.message_regex
+        && !m.is_match(&bytes[body..end])
+    {
+        return None;
+    }
+    if filter.reads_location()
+        && !Record::parse(bytes)
+            .header
+            .is_some_and(|h| filter.rest_passes(&h))
+    {
+        return None;
     }
     Some(level)
 }
@@ -1262,6 +1294,30 @@ mod tests {
                 o.invert = true;
             }),
             opts(&|o| o.regex = Some(r"\]\[[^\]]*ms|z*".into())),
+            // Whole-record patterns: in the header, across it, several,
+            // literal, with case folding, inverted, and with the message
+            // regex, functions and files beside them.
+            opts(&|o| o.patterns = vec!["SendHeartbeat".into()]),
+            opts(&|o| o.patterns = vec![r"\]\[login\]|ret=2".into(), "10:02:1".into()]),
+            opts(&|o| {
+                o.patterns = vec!["[26289, 26289*]".into()];
+                o.fixed_strings = true;
+            }),
+            opts(&|o| {
+                o.patterns = vec!["timmanager".into()];
+                o.smart_case = true;
+                o.invert = true;
+            }),
+            opts(&|o| o.patterns = vec![r"^\[E\]|\n\[".into()]),
+            opts(&|o| {
+                o.patterns = vec!["imsdk".into()];
+                o.regex = Some("ret=".into());
+                o.funcs = vec!["*Login*".into(), "SendHeartbeat".into()];
+            }),
+            opts(&|o| {
+                o.files = vec!["login_manager.*".into()];
+                o.level = Some("W".into());
+            }),
         ];
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/text");
         let mut passed = 0;

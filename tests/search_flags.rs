@@ -49,9 +49,7 @@ struct Head {
     date: String,
     time: String,
     tag: String,
-    #[allow(dead_code)] // read by the --file test
     file: String,
-    #[allow(dead_code)] // read by the --func test
     func: String,
     message: String,
 }
@@ -354,4 +352,116 @@ fn count_and_file_names_with_several_inputs() {
     ] {
         assert_eq!(xlogdec(&args).status.code(), Some(2), "{args:?}");
     }
+}
+
+fn text_has(r: &Rec, needle: &str, fold: bool) -> bool {
+    let text = String::from_utf8_lossy(&r.text);
+    let text = text.trim_end_matches('\n');
+    if fold {
+        text.to_lowercase().contains(&needle.to_lowercase())
+    } else {
+        text.contains(needle)
+    }
+}
+
+#[test]
+fn e_searches_the_whole_record_as_grep() {
+    let recs = records(DAY);
+    let day = corpus(DAY);
+    let day = day.to_str().unwrap();
+    let pick = |f: &dyn Fn(&Rec) -> bool| joined(recs.iter().filter(|r| r.head.is_some() && f(r)));
+    // The function name is in the header: -e finds it, --message does not.
+    let want = pick(&|r| text_has(r, "SendHeartbeat", false));
+    let in_message = pick(&|r| {
+        r.head
+            .as_ref()
+            .is_some_and(|h| h.message.contains("SendHeartbeat"))
+    });
+    assert!(want.len() > in_message.len() + 1000);
+    same(&ok(&["-e", "SendHeartbeat", day]), &want, "-e");
+    same(&ok(&["--grep", "SendHeartbeat", day]), &want, "--grep");
+    same(
+        &ok(&["--message", "SendHeartbeat", day]),
+        &in_message,
+        "--message",
+    );
+    // Several patterns: any may match.
+    let either = pick(&|r| text_has(r, "SendHeartbeat", false) || text_has(r, "ret=2", false));
+    same(
+        &ok(&["-e", "SendHeartbeat", "-e", "ret=2", day]),
+        &either,
+        "two -e",
+    );
+    // -F: brackets and the star are text.
+    let main = pick(&|r| text_has(r, "[26289, 26289*]", false));
+    assert!(!main.is_empty());
+    same(&ok(&["-F", "-e", "[26289, 26289*]", day]), &main, "-F");
+    // Without -F it is a character class that nearly every record matches.
+    assert!(ok(&["-e", "[26289, 26289*]", day]).len() > 2 * main.len());
+    same(
+        &ok(&["-F", "-e", "a.c*", day]),
+        &pick(&|r| text_has(r, "a.c*", false)),
+        "-F dot",
+    );
+    // Case: -i, and smart case.
+    let folded = pick(&|r| text_has(r, "sendheartbeat", true));
+    same(&ok(&["-i", "-e", "sendheartbeat", day]), &folded, "-i");
+    same(
+        &ok(&["-S", "-e", "sendheartbeat", day]),
+        &folded,
+        "-S lower",
+    );
+    same(&ok(&["-S", "-e", "SendheartBeat", day]), b"", "-S upper");
+    // -v turns -e around (records with a header only).
+    let without = pick(&|r| !text_has(r, "SendHeartbeat", false));
+    same(&ok(&["-v", "-e", "SendHeartbeat", day]), &without, "-v");
+    // -e with --message: both must match.
+    let both = pick(&|r| {
+        text_has(r, "imsdk", false) && r.head.as_ref().is_some_and(|h| h.message.contains("ret=2"))
+    });
+    assert!(!both.is_empty());
+    same(
+        &ok(&["-e", "imsdk", "--message", "ret=2", day]),
+        &both,
+        "-e and --message",
+    );
+}
+
+#[test]
+fn func_and_file_filter_on_the_header() {
+    let recs = records(DAY);
+    let day = corpus(DAY);
+    let day = day.to_str().unwrap();
+    let pick =
+        |f: &dyn Fn(&Head) -> bool| joined(recs.iter().filter(|r| r.head.as_ref().is_some_and(f)));
+    let beat = pick(&|h| h.func == "SendHeartbeat");
+    assert!(!beat.is_empty());
+    same(&ok(&["--func", "SendHeartbeat", day]), &beat, "--func");
+    same(
+        &ok(&["--func", "sendheartbeat", "-i", day]),
+        &beat,
+        "--func -i",
+    );
+    let login = pick(&|h| h.func.contains("Login"));
+    same(&ok(&["--func", "*Login*", day]), &login, "--func glob");
+    let file = pick(&|h| h.file == "login_manager.cpp");
+    assert!(!file.is_empty());
+    same(&ok(&["--file", "login_manager.cpp", day]), &file, "--file");
+    let both = pick(&|h| {
+        h.file.starts_with("login_manager.") && (h.func == "SendHeartbeat" || h.func == "Login")
+    });
+    assert!(!both.is_empty());
+    same(
+        &ok(&[
+            "--file",
+            "login_manager.*",
+            "--func",
+            "SendHeartbeat",
+            "--func",
+            "Login",
+            day,
+        ]),
+        &both,
+        "--file and two --func",
+    );
 }

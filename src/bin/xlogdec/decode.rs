@@ -153,6 +153,13 @@ pub fn run(mut args: DecodeArgs) -> i32 {
         eprintln!("xlogdec: {e}");
         return 2;
     }
+    if args.out.search.invert
+        && args.out.search.patterns.is_empty()
+        && args.out.search.message.is_none()
+    {
+        eprintln!("xlogdec: -v turns -e (or --message) around; give one");
+        return 2;
+    }
     let search = &args.out.search;
     let shaped = search.count || search.context() != (0, 0);
     if shaped && args.out.is_json() {

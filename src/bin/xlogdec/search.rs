@@ -20,11 +20,28 @@ const HEADING: &str = "Search and filter records (criteria combine with AND)";
 #[derive(clap::Args, Debug, Clone, Default)]
 #[command(next_help_heading = HEADING)]
 pub struct SearchArgs {
-    /// Only records whose message matches REGEX (continuation lines included).
-    #[arg(short = 'e', long = "grep", value_name = "REGEX", value_parser = parse_regex)]
-    pub grep: Option<String>,
+    /// Only records that match PATTERN anywhere, header (time, tag, file,
+    /// function) and message, as grep searches lines. Repeat for several
+    /// patterns (any may match).
+    #[arg(
+        short = 'e',
+        long = "regexp",
+        visible_alias = "grep",
+        value_name = "PATTERN"
+    )]
+    pub patterns: Vec<String>,
 
-    /// Match patterns (--grep, --tag) case-insensitively.
+    /// Only records whose message matches REGEX (continuation lines
+    /// included; the header is not searched).
+    #[arg(long, value_name = "REGEX")]
+    pub message: Option<String>,
+
+    /// The patterns of -e and --message are literal text, not regexes.
+    #[arg(short = 'F', long)]
+    pub fixed_strings: bool,
+
+    /// Match patterns (-e, --message, --tag, --func, --file)
+    /// case-insensitively.
     #[arg(short = 'i', long)]
     pub ignore_case: bool,
 
@@ -33,8 +50,8 @@ pub struct SearchArgs {
     #[arg(short = 'S', long)]
     pub smart_case: bool,
 
-    /// Keep the records whose message does NOT match --grep.
-    #[arg(short = 'v', long = "invert-match", requires = "grep")]
+    /// Keep the records that do NOT match -e (or --message, without -e).
+    #[arg(short = 'v', long = "invert-match")]
     pub invert: bool,
 
     /// Only records of this level or above: V D I W E F, or verbose, debug,
@@ -46,6 +63,16 @@ pub struct SearchArgs {
     /// several tags (any may match). -i and -S apply.
     #[arg(long, value_name = "TAG")]
     pub tag: Vec<String>,
+
+    /// Only records whose header names this function; exact, or a glob
+    /// with * and ?. Repeat for several (any may match).
+    #[arg(long, value_name = "NAME")]
+    pub func: Vec<String>,
+
+    /// Only records whose header names this source file (its base name, as
+    /// written: login_manager.cpp); exact, or a glob. Repeat for several.
+    #[arg(long, value_name = "NAME")]
+    pub file: Vec<String>,
 
     /// Only records of this process id.
     #[arg(long, value_name = "PID")]
@@ -121,12 +148,6 @@ fn parse_time(s: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
-fn parse_regex(s: &str) -> Result<String, String> {
-    regex::bytes::Regex::new(s)
-        .map(|_| s.to_string())
-        .map_err(|e| e.to_string())
-}
-
 impl SearchArgs {
     /// The filter options as given.
     pub fn filter_options(&self) -> FilterOptions {
@@ -138,7 +159,11 @@ impl SearchArgs {
             main_thread: self.main_thread,
             since: self.since.clone(),
             until: self.until.clone(),
-            regex: self.grep.clone(),
+            regex: self.message.clone(),
+            patterns: self.patterns.clone(),
+            fixed_strings: self.fixed_strings,
+            funcs: self.func.clone(),
+            files: self.file.clone(),
             ignore_case: self.ignore_case,
             smart_case: self.smart_case,
             invert: self.invert,
