@@ -226,6 +226,11 @@ fn a_directory_lists_in_natural_order_without_mac_litter() {
     let out = run(xlogdec().arg(&d).args(["-o", "-"]));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(out.stdout == mac_expected());
+    // Named twice, spelt differently: decoded once.
+    let twice = format!("{}/", d.display());
+    let out = run(xlogdec().arg(&d).arg(&twice).args(["-o", "-"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stdout == mac_expected());
     // The same through a glob.
     let out = run(xlogdec().arg(format!("{}/*.xlog", d.display())));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

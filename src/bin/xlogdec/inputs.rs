@@ -124,6 +124,19 @@ impl Source {
         }
     }
 
+    /// What makes two sources the same input: the path as its components
+    /// (`logs//a.xlog` is `logs/a.xlog`), and the member.
+    fn key(&self) -> String {
+        let norm = |p: &Path| p.components().collect::<PathBuf>().display().to_string();
+        match self {
+            Source::Stdin => "-".into(),
+            Source::File { path, .. } => format!("file:{}", norm(path)),
+            Source::Gz { path, .. } => format!("gz:{}", norm(path)),
+            Source::Zip { archive, name, .. } => format!("zip:{}:{name}", norm(archive)),
+            Source::Part(p) => format!("part:{}", p.shown),
+        }
+    }
+
     fn rel_mut(&mut self) -> Option<&mut PathBuf> {
         match self {
             Source::Stdin => None,
@@ -498,7 +511,7 @@ pub fn expand(args: &[PathBuf], recursive: bool, max_unpacked: u64) -> Expanded 
             add_path(arg, recursive, max_unpacked, &mut got);
         }
         // The same input named twice is decoded once.
-        got.sources.retain(|s| seen.insert(s.shown()));
+        got.sources.retain(|s| seen.insert(s.key()));
         // Keep this argument's outputs apart from earlier arguments'.
         let mut renamed: HashMap<PathBuf, PathBuf> = HashMap::new();
         for src in &mut got.sources {
