@@ -465,3 +465,40 @@ fn func_and_file_filter_on_the_header() {
         "--file and two --func",
     );
 }
+
+#[test]
+fn help_shows_the_search_flags_together_first() {
+    let out = xlogdec(&["--help"]);
+    let help = String::from_utf8(out.stdout).expect("UTF-8");
+    let heading = help
+        .find("Search and filter records")
+        .expect("a search heading");
+    // Before every other group of flags, after -h/-V.
+    for other in ["Output:", "Inputs and decoding:"] {
+        let at = help.find(other).expect(other);
+        assert!(heading < at, "{other} comes before the search flags");
+    }
+    let group = &help[heading..help.find("Output:").expect("output")];
+    for flag in [
+        "--regexp",
+        "--message",
+        "--fixed-strings",
+        "--ignore-case",
+        "--smart-case",
+        "--invert-match",
+        "--level",
+        "--tag",
+        "--func",
+        "--file",
+        "--since",
+        "--until",
+        "--after-context",
+        "--before-context",
+        "--context",
+        "--count",
+        "--with-filename",
+        "--no-filename",
+    ] {
+        assert!(group.contains(flag), "{flag} is not in the search group");
+    }
+}
