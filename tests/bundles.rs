@@ -331,7 +331,26 @@ fn a_directory_or_archive_without_logs_is_said_on_stderr() {
 
 #[test]
 fn standard_input_is_read_when_no_input_is_named() {
+    // Plain, and gzipped.
+    for data in [
+        log("b_async_zlib.xlog"),
+        gz_bytes(&log("b_async_zlib.xlog")),
+    ] {
+        let mut child = xlogdec()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || stdin.write_all(&data));
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(out.stdout == expected("b_async_zlib.xlog"));
+    }
     let mut child = xlogdec()
+        .arg("-")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

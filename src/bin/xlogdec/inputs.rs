@@ -17,7 +17,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, Write};
+use std::io::{self, BufRead, BufReader, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -181,7 +181,20 @@ impl Source {
         decode: impl FnOnce(Opened<'_>) -> T,
     ) -> Result<T, String> {
         match self {
-            Source::Stdin => Ok(decode(Opened::Stdin)),
+            Source::Stdin => {
+                // A gzipped log piped in (`gzip -c a.xlog | xlogdec`) is
+                // unpacked; the bytes looked at stay in stdin's buffer.
+                let stdin = io::stdin();
+                let mut lock = stdin.lock();
+                if lock.fill_buf().is_ok_and(|b| b.starts_with(b"\x1f\x8b")) {
+                    let budget = Budget::new(max_unpacked);
+                    let gz = flate2::bufread::MultiGzDecoder::new(lock);
+                    let mut r = budget.count(gz, "standard input".into());
+                    return Ok(decode(Opened::Stream(&mut r, 0)));
+                }
+                drop(lock);
+                Ok(decode(Opened::Stdin))
+            }
             Source::File { path, .. } => {
                 let mut file = File::open(path).map_err(|e| io_message(&e))?;
                 let meta = file.metadata().map_err(|e| e.to_string())?;
