@@ -152,11 +152,12 @@ fn render(
                     obj.insert("file".into(), name.into());
                 }
             }
-            if let Value::Object(mut fields) = stats.to_json(summary) {
+            if let Value::Object(mut fields) = stats.to_json_top(summary, args.top) {
                 if inputs.is_some() {
                     // Offsets and seqs belong to one input.
                     for k in [
                         "gap_list",
+                        "seq_back_list",
                         "corrupt_list",
                         "locked_list",
                         "seq_first",
@@ -217,6 +218,10 @@ fn gather(src: &Source, opts: Options, max_unpacked: u64) -> Result<(Stats, Summ
     Ok((sink.into_inner(), summary))
 }
 
+/// How the table shows a record's empty tag (`[]`), which would otherwise
+/// print as nothing.
+const EMPTY_TAG: &str = "(empty)";
+
 /// The human table of one input, or of the total over `inputs` inputs
 /// (then without the per-input seqs and byte offsets).
 fn table(file: &str, st: &Stats, s: &Summary, top: usize, inputs: Option<usize>) -> String {
@@ -251,21 +256,38 @@ fn table(file: &str, st: &Stats, s: &Summary, top: usize, inputs: Option<usize>)
         Some((a, b)) => format!("{a}-{b}"),
         None => "none".into(),
     };
-    if s.gaps > 0 && inputs.is_some() {
-        let _ = write!(seq, "; {} gaps", s.gaps);
-    } else if s.gaps > 0 {
+    if st.gap_count > 0 && inputs.is_some() {
+        let _ = write!(seq, "; {} gaps", st.gap_count);
+    } else if st.gap_count > 0 {
         let list: Vec<String> = st
             .gaps
             .iter()
             .take(5)
             .map(|g| format!("{}-{} at byte {}", g.first, g.last, g.offset))
             .collect();
-        let more = if s.gaps as usize > list.len() {
+        let more = if st.gap_count as usize > list.len() {
             ", ..."
         } else {
             ""
         };
-        let _ = write!(seq, "; {} gaps: {}{more}", s.gaps, list.join(", "));
+        let _ = write!(seq, "; {} gaps: {}{more}", st.gap_count, list.join(", "));
+    }
+    if st.seq_back_count > 0 && inputs.is_some() {
+        let _ = write!(seq, "; {} went back", st.seq_back_count);
+    } else if st.seq_back_count > 0 {
+        let list: Vec<String> = st
+            .seq_back
+            .iter()
+            .take(5)
+            .map(|b| format!("{} to {} at byte {}", b.from, b.to, b.offset))
+            .collect();
+        let more = if st.seq_back_count as usize > list.len() {
+            ", ..."
+        } else {
+            ""
+        };
+        let n = st.seq_back_count;
+        let _ = write!(seq, "; {n} went back: {}{more}", list.join(", "));
     }
     row(&mut t, "seq", seq);
     let corrupt = s.skipped + s.decompress_errors;
@@ -289,7 +311,7 @@ fn table(file: &str, st: &Stats, s: &Summary, top: usize, inputs: Option<usize>)
         let _ = write!(
             l,
             "\n  {:<10}   {} blocks at bytes {}-{}: {}",
-            "", r.blocks, r.first, r.last, r.reason
+            "", r.blocks, r.first, r.end, r.reason
         );
     }
     row(&mut t, "locked", l);
@@ -316,7 +338,10 @@ fn table(file: &str, st: &Stats, s: &Summary, top: usize, inputs: Option<usize>)
     let tags: Vec<String> = st
         .top_tags(top)
         .into_iter()
-        .map(|(tag, n)| format!("{tag} {n}"))
+        .map(|(tag, n)| {
+            let tag = if tag.is_empty() { EMPTY_TAG } else { &tag };
+            format!("{tag} {n}")
+        })
         .collect();
     row(&mut t, "top tags", tags.join(", "));
     t
