@@ -338,6 +338,23 @@ fn count_and_file_names_with_several_inputs() {
     same(&ok(&["-e", "ret=2", b]), &hits(DAY, None), "one input");
     let want = grep_context(&records(DAY), message_has("ret=2"), 1, 1, Some(b));
     same(&ok(&["-H", "-C1", "-e", "ret=2", b]), &want, "-H -C1");
+    // Context across inputs: `--` between the groups of two inputs too,
+    // whichever way the inputs are spread over jobs.
+    let ctx =
+        |name: &str, who: &str| grep_context(&records(name), message_has("ret=2"), 1, 1, Some(who));
+    let want = [
+        ctx(DAY, b),
+        b"--\n".to_vec(),
+        ctx("d_async_zstd_l6.xlog", d),
+    ]
+    .concat();
+    for jobs in ["1", "2"] {
+        same(
+            &ok(&["-j", jobs, "-C1", "-e", "ret=2", b, d]),
+            &want,
+            &format!("-C1 -j{jobs}"),
+        );
+    }
     // A plain decode of several inputs stays the official byte stream.
     let plain = [
         std::fs::read(corpus(&format!("{DAY}.expected.log"))).unwrap(),

@@ -9,6 +9,7 @@ use crate::decode::AtomicFile;
 use crate::inputs::{Opened, Source};
 use crate::output::{OutputArgs, make_sink};
 use crate::progress::{Counted, Progress};
+use crate::search::Between;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, Read, Seek, Write};
@@ -359,9 +360,13 @@ pub fn run_ordered<W: Write + ?Sized>(
 ) {
     let quiet = ctx.quiet;
     let n = sources.len();
+    // `--` between the context groups of two inputs, as grep.
+    let sep = out_args.search.between_inputs();
+    let mut wrote = false;
     if jobs <= 1 || n <= 1 {
         for (i, src) in sources.iter().enumerate() {
-            let r = decode_source(src, ctx, out_args, &mut *out);
+            let each = Between::new(&mut *out, sep, &mut wrote);
+            let r = decode_source(src, ctx, out_args, each);
             report.add(src, r, quiet, ctx.progress);
             ctx.progress.files_done(i + 1, n);
             if report.broken_pipe || report.output_error.is_some() {
@@ -416,7 +421,8 @@ pub fn run_ordered<W: Write + ?Sized>(
                     None
                 } else {
                     Some(r.and_then(|(spool, d)| {
-                        spool.copy_to(out).map_err(Fail::Output)?;
+                        let mut each = Between::new(&mut *out, sep, &mut wrote);
+                        spool.copy_to(&mut each).map_err(Fail::Output)?;
                         Ok(d)
                     }))
                 };

@@ -465,3 +465,53 @@ impl RecordSink for Discard {
         Ok(())
     }
 }
+
+/// The writer of one input's text in a stream of several: before the
+/// input's first byte, `sep` when an earlier input wrote something (grep's
+/// `--` between the context groups of two files).
+pub struct Between<'a, W: Write + ?Sized> {
+    inner: &'a mut W,
+    sep: Option<&'static [u8]>,
+    /// Something was written to the stream, by this input or an earlier one.
+    wrote: &'a mut bool,
+    started: bool,
+}
+
+impl<'a, W: Write + ?Sized> Between<'a, W> {
+    /// One input's writer into `inner`.
+    pub fn new(inner: &'a mut W, sep: Option<&'static [u8]>, wrote: &'a mut bool) -> Self {
+        Between {
+            inner,
+            sep,
+            wrote,
+            started: false,
+        }
+    }
+}
+
+impl<W: Write + ?Sized> Write for Between<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if !buf.is_empty() && !self.started {
+            if *self.wrote
+                && let Some(sep) = self.sep
+            {
+                self.inner.write_all(sep)?;
+            }
+            self.started = true;
+            *self.wrote = true;
+        }
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl SearchArgs {
+    /// What goes between the texts of two inputs: grep's `--` when context
+    /// records are shown.
+    pub fn between_inputs(&self) -> Option<&'static [u8]> {
+        (self.context() != (0, 0) && !self.count).then_some(b"--\n")
+    }
+}
