@@ -160,6 +160,7 @@ fn json_chunks(
             regex: grep,
             ignore_case,
             invert,
+            ..FilterOptions::default()
         },
         Local::now().fixed_offset(),
     )
