@@ -5,11 +5,11 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use xlogdec::codec::{Inflater, ZstdDecoder};
-use xlogdec::format::parse_header;
-use xlogdec::reader::{Decoder, Options};
-use xlogdec::text::TextSink;
-use xlogdec::writer::{Compression, LineGen, WriterOptions, XlogWriter};
+use xlogdec::decode::codec::{Inflater, ZstdDecoder};
+use xlogdec::decode::format::parse_header;
+use xlogdec::decode::reader::{Decoder, Options};
+use xlogdec::decode::text::TextSink;
+use xlogdec::decode::writer::{Compression, LineGen, WriterOptions, XlogWriter};
 
 /// Decoded size of the generated inputs.
 const SIZE: usize = 16 << 20;

@@ -11,8 +11,8 @@
 //! Encrypted blocks are decrypted (corpus test key) beforehand.
 
 use std::time::Instant;
-use xlogdec::codec::{PrivateKey, tea};
-use xlogdec::format::{Magic, Payload, parse_header};
+use xlogdec::decode::codec::{PrivateKey, tea};
+use xlogdec::decode::format::{Magic, Payload, parse_header};
 
 const TEST_KEY: &str = "9f730faaf15961d6f44e63977f81c7505d54c83480f0c7f7e1b5fbbd661e7fc7";
 
@@ -103,7 +103,7 @@ fn main() -> anyhow::Result<()> {
     if !zstd.is_empty() {
         // The codec xlogdec runs: the streaming call into a buffer sized
         // from the payload, reused between blocks.
-        let mut dec = xlogdec::codec::ZstdDecoder::new();
+        let mut dec = xlogdec::decode::codec::ZstdDecoder::new();
         let mut out: Vec<u8> = Vec::new();
         let mb = best(&mut || {
             let mut n = 0;

@@ -12,7 +12,7 @@ use clap::Parser;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
-use xlogdec::writer::{Compression, LineGen, WriterOptions, XlogWriter};
+use xlogdec::decode::writer::{Compression, LineGen, WriterOptions, XlogWriter};
 
 /// Public key of the corpus test key pair (testdata/corpus/keys.md).
 const TEST_PUBLIC: &str = "242ecb58315e1ca1437d8c0ad5ea91f2643212c63f575aedf4d188707e52396ea882b0bbecdf001826bc0045e0ef738983118a1f44a5ca583507f259c6d4439a";

@@ -1,33 +1,32 @@
-//! xlogdec: a streaming decoder for Tencent Mars xlog files.
+//! xlogdec: a streaming decoder for Tencent Mars xlog files, and the
+//! record layer, renderers and viewer built on it.
+//!
+//! The modules are layers; each uses only those listed before it
+//! (`ARCHITECTURE.md` walks through them):
+//! - [`record`]: the record model: line shapes (Mars, IM SDK, custom),
+//!   levels, times, record boundaries. Pure text, no I/O.
+//! - [`decode`]: the block format, codecs and keys, inputs, the
+//!   decoder with its worker threads and recovery, and the event stream
+//!   it emits ([`Event`], [`Sink`]).
+//! - [`select`]: filters over records, the filtering sink, the time merge.
+//! - [`render`]: text with colour, JSON, statistics, the asynchronous
+//!   writer and atomic output files.
+//! - [`retention`] and [`tui`]: the seven-day retention and the viewer.
 //!
 //! ```
-//! use xlogdec::reader::{decode_to_vec, Options};
+//! use xlogdec::decode::reader::{decode_to_vec, Options};
 //! // An empty input decodes to nothing.
 //! assert!(decode_to_vec(b"", Options::default()).is_empty());
 //! ```
 #![deny(missing_docs)]
 
-pub mod async_write;
-pub mod atomic;
-pub mod codec;
-pub mod color;
-pub mod event;
-pub mod filter;
-pub mod filtered;
-pub mod format;
-pub mod input;
-pub mod json;
-pub mod merge;
+pub mod decode;
 pub mod names;
-mod parallel;
-pub mod reader;
 pub mod record;
-pub mod recover;
+pub mod render;
 pub mod retention;
-pub mod stats;
-pub mod text;
+pub mod select;
 pub mod tui;
-pub mod writer;
 
-pub use event::{Event, Sink};
-pub use reader::{Decoder, Options, Summary};
+pub use decode::event::{Event, Sink};
+pub use decode::reader::{Decoder, Options, Summary};

@@ -12,9 +12,9 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use xlogdec::codec::PrivateKey;
-use xlogdec::reader::{Decoder, Mmap3Mode, Options, decode_to_vec};
-use xlogdec::text::TextSink;
+use xlogdec::decode::codec::PrivateKey;
+use xlogdec::decode::reader::{Decoder, Mmap3Mode, Options, decode_to_vec};
+use xlogdec::decode::text::TextSink;
 
 /// The test private key of the corpus (testdata/corpus/keys.md).
 const TEST_KEY: &str = "9f730faaf15961d6f44e63977f81c7505d54c83480f0c7f7e1b5fbbd661e7fc7";

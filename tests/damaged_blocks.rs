@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use xlogdec::codec::{Inflater, PrivateKey, ZstdDecoder, tea};
-use xlogdec::event::{Collect, Event, LockReason, OwnedEvent};
-use xlogdec::format::{self, Check, Payload};
-use xlogdec::reader::{Decoder, Options, decode_to_vec};
+use xlogdec::decode::codec::{Inflater, PrivateKey, ZstdDecoder, tea};
+use xlogdec::decode::event::{Collect, Event, LockReason, OwnedEvent};
+use xlogdec::decode::format::{self, Check, Payload};
+use xlogdec::decode::reader::{Decoder, Options, decode_to_vec};
 
 /// The corpus's private key (testdata/corpus/keys.md).
 const TEST_KEY: &str = "9f730faaf15961d6f44e63977f81c7505d54c83480f0c7f7e1b5fbbd661e7fc7";
@@ -186,7 +186,7 @@ fn flipped_encrypted_blocks_are_damage_under_the_right_key_and_locked_under_a_wr
 
 /// An async zlib file of `blocks` blocks of a few lines each.
 fn plain_file(blocks: usize) -> Vec<u8> {
-    use xlogdec::writer::{WriterOptions, XlogWriter};
+    use xlogdec::decode::writer::{WriterOptions, XlogWriter};
     let mut w = XlogWriter::new(Vec::new(), WriterOptions::default()).unwrap();
     for b in 0..blocks {
         for l in 0..3 {
@@ -326,7 +326,7 @@ fn a_cut_unencrypted_file_gives_no_key_warning() {
 
 #[test]
 fn a_lone_one_line_block_damaged_after_its_first_text_is_damage() {
-    use xlogdec::writer::{WriterOptions, XlogWriter};
+    use xlogdec::decode::writer::{WriterOptions, XlogWriter};
     // One writer, one block, one line: its only sync flush lies in the
     // plain tail (length % 8 >= 3), so the payload shows nothing of the
     // key and there is no other block. The text decoded before the

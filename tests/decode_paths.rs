@@ -3,10 +3,10 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use xlogdec::codec::PrivateKey;
-use xlogdec::event::{Collect, Event, OwnedEvent};
-use xlogdec::input::{MmapInput, ReadInput, SliceInput};
-use xlogdec::reader::{Decoder, Options, decode_to_vec};
+use xlogdec::decode::codec::PrivateKey;
+use xlogdec::decode::event::{Collect, Event, OwnedEvent};
+use xlogdec::decode::input::{MmapInput, ReadInput, SliceInput};
+use xlogdec::decode::reader::{Decoder, Options, decode_to_vec};
 
 const TEST_KEY: &str = "9f730faaf15961d6f44e63977f81c7505d54c83480f0c7f7e1b5fbbd661e7fc7";
 
@@ -131,7 +131,7 @@ fn truncated_async_files_salvage_a_prefix_of_the_last_block() {
     // Cut inside the payload of the last block, at several places.
     for back in [10usize, 100, 500, 1500] {
         let cut = data.len() - back;
-        let mut sink = xlogdec::text::TextSink::new(Vec::new(), false);
+        let mut sink = xlogdec::decode::text::TextSink::new(Vec::new(), false);
         Decoder::new(Options::default())
             .decode_slice(&data[..cut], &mut sink)
             .unwrap();

@@ -3,10 +3,10 @@
 //! what it guards.
 
 use std::path::{Path, PathBuf};
-use xlogdec::codec::PrivateKey;
-use xlogdec::event::{Collect, Event, LockReason, OwnedEvent};
-use xlogdec::reader::{Decoder, Options, decode_to_vec};
-use xlogdec::text::TextSink;
+use xlogdec::decode::codec::PrivateKey;
+use xlogdec::decode::event::{Collect, Event, LockReason, OwnedEvent};
+use xlogdec::decode::reader::{Decoder, Options, decode_to_vec};
+use xlogdec::decode::text::TextSink;
 
 const TEST_KEY: &str = "9f730faaf15961d6f44e63977f81c7505d54c83480f0c7f7e1b5fbbd661e7fc7";
 /// A valid private key that is not the one the corpus was written for.

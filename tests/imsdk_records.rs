@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use xlogdec::writer::{WriterOptions, XlogWriter};
+use xlogdec::decode::writer::{WriterOptions, XlogWriter};
 
 const DAYS: [&str; 4] = [
     "imsdk_20240312.xlog",

@@ -4,8 +4,8 @@
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use xlogdec::codec::PrivateKey;
-use xlogdec::writer::{WriterOptions, XlogWriter};
+use xlogdec::decode::codec::PrivateKey;
+use xlogdec::decode::writer::{WriterOptions, XlogWriter};
 
 fn xlogdec(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_xlogdec"))

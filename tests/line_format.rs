@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use xlogdec::writer::{WriterOptions, XlogWriter};
+use xlogdec::decode::writer::{WriterOptions, XlogWriter};
 
 const FORMAT: &str = r#"
 name = "demo"

@@ -9,14 +9,14 @@ use std::process::Command;
 
 use chrono::DateTime;
 use serde_json::Value;
-use xlogdec::color::TextRecords;
-use xlogdec::event::{Event, Sink};
-use xlogdec::filter::{Filter, FilterOptions};
-use xlogdec::filtered::{FilterSink, MAX_PIECE, RecordSink, Takes};
-use xlogdec::json::{JsonSink, unescape};
-use xlogdec::reader::Summary;
+use xlogdec::decode::event::{Event, Sink};
+use xlogdec::decode::reader::Summary;
+use xlogdec::decode::text::TextSink;
 use xlogdec::record::{Level, Record, Records};
-use xlogdec::text::TextSink;
+use xlogdec::render::color::TextRecords;
+use xlogdec::render::json::{JsonSink, unescape};
+use xlogdec::select::filter::{Filter, FilterOptions};
+use xlogdec::select::filtered::{FilterSink, MAX_PIECE, RecordSink, Takes};
 
 const I1: &[u8] = b"[I][2024-01-31 +8.0 10:00:00.000][1, 2*][t][a.cc:1, f][fine\n";
 const W1: &[u8] = b"[W][2024-01-31 +8.0 10:00:02.000][1, 2*][t][a.cc:1, f][careful\n";

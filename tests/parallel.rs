@@ -5,15 +5,15 @@ use chrono::DateTime;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use xlogdec::Sink;
-use xlogdec::codec::PrivateKey;
-use xlogdec::color::TextRecords;
-use xlogdec::event::{Collect, Event, OwnedEvent};
-use xlogdec::filter::{Filter, FilterOptions};
-use xlogdec::filtered::{FilterSink, Judge, Verdicts};
-use xlogdec::json::JsonSink;
-use xlogdec::reader::{Decoder, Mmap3Mode, Options};
-use xlogdec::text::TextSink;
-use xlogdec::writer::{Compression, LineGen, WriterOptions, XlogWriter};
+use xlogdec::decode::codec::PrivateKey;
+use xlogdec::decode::event::{Collect, Event, OwnedEvent};
+use xlogdec::decode::reader::{Decoder, Mmap3Mode, Options};
+use xlogdec::decode::text::TextSink;
+use xlogdec::decode::writer::{Compression, LineGen, WriterOptions, XlogWriter};
+use xlogdec::render::color::TextRecords;
+use xlogdec::render::json::JsonSink;
+use xlogdec::select::filter::{Filter, FilterOptions};
+use xlogdec::select::filtered::{FilterSink, Judge, Verdicts};
 
 const TEST_KEY: &str = "9f730faaf15961d6f44e63977f81c7505d54c83480f0c7f7e1b5fbbd661e7fc7";
 
@@ -280,7 +280,7 @@ fn a_long_block_over_the_cap_is_cut_at_the_cap_with_its_marker() {
         let dir = tempfile::tempdir().unwrap();
         let input = dir.path().join("long.xlog");
         std::fs::write(&input, &file).unwrap();
-        let mut want = xlogdec::reader::decode_to_vec(&mixed_file(), Options::default());
+        let mut want = xlogdec::decode::reader::decode_to_vec(&mixed_file(), Options::default());
         want.extend_from_slice(&long_text(zeros)[..cap]);
         want.extend_from_slice(
             format!("[F]xlogdec: block at byte {at} decodes to more than {cap} bytes; cut there (--max-block-output)\n")

@@ -5,10 +5,10 @@
 use proptest::prelude::*;
 use std::path::Path;
 use std::sync::OnceLock;
-use xlogdec::codec::PrivateKey;
-use xlogdec::event::{Collect, OwnedEvent};
-use xlogdec::reader::{Decoder, Options};
-use xlogdec::text::TextSink;
+use xlogdec::decode::codec::PrivateKey;
+use xlogdec::decode::event::{Collect, OwnedEvent};
+use xlogdec::decode::reader::{Decoder, Options};
+use xlogdec::decode::text::TextSink;
 
 const TEST_KEY: &str = "9f730faaf15961d6f44e63977f81c7505d54c83480f0c7f7e1b5fbbd661e7fc7";
 

@@ -536,7 +536,7 @@ fn whole_corpus_from_env() {
 // ---------------------------------------------------------------- filters
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
-use xlogdec::filter::{Filter, FilterError, FilterOptions};
+use xlogdec::select::filter::{Filter, FilterError, FilterOptions};
 
 /// Header fields read by a plain regex over lines, independently of the parser.
 struct Line {

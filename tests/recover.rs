@@ -5,8 +5,8 @@
 use flate2::{Decompress, FlushDecompress};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use xlogdec::codec::{PrivateKey, tea};
-use xlogdec::reader::{Options, decode_to_vec};
+use xlogdec::decode::codec::{PrivateKey, tea};
+use xlogdec::decode::reader::{Options, decode_to_vec};
 
 const TEST_KEY: &str = "9f730faaf15961d6f44e63977f81c7505d54c83480f0c7f7e1b5fbbd661e7fc7";
 

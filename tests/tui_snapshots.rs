@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use xlogdec::reader::Options;
+use xlogdec::decode::reader::Options;
 use xlogdec::record::Level;
 use xlogdec::tui::action::Action;
 use xlogdec::tui::app::App;

@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{Local, NaiveDate};
-use xlogdec::filter::{Filter, FilterOptions};
-use xlogdec::reader::Options;
+use xlogdec::decode::reader::Options;
 use xlogdec::record::{Level, Record, Records};
 use xlogdec::retention::Policy;
+use xlogdec::select::filter::{Filter, FilterOptions};
 use xlogdec::tui::action::Action;
 use xlogdec::tui::app::{App, Overlay, Screen};
 use xlogdec::tui::keymap::{self, Context, KEYS};
@@ -389,7 +389,7 @@ fn search_moves_to_matches_forward_and_back() {
     app.update(Action::Enter);
     app.settle();
     // Columns as drawn: the first line made printable, in characters.
-    let line = xlogdec::tui::view::printable(&cursor_bytes(&app));
+    let line = xlogdec::tui::printable::printable(&cursor_bytes(&app));
     let at = line[..line.find("KICKED_OFFLINE").expect("the hit")]
         .chars()
         .count();

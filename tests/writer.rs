@@ -1,10 +1,10 @@
 //! The xlog writer: what it writes decodes, with this crate's decoder, to
 //! exactly the lines given, in every block kind Mars writes.
 
-use xlogdec::codec::PrivateKey;
-use xlogdec::event::{Collect, OwnedEvent};
-use xlogdec::reader::{Decoder, Options, decode_to_vec};
-use xlogdec::writer::{Compression, LineGen, WriterOptions, XlogWriter};
+use xlogdec::decode::codec::PrivateKey;
+use xlogdec::decode::event::{Collect, OwnedEvent};
+use xlogdec::decode::reader::{Decoder, Options, decode_to_vec};
+use xlogdec::decode::writer::{Compression, LineGen, WriterOptions, XlogWriter};
 
 /// The corpus key pair (testdata/corpus/keys.md).
 const PRIVATE: &str = "9f730faaf15961d6f44e63977f81c7505d54c83480f0c7f7e1b5fbbd661e7fc7";

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use xlogdec::format::{Check, check_block, parse_header};
+use xlogdec::decode::format::{Check, check_block, parse_header};
 
 fuzz_target!(|data: &[u8]| {
     let size = data.len() as u64;

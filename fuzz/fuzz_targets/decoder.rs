@@ -4,9 +4,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use xlogdec::input::ReadInput;
-use xlogdec::reader::{Decoder, Mmap3Mode, Options, decode_to_vec};
-use xlogdec::text::TextSink;
+use xlogdec::decode::input::ReadInput;
+use xlogdec::decode::reader::{Decoder, Mmap3Mode, Options, decode_to_vec};
+use xlogdec::decode::text::TextSink;
 
 fn through_reader(data: &[u8], opts: Options, chunk: usize) -> Vec<u8> {
     let mut out = TextSink::new(Vec::new(), true);

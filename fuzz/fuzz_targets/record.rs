@@ -9,10 +9,10 @@
 use chrono::{FixedOffset, TimeZone};
 use libfuzzer_sys::fuzz_target;
 use std::io;
-use xlogdec::event::{Event, Sink};
-use xlogdec::filter::{Filter, FilterOptions};
-use xlogdec::filtered::{FilterSink, RecordSink, Takes};
-use xlogdec::reader::Summary;
+use xlogdec::decode::event::{Event, Sink};
+use xlogdec::select::filter::{Filter, FilterOptions};
+use xlogdec::select::filtered::{FilterSink, RecordSink, Takes};
+use xlogdec::decode::reader::Summary;
 use xlogdec::record::{Level, Record, RecordSplitter, Records};
 
 /// Collects the passed records' bytes, taking them as `takes` says.

@@ -11,12 +11,12 @@ use chrono::Local;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use xlogdec::codec::PrivateKey;
-use xlogdec::filter::{Filter, FilterOptions};
-use xlogdec::filtered::FilterSink;
-use xlogdec::reader::Options;
-use xlogdec::stats::Stats;
-use xlogdec::text::TextSink;
+use xlogdec::decode::codec::PrivateKey;
+use xlogdec::decode::reader::Options;
+use xlogdec::decode::text::TextSink;
+use xlogdec::render::stats::Stats;
+use xlogdec::select::filter::{Filter, FilterOptions};
+use xlogdec::select::filtered::FilterSink;
 
 use failure::{Failure, OrRaise};
 use source::{Settings, Source};
@@ -104,8 +104,8 @@ fn info(
         let summary = source::run(&mut src, &name, opts.clone(), 1, &mut sink)?
             .ok_or_else(|| Failure::Internal("decoding stopped unexpectedly".into()))?;
         // `xlogdec info`'s verdict: locked blocks are blocks of an xlog.
-        let crash_buffer = summary.bytes_in == xlogdec::format::MMAP3_SIZE
-            || opts.mmap3 == xlogdec::reader::Mmap3Mode::Always;
+        let crash_buffer = summary.bytes_in == xlogdec::decode::format::MMAP3_SIZE
+            || opts.mmap3 == xlogdec::decode::reader::Mmap3Mode::Always;
         if summary.blocks() == 0 && summary.bytes_in > 0 && summary.locked == 0 && !crash_buffer {
             return Err(Failure::NotXlog { file: name.clone() });
         }
@@ -186,7 +186,7 @@ fn json_chunks(
 /// `(text, escaped)`.
 #[pyfunction]
 fn escape(data: &[u8]) -> (String, bool) {
-    let (text, escaped) = xlogdec::json::escape_bytes(data);
+    let (text, escaped) = xlogdec::render::json::escape_bytes(data);
     (text.into_owned(), escaped)
 }
 
@@ -194,7 +194,7 @@ fn escape(data: &[u8]) -> (String, bool) {
 /// `escape`.
 #[pyfunction]
 fn unescape<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyBytes>> {
-    xlogdec::json::unescape(text)
+    xlogdec::render::json::unescape(text)
         .map(|b| PyBytes::new(py, &b))
         .ok_or_else(|| {
             PyValueError::new_err("not an escaped field (a lone backslash or a bad \\xNN)")

@@ -10,9 +10,9 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString};
 use xlogdec::Sink;
-use xlogdec::format::MMAP3_SIZE;
-use xlogdec::input::{MmapInput, ReadInput, SliceInput};
-use xlogdec::reader::{Decoder, Error as DecodeError, Mmap3Mode, Options, Summary};
+use xlogdec::decode::format::MMAP3_SIZE;
+use xlogdec::decode::input::{MmapInput, ReadInput, SliceInput};
+use xlogdec::decode::reader::{Decoder, Error as DecodeError, Mmap3Mode, Options, Summary};
 
 use crate::failure::Failure;
 

@@ -9,9 +9,9 @@ use std::thread::JoinHandle;
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use xlogdec::filter::Filter;
-use xlogdec::filtered::FilterSink;
-use xlogdec::json::JsonSink;
+use xlogdec::render::json::JsonSink;
+use xlogdec::select::filter::Filter;
+use xlogdec::select::filtered::FilterSink;
 
 use crate::failure::Failure;
 use crate::source::{self, Settings, Source};

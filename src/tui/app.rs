@@ -12,13 +12,12 @@ use std::collections::{BTreeSet, HashSet};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
-
-use crate::format::MMAP3_SIZE;
-use crate::reader::{Options, Summary};
+use crate::decode::format::MMAP3_SIZE;
+use crate::decode::reader::{Options, Summary};
 use crate::record::Level;
 use crate::retention::{self, Candidate, Policy};
 use crate::tui::action::Action;
+use crate::tui::dir::DirEntry;
 use crate::tui::filters::{Compiled, TimeRange, TimeSpec};
 use crate::tui::loader::{Loader, Msg};
 use crate::tui::retention::{Answer, RetentionDialog};
@@ -109,25 +108,6 @@ pub enum Screen {
     Dir,
     /// A log (one file, or all files of the directory merged).
     Log,
-}
-
-/// One file of a directory list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DirEntry {
-    /// Full path.
-    pub path: PathBuf,
-    /// File name.
-    pub name: String,
-    /// Date from a `prefix_YYYYMMDD[_N].xlog` name.
-    pub date: Option<NaiveDate>,
-    /// Size in bytes.
-    pub size: u64,
-    /// Records, once counted.
-    pub records: Option<u64>,
-    /// Integrity findings, once counted.
-    pub integrity: Option<u64>,
-    /// Why the file cannot be decoded.
-    pub error: Option<String>,
 }
 
 /// The directory screen.
@@ -852,7 +832,7 @@ impl App {
 
     /// Refuses a save over a file being viewed, however it is spelt.
     fn check_save_target(&self, path: &Path) -> std::io::Result<()> {
-        let id = |p: &Path| crate::atomic::file_id(p).ok().flatten();
+        let id = |p: &Path| crate::render::atomic::file_id(p).ok().flatten();
         if let Some(target) = id(path)
             && self.files.iter().any(|f| id(f) == Some(target))
         {
@@ -868,7 +848,7 @@ impl App {
     /// writing waits for the view to be complete.
     fn start_save(&mut self, path: &Path) -> std::io::Result<()> {
         self.check_save_target(path)?;
-        let tmp = crate::atomic::temp_beside(path)?;
+        let tmp = crate::render::atomic::temp_beside(path)?;
         self.saving = Some(SaveJob {
             path: path.to_path_buf(),
             out: Some(BufWriter::with_capacity(1 << 20, tmp)),
@@ -883,7 +863,7 @@ impl App {
     pub fn save(&mut self, path: &Path) -> std::io::Result<usize> {
         self.check_save_target(path)?;
         let rows = self.rows_to_save();
-        let mut w = BufWriter::with_capacity(1 << 20, crate::atomic::temp_beside(path)?);
+        let mut w = BufWriter::with_capacity(1 << 20, crate::render::atomic::temp_beside(path)?);
         for (k, &r) in rows.iter().enumerate() {
             if k.is_multiple_of(256) {
                 self.store.read_ahead(r);
@@ -891,7 +871,7 @@ impl App {
             w.write_all(&self.store.bytes_of(r))?;
         }
         let tmp = w.into_inner().map_err(|e| e.into_error())?;
-        crate::atomic::persist(tmp, path)?;
+        crate::render::atomic::persist(tmp, path)?;
         Ok(rows.len())
     }
 

@@ -4,14 +4,34 @@
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
 use std::sync::mpsc::{Receiver, channel};
 
-use crate::event::{Event, Sink};
-use crate::input::MmapInput;
-use crate::reader::{Decoder, Mmap3Mode, Options, Summary};
+use crate::decode::event::{Event, Sink};
+use crate::decode::input::MmapInput;
+use crate::decode::reader::{Decoder, Mmap3Mode, Options, Summary};
 use crate::record::RecordSplitter;
 use crate::retention::file_date_from_name;
-use crate::tui::app::DirEntry;
+
+/// One file of a directory list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirEntry {
+    /// Full path.
+    pub path: PathBuf,
+    /// File name.
+    pub name: String,
+    /// Date from a `prefix_YYYYMMDD[_N].xlog` name.
+    pub date: Option<NaiveDate>,
+    /// Size in bytes.
+    pub size: u64,
+    /// Records, once counted.
+    pub records: Option<u64>,
+    /// Integrity findings, once counted.
+    pub integrity: Option<u64>,
+    /// Why the file cannot be decoded.
+    pub error: Option<String>,
+}
 
 /// The `*.xlog` and `*.mmap3` files directly inside `dir`, by name.
 pub fn list(dir: &Path) -> Vec<DirEntry> {

@@ -14,14 +14,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
-use crate::event::{BlockInfo, Event, LockReason, Sink};
-use crate::filter::Filter;
-use crate::filtered::{FilterSink, RecordSink};
-use crate::format::is_magic;
-use crate::input::MmapInput;
-use crate::reader::{Decoder, Mmap3Mode, Options, Summary};
+use crate::decode::event::{BlockInfo, Event, LockReason, Sink};
+use crate::decode::format::is_magic;
+use crate::decode::input::MmapInput;
+use crate::decode::reader::{Decoder, Mmap3Mode, Options, Summary};
+use crate::decode::text::TextSink;
 use crate::record::{Level, Record, RecordSplitter};
-use crate::text::TextSink;
+use crate::select::filter::Filter;
+use crate::select::filtered::{FilterSink, RecordSink};
 use crate::tui::store::{Batch, Piece, RowKind};
 
 /// The first batch is sent after this much held work (a row counts 64
@@ -449,7 +449,7 @@ impl RecordSink for StoreSink {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::Magic;
+    use crate::decode::format::Magic;
 
     fn block(offset: u64) -> BlockInfo {
         BlockInfo {

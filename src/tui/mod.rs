@@ -26,6 +26,7 @@ pub mod dir;
 pub mod filters;
 pub mod keymap;
 pub mod loader;
+pub mod printable;
 pub mod retention;
 pub mod runtime;
 pub mod search;

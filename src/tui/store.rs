@@ -22,7 +22,7 @@ use std::ops::Deref;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::reader::{Decoder, Options};
+use crate::decode::reader::{Decoder, Options};
 use crate::record::formats::meta::{Metadata, start_offset};
 use crate::record::{Level, Record};
 

@@ -5,8 +5,8 @@
 //! Results and messages are reported in input order whatever the jobs,
 //! so `-j1` and `-jN` print the same bytes.
 
-use crate::decode::AtomicFile;
 use crate::inputs::{Opened, Source};
+use crate::out_file::AtomicFile;
 use crate::output::{OutputArgs, make_sink};
 use crate::progress::{Counted, Progress};
 use crate::search::Between;
@@ -16,12 +16,12 @@ use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, mpsc};
-use xlogdec::atomic::Destination;
-use xlogdec::format::MMAP3_SIZE;
-use xlogdec::input::{Input, MmapInput, ReadInput};
-use xlogdec::merge::{Merge, Piece, RecordWriter};
-use xlogdec::reader::{Decoder, Error as DecodeError, Mmap3Mode, Options, Summary};
+use xlogdec::decode::format::MMAP3_SIZE;
+use xlogdec::decode::input::{Input, MmapInput, ReadInput};
+use xlogdec::decode::reader::{Decoder, Error as DecodeError, Mmap3Mode, Options, Summary};
 use xlogdec::record::MAX_PIECE;
+use xlogdec::render::atomic::Destination;
+use xlogdec::select::merge::{Merge, Piece, RecordWriter};
 
 /// Output held in memory per input before it spills to a temporary file.
 const SPOOL_MEM: usize = 8 << 20;
@@ -482,7 +482,7 @@ pub fn run_out_dir(
     let ids = crate::inputs::input_ids(sources);
     let clash = |t: &PathBuf| -> Option<String> {
         let dest = Destination::of(t).ok()?;
-        let input = ids.get(&xlogdec::atomic::file_id(dest.path()).ok()??)?;
+        let input = ids.get(&xlogdec::render::atomic::file_id(dest.path()).ok()??)?;
         Some(format!(
             "output {} would overwrite the input {input}: nothing written",
             t.display()
@@ -514,7 +514,7 @@ pub fn run_out_dir(
             std::fs::create_dir_all(parent).map_err(out_err)?;
         }
         let dest = Destination::of(target).map_err(out_err)?;
-        if let Ok(Some(id)) = xlogdec::atomic::file_id(dest.path())
+        if let Ok(Some(id)) = xlogdec::render::atomic::file_id(dest.path())
             && let Some(input) = ids.get(&id)
         {
             return Err(Fail::Input(format!(
@@ -561,7 +561,7 @@ pub fn run_out_dir(
 }
 
 /// Decodes all sources at once and writes their records to `out` as one
-/// timeline (see `xlogdec::merge`). Each source decodes on its own thread
+/// timeline (see `xlogdec::select::merge`). Each source decodes on its own thread
 /// into a bounded queue, so memory does not grow with the inputs' sizes.
 pub fn run_merge<W: Write + ?Sized>(
     sources: &[Source],

@@ -4,16 +4,13 @@ use crate::batch::{self, Ctx, Fail, Report};
 use crate::generate::Generate;
 use crate::inputs::{self, Source};
 use crate::interrupt;
+use crate::out_file::{AtomicFile, Output};
 use crate::output::OutputArgs;
 use crate::progress::Progress;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use xlogdec::async_write::AsyncWriter;
-use xlogdec::atomic::{Destination, OutFile};
-use xlogdec::reader::{Mmap3Mode, Options};
-
-/// Output buffer size: large writes keep the pipe busy.
-const OUT_BUF: usize = 1 << 20;
+use xlogdec::decode::reader::{Mmap3Mode, Options};
+use xlogdec::render::atomic::Destination;
 
 /// No flags: sets the `--help` heading of the flags after it (a flattened
 /// group's heading would otherwise carry over to them).
@@ -118,7 +115,7 @@ pub struct DecodeArgs {
     /// Cut a block whose text grows past BYTES (a decompression bomb) and
     /// say so in a `[F]xlogdec:` line. A long block's text is written in
     /// pieces as it is decoded, so memory does not grow with BYTES.
-    #[arg(long, value_name = "BYTES", default_value_t = xlogdec::reader::DEFAULT_MAX_BLOCK_OUTPUT)]
+    #[arg(long, value_name = "BYTES", default_value_t = xlogdec::decode::reader::DEFAULT_MAX_BLOCK_OUTPUT)]
     pub max_block_output: usize,
 
     /// Refuse an archive whose members unpack to more than BYTES in all
@@ -318,7 +315,7 @@ pub fn run(mut args: DecodeArgs) -> i32 {
 fn output_destination(path: &Path, sources: &[Source]) -> Result<Destination, String> {
     let dest = Destination::of(path).map_err(|e| e.to_string())?;
     let ids = inputs::input_ids(sources);
-    if let Ok(Some(id)) = xlogdec::atomic::file_id(dest.path())
+    if let Ok(Some(id)) = xlogdec::render::atomic::file_id(dest.path())
         && let Some(input) = ids.get(&id)
     {
         let same = if Path::new(input) == path {
@@ -398,13 +395,15 @@ fn decode_dir(dir: &Path, ctx: &Ctx<'_>, args: &DecodeArgs, report: &mut Report)
         target.push(suffix);
         let target = PathBuf::from(target);
         let r = Destination::of(&target)
-            .and_then(|dest| match xlogdec::atomic::file_id(dest.path())? {
-                Some(id) if ids.contains_key(&id) => Err(io::Error::other(format!(
-                    "is the input {}: refusing to overwrite it",
-                    ids[&id]
-                ))),
-                _ => Ok(dest),
-            })
+            .and_then(
+                |dest| match xlogdec::render::atomic::file_id(dest.path())? {
+                    Some(id) if ids.contains_key(&id) => Err(io::Error::other(format!(
+                        "is the input {}: refusing to overwrite it",
+                        ids[&id]
+                    ))),
+                    _ => Ok(dest),
+                },
+            )
             .and_then(|dest| AtomicFile::new(&dest))
             .and_then(|mut tmp| {
                 let r = match batch::decode_source(src, ctx, &args.out, tmp.writer()) {
@@ -437,144 +436,5 @@ fn decode_dir(dir: &Path, ctx: &Ctx<'_>, args: &DecodeArgs, report: &mut Report)
                 ""
             }
         );
-    }
-}
-
-/// An output written to a temporary file beside its target and renamed
-/// into place on commit; dropped uncommitted, it leaves nothing behind
-/// (and on SIGINT/SIGTERM neither: see `interrupt`). A FIFO or device is
-/// written in place instead (see `xlogdec::atomic`).
-pub struct AtomicFile {
-    /// The temporary file, to forget once settled.
-    path: Option<PathBuf>,
-    /// Present until commit.
-    tmp: Option<Output<OutFile>>,
-}
-
-/// A buffered output, written on the caller's thread (one output among
-/// many, each on its own worker), or by an output thread (the one output
-/// of the run). The same bytes reach `W` either way.
-pub enum Output<W: Write + Send + 'static> {
-    /// Buffered writes on the calling thread.
-    Buffered(BufWriter<W>),
-    /// Writes on an output thread.
-    Threaded(AsyncWriter<W>),
-}
-
-impl<W: Write + Send + 'static> Output<W> {
-    /// Writes to `inner`, from an output thread if `threaded` (buffered on
-    /// the calling thread should the thread not start).
-    pub fn new(inner: W, threaded: bool) -> Output<W> {
-        if !threaded {
-            return Output::Buffered(BufWriter::with_capacity(OUT_BUF, inner));
-        }
-        match AsyncWriter::new(inner) {
-            Ok(w) => Output::Threaded(w),
-            Err((inner, _)) => Output::Buffered(BufWriter::with_capacity(OUT_BUF, inner)),
-        }
-    }
-
-    /// Everything written out and the inner writer flushed; the inner
-    /// writer back.
-    pub fn finish(self) -> io::Result<W> {
-        match self {
-            Output::Buffered(w) => {
-                let mut inner = w.into_inner().map_err(|e| e.into_error())?;
-                inner.flush()?;
-                Ok(inner)
-            }
-            Output::Threaded(w) => w.finish(),
-        }
-    }
-}
-
-impl<W: Write + Send + 'static> Write for Output<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Output::Buffered(w) => w.write(buf),
-            Output::Threaded(w) => w.write(buf),
-        }
-    }
-
-    #[inline]
-    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        match self {
-            Output::Buffered(w) => w.write_all(buf),
-            Output::Threaded(w) => w.write_all(buf),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Output::Buffered(w) => w.flush(),
-            Output::Threaded(w) => w.flush(),
-        }
-    }
-}
-
-impl AtomicFile {
-    /// Starts writing `dest`, buffered on the calling thread.
-    pub fn new(dest: &Destination) -> io::Result<AtomicFile> {
-        Self::start(dest, false)
-    }
-
-    /// Starts writing `dest` from an output thread of its own.
-    pub fn threaded(dest: &Destination) -> io::Result<AtomicFile> {
-        Self::start(dest, true)
-    }
-
-    fn start(dest: &Destination, threaded: bool) -> io::Result<AtomicFile> {
-        let out = OutFile::create(dest)?;
-        let path = out.temp_path().map(Path::to_path_buf);
-        if let Some(p) = &path {
-            interrupt::register(p);
-        }
-        Ok(AtomicFile {
-            path,
-            tmp: Some(Output::new(out, threaded)),
-        })
-    }
-
-    fn tmp(&mut self) -> &mut Output<OutFile> {
-        self.tmp
-            .as_mut()
-            .expect("only commit takes the file, and it consumes self")
-    }
-
-    /// Where to write.
-    pub fn writer(&mut self) -> &mut Output<OutFile> {
-        self.tmp()
-    }
-
-    /// Bytes written so far.
-    pub fn len(&mut self) -> io::Result<u64> {
-        let tmp = self.tmp();
-        tmp.flush()?;
-        match tmp {
-            Output::Buffered(w) => Ok(w.get_ref().written()),
-            Output::Threaded(w) => Ok(w.accepted()),
-        }
-    }
-
-    /// Flushes, syncs and renames into place.
-    pub fn commit(mut self) -> io::Result<()> {
-        let tmp = self.tmp.take().expect("commit runs once");
-        let tmp = tmp.finish()?;
-        match self.path.take() {
-            Some(p) => interrupt::settle(&p, || tmp.commit()),
-            None => tmp.commit(),
-        }
-    }
-}
-
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        // Uncommitted, the temporary file is removed by its own drop; either
-        // way the signal handler need not know it any more.
-        let tmp = self.tmp.take();
-        match &self.path {
-            Some(p) => interrupt::settle(p, || drop(tmp)),
-            None => drop(tmp),
-        }
     }
 }

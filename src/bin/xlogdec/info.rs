@@ -5,12 +5,12 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
 use serde_json::Value;
-use xlogdec::filter::Filter;
-use xlogdec::filtered::FilterSink;
-use xlogdec::input::{MmapInput, ReadInput};
-use xlogdec::reader::{Decoder, Error as DecodeError, Mmap3Mode, Options, Summary};
+use xlogdec::decode::input::{MmapInput, ReadInput};
+use xlogdec::decode::reader::{Decoder, Error as DecodeError, Mmap3Mode, Options, Summary};
 use xlogdec::record::Level;
-use xlogdec::stats::{Stats, block_kind};
+use xlogdec::render::stats::{Stats, block_kind};
+use xlogdec::select::filter::Filter;
+use xlogdec::select::filtered::FilterSink;
 
 use crate::inputs::{self, Opened, Source};
 use crate::output::Format;
@@ -217,7 +217,8 @@ fn gather(src: &Source, opts: Options, max_unpacked: u64) -> Result<(Stats, Summ
         Err(e) => return Err(e.to_string()),
     };
     if summary.blocks() == 0 && summary.bytes_in > 0 && summary.locked == 0 {
-        let crash_buffer = summary.bytes_in == xlogdec::format::MMAP3_SIZE || src.is_mmap3();
+        let crash_buffer =
+            summary.bytes_in == xlogdec::decode::format::MMAP3_SIZE || src.is_mmap3();
         if !crash_buffer {
             return Err("not an xlog file (no valid block found)".into());
         }
@@ -372,7 +373,7 @@ fn table(file: &str, st: &Stats, s: &Summary, top: usize, inputs: Option<usize>)
             .iter()
             .take(5)
             .map(|s| {
-                let at = xlogdec::stats::TimePoint {
+                let at = xlogdec::render::stats::TimePoint {
                     local: s.local,
                     offset_minutes: s.offset_minutes,
                 };

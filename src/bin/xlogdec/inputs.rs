@@ -338,7 +338,7 @@ pub fn input_ids(sources: &[Source]) -> HashMap<(u64, u64), String> {
     let mut ids = HashMap::new();
     for s in sources {
         let id = match s.disk_path() {
-            Some(p) => xlogdec::atomic::file_id(p).ok().flatten(),
+            Some(p) => xlogdec::render::atomic::file_id(p).ok().flatten(),
             None => stdin_id(),
         };
         if let Some(id) = id {
@@ -354,7 +354,8 @@ fn stdin_id() -> Option<(u64, u64)> {
     use std::os::fd::AsFd;
     let fd = io::stdin().as_fd().try_clone_to_owned().ok()?;
     let meta = File::from(fd).metadata().ok()?;
-    meta.is_file().then(|| xlogdec::atomic::id_of(&meta))
+    meta.is_file()
+        .then(|| xlogdec::render::atomic::id_of(&meta))
 }
 
 #[cfg(not(unix))]

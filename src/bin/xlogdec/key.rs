@@ -2,7 +2,7 @@
 //! by every command that decodes.
 
 use std::path::PathBuf;
-use xlogdec::codec::PrivateKey;
+use xlogdec::decode::codec::PrivateKey;
 
 /// Environment variable that may hold the private key (hex).
 pub const KEY_ENV: &str = "XLOGDEC_PRIVATE_KEY";

@@ -8,6 +8,7 @@ mod inputs;
 mod interrupt;
 mod key;
 mod line_format;
+mod out_file;
 mod output;
 mod progress;
 mod search;

@@ -6,11 +6,11 @@ use std::io::{self, Write};
 use std::rc::Rc;
 
 use crate::search::{self, Context, Count, Named, SearchArgs};
-use xlogdec::color::{ColorChoice, TextRecords};
-use xlogdec::filter::{Filter, FilterOptions};
-use xlogdec::filtered::FilterSink;
-use xlogdec::json::JsonSink;
-use xlogdec::text::TextSink;
+use xlogdec::decode::text::TextSink;
+use xlogdec::render::color::{ColorChoice, TextRecords};
+use xlogdec::render::json::JsonSink;
+use xlogdec::select::filter::{Filter, FilterOptions};
+use xlogdec::select::filtered::FilterSink;
 use xlogdec::{Event, Sink, Summary};
 
 /// Output format.
@@ -73,7 +73,7 @@ impl OutputArgs {
     }
 
     /// The record filter (empty when no filter flag is given).
-    pub fn filter(&self) -> Result<Filter, xlogdec::filter::FilterError> {
+    pub fn filter(&self) -> Result<Filter, xlogdec::select::filter::FilterError> {
         Filter::new(&self.filter_options(), search::now())
     }
 

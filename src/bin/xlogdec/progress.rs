@@ -6,7 +6,7 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{self, IsTerminal};
-use xlogdec::input::{Input, Window};
+use xlogdec::decode::input::{Input, Window};
 
 /// A single input below this size gets no bar.
 const LARGE_INPUT: u64 = 64 * 1024 * 1024;

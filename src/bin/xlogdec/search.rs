@@ -9,9 +9,9 @@ use std::rc::Rc;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, FixedOffset, Local};
-use xlogdec::filter::{Filter, FilterOptions, TimeBound};
-use xlogdec::filtered::{FilterSink, RecordSink, Takes};
 use xlogdec::record::{Level, Record};
+use xlogdec::select::filter::{Filter, FilterOptions, TimeBound};
+use xlogdec::select::filtered::{FilterSink, RecordSink, Takes};
 use xlogdec::{Event, Sink, Summary};
 
 const HEADING: &str = "Search and filter records (criteria combine with AND)";

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use xlogdec::reader::Options;
+use xlogdec::decode::reader::Options;
 use xlogdec::retention::{self, DEFAULT_KEEP_DAYS, Policy, Reference};
 use xlogdec::tui::{app::App, runtime};
 

@@ -9,9 +9,9 @@ use std::io::Write;
 use crate::record::Level;
 use crate::tui::action::Action;
 use crate::tui::filters::TimeSpec;
+use crate::tui::printable::{printable_lines, wrap};
 use crate::tui::search::{Answer, Matches};
 use crate::tui::store::RowKind;
-use crate::tui::view::{printable_lines, wrap};
 
 impl App {
     /// Base row at display position `i`.
@@ -119,7 +119,7 @@ impl App {
             .take()
             .ok_or_else(|| std::io::Error::other("no output"))
             .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
-            .and_then(|tmp| crate::atomic::persist(tmp, &job.path));
+            .and_then(|tmp| crate::render::atomic::persist(tmp, &job.path));
         self.message = Some(match done {
             Ok(()) => format!("saved {n} rows to {shown}"),
             Err(e) => format!("cannot save to {shown}: {e}"),
@@ -486,7 +486,7 @@ impl App {
     /// Columns left for text after the gutter (and the file column).
     pub fn text_width(&self) -> usize {
         self.width
-            .saturating_sub(crate::tui::view::GUTTER + self.file_column())
+            .saturating_sub(crate::tui::printable::GUTTER + self.file_column())
             .max(1)
     }
 

@@ -8,8 +8,8 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
-use crate::event::{Event, Sink};
-use crate::reader::{Decoder, Options};
+use crate::decode::event::{Event, Sink};
+use crate::decode::reader::{Decoder, Options};
 
 use super::Piece;
 

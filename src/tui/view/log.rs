@@ -7,8 +7,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{printable_lines, wrap};
 use crate::tui::app::App;
+use crate::tui::printable::{printable_lines, wrap};
 use crate::tui::theme;
 
 /// `text` as spans, the search's matches in the highlight style.

@@ -1,9 +1,9 @@
 //! What the decoder reports: decoded text and integrity findings, in file
 //! order. Printers, the JSON writer and the viewer are all [`Sink`]s.
 
-use crate::filtered::{Judge, Verdicts};
-use crate::format::{BadBlock, Magic};
-use crate::reader::Summary;
+use crate::decode::format::{BadBlock, Magic};
+use crate::decode::reader::Summary;
+use crate::select::filtered::{Judge, Verdicts};
 use std::io;
 
 /// Where a decoded block came from and what its header said.

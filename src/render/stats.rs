@@ -13,13 +13,13 @@ use std::io;
 use chrono::NaiveDateTime;
 use serde_json::{Map, Value, json};
 
-use crate::event::Event;
-use crate::filtered::RecordSink;
-use crate::format::{Magic, Payload};
-use crate::json::escape_bytes;
-use crate::reader::Summary;
+use crate::decode::event::Event;
+use crate::decode::format::{Magic, Payload};
+use crate::decode::reader::Summary;
 use crate::record::formats::meta::Metadata;
 use crate::record::{Level, Record, Timestamp};
+use crate::render::json::escape_bytes;
+use crate::select::filtered::RecordSink;
 
 /// Distinct tags counted by name; later new tags count as "other".
 pub const MAX_TAGS: usize = 10_000;

@@ -11,8 +11,8 @@
 //!   ECDH key of an ephemeral client key pair whose public half fills the
 //!   64-byte key field of every block; sync blocks stay plain.
 
-use crate::codec::tea;
-use crate::codec::{KeyError, PrivateKey, TeaKey};
+use crate::decode::codec::tea;
+use crate::decode::codec::{KeyError, PrivateKey, TeaKey};
 use flate2::{Compress, FlushCompress};
 use std::io::{self, Write};
 use zstd::zstd_safe::{CCtx, CParameter, InBuffer, OutBuffer, zstd_sys::ZSTD_EndDirective};
@@ -234,7 +234,7 @@ impl<W: Write> XlogWriter<W> {
         self.block.extend_from_slice(&len.to_le_bytes());
         self.block.extend_from_slice(&self.key_field);
         self.block.extend_from_slice(&self.payload);
-        self.block.push(crate::format::MAGIC_END);
+        self.block.push(crate::decode::format::MAGIC_END);
         self.out.write_all(&self.block)
     }
 

@@ -13,15 +13,15 @@ use std::cmp::Ordering;
 use std::io;
 use std::ops::Range;
 
-use crate::event::{Event, Sink};
-use crate::filter::{Filter, Scope, TimeBound};
-use crate::reader::Summary;
+use crate::decode::event::{Event, Sink};
+use crate::decode::reader::Summary;
 pub use crate::record::MAX_PIECE;
 use crate::record::formats::meta::start_offset;
 use crate::record::{
     DateMemo, Level, Part, Prefix, Record, RecordSplitter, Records, Timestamp, body_start,
     find_byte, formats, header_spans, parse_prefix, starts_record, whole_lines,
 };
+use crate::select::filter::{Filter, Scope, TimeBound};
 use chrono::Timelike;
 use regex::bytes::Regex;
 
@@ -1315,7 +1315,7 @@ impl Judge {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::filter::FilterOptions;
+    use crate::select::filter::FilterOptions;
     use chrono::DateTime;
     use regex::bytes::RegexBuilder;
 
@@ -1456,7 +1456,7 @@ mod tests {
 
     /// A text printer made to take records the way `takes` says.
     struct Forced {
-        inner: crate::color::TextRecords<Vec<u8>>,
+        inner: crate::render::color::TextRecords<Vec<u8>>,
         takes: Takes,
     }
 
@@ -1514,8 +1514,10 @@ mod tests {
         chunk: usize,
         judged: bool,
     ) -> Vec<u8> {
-        let printer =
-            crate::color::TextRecords::new(crate::text::TextSink::new(Vec::new(), true), color);
+        let printer = crate::render::color::TextRecords::new(
+            crate::decode::text::TextSink::new(Vec::new(), true),
+            color,
+        );
         let takes = takes.unwrap_or(printer.takes());
         let mut s = FilterSink::new(
             Forced {
@@ -1898,8 +1900,8 @@ mod tests {
         // A pass is believed too, with its level.
         let mut s = FilterSink::new(
             Forced {
-                inner: crate::color::TextRecords::new(
-                    crate::text::TextSink::new(Vec::new(), true),
+                inner: crate::render::color::TextRecords::new(
+                    crate::decode::text::TextSink::new(Vec::new(), true),
                     false,
                 ),
                 takes: Takes::Levels,

@@ -13,9 +13,9 @@
 //! further is handed back and decoded, in chunks if need be, by the
 //! delivering thread), which bounds memory by jobs × batch size.
 
-use crate::codec::{self, Decoded, Inflater, TeaKey, ZstdDecoder, tea};
-use crate::filtered::{Judge, Verdict};
-use crate::format::Payload;
+use crate::decode::codec::{self, Decoded, Inflater, TeaKey, ZstdDecoder, tea};
+use crate::decode::format::Payload;
+use crate::select::filtered::{Judge, Verdict};
 use std::collections::HashMap;
 use std::io;
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -340,7 +340,7 @@ impl Worker {
     /// Decodes batches until the pool is dropped.
     pub(crate) fn run(self) {
         let mut codecs = Codecs::new();
-        let mut memo = crate::filtered::Memo::default();
+        let mut memo = crate::select::filtered::Memo::default();
         loop {
             let mut batch = {
                 let Ok(rx) = self.jobs.lock() else { return };

@@ -2,8 +2,8 @@
 //! with its in-band `[F]decode_log_file.py ...` lines, plus xlogdec's own
 //! one-line markers where it does better (locked runs, salvaged blocks).
 
-use crate::event::{Event, LockReason, Salvage, Sink};
-use crate::reader::Summary;
+use crate::decode::event::{Event, LockReason, Salvage, Sink};
+use crate::decode::reader::Summary;
 use std::io::{self, Write};
 
 /// A run of consecutive locked blocks, reported as one line.

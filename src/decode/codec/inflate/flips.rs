@@ -5,8 +5,8 @@
 //! must give zlib's verdict and bytes.
 
 use super::Inflater;
-use crate::codec::{PrivateKey, tea};
-use crate::format::{self, Check, Payload};
+use crate::decode::codec::{PrivateKey, tea};
+use crate::decode::format::{self, Check, Payload};
 use flate2::{Decompress, FlushDecompress, Status};
 
 /// The private key of the corpus's encrypted files (testdata/corpus/keys.md).

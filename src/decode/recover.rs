@@ -38,9 +38,9 @@
 //! that one is whole, so --recover keeps every line the plain decoder
 //! shows except those it decoded differently or found broken.
 
-use crate::codec::{TeaKey, join_chunks, tea};
-use crate::event::{BlockInfo, Event, Sink};
-use crate::format::Payload;
+use crate::decode::codec::{TeaKey, join_chunks, tea};
+use crate::decode::event::{BlockInfo, Event, Sink};
+use crate::decode::format::Payload;
 use crate::record::{Record, Records, starts_record};
 use flate2::{Decompress, FlushDecompress, Status};
 use std::ops::Range;
@@ -1001,7 +1001,7 @@ mod tests {
         let clean = mars_deflate(&l);
         let segs = segments(&clean);
         let mut rec = Recoverer::new();
-        let mut inflater = crate::codec::Inflater::new();
+        let mut inflater = crate::decode::codec::Inflater::new();
         let mut failing = 0;
         for victim in [3usize, 17, 25, 31] {
             for at in segs[victim].clone() {
@@ -1043,7 +1043,7 @@ mod tests {
         let clean = mars_deflate(&l);
         let segs = segments(&clean);
         let mut rec = Recoverer::new();
-        let mut inflater = crate::codec::Inflater::new();
+        let mut inflater = crate::decode::codec::Inflater::new();
         let mut checked = 0;
         for victim in [3usize, 17, 25, 31] {
             for at in segs[victim].clone() {

@@ -17,11 +17,11 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use crate::event::{BlockInfo, Event, Salvage};
-use crate::filtered::RecordSink;
-use crate::reader::Summary;
+use crate::decode::event::{BlockInfo, Event, Salvage};
+use crate::decode::reader::Summary;
 use crate::record::{Header, Level, Record, Timestamp};
-use crate::stats::Stats;
+use crate::render::stats::Stats;
+use crate::select::filtered::RecordSink;
 
 /// Log bytes as a string: as they are when valid UTF-8, else escaped (see
 /// the module docs). The flag says whether escaping was needed.

@@ -6,13 +6,13 @@
 //! `.mmap3` crash buffer) this decoder salvages it, after everything the
 //! official decoder would print, so the official output stays a prefix.
 
-use crate::codec::{Decoded, PrivateKey, TeaKey};
-use crate::event::{BlockInfo, Event, LockReason, Salvage, Sink};
-use crate::filtered::{Verdict, Verdicts};
-use crate::format::{self, BadBlock, Check, MMAP3_SIZE, Payload, check_block, is_magic};
-use crate::input::{Input, SliceInput};
-use crate::parallel::{self, Codecs, IN_MEMORY, Pool, Raw, WorkersGone};
-use crate::recover::{self, Recoverer};
+use crate::decode::codec::{Decoded, PrivateKey, TeaKey};
+use crate::decode::event::{BlockInfo, Event, LockReason, Salvage, Sink};
+use crate::decode::format::{self, BadBlock, Check, MMAP3_SIZE, Payload, check_block, is_magic};
+use crate::decode::input::{Input, SliceInput};
+use crate::decode::parallel::{self, Codecs, IN_MEMORY, Pool, Raw, WorkersGone};
+use crate::decode::recover::{self, Recoverer};
+use crate::select::filtered::{Verdict, Verdicts};
 use std::collections::{HashMap, VecDeque};
 use std::io;
 
@@ -78,7 +78,7 @@ pub struct Options {
     pub no_salvage: bool,
     /// Recover what the official decoder drops from a damaged block:
     /// restart at the writer's per-line flush points and keep every line
-    /// that parses (see [`crate::recover`]). Decodes on the calling thread.
+    /// that parses (see [`crate::decode::recover`]). Decodes on the calling thread.
     pub recover: bool,
 }
 
@@ -979,7 +979,7 @@ fn key_fits_payload(kind: Payload, tea: &TeaKey, payload: &[u8], enc: usize) -> 
             }
             let mut unit = [0u8; 8];
             unit.copy_from_slice(&payload[..8]);
-            crate::codec::tea::decrypt(&mut unit, tea);
+            crate::decode::codec::tea::decrypt(&mut unit, tea);
             unit[..4] == parallel::ZSTD_MAGIC
         }
         Payload::EncryptedDeflate => {
@@ -995,7 +995,7 @@ fn key_fits_payload(kind: Payload, tea: &TeaKey, payload: &[u8], enc: usize) -> 
                 plain.drain(..keep);
                 let from = plain.len();
                 plain.extend_from_slice(&payload[done..end]);
-                crate::codec::tea::decrypt(&mut plain[from..], tea);
+                crate::decode::codec::tea::decrypt(&mut plain[from..], tea);
                 if memchr::memmem::find(&plain, &SYNC_FLUSH).is_some() {
                     return true;
                 }
@@ -1094,7 +1094,11 @@ fn emit<S: Sink>(sink: &mut S, e: &Event<'_>) -> Result<(), Error> {
     sink.event(e).map_err(Error::Sink)
 }
 
-fn fetch<I: Input>(input: &mut I, from: u64, to: u64) -> Result<crate::input::Window<'_>, Error> {
+fn fetch<I: Input>(
+    input: &mut I,
+    from: u64,
+    to: u64,
+) -> Result<crate::decode::input::Window<'_>, Error> {
     input.fetch(from, to).map_err(|source| Error::Read {
         offset: from,
         source,
@@ -1172,7 +1176,7 @@ fn plausible_hours<I: Input>(input: &mut I, at: u64) -> Result<bool, Error> {
 /// xlogdec's own markers for what it does better). A convenience for
 /// tests and small inputs.
 pub fn decode_to_vec(data: &[u8], opts: Options) -> Vec<u8> {
-    let mut out = crate::text::TextSink::new(Vec::new(), true);
+    let mut out = crate::decode::text::TextSink::new(Vec::new(), true);
     Decoder::new(opts)
         .decode_slice(data, &mut out)
         .expect("decoding into memory cannot fail");

@@ -6,11 +6,11 @@
 
 use std::io::{self, Write};
 
-use crate::event::{Event, Sink};
-use crate::filtered::{RecordSink, Takes};
-use crate::reader::Summary;
+use crate::decode::event::{Event, Sink};
+use crate::decode::reader::Summary;
+use crate::decode::text::TextSink;
 use crate::record::{Level, Record};
-use crate::text::TextSink;
+use crate::select::filtered::{RecordSink, Takes};
 
 /// When to colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -17,7 +17,7 @@
 //! are all kept.
 //!
 //! ```
-//! use xlogdec::merge::Merge;
+//! use xlogdec::select::merge::Merge;
 //! let a = vec![b"[I][2024-01-31 +8.0 10:00:00.000][1, 1][t][f.cc:1, f][a\n".to_vec()];
 //! let b = vec![b"[I][2024-01-31 +8.0 09:00:00.000][1, 1][t][f.cc:1, f][b\n".to_vec()];
 //! let merged: Vec<_> = Merge::new(vec![a.into_iter(), b.into_iter()]).map(|(src, _)| src).collect();

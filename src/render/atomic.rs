@@ -12,7 +12,7 @@
 //!
 //! ```no_run
 //! use std::io::Write;
-//! use xlogdec::atomic::{Destination, OutFile};
+//! use xlogdec::render::atomic::{Destination, OutFile};
 //!
 //! let dest = Destination::of("out.log".as_ref())?;
 //! let mut out = OutFile::create(&dest)?;

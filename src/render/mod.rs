@@ -1,0 +1,11 @@
+//! The rendering layer: what a run writes. [`color`] writes records as
+//! text (with colour on a terminal), [`json`] as JSON lines, [`stats`]
+//! counts what `info` reports; [`async_write`] moves writing off the
+//! decoding thread and [`atomic`] makes output files that never replace
+//! an input and appear whole or not at all.
+
+pub mod async_write;
+pub mod atomic;
+pub mod color;
+pub mod json;
+pub mod stats;
