@@ -26,6 +26,9 @@ use crate::decode::reader::{Decoder, Options};
 use crate::record::formats::meta::{Metadata, start_offset};
 use crate::record::{Level, Record};
 
+mod cache;
+pub use cache::*;
+
 /// What a row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RowKind {
@@ -275,84 +278,6 @@ impl AsRef<[u8]> for Text {
         self
     }
 }
-
-/// One opened file, as far as reading its text back goes.
-#[derive(Debug, Default)]
-struct Source {
-    path: PathBuf,
-    plain: bool,
-    pieces: Vec<Piece>,
-    file: Option<File>,
-}
-
-/// A piece read: its file, its first byte's decoded offset, its text.
-type LastPiece = (u16, u64, Arc<Vec<u8>>);
-
-/// A cached piece's text, and whether it was used since it last came up
-/// for eviction.
-type Cached = (Arc<Vec<u8>>, bool);
-
-/// Decoded pieces kept for reuse. Eviction goes round in insertion order
-/// and spares a piece used since its last turn (the "clock" scheme): O(1)
-/// per piece, and the rows on screen stay while a search sweeps the file.
-#[derive(Debug, Default)]
-struct Cache {
-    /// (file, piece) to the piece's text.
-    map: HashMap<(u16, u64), Cached>,
-    /// Keys in eviction order.
-    ring: VecDeque<(u16, u64)>,
-    bytes: usize,
-    /// Pieces decoded (or read) so far: what re-reading costs.
-    loads: u64,
-}
-
-impl Cache {
-    fn get(&mut self, key: (u16, u64)) -> Option<Arc<Vec<u8>>> {
-        let (buf, used) = self.map.get_mut(&key)?;
-        *used = true;
-        Some(buf.clone())
-    }
-
-    fn insert(&mut self, key: (u16, u64), buf: Arc<Vec<u8>>, limit: usize) {
-        if self.map.contains_key(&key) {
-            return;
-        }
-        // At most two turns round the ring: every spared piece has lost
-        // its mark by the second.
-        let mut turns = 2 * self.ring.len();
-        while self.bytes + buf.len() > limit && turns > 0 {
-            turns -= 1;
-            let Some(k) = self.ring.pop_front() else {
-                break;
-            };
-            match self.map.get_mut(&k) {
-                Some((_, used)) if *used => {
-                    *used = false;
-                    self.ring.push_back(k);
-                }
-                Some(_) => {
-                    if let Some((b, _)) = self.map.remove(&k) {
-                        self.bytes -= b.len();
-                    }
-                }
-                None => {}
-            }
-        }
-        self.loads += 1;
-        self.bytes += buf.len();
-        self.map.insert(key, (buf, false));
-        self.ring.push_back(key);
-    }
-}
-
-/// Default bound of the cache of decoded text.
-pub const CACHE_BYTES: usize = 24 << 20;
-
-/// Input bytes decoded again in one go, at most (a run of blocks).
-const RUN_BYTES: u64 = 256 << 10;
-
-/// Text files are read back in aligned pieces of this size.
-const PLAIN_PIECE: u64 = 1 << 20;
 
 /// Every row received so far, and running counts over them.
 #[derive(Default)]
@@ -809,31 +734,4 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn piece(n: usize) -> Arc<Vec<u8>> {
-        Arc::new(vec![0u8; n])
-    }
-
-    #[test]
-    fn the_cache_stays_in_bounds_and_spares_what_was_used() {
-        let mut c = Cache::default();
-        for k in 0..10u64 {
-            c.insert((0, k), piece(100), 350);
-            assert!(c.bytes <= 350, "{} bytes cached", c.bytes);
-        }
-        assert_eq!(c.map.len(), 3);
-        assert_eq!(c.loads, 10);
-        // Piece 7 is used; the next two insertions evict 8 and 9 first.
-        assert!(c.get((0, 7)).is_some());
-        c.insert((0, 10), piece(100), 350);
-        c.insert((0, 11), piece(100), 350);
-        assert!(c.get((0, 7)).is_some(), "a used piece gets a second turn");
-        assert!(c.get((0, 8)).is_none() && c.get((0, 9)).is_none());
-        // A piece larger than the bound is still kept (alone).
-        c.insert((1, 0), piece(1000), 350);
-        assert!(c.get((1, 0)).is_some());
-        assert_eq!(c.map.len(), 1);
-    }
-}
+mod tests;
