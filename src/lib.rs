@@ -29,4 +29,5 @@ pub mod select;
 pub mod tui;
 
 pub use decode::event::{Event, Sink};
-pub use decode::reader::{Decoder, Options, Summary};
+pub use decode::reader::{Decoder, Options};
+pub use decode::summary::Summary;

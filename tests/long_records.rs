@@ -10,7 +10,7 @@ use std::process::Command;
 use chrono::DateTime;
 use serde_json::Value;
 use xlogdec::decode::event::{Event, Sink};
-use xlogdec::decode::reader::Summary;
+use xlogdec::decode::summary::Summary;
 use xlogdec::decode::text::TextSink;
 use xlogdec::record::{Level, Record, Records};
 use xlogdec::render::color::TextRecords;

@@ -12,7 +12,7 @@ use std::io;
 use xlogdec::decode::event::{Event, Sink};
 use xlogdec::select::filter::{Filter, FilterOptions};
 use xlogdec::select::filtered::{FilterSink, RecordSink, Takes};
-use xlogdec::decode::reader::Summary;
+use xlogdec::decode::summary::Summary;
 use xlogdec::record::{Level, Record, RecordSplitter, Records};
 
 /// Collects the passed records' bytes, taking them as `takes` says.

@@ -12,7 +12,8 @@ use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString};
 use xlogdec::Sink;
 use xlogdec::decode::format::MMAP3_SIZE;
 use xlogdec::decode::input::{MmapInput, ReadInput, SliceInput};
-use xlogdec::decode::reader::{Decoder, Error as DecodeError, Mmap3Mode, Options, Summary};
+use xlogdec::decode::reader::{Decoder, Error as DecodeError, Mmap3Mode, Options};
+use xlogdec::decode::summary::Summary;
 
 use crate::failure::Failure;
 

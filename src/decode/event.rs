@@ -2,7 +2,7 @@
 //! order. Printers, the JSON writer and the viewer are all [`Sink`]s.
 
 use crate::decode::format::{BadBlock, Magic};
-use crate::decode::reader::Summary;
+use crate::decode::summary::Summary;
 use crate::select::filtered::{Judge, Verdicts};
 use std::io;
 

@@ -15,5 +15,6 @@ pub mod input;
 mod parallel;
 pub mod reader;
 pub mod recover;
+pub mod summary;
 pub mod text;
 pub mod writer;

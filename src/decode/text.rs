@@ -3,7 +3,7 @@
 //! one-line markers where it does better (locked runs, salvaged blocks).
 
 use crate::decode::event::{Event, LockReason, Salvage, Sink};
-use crate::decode::reader::Summary;
+use crate::decode::summary::Summary;
 use std::io::{self, Write};
 
 /// A run of consecutive locked blocks, reported as one line.

@@ -7,7 +7,7 @@
 use std::io::{self, Write};
 
 use crate::decode::event::{Event, Sink};
-use crate::decode::reader::Summary;
+use crate::decode::summary::Summary;
 use crate::decode::text::TextSink;
 use crate::record::{Level, Record};
 use crate::select::filtered::{RecordSink, Takes};

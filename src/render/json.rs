@@ -18,7 +18,7 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 
 use crate::decode::event::{BlockInfo, Event, Salvage};
-use crate::decode::reader::Summary;
+use crate::decode::summary::Summary;
 use crate::record::{Header, Level, Record, Timestamp};
 use crate::render::stats::Stats;
 use crate::select::filtered::RecordSink;

@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 
 use crate::decode::event::Event;
 use crate::decode::format::{Magic, Payload};
-use crate::decode::reader::Summary;
+use crate::decode::summary::Summary;
 use crate::record::formats::meta::Metadata;
 use crate::record::{Level, Record, Timestamp};
 use crate::render::json::escape_bytes;

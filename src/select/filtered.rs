@@ -14,7 +14,7 @@ use std::io;
 use std::ops::Range;
 
 use crate::decode::event::{Event, Sink};
-use crate::decode::reader::Summary;
+use crate::decode::summary::Summary;
 pub use crate::record::MAX_PIECE;
 use crate::record::formats::meta::start_offset;
 use crate::record::{

@@ -13,7 +13,8 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::decode::format::MMAP3_SIZE;
-use crate::decode::reader::{Options, Summary};
+use crate::decode::reader::Options;
+use crate::decode::summary::Summary;
 use crate::record::Level;
 use crate::retention::{self, Candidate, Policy};
 use crate::tui::action::Action;

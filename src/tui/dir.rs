@@ -10,7 +10,8 @@ use std::sync::mpsc::{Receiver, channel};
 
 use crate::decode::event::{Event, Sink};
 use crate::decode::input::MmapInput;
-use crate::decode::reader::{Decoder, Mmap3Mode, Options, Summary};
+use crate::decode::reader::{Decoder, Mmap3Mode, Options};
+use crate::decode::summary::Summary;
 use crate::record::RecordSplitter;
 use crate::retention::file_date_from_name;
 

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 use xlogdec::decode::input::{MmapInput, ReadInput};
-use xlogdec::decode::reader::{Decoder, Error as DecodeError, Mmap3Mode, Options, Summary};
+use xlogdec::decode::reader::{Decoder, Error as DecodeError, Mmap3Mode, Options};
+use xlogdec::decode::summary::Summary;
 use xlogdec::record::Level;
 use xlogdec::render::stats::{Stats, block_kind};
 use xlogdec::select::filter::Filter;
