@@ -280,11 +280,9 @@ fn block(text: &[u8]) -> Vec<u8> {
     c.compress_vec(text, &mut payload, FlushCompress::Sync)
         .expect("compresses");
     assert_eq!(c.total_in() as usize, text.len());
-    let mut block = vec![0x09, 1, 0, 10, 10];
-    block.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    block.extend_from_slice(&[0u8; 64]);
-    block.extend_from_slice(&payload);
-    block.push(0);
+    let mut block = Vec::new();
+    let frame = xlogdec::decode::writer::Frame::plain(0x09);
+    xlogdec::decode::writer::frame_block(&mut block, frame, &payload).expect("framed");
     block
 }
 

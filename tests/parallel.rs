@@ -9,7 +9,9 @@ use xlogdec::decode::codec::PrivateKey;
 use xlogdec::decode::event::{Collect, Event, OwnedEvent};
 use xlogdec::decode::reader::{Decoder, Mmap3Mode, Options};
 use xlogdec::decode::text::TextSink;
-use xlogdec::decode::writer::{Compression, LineGen, WriterOptions, XlogWriter};
+use xlogdec::decode::writer::{
+    Compression, Frame, LineGen, WriterOptions, XlogWriter, frame_block,
+};
 use xlogdec::render::color::TextRecords;
 use xlogdec::render::json::JsonSink;
 use xlogdec::select::filter::{Filter, FilterOptions};
@@ -140,11 +142,8 @@ fn generated_inputs_give_the_same_events_on_any_number_of_threads() {
 
 /// A block of `magic` around `payload`.
 fn block(magic: u8, payload: &[u8]) -> Vec<u8> {
-    let mut block = vec![magic, 1, 0, 10, 10];
-    block.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    block.extend_from_slice(&[0u8; 64]);
-    block.extend_from_slice(payload);
-    block.push(0);
+    let mut block = Vec::new();
+    frame_block(&mut block, Frame::plain(magic), payload).expect("framed");
     block
 }
 
@@ -368,12 +367,7 @@ fn bomb(size: usize) -> Vec<u8> {
     c.compress_vec(&[], &mut payload, FlushCompress::Sync)
         .unwrap();
     assert!(payload.ends_with(&[0, 0, 0xFF, 0xFF]));
-    let mut block = vec![0x09, 1, 0, 10, 10];
-    block.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    block.extend_from_slice(&[0u8; 64]);
-    block.extend_from_slice(&payload);
-    block.push(0);
-    block
+    block(0x09, &payload)
 }
 
 #[test]

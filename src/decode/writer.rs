@@ -224,17 +224,17 @@ impl<W: Write> XlogWriter<W> {
     }
 
     fn write_block(&mut self, seq: u16) -> io::Result<()> {
-        let len = u32::try_from(self.payload.len())
-            .map_err(|_| io::Error::other("block payload over 4 GiB"))?;
         self.block.clear();
-        self.block.push(self.magic);
-        self.block.extend_from_slice(&seq.to_le_bytes());
-        self.block.push(self.begin_hour);
-        self.block.push(self.hour);
-        self.block.extend_from_slice(&len.to_le_bytes());
-        self.block.extend_from_slice(&self.key_field);
-        self.block.extend_from_slice(&self.payload);
-        self.block.push(crate::decode::format::MAGIC_END);
+        frame_block(
+            &mut self.block,
+            Frame {
+                magic: self.magic,
+                seq,
+                hours: (self.begin_hour, self.hour),
+                key_field: &self.key_field,
+            },
+            &self.payload,
+        )?;
         self.out.write_all(&self.block)
     }
 
@@ -388,4 +388,47 @@ impl LineGen {
             out.push(b'\n');
         }
     }
+}
+
+/// The header fields of one block, for [`frame_block`].
+#[derive(Debug, Clone, Copy)]
+pub struct Frame<'a> {
+    /// The block kind (its first byte).
+    pub magic: u8,
+    /// The sequence number.
+    pub seq: u16,
+    /// Local hours the block was begun and flushed.
+    pub hours: (u8, u8),
+    /// The key field: 64 bytes (the client's public key, or zeros), or 4
+    /// for the oldest kinds.
+    pub key_field: &'a [u8],
+}
+
+impl Frame<'static> {
+    /// An async block as tests frame one by hand: seq 1, hour 10, a zero
+    /// 64-byte key field.
+    pub fn plain(magic: u8) -> Frame<'static> {
+        Frame {
+            magic,
+            seq: 1,
+            hours: (10, 10),
+            key_field: &[0; 64],
+        }
+    }
+}
+
+/// Appends to `out` the block `frame` around `payload`, laid out as Mars
+/// writes it: magic, seq, hours, length, key field, payload, end byte.
+pub fn frame_block(out: &mut Vec<u8>, frame: Frame<'_>, payload: &[u8]) -> io::Result<()> {
+    let len =
+        u32::try_from(payload.len()).map_err(|_| io::Error::other("block payload over 4 GiB"))?;
+    out.push(frame.magic);
+    out.extend_from_slice(&frame.seq.to_le_bytes());
+    out.push(frame.hours.0);
+    out.push(frame.hours.1);
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(frame.key_field);
+    out.extend_from_slice(payload);
+    out.push(crate::decode::format::MAGIC_END);
+    Ok(())
 }

@@ -493,70 +493,36 @@ mod tests {
         assert_eq!(out.len(), 999);
     }
 
-    /// Decodes `p` in chunks of `size` bytes: the text, the chunk sizes
-    /// and the result.
-    fn chunked(
-        inf: &mut Inflater,
-        p: &[u8],
-        cap: usize,
-        size: usize,
-    ) -> (Vec<u8>, Vec<usize>, Result<Decoded, String>) {
-        let mut buf = vec![0u8; size];
-        let (mut text, mut sizes) = (Vec::new(), Vec::new());
-        let r = inf
-            .inflate_chunks(p, cap, &mut buf, &mut |c| {
-                text.extend_from_slice(c);
-                sizes.push(c.len());
-                Ok(())
-            })
-            .unwrap();
-        (text, sizes, r)
+    impl crate::decode::codec::Chunked for Inflater {
+        fn whole(&mut self, p: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+            self.inflate(p, out)
+        }
+        fn chunks(
+            &mut self,
+            p: &[u8],
+            cap: usize,
+            buf: &mut [u8],
+            emit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+        ) -> io::Result<Result<Decoded, String>> {
+            self.inflate_chunks(p, cap, buf, emit)
+        }
     }
 
     #[test]
     fn chunks_give_the_text_of_the_whole_buffer_paths() {
-        let lines: Vec<Vec<u8>> = (0..3000u32)
-            .map(|i| {
-                format!("[I][line {i}] value={}\n", i.wrapping_mul(2_654_435_761)).into_bytes()
-            })
-            .collect();
+        use crate::decode::codec::{Chunked, check_chunks_match_whole, chunk_test_lines};
+        let lines = chunk_test_lines();
         let refs: Vec<&[u8]> = lines.iter().map(|l| &l[..]).collect();
         let p = mars_deflate(&refs);
         let mut inf = Inflater::new();
-        let mut whole = Vec::new();
-        inf.inflate(&p, &mut whole).unwrap();
-        for size in [1, 1000, 4096, 1 << 20] {
-            let (text, sizes, r) = chunked(&mut inf, &p, usize::MAX, size);
-            assert_eq!(r, Ok(Decoded::All));
-            assert!(text == whole, "chunks of {size}");
-            assert!(sizes.iter().all(|&n| n > 0 && n <= size));
-            // Every chunk but the last is full.
-            assert!(sizes[..sizes.len() - 1].iter().all(|&n| n == size));
-        }
-        // The cap cuts at the same byte.
-        for cap in [0, 1, 999, 1000, 1001, whole.len() - 1] {
-            let (text, _, r) = chunked(&mut inf, &p, cap, 1000);
-            assert_eq!(r, Ok(Decoded::Capped), "cap {cap}");
-            assert!(text[..] == whole[..cap], "cap {cap}");
-        }
-        let (text, _, r) = chunked(&mut inf, &p, whole.len(), 1000);
-        assert_eq!(r, Ok(Decoded::All));
-        assert_eq!(text.len(), whole.len());
-        // A prefix decodes to what the whole-buffer path gives it.
-        for cut in (0..p.len()).step_by(331) {
-            let mut out = Vec::new();
-            inf.inflate(&p[..cut], &mut out).unwrap();
-            let (text, _, r) = chunked(&mut inf, &p[..cut], usize::MAX, 777);
-            assert_eq!(r, Ok(Decoded::All));
-            assert!(text == out, "cut {cut}");
-        }
+        check_chunks_match_whole(&mut inf, &p);
         // A data error keeps zlib's words and the text before it.
         let mut bad = p.clone();
         let n = bad.len();
         bad[n / 2..n / 2 + 8].fill(0xFF);
         let mut out = Vec::new();
         let err = inf.inflate(&bad, &mut out).unwrap_err();
-        let (text, _, r) = chunked(&mut inf, &bad, usize::MAX, 1000);
+        let (text, _, r) = inf.chunked(&bad, usize::MAX, 1000);
         assert_eq!(r, Err(err));
         assert!(text == out);
     }

@@ -43,6 +43,85 @@ pub fn join_chunks(payload: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
     Ok(())
 }
 
+/// What the chunked-decoding tests of [`inflate`] and [`zstd`] share: a
+/// codec's whole-buffer path and its chunked path.
+#[cfg(test)]
+pub(crate) trait Chunked {
+    /// The whole-buffer path.
+    fn whole(&mut self, p: &[u8], out: &mut Vec<u8>) -> Result<(), String>;
+    /// The chunked path, with the cap `cap` and chunks of `buf`'s size.
+    fn chunks(
+        &mut self,
+        p: &[u8],
+        cap: usize,
+        buf: &mut [u8],
+        emit: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> std::io::Result<Result<Decoded, String>>;
+
+    /// Decodes `p` in chunks of `size` bytes: the text, the chunk sizes
+    /// and the result.
+    fn chunked(
+        &mut self,
+        p: &[u8],
+        cap: usize,
+        size: usize,
+    ) -> (Vec<u8>, Vec<usize>, Result<Decoded, String>) {
+        let mut buf = vec![0u8; size];
+        let (mut text, mut sizes) = (Vec::new(), Vec::new());
+        let r = self
+            .chunks(p, cap, &mut buf, &mut |c| {
+                text.extend_from_slice(c);
+                sizes.push(c.len());
+                Ok(())
+            })
+            .unwrap();
+        (text, sizes, r)
+    }
+}
+
+/// Checks that the chunked path of a codec gives the text of its
+/// whole-buffer path on the payload `p` (3000 lines): at every chunk size
+/// (each chunk but the last full), under every cap (cut at the same byte),
+/// and on every prefix of `p` (the same result).
+#[cfg(test)]
+pub(crate) fn check_chunks_match_whole(d: &mut dyn Chunked, p: &[u8]) {
+    let mut whole = Vec::new();
+    d.whole(p, &mut whole).unwrap();
+    for size in [1, 1000, 4096, 1 << 20] {
+        let (text, sizes, r) = d.chunked(p, usize::MAX, size);
+        assert_eq!(r, Ok(Decoded::All));
+        assert!(text == whole, "chunks of {size}");
+        assert!(sizes.iter().all(|&n| n > 0 && n <= size));
+        // Every chunk but the last is full.
+        assert!(sizes[..sizes.len() - 1].iter().all(|&n| n == size));
+    }
+    // The cap cuts at the same byte.
+    for cap in [0, 1, 999, 1000, 1001, whole.len() - 1] {
+        let (text, _, r) = d.chunked(p, cap, 1000);
+        assert_eq!(r, Ok(Decoded::Capped), "cap {cap}");
+        assert!(text[..] == whole[..cap], "cap {cap}");
+    }
+    let (text, _, r) = d.chunked(p, whole.len(), 1000);
+    assert_eq!(r, Ok(Decoded::All));
+    assert_eq!(text.len(), whole.len());
+    // A prefix decodes to what the whole-buffer path gives it.
+    for cut in (0..p.len()).step_by(331) {
+        let mut out = Vec::new();
+        let want = d.whole(&p[..cut], &mut out);
+        let (text, _, r) = d.chunked(&p[..cut], usize::MAX, 777);
+        assert_eq!(r.map(|_| ()), want, "cut {cut}");
+        assert!(text == out, "cut {cut}");
+    }
+}
+
+/// The lines the chunked-decoding tests compress: 3000 of them, varied.
+#[cfg(test)]
+pub(crate) fn chunk_test_lines() -> Vec<Vec<u8>> {
+    (0..3000u32)
+        .map(|i| format!("[I][line {i}] value={}\n", i.wrapping_mul(2_654_435_761)).into_bytes())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -235,67 +235,36 @@ mod tests {
         assert_eq!(out.len(), 5000);
     }
 
-    /// Decodes `p` in chunks of `size` bytes: the text, the chunk sizes
-    /// and the result.
-    fn chunked(
-        d: &mut ZstdDecoder,
-        p: &[u8],
-        cap: usize,
-        size: usize,
-    ) -> (Vec<u8>, Vec<usize>, Result<Decoded, String>) {
-        let mut buf = vec![0u8; size];
-        let (mut text, mut sizes) = (Vec::new(), Vec::new());
-        let r = d
-            .decode_chunks(p, cap, &mut buf, &mut |c| {
-                text.extend_from_slice(c);
-                sizes.push(c.len());
-                Ok(())
-            })
-            .unwrap();
-        (text, sizes, r)
+    impl crate::decode::codec::Chunked for ZstdDecoder {
+        fn whole(&mut self, p: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+            self.decode(p, out)
+        }
+        fn chunks(
+            &mut self,
+            p: &[u8],
+            cap: usize,
+            buf: &mut [u8],
+            emit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+        ) -> io::Result<Result<Decoded, String>> {
+            self.decode_chunks(p, cap, buf, emit)
+        }
     }
 
     #[test]
     fn chunks_give_the_text_of_the_whole_buffer_path() {
-        let lines: Vec<Vec<u8>> = (0..3000u32)
-            .map(|i| {
-                format!("[I][line {i}] value={}\n", i.wrapping_mul(2_654_435_761)).into_bytes()
-            })
-            .collect();
+        use crate::decode::codec::{Chunked, check_chunks_match_whole, chunk_test_lines};
+        let lines = chunk_test_lines();
         let refs: Vec<&[u8]> = lines.iter().map(|l| &l[..]).collect();
         let p = mars_zstd(&refs);
         let mut d = ZstdDecoder::new();
-        let mut whole = Vec::new();
-        d.decode(&p, &mut whole).unwrap();
-        for size in [1, 1000, 4096, 1 << 20] {
-            let (text, sizes, r) = chunked(&mut d, &p, usize::MAX, size);
-            assert_eq!(r, Ok(Decoded::All));
-            assert!(text == whole, "chunks of {size}");
-            assert!(sizes.iter().all(|&n| n > 0 && n <= size));
-            assert!(sizes[..sizes.len() - 1].iter().all(|&n| n == size));
-        }
-        for cap in [0, 1, 999, 1000, 1001, whole.len() - 1] {
-            let (text, _, r) = chunked(&mut d, &p, cap, 1000);
-            assert_eq!(r, Ok(Decoded::Capped), "cap {cap}");
-            assert!(text[..] == whole[..cap], "cap {cap}");
-        }
-        let (text, _, r) = chunked(&mut d, &p, whole.len(), 1000);
-        assert_eq!(r, Ok(Decoded::All));
-        assert_eq!(text.len(), whole.len());
-        for cut in (0..p.len()).step_by(331) {
-            let mut out = Vec::new();
-            let want = d.decode(&p[..cut], &mut out);
-            let (text, _, r) = chunked(&mut d, &p[..cut], usize::MAX, 777);
-            assert_eq!(r.map(|_| ()), want, "cut {cut}");
-            assert!(text == out, "cut {cut}");
-        }
-        let (text, _, r) = chunked(&mut d, b"not zstd at all", usize::MAX, 1000);
+        check_chunks_match_whole(&mut d, &p);
+        let (text, _, r) = d.chunked(b"not zstd at all", usize::MAX, 1000);
         assert_eq!(
             r,
             Err("zstd decompress error: Unknown frame descriptor".into())
         );
         assert!(text.is_empty());
-        let (_, _, r) = chunked(&mut d, b"", usize::MAX, 1000);
+        let (_, _, r) = d.chunked(b"", usize::MAX, 1000);
         assert_eq!(r, Err(String::new()));
     }
 
