@@ -44,19 +44,8 @@ done >"$big"
 decoded=$("$bin" "$big" | wc -c)
 echo "input: $(stat -c %s "$big") bytes, decoded: $decoded bytes, best of $runs runs"
 
-variants=(
-    ""
-    "--color never -l V"
-    "-l W"
-    "-l E --tag im*"
-    "--since 10:03 --until 10:05 --main-thread"
-    "-e elapsed:\\d+ms"
-    "-e SendHeartbeat"
-    "-l I -i -e LOGIN|kicked"
-    "-v -e user="
-    "--color always"
-    "--format json"
-)
+# shellcheck source=benches/variants.sh
+source benches/variants.sh
 if [[ ${DAY:-} == imsdk ]]; then
     variants=(
         ""

@@ -21,18 +21,8 @@ big=$work/big.xlog
 for ((i = 0; i < copies; i++)); do
     cat testdata/corpus/b_async_zlib.xlog testdata/corpus/d_async_zstd_l6.xlog
 done >"$big"
-variants=(
-    ""
-    "--color never -l V"
-    "-l W"
-    "-l E --tag im*"
-    "--since 10:03 --until 10:05 --main-thread"
-    "-e elapsed:\\d+ms"
-    "-l I -i -e LOGIN|kicked"
-    "-v -e user="
-    "--color always"
-    "--format json"
-)
+# shellcheck source=benches/variants.sh
+source benches/variants.sh
 printf '%-44s %14s %7s  %s\n' variant instructions ratio build
 for b in "${bins[@]}"; do
     base=

@@ -50,18 +50,8 @@ done >"$big"
 mapfile -t inputs < <(find testdata/corpus -name '*.xlog' -o -name '*.mmap3' | sort)
 inputs+=("$big")
 
-variants=(
-    ""
-    "--color never -l V"
-    "-l W"
-    "-l E --tag im*"
-    "--since 10:03 --until 10:05 --main-thread"
-    "-e elapsed:\\d+ms"
-    "-l I -i -e LOGIN|kicked"
-    "-v -e user="
-    "--color always"
-    "--format json"
-)
+# shellcheck source=benches/variants.sh
+source benches/variants.sh
 same=0
 differ=0
 for input in "${inputs[@]}"; do
