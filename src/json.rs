@@ -21,7 +21,7 @@ use crate::event::{BlockInfo, Event, Salvage};
 use crate::filtered::RecordSink;
 use crate::reader::Summary;
 use crate::record::{Header, Level, Record, Timestamp};
-use crate::stats::Stats;
+use crate::stats::{Stats, TimePoint};
 
 /// Log bytes as a string: as they are when valid UTF-8, else escaped (see
 /// the module docs). The flag says whether escaping was needed.
@@ -295,12 +295,7 @@ impl<W: Write> JsonSink<W> {
 
     /// Starts a line `{"type":"T","file":...`, after the `begin` line if due.
     fn open(&mut self, kind: &str) -> io::Result<()> {
-        if !self.began {
-            self.began = true;
-            self.out.write_all(b"{\"type\":\"begin\",\"file\":")?;
-            self.out.write_all(&self.file)?;
-            self.out.write_all(b"}\n")?;
-        }
+        self.begin();
         self.out.write_all(b"{\"type\":\"")?;
         self.out.write_all(kind.as_bytes())?;
         self.out.write_all(b"\",\"file\":")?;
@@ -355,6 +350,21 @@ impl<W: Write> RecordSink for JsonSink<W> {
         self.emit()
     }
 
+    /// Workers may render records ahead (see [`JsonRenderer`]).
+    fn renderer(&self) -> Option<JsonRenderer> {
+        Some(JsonRenderer {
+            file: self.file.clone().into_boxed_slice(),
+        })
+    }
+
+    /// A record rendered ahead: counted, and its line written as it is.
+    fn rendered(&mut self, r: &Rendered<'_>) -> io::Result<()> {
+        self.stats.rendered(r);
+        self.begin();
+        self.out.extend_from_slice(r.json);
+        self.emit()
+    }
+
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
         self.stats.event(event)?;
         self.line(event)?;
@@ -381,66 +391,165 @@ impl<W: Write> JsonSink<W> {
     /// longer record, whose message goes on in `continuation` objects.
     fn write_record(&mut self, rec: &Record<'_>, continued: bool) -> io::Result<()> {
         self.stats.record(rec)?;
-        self.open("record")?;
-        match rec.level {
-            Some(l) => self.out.write_all(&[
-                b',',
-                b'"',
-                b'l',
-                b'e',
-                b'v',
-                b'e',
-                b'l',
-                b'"',
-                b':',
-                b'"',
-                l.letter() as u8,
-                b'"',
-            ])?,
-            None => self.out.write_all(b",\"level\":null")?,
-        }
+        self.begin();
         let mut escaped = std::mem::take(&mut self.escaped);
-        escaped.clear();
-        match &rec.header {
-            Some(h) if continued => {
-                // The piece's last byte is not the record's: keep a newline.
-                let from = h.message.as_ptr() as usize - rec.bytes.as_ptr() as usize;
-                let h = Header {
-                    message: &rec.bytes[from..],
-                    ..*h
-                };
-                write_header(&mut self.out, &h, &mut escaped)?
-            }
-            Some(h) => write_header(&mut self.out, h, &mut escaped)?,
-            None => {
-                // Raw text and level-only lines: the bytes as they are.
-                self.out.write_all(b",\"text\":")?;
-                let (s, e) = escape_bytes(rec.bytes);
-                write_str(&mut self.out, &s)?;
-                if e {
-                    escaped.push("text");
-                }
-            }
-        }
-        if !escaped.is_empty() {
-            self.out.write_all(b",\"escaped\":[")?;
-            for (i, name) in escaped.iter().enumerate() {
-                if i > 0 {
-                    self.out.write_all(b",")?;
-                }
-                self.out.write_all(b"\"")?;
-                self.out.write_all(name.as_bytes())?;
-                self.out.write_all(b"\"")?;
-            }
-            self.out.write_all(b"]")?;
-        }
+        let r = render_record(&mut self.out, &self.file, rec, continued, &mut escaped);
         self.escaped = escaped;
-        if continued {
-            self.out.write_all(b",\"continued\":true")?;
-        }
-        self.out.write_all(b"}\n")?;
+        r?;
         self.emit()
     }
+
+    /// The `begin` line, if due.
+    fn begin(&mut self) {
+        if !self.began {
+            self.began = true;
+            self.out.extend_from_slice(b"{\"type\":\"begin\",\"file\":");
+            self.out.extend_from_slice(&self.file);
+            self.out.extend_from_slice(b"}\n");
+        }
+    }
+}
+
+/// Writes the `record` object of `rec` (see [`JsonSink`]) for the input
+/// whose name, as a JSON string literal, is `file`; `continued`: `rec` is
+/// the first piece of a longer record. `escaped` is scratch space.
+fn render_record(
+    out: &mut Vec<u8>,
+    file: &[u8],
+    rec: &Record<'_>,
+    continued: bool,
+    escaped: &mut Vec<&'static str>,
+) -> io::Result<()> {
+    out.extend_from_slice(b"{\"type\":\"record\",\"file\":");
+    out.extend_from_slice(file);
+    match rec.level {
+        Some(l) => out.extend_from_slice(&[
+            b',',
+            b'"',
+            b'l',
+            b'e',
+            b'v',
+            b'e',
+            b'l',
+            b'"',
+            b':',
+            b'"',
+            l.letter() as u8,
+            b'"',
+        ]),
+        None => out.extend_from_slice(b",\"level\":null"),
+    }
+    escaped.clear();
+    match &rec.header {
+        Some(h) if continued => {
+            // The piece's last byte is not the record's: keep a newline.
+            let from = h.message.as_ptr() as usize - rec.bytes.as_ptr() as usize;
+            let h = Header {
+                message: &rec.bytes[from..],
+                ..*h
+            };
+            write_header(out, &h, escaped)?
+        }
+        Some(h) => write_header(out, h, escaped)?,
+        None => {
+            // Raw text and level-only lines: the bytes as they are.
+            out.extend_from_slice(b",\"text\":");
+            let (s, e) = escape_bytes(rec.bytes);
+            write_str(out, &s)?;
+            if e {
+                escaped.push("text");
+            }
+        }
+    }
+    if !escaped.is_empty() {
+        out.extend_from_slice(b",\"escaped\":[");
+        for (i, name) in escaped.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b",");
+            }
+            out.extend_from_slice(b"\"");
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b"\"");
+        }
+        out.extend_from_slice(b"]");
+    }
+    if continued {
+        out.extend_from_slice(b",\"continued\":true");
+    }
+    out.extend_from_slice(b"}\n");
+    Ok(())
+}
+
+/// Renders `record` objects ahead of [`JsonSink`], on the decoder's
+/// worker threads (see [`RecordSink::renderer`]): the same bytes the sink
+/// writes, with what its summary counts of each record.
+#[derive(Debug, Clone)]
+pub struct JsonRenderer {
+    /// The input's name, as a JSON string literal.
+    file: Box<[u8]>,
+}
+
+/// Rendered JSON output beyond this, in one batch of blocks, is left to
+/// the sink: it bounds the memory of rendering ahead.
+pub(crate) const RENDER_LIMIT: usize = 16 << 20;
+
+impl JsonRenderer {
+    /// Renders the record in `bytes` onto `out` when a worker may: a
+    /// record with a level whose time does not take the UTC offset of an
+    /// earlier line (IM SDK shapes do; they are left to the sink, which
+    /// knows the offset). Returns what the summary counts of it.
+    pub(crate) fn render(&self, bytes: &[u8], out: &mut Vec<u8>) -> Option<RenderedMeta> {
+        let rec = Record::parse(bytes);
+        let level = rec.level?;
+        if rec.header.is_some_and(|h| h.format.borrows_offset()) {
+            return None;
+        }
+        let mut escaped = Vec::new();
+        render_record(out, &self.file, &rec, false, &mut escaped).ok()?;
+        let base = bytes.as_ptr() as usize;
+        let (time, tag) = match &rec.header {
+            Some(h) => {
+                let at = (h.tag.as_ptr() as usize - base) as u32;
+                (
+                    Some(TimePoint::from(&h.timestamp)),
+                    at..at + h.tag.len() as u32,
+                )
+            }
+            None => (None, 0..0),
+        };
+        Some(RenderedMeta {
+            json_end: u32::try_from(out.len()).ok()?,
+            level,
+            time,
+            tag,
+        })
+    }
+}
+
+/// What the summary counts of a record rendered ahead (see
+/// [`JsonRenderer`]), and where its JSON ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedMeta {
+    /// The end of the record's JSON in the rendered text of its chunk (it
+    /// starts where the previous record's ends).
+    pub(crate) json_end: u32,
+    /// The record's level.
+    pub level: Level,
+    /// The record's time, when it has a full header.
+    pub time: Option<TimePoint>,
+    /// Where the record's tag lies in its bytes (empty without a header).
+    pub tag: std::ops::Range<u32>,
+}
+
+/// A record rendered ahead (see [`RecordSink::rendered`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Rendered<'a> {
+    /// The record's bytes.
+    pub bytes: &'a [u8],
+    /// Its `record` object, one line.
+    pub json: &'a [u8],
+    /// What the summary counts of it.
+    pub meta: &'a RenderedMeta,
 }
 
 impl<W: Write> JsonSink<W> {
