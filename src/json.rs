@@ -121,18 +121,75 @@ fn write_str<W: Write>(out: &mut W, s: &str) -> io::Result<()> {
             continue;
         }
         out.write_all(&bytes[start..i - 1])?;
-        match b {
-            b'"' => out.write_all(b"\\\"")?,
-            b'\\' => out.write_all(b"\\\\")?,
-            b'\n' => out.write_all(b"\\n")?,
-            b'\r' => out.write_all(b"\\r")?,
-            b'\t' => out.write_all(b"\\t")?,
-            _ => write!(out, "\\u{:04x}", b)?,
-        }
+        write_escape(out, b)?;
         start = i;
     }
     out.write_all(&bytes[start..])?;
     out.write_all(b"\"")
+}
+
+/// Writes the JSON escape of a byte in [`NEEDS_ESCAPE`].
+#[inline]
+fn write_escape<W: Write>(out: &mut W, b: u8) -> io::Result<()> {
+    match b {
+        b'"' => out.write_all(b"\\\""),
+        b'\\' => out.write_all(b"\\\\"),
+        b'\n' => out.write_all(b"\\n"),
+        b'\r' => out.write_all(b"\\r"),
+        b'\t' => out.write_all(b"\\t"),
+        _ => write!(out, "\\u{:04x}", b),
+    }
+}
+
+/// Writes log bytes as a JSON string literal, as `write_str` writes what
+/// [`escape_bytes`] makes of them, and says whether they were escaped
+/// (not UTF-8). One pass over bytes that are UTF-8: the runs of non-ASCII
+/// bytes are checked on their own (a UTF-8 sequence never holds an ASCII
+/// byte, so the bytes are UTF-8 when every such run is).
+fn write_text(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mark = out.len();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        // Eight ASCII bytes at a time past those that need no escape.
+        while let Some(word) = bytes.get(i..i + 8) {
+            let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+            if w & HIGHS != 0 || needs_escape(w) {
+                break;
+            }
+            i += 8;
+        }
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
+        if b >= 0x80 {
+            let end = bytes[i..]
+                .iter()
+                .position(|&c| c < 0x80)
+                .map_or(bytes.len(), |n| i + n);
+            if std::str::from_utf8(&bytes[i..end]).is_err() {
+                out.truncate(mark);
+                let (s, _) = escape_bytes(bytes);
+                write_str(out, &s).expect("writing to a Vec cannot fail");
+                return true;
+            }
+            i = end;
+            continue;
+        }
+        i += 1;
+        if !NEEDS_ESCAPE[usize::from(b)] {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i - 1]);
+        write_escape(out, b).expect("writing to a Vec cannot fail");
+        start = i;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+    false
 }
 
 /// Writes `n` in decimal, as `{}` does, without the formatting machinery
@@ -167,49 +224,41 @@ fn write_digits<W: Write>(out: &mut W, n: u32, width: usize) -> io::Result<()> {
 }
 
 /// Writes the record fields of a parsed header.
-fn write_header<W: Write>(out: &mut W, h: &Header<'_>, escaped: &mut Vec<&str>) -> io::Result<()> {
-    out.write_all(b",\"time\":")?;
-    let (raw, e) = escape_bytes(h.timestamp.raw);
-    write_str(out, &raw)?;
-    if e {
+fn write_header(out: &mut Vec<u8>, h: &Header<'_>, escaped: &mut Vec<&str>) -> io::Result<()> {
+    out.extend_from_slice(b",\"time\":");
+    if write_text(out, h.timestamp.raw) {
         escaped.push("time");
     }
-    out.write_all(b",\"ts\":\"")?;
+    out.extend_from_slice(b",\"ts\":\"");
     write_iso(out, &h.timestamp)?;
-    out.write_all(b"\",\"pid\":")?;
+    out.extend_from_slice(b"\",\"pid\":");
     write_int(out, h.pid)?;
-    out.write_all(b",\"tid\":")?;
+    out.extend_from_slice(b",\"tid\":");
     write_int(out, h.tid)?;
-    out.write_all(if h.main_thread {
+    out.extend_from_slice(if h.main_thread {
         b",\"main_thread\":true"
     } else {
         b",\"main_thread\":false"
-    })?;
+    });
     for (name, bytes) in [("tag", h.tag), ("src_file", h.file)] {
-        out.write_all(b",\"")?;
-        out.write_all(name.as_bytes())?;
-        out.write_all(b"\":")?;
-        let (s, e) = escape_bytes(bytes);
-        write_str(out, &s)?;
-        if e {
+        out.extend_from_slice(b",\"");
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\":");
+        if write_text(out, bytes) {
             escaped.push(name);
         }
     }
-    out.write_all(b",\"src_line\":")?;
+    out.extend_from_slice(b",\"src_line\":");
     write_int(out, i64::from(h.line))?;
-    out.write_all(b",\"func\":")?;
-    let (s, e) = escape_bytes(h.func);
-    write_str(out, &s)?;
-    if e {
+    out.extend_from_slice(b",\"func\":");
+    if write_text(out, h.func) {
         escaped.push("func");
     }
     let format = h.format.name();
-    out.write_all(b",\"line_format\":\"")?;
-    out.write_all(format.as_bytes())?;
-    out.write_all(b"\",\"message\":")?;
-    let (s, e) = escape_bytes(h.message);
-    write_str(out, &s)?;
-    if e {
+    out.extend_from_slice(b",\"line_format\":\"");
+    out.extend_from_slice(format.as_bytes());
+    out.extend_from_slice(b"\",\"message\":");
+    if write_text(out, h.message) {
         escaped.push("message");
     }
     Ok(())
@@ -360,9 +409,11 @@ impl<W: Write> RecordSink for JsonSink<W> {
     /// A record rendered ahead: counted, and its line written as it is.
     fn rendered(&mut self, r: &Rendered<'_>) -> io::Result<()> {
         self.stats.rendered(r);
-        self.begin();
-        self.out.extend_from_slice(r.json);
-        self.emit()
+        if !self.began {
+            self.begin();
+            self.emit()?;
+        }
+        self.dest.write_all(r.json)
     }
 
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
@@ -454,9 +505,7 @@ fn render_record(
         None => {
             // Raw text and level-only lines: the bytes as they are.
             out.extend_from_slice(b",\"text\":");
-            let (s, e) = escape_bytes(rec.bytes);
-            write_str(out, &s)?;
-            if e {
+            if write_text(out, rec.bytes) {
                 escaped.push("text");
             }
         }
@@ -677,6 +726,56 @@ mod tests {
         }
         assert_eq!(escape_bytes(b"a\\\xff").0, "a\\\\\\xFF");
         assert_eq!(unescape("\\q"), None);
+    }
+
+    #[test]
+    fn one_pass_text_writer_writes_what_escaping_and_writing_write() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        // Pieces of valid and broken UTF-8, escapes and plain ASCII, joined
+        // at random so that each falls at every place of a word.
+        let pieces: [&[u8]; 12] = [
+            b"plain ascii text",
+            b"a",
+            b"\"",
+            b"\\",
+            b"\n",
+            b"\x01",
+            "消息".as_bytes(),
+            "😀".as_bytes(),
+            b"\xe6\xb6",
+            b"\xff",
+            b"\xc3",
+            b"\x80 tail",
+        ];
+        let (mut escaped, mut plain) = (0, 0);
+        for _ in 0..20_000 {
+            let r = next();
+            let mut bytes = Vec::new();
+            for k in 0..(r % 9) {
+                bytes.extend_from_slice(pieces[((r >> (4 * k + 4)) % 12) as usize]);
+            }
+            let (s, e) = escape_bytes(&bytes);
+            let mut want = b"prefix".to_vec();
+            write_str(&mut want, &s).expect("vec");
+            let mut got = b"prefix".to_vec();
+            assert_eq!(write_text(&mut got, &bytes), e, "{bytes:?}");
+            assert_eq!(got, want, "{bytes:?}");
+            if e {
+                escaped += 1;
+            } else {
+                plain += 1;
+            }
+        }
+        assert!(
+            escaped > 1000 && plain > 1000,
+            "{escaped} escaped, {plain} not"
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod format;
 pub mod input;
 pub mod json;
 pub mod merge;
+pub mod names;
 mod parallel;
 pub mod reader;
 pub mod record;

@@ -703,6 +703,31 @@ fn json_is_the_same_when_workers_render_the_records() {
             o.regex = Some("user=".into());
             o.invert = true;
         }),
+        // Whole-record patterns, fixed strings, functions and files, case
+        // folding, a window across midnight, thread fields.
+        filter(&|o| o.patterns = vec!["SendHeartbeat".into(), r"\]\[login\]|ret=2".into()]),
+        filter(&|o| {
+            o.patterns = vec!["[26289, 26289*]".into()];
+            o.fixed_strings = true;
+        }),
+        filter(&|o| {
+            o.patterns = vec!["timmanager".into()];
+            o.smart_case = true;
+            o.invert = true;
+        }),
+        filter(&|o| {
+            o.regex = Some("ret=".into());
+            o.funcs = vec!["*Login*".into(), "SendHeartbeat".into()];
+        }),
+        filter(&|o| {
+            o.files = vec!["*manager*".into()];
+            o.level = Some("I".into());
+        }),
+        filter(&|o| {
+            o.since = Some("10:03".into());
+            o.until = Some("10:01".into());
+        }),
+        filter(&|o| o.main_thread = true),
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/imsdk");
     let mut inputs: Vec<(String, Vec<u8>)> = corpus_files()
