@@ -143,8 +143,8 @@ fn write_escape<W: Write>(out: &mut W, b: u8) -> io::Result<()> {
 
 /// Writes log bytes as a JSON string literal, as `write_str` writes what
 /// [`escape_bytes`] makes of them, and says whether they were escaped
-/// (not UTF-8). One pass over bytes that are UTF-8: the runs of non-ASCII
-/// bytes are checked on their own (a UTF-8 sequence never holds an ASCII
+/// (not UTF-8). One pass over bytes that are UTF-8: each run of bytes that
+/// are not ASCII is checked on its own (a UTF-8 sequence holds no ASCII
 /// byte, so the bytes are UTF-8 when every such run is).
 fn write_text(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
     const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -166,6 +166,8 @@ fn write_text(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
             break;
         };
         if b >= 0x80 {
+            // A run of bytes that are not ASCII: UTF-8 on its own, or the
+            // field is escaped.
             let end = bytes[i..]
                 .iter()
                 .position(|&c| c < 0x80)
