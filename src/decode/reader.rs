@@ -13,7 +13,7 @@ use crate::decode::input::{Input, SliceInput};
 use crate::decode::parallel::{self, Codecs, IN_MEMORY, Pool, Raw, WorkersGone};
 use crate::decode::recover::{self, Recoverer};
 use crate::decode::summary::Summary;
-use crate::select::filtered::{Verdict, Verdicts};
+use crate::select::filtered::Verdicts;
 use std::collections::{HashMap, VecDeque};
 use std::io;
 
@@ -967,15 +967,14 @@ fn report_judged<S: Sink>(
     info: BlockInfo,
     outcome: Outcome,
     text: &[u8],
-    verdicts: &[Verdict],
+    verdicts: Verdicts<'_>,
 ) -> Result<(), Error> {
-    if verdicts.is_empty() {
+    if verdicts.0.is_empty() {
         return report(summary, sink, info, outcome, text, false);
     }
     if outcome.shows_text(false) && !text.is_empty() {
         summary.bytes_out += text.len() as u64;
-        sink.judged_text(text, Verdicts(verdicts))
-            .map_err(Error::Sink)?;
+        sink.judged_text(text, verdicts).map_err(Error::Sink)?;
     }
     close(summary, sink, info, outcome, text.len() as u64)
 }
