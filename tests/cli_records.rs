@@ -373,7 +373,7 @@ fn bytes_of(v: &Value, field: &str) -> Vec<u8> {
         .as_array()
         .is_some_and(|a| a.iter().any(|f| f == field));
     if escaped {
-        xlogdec::render::json::unescape(s).expect("valid escapes")
+        xlogdec::render::escape::unescape(s).expect("valid escapes")
     } else {
         s.as_bytes().to_vec()
     }

@@ -14,7 +14,8 @@ use xlogdec::decode::summary::Summary;
 use xlogdec::decode::text::TextSink;
 use xlogdec::record::{Level, Record, Records};
 use xlogdec::render::color::TextRecords;
-use xlogdec::render::json::{JsonSink, unescape};
+use xlogdec::render::escape::unescape;
+use xlogdec::render::json::JsonSink;
 use xlogdec::select::filter::{Filter, FilterOptions};
 use xlogdec::select::filtered::{FilterSink, MAX_PIECE, RecordSink, Takes};
 

@@ -186,7 +186,7 @@ fn json_chunks(
 /// `(text, escaped)`.
 #[pyfunction]
 fn escape(data: &[u8]) -> (String, bool) {
-    let (text, escaped) = xlogdec::render::json::escape_bytes(data);
+    let (text, escaped) = xlogdec::render::escape::escape_bytes(data);
     (text.into_owned(), escaped)
 }
 
@@ -194,7 +194,7 @@ fn escape(data: &[u8]) -> (String, bool) {
 /// `escape`.
 #[pyfunction]
 fn unescape<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyBytes>> {
-    xlogdec::render::json::unescape(text)
+    xlogdec::render::escape::unescape(text)
         .map(|b| PyBytes::new(py, &b))
         .ok_or_else(|| {
             PyValueError::new_err("not an escaped field (a lone backslash or a bad \\xNN)")

@@ -7,5 +7,6 @@
 pub mod async_write;
 pub mod atomic;
 pub mod color;
+pub mod escape;
 pub mod json;
 pub mod stats;

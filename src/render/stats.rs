@@ -7,68 +7,23 @@
 //! are listed (the counts stay exact).
 
 use std::collections::HashMap;
-use std::fmt;
 use std::io;
 
-use chrono::NaiveDateTime;
 use serde_json::{Map, Value, json};
 
 use crate::decode::event::Event;
 use crate::decode::format::{Magic, Payload};
 use crate::decode::summary::Summary;
 use crate::record::formats::meta::Metadata;
-use crate::record::{Level, Record, Timestamp};
-use crate::render::json::{Rendered, escape_bytes};
+use crate::record::{Level, Record, TimePoint};
+use crate::render::escape::escape_bytes;
+use crate::render::json::Rendered;
 use crate::select::filtered::RecordSink;
 
 /// Distinct tags counted by name; later new tags count as "other".
 pub const MAX_TAGS: usize = 10_000;
 /// Gaps, corrupt ranges and locked runs kept in the lists.
 pub const MAX_LISTED: usize = 1_000;
-
-/// A record's time: local wall clock and UTC offset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TimePoint {
-    /// Local date and time as written.
-    pub local: NaiveDateTime,
-    /// UTC offset in minutes, when known.
-    pub offset_minutes: Option<i32>,
-}
-
-impl From<&Timestamp<'_>> for TimePoint {
-    fn from(t: &Timestamp<'_>) -> TimePoint {
-        TimePoint {
-            local: t.local,
-            offset_minutes: t.offset_minutes,
-        }
-    }
-}
-
-impl fmt::Display for TimePoint {
-    /// `2024-01-31 10:02:11.123 +08:00`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.local.format("%Y-%m-%d %H:%M:%S%.3f"))?;
-        if let Some(off) = self.offset_minutes {
-            let sign = if off < 0 { '-' } else { '+' };
-            let a = off.unsigned_abs();
-            write!(f, " {sign}{:02}:{:02}", a / 60, a % 60)?;
-        }
-        Ok(())
-    }
-}
-
-impl TimePoint {
-    /// ISO 8601: `2024-01-31T10:02:11.123+08:00` (no offset when unknown).
-    pub fn iso(&self) -> String {
-        let mut s = self.local.format("%Y-%m-%dT%H:%M:%S%.3f").to_string();
-        if let Some(off) = self.offset_minutes {
-            let sign = if off < 0 { '-' } else { '+' };
-            let a = off.unsigned_abs();
-            s.push_str(&format!("{sign}{:02}:{:02}", a / 60, a % 60));
-        }
-        s
-    }
-}
 
 /// Seqs missing between two blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -374,7 +374,7 @@ fn table(file: &str, st: &Stats, s: &Summary, top: usize, inputs: Option<usize>)
             .iter()
             .take(5)
             .map(|s| {
-                let at = xlogdec::render::stats::TimePoint {
+                let at = xlogdec::record::TimePoint {
                     local: s.local,
                     offset_minutes: s.offset_minutes,
                 };
