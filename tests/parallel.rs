@@ -4,6 +4,7 @@
 use chrono::DateTime;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 use xlogdec::Sink;
 use xlogdec::decode::codec::PrivateKey;
 use xlogdec::decode::event::{Collect, Event, OwnedEvent};
@@ -14,7 +15,8 @@ use xlogdec::decode::writer::{
 };
 use xlogdec::record::{Level, Record};
 use xlogdec::render::color::TextRecords;
-use xlogdec::render::json::{JsonRenderer, JsonSink, Rendered};
+use xlogdec::render::json::JsonSink;
+use xlogdec::select::ahead::{RenderAhead, Rendered};
 use xlogdec::select::filter::{Filter, FilterOptions};
 use xlogdec::select::filtered::{FilterSink, Judge, RecordSink, Verdicts};
 
@@ -605,7 +607,7 @@ impl RecordSink for Rendering {
     ) -> std::io::Result<()> {
         self.inner.record_rest(level, bytes, more)
     }
-    fn renderer(&self) -> Option<JsonRenderer> {
+    fn renderer(&self) -> Option<Arc<dyn RenderAhead>> {
         self.inner.renderer().filter(|_| self.ahead)
     }
     fn rendered(&mut self, r: &Rendered<'_>) -> std::io::Result<()> {

@@ -15,6 +15,7 @@
 //! back exactly. Fields of valid UTF-8 are written as they are.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use crate::decode::event::{BlockInfo, Event, Salvage};
 use crate::decode::summary::Summary;
@@ -22,6 +23,7 @@ use crate::record::TimePoint;
 use crate::record::{Header, Level, Record, Timestamp};
 use crate::render::escape::escape_bytes;
 use crate::render::stats::Stats;
+use crate::select::ahead::{RenderAhead, Rendered, RenderedMeta};
 use crate::select::filtered::RecordSink;
 
 /// Bytes that JSON strings must escape: control characters, `"` and `\`.
@@ -353,10 +355,10 @@ impl<W: Write> RecordSink for JsonSink<W> {
     }
 
     /// Workers may render records ahead (see [`JsonRenderer`]).
-    fn renderer(&self) -> Option<JsonRenderer> {
-        Some(JsonRenderer {
+    fn renderer(&self) -> Option<Arc<dyn RenderAhead>> {
+        Some(Arc::new(JsonRenderer {
             file: self.file.clone().into_boxed_slice(),
-        })
+        }))
     }
 
     /// A record rendered ahead: counted, and its line written as it is.
@@ -491,16 +493,11 @@ pub struct JsonRenderer {
     file: Box<[u8]>,
 }
 
-/// Rendered JSON output beyond this, in one batch of blocks, is left to
-/// the sink: it bounds the memory of rendering ahead.
-pub(crate) const RENDER_LIMIT: usize = 16 << 20;
-
-impl JsonRenderer {
-    /// Renders the record in `bytes` onto `out` when a worker may: a
-    /// record with a level whose time does not take the UTC offset of an
-    /// earlier line (IM SDK shapes do; they are left to the sink, which
-    /// knows the offset). Returns what the summary counts of it.
-    pub(crate) fn render(&self, bytes: &[u8], out: &mut Vec<u8>) -> Option<RenderedMeta> {
+impl RenderAhead for JsonRenderer {
+    /// Renders a record with a level whose time does not take the UTC
+    /// offset of an earlier line (IM SDK shapes do; they are left to the
+    /// sink, which knows the offset).
+    fn render(&self, bytes: &[u8], out: &mut Vec<u8>) -> Option<RenderedMeta> {
         let rec = Record::parse(bytes);
         let level = rec.level?;
         if rec.header.is_some_and(|h| h.format.borrows_offset()) {
@@ -526,32 +523,6 @@ impl JsonRenderer {
             tag,
         })
     }
-}
-
-/// What the summary counts of a record rendered ahead (see
-/// [`JsonRenderer`]), and where its JSON ends.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RenderedMeta {
-    /// The end of the record's JSON in the rendered text of its chunk (it
-    /// starts where the previous record's ends).
-    pub(crate) json_end: u32,
-    /// The record's level.
-    pub level: Level,
-    /// The record's time, when it has a full header.
-    pub time: Option<TimePoint>,
-    /// Where the record's tag lies in its bytes (empty without a header).
-    pub tag: std::ops::Range<u32>,
-}
-
-/// A record rendered ahead (see [`RecordSink::rendered`]).
-#[derive(Debug, Clone, Copy)]
-pub struct Rendered<'a> {
-    /// The record's bytes.
-    pub bytes: &'a [u8],
-    /// Its `record` object, one line.
-    pub json: &'a [u8],
-    /// What the summary counts of it.
-    pub meta: &'a RenderedMeta,
 }
 
 impl<W: Write> JsonSink<W> {

@@ -17,7 +17,7 @@ use crate::decode::summary::Summary;
 use crate::record::formats::meta::Metadata;
 use crate::record::{Level, Record, TimePoint};
 use crate::render::escape::escape_bytes;
-use crate::render::json::Rendered;
+use crate::select::ahead::Rendered;
 use crate::select::filtered::RecordSink;
 
 /// Distinct tags counted by name; later new tags count as "other".

@@ -21,10 +21,11 @@ use crate::record::{
     DateMemo, Level, Part, Prefix, Record, RecordSplitter, Records, Timestamp, body_start,
     find_byte, formats, header_spans, parse_prefix, starts_record, whole_lines,
 };
-use crate::render::json::{JsonRenderer, RENDER_LIMIT, Rendered, RenderedMeta};
+use crate::select::ahead::{RENDER_LIMIT, RenderAhead, Rendered, RenderedMeta};
 use crate::select::filter::{Filter, Scope, TimeBound};
 use chrono::Timelike;
 use regex::bytes::Regex;
+use std::sync::Arc;
 
 /// Receives records and the decoder's other events, in input order.
 pub trait RecordSink {
@@ -79,7 +80,7 @@ pub trait RecordSink {
     /// What the decoder's worker threads may render ahead for this sink,
     /// asked once when the filter sink is built (for a sink that takes
     /// [`Takes::Records`]). `None`, the default, asks for nothing.
-    fn renderer(&self) -> Option<JsonRenderer> {
+    fn renderer(&self) -> Option<Arc<dyn RenderAhead>> {
         None
     }
 
@@ -137,7 +138,7 @@ macro_rules! forward_record_sink {
             ) -> io::Result<()> {
                 (**self).record_rest(level, bytes, more)
             }
-            fn renderer(&self) -> Option<JsonRenderer> {
+            fn renderer(&self) -> Option<Arc<dyn RenderAhead>> {
                 (**self).renderer()
             }
             fn rendered(&mut self, r: &Rendered<'_>) -> io::Result<()> {
@@ -179,7 +180,7 @@ struct Gate {
     scan: Option<Searcher>,
     takes: Takes,
     /// What workers may render ahead for the receiving sink.
-    render: Option<JsonRenderer>,
+    render: Option<Arc<dyn RenderAhead>>,
     /// The verdict on the record whose pieces are coming: `Some(level)`
     /// when it passed.
     passing: Option<Option<Level>>,
@@ -212,7 +213,7 @@ struct Run<'t> {
     verdicts: &'t [Verdict],
     next: usize,
     /// What the worker rendered ahead of the chunk's records (see
-    /// [`JsonRenderer`]): per rendered record, and their lines end to end.
+    /// [`RenderAhead`]): per rendered record, and their lines end to end.
     meta: &'t [RenderedMeta],
     rendered: &'t [u8],
 }
@@ -1238,7 +1239,7 @@ pub struct Judge {
     filter: Filter,
     plan: Plan,
     scan: Option<Searcher>,
-    render: Option<JsonRenderer>,
+    render: Option<Arc<dyn RenderAhead>>,
 }
 
 /// The shortest average record a [`Judge`] gives verdicts on: a verdict
@@ -1324,7 +1325,7 @@ impl Judge {
 
     /// [`Judge::judge`], appending to `done`: verdicts, and, with a
     /// renderer, the output of the passed records a worker may render
-    /// (see [`JsonRenderer::render`]) while `done` holds less than
+    /// (see [`RenderAhead::render`]) while `done` holds less than
     /// [`RENDER_LIMIT`] of it.
     pub(crate) fn judge_into(&self, text: &[u8], memo: &mut Memo, done: &mut Judged) {
         if u32::try_from(text.len()).is_err() {

@@ -3,6 +3,7 @@
 //! the decoder's workers judging ahead), and [`merge`] interleaves the
 //! records of several inputs by time.
 
+pub mod ahead;
 pub mod filter;
 pub mod filtered;
 pub mod merge;

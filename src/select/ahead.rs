@@ -1,0 +1,47 @@
+//! Records rendered ahead: a [`RecordSink`](super::filtered::RecordSink)
+//! whose output per record is costly (JSON) gives a [`RenderAhead`], and
+//! the decoder's worker threads render the records that pass while they
+//! judge them; the sink then only writes what was rendered.
+
+use std::fmt;
+
+use crate::record::{Level, TimePoint};
+
+/// Renders records on worker threads, for a sink that writes what it
+/// gives.
+pub trait RenderAhead: fmt::Debug + Send + Sync {
+    /// Renders the record in `bytes` onto the end of `out`, when a worker
+    /// may (else `None`, and the sink renders it itself). Returns what the
+    /// sink's summary counts of it.
+    fn render(&self, bytes: &[u8], out: &mut Vec<u8>) -> Option<RenderedMeta>;
+}
+
+/// Rendered output beyond this, in one batch of blocks, is left to the
+/// sink: it bounds the memory of rendering ahead.
+pub(crate) const RENDER_LIMIT: usize = 16 << 20;
+
+/// What the summary counts of a record rendered ahead (see
+/// [`RenderAhead`]), and where its JSON ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedMeta {
+    /// The end of the record's JSON in the rendered text of its chunk (it
+    /// starts where the previous record's ends).
+    pub json_end: u32,
+    /// The record's level.
+    pub level: Level,
+    /// The record's time, when it has a full header.
+    pub time: Option<TimePoint>,
+    /// Where the record's tag lies in its bytes (empty without a header).
+    pub tag: std::ops::Range<u32>,
+}
+
+/// A record rendered ahead (see [`RecordSink::rendered`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Rendered<'a> {
+    /// The record's bytes.
+    pub bytes: &'a [u8],
+    /// Its `record` object, one line.
+    pub json: &'a [u8],
+    /// What the summary counts of it.
+    pub meta: &'a RenderedMeta,
+}
