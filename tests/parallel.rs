@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use xlogdec::Sink;
+use xlogdec::decode::ahead::{BlockHook, Worked};
 use xlogdec::decode::codec::PrivateKey;
 use xlogdec::decode::event::{Collect, Event, OwnedEvent};
 use xlogdec::decode::reader::{Decoder, Mmap3Mode, Options};
@@ -18,7 +19,7 @@ use xlogdec::render::color::TextRecords;
 use xlogdec::render::json::JsonSink;
 use xlogdec::select::ahead::{RenderAhead, Rendered};
 use xlogdec::select::filter::{Filter, FilterOptions};
-use xlogdec::select::filtered::{FilterSink, Judge, RecordSink, Verdicts};
+use xlogdec::select::filtered::{FilterSink, RecordSink};
 
 const TEST_KEY: &str = "9f730faaf15961d6f44e63977f81c7505d54c83480f0c7f7e1b5fbbd661e7fc7";
 
@@ -480,7 +481,8 @@ fn many_small_blocks_give_the_same_events_on_one_two_and_four_threads() {
     }
 }
 
-/// Counts the texts that reach a filter sink with verdicts judged ahead.
+/// Counts the texts that reach a filter sink with what the workers
+/// computed on them (its verdicts, and records rendered ahead).
 struct Counting<S> {
     inner: S,
     judged: usize,
@@ -493,12 +495,12 @@ impl<S: Sink> Sink for Counting<S> {
     fn finish(&mut self, summary: &xlogdec::Summary) -> std::io::Result<()> {
         self.inner.finish(summary)
     }
-    fn judge(&self) -> Option<Judge> {
-        self.inner.judge()
+    fn hook(&self) -> Option<Arc<dyn BlockHook>> {
+        self.inner.hook()
     }
-    fn judged_text(&mut self, text: &[u8], verdicts: Verdicts<'_>) -> std::io::Result<()> {
+    fn worked_text(&mut self, text: &[u8], worked: Worked<'_>) -> std::io::Result<()> {
         self.judged += 1;
-        self.inner.judged_text(text, verdicts)
+        self.inner.worked_text(text, worked)
     }
 }
 

@@ -1,10 +1,11 @@
 //! What the decoder reports: decoded text and integrity findings, in file
 //! order. Printers, the JSON writer and the viewer are all [`Sink`]s.
 
+use crate::decode::ahead::{BlockHook, Worked};
 use crate::decode::format::{BadBlock, Magic};
 use crate::decode::summary::Summary;
-use crate::select::filtered::{Judge, Verdicts};
 use std::io;
+use std::sync::Arc;
 
 /// Where a decoded block came from and what its header said.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,17 +160,16 @@ pub trait Sink {
     }
 
     /// What the decoder's worker threads may compute for this sink ahead
-    /// of delivery: a [`Judge`] of records (asked once per input, before
+    /// of delivery, on each block's text (asked once per input, before
     /// the first event). `None`, the default, asks for nothing.
-    fn judge(&self) -> Option<Judge> {
+    fn hook(&self) -> Option<Arc<dyn BlockHook>> {
         None
     }
 
-    /// An [`Event::Text`] with the verdicts of the sink's [`Judge`] on the
-    /// records it holds, computed on a worker thread. The default ignores
-    /// them.
-    fn judged_text(&mut self, text: &[u8], verdicts: Verdicts<'_>) -> io::Result<()> {
-        let _ = verdicts;
+    /// An [`Event::Text`] with what the sink's [`hook`](Sink::hook)
+    /// computed on it on a worker thread. The default ignores that.
+    fn worked_text(&mut self, text: &[u8], worked: Worked<'_>) -> io::Result<()> {
+        let _ = worked;
         self.event(&Event::Text(text))
     }
 }
@@ -185,11 +185,11 @@ macro_rules! forward_sink {
             fn finish(&mut self, summary: &Summary) -> io::Result<()> {
                 (**self).finish(summary)
             }
-            fn judge(&self) -> Option<Judge> {
-                (**self).judge()
+            fn hook(&self) -> Option<Arc<dyn BlockHook>> {
+                (**self).hook()
             }
-            fn judged_text(&mut self, text: &[u8], verdicts: Verdicts<'_>) -> io::Result<()> {
-                (**self).judged_text(text, verdicts)
+            fn worked_text(&mut self, text: &[u8], worked: Worked<'_>) -> io::Result<()> {
+                (**self).worked_text(text, worked)
             }
         }
     };

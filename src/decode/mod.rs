@@ -8,6 +8,7 @@
 //! [`text`] writes it as the official decoder does. [`writer`] writes
 //! xlog files as Mars does, for tests and benchmarks.
 
+pub mod ahead;
 pub mod codec;
 pub mod event;
 pub mod format;

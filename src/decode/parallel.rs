@@ -13,9 +13,9 @@
 //! further is handed back and decoded, in chunks if need be, by the
 //! delivering thread), which bounds memory by jobs × batch size.
 
+use crate::decode::ahead::{BlockHook, HookResults, Worked};
 use crate::decode::codec::{self, Decoded, Inflater, TeaKey, ZstdDecoder, tea};
 use crate::decode::format::Payload;
-use crate::select::filtered::{Judge, Judged, Verdict, Verdicts};
 use std::collections::HashMap;
 use std::io;
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -242,12 +242,11 @@ struct Batch {
     specs: Vec<Spec>,
     /// The decoded texts, end to end.
     out: Vec<u8>,
-    /// Per block: how the codec ended, the end of its text in `out`, and
-    /// the ends of its verdicts and of what was rendered in `judged`.
-    results: Vec<(Raw, usize, Ends)>,
-    /// The sink's verdicts on the blocks' records (see [`Judge`]), and
-    /// what was rendered of them, end to end.
-    judged: Judged,
+    /// Per block: how the codec ended, and the end of its text in `out`.
+    results: Vec<(Raw, usize)>,
+    /// What the sink's [`BlockHook`] computed on the blocks' texts (made
+    /// by the first worker that has the batch).
+    worked: Option<Box<dyn HookResults>>,
     /// The worker panicked on this batch.
     panicked: bool,
 }
@@ -258,36 +257,16 @@ impl Batch {
         self.specs.clear();
         self.out.clear();
         self.results.clear();
-        self.judged.verdicts.clear();
-        self.judged.meta.clear();
-        self.judged.rendered.clear();
+        if let Some(w) = &mut self.worked {
+            w.clear();
+        }
         self.panicked = false;
     }
 
     fn too_big(&self) -> bool {
         self.payloads.capacity() > KEEP_BATCH
             || self.out.capacity() > KEEP_BATCH
-            || self.judged.verdicts.capacity() * std::mem::size_of::<Verdict>() > KEEP_BATCH
-            || self.judged.rendered.capacity() > KEEP_BATCH
-    }
-}
-
-/// Where a block's verdicts, rendered records and their output end in a
-/// batch's [`Judged`].
-#[derive(Debug, Clone, Copy, Default)]
-struct Ends {
-    verdicts: usize,
-    meta: usize,
-    rendered: usize,
-}
-
-impl Ends {
-    fn of(j: &Judged) -> Ends {
-        Ends {
-            verdicts: j.verdicts.len(),
-            meta: j.meta.len(),
-            rendered: j.rendered.len(),
-        }
+            || self.worked.as_ref().is_some_and(|w| w.too_big(KEEP_BATCH))
     }
 }
 
@@ -322,20 +301,14 @@ impl Done {
         &self.batch.out[start..self.batch.results[self.index].1]
     }
 
-    /// The sink's verdicts on the text's records (none if it asked for
-    /// none), with what was rendered of them.
-    pub(crate) fn verdicts(&self) -> Verdicts<'_> {
-        let start = match self.index {
-            0 => Ends::default(),
-            i => self.batch.results[i - 1].2,
-        };
-        let end = self.batch.results[self.index].2;
-        let j = &self.batch.judged;
-        Verdicts(
-            &j.verdicts[start.verdicts..end.verdicts],
-            &j.meta[start.meta..end.meta],
-            &j.rendered[start.rendered..end.rendered],
-        )
+    /// What the sink's [`BlockHook`] computed on the text (none without
+    /// a hook).
+    pub(crate) fn worked(&self) -> Option<Worked<'_>> {
+        let results = self.batch.worked.as_deref()?;
+        Some(Worked {
+            results,
+            block: self.index,
+        })
     }
 }
 
@@ -361,14 +334,14 @@ pub(crate) struct Pool {
 pub(crate) struct Worker {
     jobs: Arc<Mutex<Receiver<Batch>>>,
     done: Sender<Batch>,
-    judge: Option<Judge>,
+    hook: Option<Arc<dyn BlockHook>>,
 }
 
 impl Worker {
     /// Decodes batches until the pool is dropped.
     pub(crate) fn run(self) {
         let mut codecs = Codecs::new();
-        let mut memo = crate::select::filtered::Memo::default();
+        let mut hooked = self.hook.as_ref().map(|h| (h, h.worker()));
         loop {
             let mut batch = {
                 let Ok(rx) = self.jobs.lock() else { return };
@@ -385,7 +358,7 @@ impl Worker {
                     specs,
                     out,
                     results,
-                    judged,
+                    worked,
                     ..
                 } = &mut batch;
                 let mut start = 0;
@@ -401,12 +374,14 @@ impl Worker {
                         out.truncate(before);
                         raw.redo = true;
                     }
-                    if let Some(judge) = &self.judge
-                        && raw.result.is_ok()
-                    {
-                        judge.judge_into(&out[before..], &mut memo, judged);
+                    if let Some((hook, worker)) = &mut hooked {
+                        let w = worked.get_or_insert_with(|| hook.results());
+                        if raw.result.is_ok() {
+                            worker.work(&out[before..], &mut **w);
+                        }
+                        w.end_block();
                     }
-                    results.push((raw, out.len(), Ends::of(judged)));
+                    results.push((raw, out.len()));
                 }
             }));
             codecs.trim();
@@ -420,9 +395,9 @@ impl Worker {
 }
 
 /// A pool of `threads` workers (to be spawned by the caller) that keeps at
-/// most `2 × threads` batches in flight. With a `judge`, the workers also
-/// judge the records of the texts they decode.
-pub(crate) fn pool(threads: usize, judge: Option<Judge>) -> (Pool, Vec<Worker>) {
+/// most `2 × threads` batches in flight. With a `hook`, the workers also
+/// run it on the texts they decode.
+pub(crate) fn pool(threads: usize, hook: Option<Arc<dyn BlockHook>>) -> (Pool, Vec<Worker>) {
     let (job_tx, job_rx) = channel();
     let (done_tx, done_rx) = channel();
     let job_rx = Arc::new(Mutex::new(job_rx));
@@ -430,7 +405,7 @@ pub(crate) fn pool(threads: usize, judge: Option<Judge>) -> (Pool, Vec<Worker>) 
         .map(|_| Worker {
             jobs: Arc::clone(&job_rx),
             done: done_tx.clone(),
-            judge: judge.clone(),
+            hook: hook.clone(),
         })
         .collect();
     let pool = Pool {

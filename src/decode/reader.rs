@@ -6,6 +6,7 @@
 //! `.mmap3` crash buffer) this decoder salvages it, after everything the
 //! official decoder would print, so the official output stays a prefix.
 
+use crate::decode::ahead::Worked;
 use crate::decode::codec::{Decoded, PrivateKey, TeaKey};
 use crate::decode::event::{BlockInfo, Event, LockReason, Salvage, Sink};
 use crate::decode::format::{self, BadBlock, Check, MMAP3_SIZE, Payload, check_block, is_magic};
@@ -13,7 +14,6 @@ use crate::decode::input::{Input, SliceInput};
 use crate::decode::parallel::{self, Codecs, IN_MEMORY, Pool, Raw, WorkersGone};
 use crate::decode::recover::{self, Recoverer};
 use crate::decode::summary::Summary;
-use crate::select::filtered::Verdicts;
 use std::collections::{HashMap, VecDeque};
 use std::io;
 
@@ -231,7 +231,7 @@ impl Decoder {
         // --recover re-reads damaged payloads, which only the calling
         // thread still holds.
         if self.jobs > 1 && !self.opts.recover {
-            let (pool, workers) = parallel::pool(self.jobs, sink.judge());
+            let (pool, workers) = parallel::pool(self.jobs, sink.hook());
             self.pool = Some(pool);
             let walked = std::thread::scope(|scope| {
                 for w in workers {
@@ -306,8 +306,8 @@ impl Decoder {
                 let failed = key_id.is_some() && done.raw().result.is_err();
                 let fits = fits || (failed && starts_as_text(done.out()));
                 let outcome = self.resolve(kind, key_id, fits, done.raw());
-                let (text, verdicts) = (done.out(), done.verdicts());
-                let r = report_judged(&mut self.summary, sink, info, outcome, text, verdicts);
+                let (text, worked) = (done.out(), done.worked());
+                let r = report_worked(&mut self.summary, sink, info, outcome, text, worked);
                 if let Some(p) = &mut self.pool {
                     p.recycle(done);
                 }
@@ -959,22 +959,22 @@ fn report<S: Sink>(
     close(summary, sink, info, outcome, text.len() as u64)
 }
 
-/// [`report`] for a text a worker decoded, with the verdicts it gave on
-/// the text's records for the sink.
-fn report_judged<S: Sink>(
+/// [`report`] for a text a worker decoded, with what the sink's hook
+/// computed on it there.
+fn report_worked<S: Sink>(
     summary: &mut Summary,
     sink: &mut S,
     info: BlockInfo,
     outcome: Outcome,
     text: &[u8],
-    verdicts: Verdicts<'_>,
+    worked: Option<Worked<'_>>,
 ) -> Result<(), Error> {
-    if verdicts.0.is_empty() {
+    let Some(worked) = worked else {
         return report(summary, sink, info, outcome, text, false);
-    }
+    };
     if outcome.shows_text(false) && !text.is_empty() {
         summary.bytes_out += text.len() as u64;
-        sink.judged_text(text, verdicts).map_err(Error::Sink)?;
+        sink.worked_text(text, worked).map_err(Error::Sink)?;
     }
     close(summary, sink, info, outcome, text.len() as u64)
 }

@@ -13,6 +13,7 @@ use std::cmp::Ordering;
 use std::io;
 use std::ops::Range;
 
+use crate::decode::ahead::{BlockHook, HookResults, HookWorker, Worked};
 use crate::decode::event::{Event, Sink};
 use crate::decode::summary::Summary;
 pub use crate::record::MAX_PIECE;
@@ -1212,10 +1213,23 @@ impl<R: RecordSink> Sink for FilterSink<R> {
         self.inner.finish(summary)
     }
 
+    fn hook(&self) -> Option<Arc<dyn BlockHook>> {
+        self.judge().map(|j| Arc::new(j) as Arc<dyn BlockHook>)
+    }
+
+    fn worked_text(&mut self, text: &[u8], worked: Worked<'_>) -> io::Result<()> {
+        match worked.results.as_any().downcast_ref::<Judged>() {
+            Some(judged) => self.judged_text(text, judged.block(worked.block)),
+            None => self.text(text, Verdicts(&[], &[], &[])),
+        }
+    }
+}
+
+impl<R: RecordSink> FilterSink<R> {
     /// Judging a record is the costly part of filtering, and depends on
     /// its bytes alone: worker threads may do it (an empty filter has
     /// nothing to judge).
-    fn judge(&self) -> Option<Judge> {
+    pub(crate) fn judge(&self) -> Option<Judge> {
         let g = &self.gate;
         (!g.plan.empty || g.render.is_some()).then(|| Judge {
             filter: g.filter.clone(),
@@ -1225,7 +1239,8 @@ impl<R: RecordSink> Sink for FilterSink<R> {
         })
     }
 
-    fn judged_text(&mut self, text: &[u8], verdicts: Verdicts<'_>) -> io::Result<()> {
+    /// A text with the verdicts of this sink's [`Judge`] on its records.
+    pub(crate) fn judged_text(&mut self, text: &[u8], verdicts: Verdicts<'_>) -> io::Result<()> {
         self.text(text, verdicts)
     }
 }
@@ -1335,6 +1350,7 @@ impl Judge {
             verdicts: out,
             meta,
             rendered,
+            ..
         } = done;
         let first = out.len();
         let mut ahead = Ahead {
@@ -1438,12 +1454,77 @@ impl Judge {
     }
 }
 
-/// What a [`Judge`] gives: verdicts, and what it rendered ahead.
+/// What a [`Judge`] gives on a batch of blocks: verdicts, and what it
+/// rendered ahead, block after block.
 #[derive(Debug, Default)]
 pub(crate) struct Judged {
     pub(crate) verdicts: Vec<Verdict>,
     pub(crate) meta: Vec<RenderedMeta>,
     pub(crate) rendered: Vec<u8>,
+    /// Per block: where its verdicts, rendered records and their output end.
+    ends: Vec<[usize; 3]>,
+}
+
+impl Judged {
+    /// The verdicts on the `i`-th block's records, with what was rendered
+    /// of them.
+    fn block(&self, i: usize) -> Verdicts<'_> {
+        let [v0, m0, r0] = match i {
+            0 => [0; 3],
+            i => self.ends[i - 1],
+        };
+        let [v1, m1, r1] = self.ends[i];
+        Verdicts(
+            &self.verdicts[v0..v1],
+            &self.meta[m0..m1],
+            &self.rendered[r0..r1],
+        )
+    }
+}
+
+impl HookResults for Judged {
+    fn end_block(&mut self) {
+        let end = [self.verdicts.len(), self.meta.len(), self.rendered.len()];
+        self.ends.push(end);
+    }
+
+    fn clear(&mut self) {
+        self.verdicts.clear();
+        self.meta.clear();
+        self.rendered.clear();
+        self.ends.clear();
+    }
+
+    fn too_big(&self, limit: usize) -> bool {
+        self.verdicts.capacity() * std::mem::size_of::<Verdict>() > limit
+            || self.rendered.capacity() > limit
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+/// The filter as the decoder's [`BlockHook`]: each worker judges (and
+/// renders) with its own [`Memo`].
+impl BlockHook for Judge {
+    fn worker(&self) -> Box<dyn HookWorker> {
+        Box::new((self.clone(), Memo::default()))
+    }
+
+    fn results(&self) -> Box<dyn HookResults> {
+        Box::new(Judged::default())
+    }
+}
+
+impl HookWorker for (Judge, Memo) {
+    fn work(&mut self, text: &[u8], results: &mut dyn HookResults) {
+        // The results are the store this hook made (`results` above).
+        let any: &mut dyn std::any::Any = results;
+        if let Some(judged) = any.downcast_mut::<Judged>() {
+            self.0.judge_into(text, &mut self.1, judged);
+        }
+    }
 }
 
 /// Where a [`Judge`] renders a chunk's records ahead: the buffers, and
