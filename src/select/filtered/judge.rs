@@ -1,0 +1,295 @@
+//! Judging records on the decoder's worker threads: the [`Judge`] hook,
+//! its verdicts, and the records it renders ahead.
+
+use super::*;
+
+/// What [`FilterSink`] lets worker threads compute ahead of it: whether
+/// each record of a decoded block passes the filter, and, for a sink with
+/// a [`renderer`](RecordSink::renderer), the output of those that pass.
+/// The sink then only cuts records and hands on those that pass.
+#[derive(Debug, Clone)]
+pub struct Judge {
+    pub(super) filter: Filter,
+    pub(super) plan: Plan,
+    pub(super) scan: Option<Searcher>,
+    pub(super) render: Option<Arc<dyn RenderAhead>>,
+}
+
+/// The shortest average record a [`Judge`] gives verdicts on: a verdict
+/// takes 12 bytes, so verdicts take at most 3/4 of the memory of the text.
+pub(super) const MIN_JUDGED: usize = 16;
+
+/// One verdict of a [`Judge`]: on the record that starts at `start` in its
+/// text and ends where the next verdict's record starts (the last one at
+/// the text's end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Verdict {
+    pub(super) start: u32,
+    /// [`Verdict::REJECT`], [`Verdict::UNKNOWN`], or a pass: 1 + the
+    /// level's place in [`Level::ALL`] (0 without a level).
+    pub(super) code: u8,
+    /// The record's place among those rendered ahead in its chunk
+    /// ([`Verdict::NONE`]: not rendered).
+    pub(super) meta: u32,
+}
+
+impl Verdict {
+    pub(super) const REJECT: u8 = 0xFF;
+    /// No verdict: the record is too long to be judged whole (it comes in
+    /// pieces, judged by the first).
+    pub(super) const UNKNOWN: u8 = 0xFE;
+    /// Not rendered ahead.
+    pub(super) const NONE: u32 = u32::MAX;
+
+    pub(super) fn new(start: usize, pass: Option<Option<Level>>) -> Verdict {
+        let code = match pass {
+            None => Verdict::REJECT,
+            Some(None) => 0,
+            Some(Some(l)) => 1 + Level::ALL.iter().position(|&x| x == l).unwrap_or(0) as u8,
+        };
+        Verdict {
+            start: start as u32,
+            code,
+            meta: Verdict::NONE,
+        }
+    }
+
+    #[inline]
+    pub(super) fn known(self) -> bool {
+        self.code != Verdict::UNKNOWN
+    }
+
+    /// What [`decide`] says: `Some(level)` for a pass.
+    #[inline]
+    pub(super) fn pass(self) -> Option<Option<Level>> {
+        match self.code {
+            0 => Some(None),
+            c => Level::ALL.get(usize::from(c) - 1).map(|&l| Some(l)),
+        }
+    }
+}
+
+/// A [`Judge`]'s verdicts on the records of one text chunk, for
+/// [`Sink::judged_text`], with what it rendered of them: per rendered
+/// record, and their output end to end.
+#[derive(Debug, Clone, Copy)]
+pub struct Verdicts<'a>(
+    pub(crate) &'a [Verdict],
+    pub(crate) &'a [RenderedMeta],
+    pub(crate) &'a [u8],
+);
+
+impl Judge {
+    /// Appends to `out` a verdict on each record of `text` that starts
+    /// with a line of its own: the records [`FilterSink`] cuts out of it
+    /// where the text starts a line, each up to the next record start, the
+    /// last up to the text's end. The sink uses a verdict only on a record
+    /// with exactly those bytes. A text too long for the verdicts'
+    /// offsets gets none, and so does one of records shorter than
+    /// [`MIN_JUDGED`] bytes on average (no log is made of them; their
+    /// verdicts would take more memory than the text).
+    #[cfg(test)]
+    pub(crate) fn judge(&self, text: &[u8], memo: &mut Memo, out: &mut Vec<Verdict>) {
+        let mut done = Judged::default();
+        std::mem::swap(&mut done.verdicts, out);
+        self.judge_into(text, memo, &mut done);
+        std::mem::swap(&mut done.verdicts, out);
+    }
+
+    /// [`Judge::judge`], appending to `done`: verdicts, and, with a
+    /// renderer, the output of the passed records a worker may render
+    /// (see [`RenderAhead::render`]) while `done` holds less than
+    /// [`RENDER_LIMIT`] of it.
+    pub(crate) fn judge_into(&self, text: &[u8], memo: &mut Memo, done: &mut Judged) {
+        if u32::try_from(text.len()).is_err() {
+            return;
+        }
+        let Judged {
+            verdicts: out,
+            meta,
+            rendered,
+            ..
+        } = done;
+        let first = out.len();
+        let mut ahead = Ahead {
+            meta_first: meta.len(),
+            json_first: rendered.len(),
+            meta,
+            rendered,
+        };
+        let most = text.len() / MIN_JUDGED + 1;
+        let mut run = Run::new(text, &[]);
+        let mut open = None;
+        // The offset of the Mars open banner before a record: unknown
+        // until one is seen in this text.
+        let mut context = None;
+        // Lines' ends as the splitter finds them; too many records stop
+        // the walk.
+        let walked = whole_lines(text, |pos, line_end| {
+            if starts_record(&text[pos..line_end]) {
+                if let Some(s) = open {
+                    if out.len() - first == most {
+                        return Err(());
+                    }
+                    out.push(self.verdict(&mut run, s, pos, memo, &mut context, &mut ahead));
+                }
+                open = Some(pos);
+            }
+            Ok(())
+        });
+        if walked.is_err() {
+            out.truncate(first);
+            ahead.meta.truncate(ahead.meta_first);
+            ahead.rendered.truncate(ahead.json_first);
+            return;
+        }
+        if let Some(s) = open {
+            out.push(self.verdict(&mut run, s, text.len(), memo, &mut context, &mut ahead));
+        }
+    }
+
+    /// The verdict on `run.chunk[start..end]`. `context`: the UTC offset
+    /// of the last Mars open banner of the text, `None` before the first.
+    /// The sink judges an open banner itself (it learns the offset from
+    /// it), and the records that take an offset they cannot be sure of.
+    pub(super) fn verdict(
+        &self,
+        run: &mut Run<'_>,
+        start: usize,
+        end: usize,
+        memo: &mut Memo,
+        context: &mut Option<Option<i32>>,
+        ahead: &mut Ahead<'_>,
+    ) -> Verdict {
+        let unknown = Verdict {
+            start: start as u32,
+            code: Verdict::UNKNOWN,
+            meta: Verdict::NONE,
+        };
+        if end - start > MAX_PIECE {
+            return unknown;
+        }
+        let bytes = &run.chunk[start..end];
+        match bytes[0] {
+            b'[' => {}
+            b'^' => {
+                if let Some(offset) = start_offset(bytes) {
+                    *context = Some(offset);
+                    return unknown;
+                }
+            }
+            _ if self.plan.utc && context.is_none() => return unknown,
+            _ => {}
+        }
+        let search = match &self.scan {
+            Some(re) => run.search(re, bytes),
+            None => Search::Unknown,
+        };
+        let pass = decide(
+            &self.filter,
+            &self.plan,
+            bytes,
+            search,
+            memo,
+            context.flatten(),
+        );
+        let mut v = Verdict::new(start, pass);
+        if pass.is_some()
+            && let Some(render) = &self.render
+            && ahead.rendered.len() < RENDER_LIMIT
+        {
+            let at = ahead.rendered.len();
+            match render.render(bytes, ahead.rendered) {
+                Some(mut m) => {
+                    m.json_end -= ahead.json_first as u32;
+                    v.meta = (ahead.meta.len() - ahead.meta_first) as u32;
+                    ahead.meta.push(m);
+                }
+                None => ahead.rendered.truncate(at),
+            }
+        }
+        v
+    }
+}
+
+/// What a [`Judge`] gives on a batch of blocks: verdicts, and what it
+/// rendered ahead, block after block.
+#[derive(Debug, Default)]
+pub(crate) struct Judged {
+    pub(crate) verdicts: Vec<Verdict>,
+    pub(crate) meta: Vec<RenderedMeta>,
+    pub(crate) rendered: Vec<u8>,
+    /// Per block: where its verdicts, rendered records and their output end.
+    pub(super) ends: Vec<[usize; 3]>,
+}
+
+impl Judged {
+    /// The verdicts on the `i`-th block's records, with what was rendered
+    /// of them.
+    pub(super) fn block(&self, i: usize) -> Verdicts<'_> {
+        let [v0, m0, r0] = match i {
+            0 => [0; 3],
+            i => self.ends[i - 1],
+        };
+        let [v1, m1, r1] = self.ends[i];
+        Verdicts(
+            &self.verdicts[v0..v1],
+            &self.meta[m0..m1],
+            &self.rendered[r0..r1],
+        )
+    }
+}
+
+impl HookResults for Judged {
+    fn end_block(&mut self) {
+        let end = [self.verdicts.len(), self.meta.len(), self.rendered.len()];
+        self.ends.push(end);
+    }
+
+    fn clear(&mut self) {
+        self.verdicts.clear();
+        self.meta.clear();
+        self.rendered.clear();
+        self.ends.clear();
+    }
+
+    fn too_big(&self, limit: usize) -> bool {
+        self.verdicts.capacity() * std::mem::size_of::<Verdict>() > limit
+            || self.rendered.capacity() > limit
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+/// The filter as the decoder's [`BlockHook`]: each worker judges (and
+/// renders) with its own [`Memo`].
+impl BlockHook for Judge {
+    fn worker(&self) -> Box<dyn HookWorker> {
+        Box::new((self.clone(), Memo::default()))
+    }
+
+    fn results(&self) -> Box<dyn HookResults> {
+        Box::new(Judged::default())
+    }
+}
+
+impl HookWorker for (Judge, Memo) {
+    fn work(&mut self, text: &[u8], results: &mut dyn HookResults) {
+        // The results are the store this hook made (`results` above).
+        let any: &mut dyn std::any::Any = results;
+        if let Some(judged) = any.downcast_mut::<Judged>() {
+            self.0.judge_into(text, &mut self.1, judged);
+        }
+    }
+}
+
+/// Where a [`Judge`] renders a chunk's records ahead: the buffers, and
+/// where the chunk's part of them starts.
+pub(super) struct Ahead<'a> {
+    pub(super) meta: &'a mut Vec<RenderedMeta>,
+    pub(super) rendered: &'a mut Vec<u8>,
+    pub(super) meta_first: usize,
+    pub(super) json_first: usize,
+}
