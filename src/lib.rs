@@ -15,6 +15,7 @@ pub mod event;
 pub mod filter;
 pub mod filtered;
 pub mod format;
+pub mod imsdk;
 pub mod input;
 pub mod json;
 pub mod merge;

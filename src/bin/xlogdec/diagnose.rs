@@ -1,0 +1,286 @@
+//! `xlogdec diagnose`: the IM SDK lens. What happened to this user, as a
+//! timeline of findings and a summary per input.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use xlogdec::imsdk::sink::DiagnoseSink;
+use xlogdec::imsdk::{Finding, Kind, RuleSet, Summary};
+use xlogdec::input::{MmapInput, ReadInput};
+use xlogdec::reader::{Decoder, Error as DecodeError, Mmap3Mode, Options};
+
+use crate::batch::check_summary;
+use crate::inputs::{self, Source, io_message};
+use crate::output::Format;
+
+/// Arguments of `xlogdec diagnose`.
+#[derive(clap::Args, Debug)]
+pub struct DiagnoseArgs {
+    /// Output format: text (a timeline per input) or json (one JSON object
+    /// per finding, then a `summary` object per input; see the README).
+    #[arg(long, value_enum, default_value_t = Format::Text, hide_possible_values = true)]
+    format: Format,
+
+    /// More rules and error codes (TOML, the format of the built-in
+    /// rules.toml and codes.toml): tried before the built-in rules; a code
+    /// named again replaces the built-in entry.
+    #[arg(long, value_name = "FILE")]
+    rules: Option<PathBuf>,
+
+    /// How many of the most frequent codes the summary lists.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    top: usize,
+
+    /// Descend into sub-directories of directory inputs.
+    #[arg(short, long)]
+    recursive: bool,
+
+    /// Threads decoding the blocks of an input (default: the number of
+    /// cores).
+    #[arg(short = 'j', long, value_name = "N")]
+    jobs: Option<usize>,
+
+    /// The private key for encrypted logs.
+    #[command(flatten)]
+    key: crate::key::KeyArgs,
+
+    /// Input files (.xlog, .mmap3), .zip archives, glob patterns,
+    /// directories, or - for stdin.
+    #[arg(value_name = "INPUT", required = true)]
+    inputs: Vec<PathBuf>,
+}
+
+/// Runs `xlogdec diagnose`; returns the exit code.
+pub fn run(args: DiagnoseArgs) -> i32 {
+    let rules = match &args.rules {
+        Some(path) => match RuleSet::with_file(path) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("xlogdec diagnose: bad rules file {e}");
+                return 2;
+            }
+        },
+        None => RuleSet::builtin(),
+    };
+    let rules = Arc::new(rules);
+    let key = match args.key.load() {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("xlogdec diagnose: {e}");
+            return 2;
+        }
+    };
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let mut failed = false;
+    let (sources, errors) = inputs::expand(&args.inputs, args.recursive);
+    for e in errors {
+        eprintln!("xlogdec diagnose: {}: {}", e.arg, e.message);
+        failed = true;
+    }
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    for (i, src) in sources.iter().enumerate() {
+        let shown = src.shown();
+        let opts = Options {
+            key: key.clone(),
+            mmap3: if src.is_mmap3() {
+                Mmap3Mode::Always
+            } else {
+                Mmap3Mode::Auto
+            },
+            ..Options::default()
+        };
+        let json = args.format == Format::Json;
+        if !json {
+            let sep = if i == 0 { "" } else { "\n" };
+            if let Err(e) = writeln!(out, "{sep}{shown}") {
+                return write_failed(&e);
+            }
+        }
+        let name = short_name(src);
+        let result = {
+            let out = &mut out;
+            let mut sink = DiagnoseSink::new(Arc::clone(&rules), |f: &Finding| {
+                if json {
+                    serde_json::to_writer(&mut *out, &f.to_json(&shown))
+                        .map_err(io::Error::other)?;
+                    out.write_all(b"\n")
+                } else {
+                    write_finding(&mut *out, &name, f)
+                }
+            });
+            let r = decode(src, opts.clone(), jobs, &mut sink);
+            r.map(|s| (s, sink.summary().cloned(), sink.lines()))
+        };
+        let (decoded, summary, lines) = match result {
+            Ok(r) => r,
+            Err(Fail::Output(e)) => return write_failed(&e),
+            Err(Fail::Input(m)) => {
+                let _ = out.flush();
+                eprintln!("xlogdec diagnose: {shown}: {m}");
+                failed = true;
+                continue;
+            }
+        };
+        match check_summary(&decoded, &opts) {
+            Ok(warnings) => {
+                for w in warnings {
+                    let _ = out.flush();
+                    eprintln!("xlogdec diagnose: {shown}: warning: {w}");
+                }
+            }
+            Err(m) => {
+                let _ = out.flush();
+                eprintln!("xlogdec diagnose: {shown}: {m}");
+                failed = true;
+                continue;
+            }
+        }
+        let summary = summary.unwrap_or_default();
+        let r = if json {
+            serde_json::to_writer(&mut out, &summary.to_json(&shown, &rules, args.top))
+                .map_err(io::Error::other)
+                .and_then(|()| out.write_all(b"\n"))
+        } else {
+            write_summary(&mut out, &summary, &rules, args.top, lines)
+        };
+        if let Err(e) = r.and_then(|()| out.flush()) {
+            return write_failed(&e);
+        }
+        if json && summary.im_lines == 0 {
+            eprintln!("xlogdec diagnose: {shown}: no IM SDK lines found");
+        }
+    }
+    if let Err(e) = out.flush() {
+        return write_failed(&e);
+    }
+    if failed { 2 } else { 0 }
+}
+
+fn write_failed(e: &io::Error) -> i32 {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return 0;
+    }
+    eprintln!("xlogdec diagnose: cannot write output: {e}");
+    2
+}
+
+/// The input's file name, for the `NAME:LINE` of each finding.
+fn short_name(src: &Source) -> String {
+    match src {
+        Source::Stdin => "-".into(),
+        Source::File { path, .. } => path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into(),
+        ),
+        Source::Zip { name, .. } => name.rsplit('/').next().unwrap_or(name).to_string(),
+    }
+}
+
+/// Runs of two or more spaces shown as one (the SDK pads its columns).
+fn squeeze(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        if c == ' ' {
+            if !space {
+                out.push(c);
+            }
+            space = true;
+        } else {
+            space = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// One finding of the text timeline: a line, then its advice and
+/// evidence, indented.
+fn write_finding(out: &mut impl Write, name: &str, f: &Finding) -> io::Result<()> {
+    let time = f.time_text().unwrap_or_else(|| "-".repeat(23));
+    let place = format!("{name}:{}", f.line);
+    let mark = if f.kind == Kind::Session { "==" } else { "  " };
+    writeln!(
+        out,
+        "{mark}{time}  {place:<26} {:<15} {}",
+        f.kind.as_str(),
+        f.detail()
+    )?;
+    if let Some(a) = &f.advice {
+        writeln!(out, "{:44}advice: {a}", "")?;
+    }
+    if f.kind != Kind::Session {
+        let doc = if f.confidence == xlogdec::imsdk::Confidence::Documented {
+            " (anchor documented, not seen in real logs)"
+        } else {
+            ""
+        };
+        writeln!(out, "{:44}> {}{doc}", "", squeeze(&f.evidence))?;
+    }
+    Ok(())
+}
+
+fn write_summary(
+    out: &mut impl Write,
+    s: &Summary,
+    rules: &RuleSet,
+    top: usize,
+    lines: u64,
+) -> io::Result<()> {
+    if s.im_lines == 0 {
+        return writeln!(out, "  no IM SDK lines found ({lines} lines of other logs)");
+    }
+    writeln!(out, "summary\n{}", s.text(rules, top))
+}
+
+/// Why an input was not diagnosed.
+enum Fail {
+    Input(String),
+    Output(io::Error),
+}
+
+fn decode<S: xlogdec::Sink>(
+    src: &Source,
+    opts: Options,
+    jobs: usize,
+    sink: &mut S,
+) -> Result<xlogdec::Summary, Fail> {
+    let mut decoder = Decoder::new(opts);
+    decoder.set_jobs(jobs);
+    let result = match src {
+        Source::Stdin => decoder.decode(&mut ReadInput::new(io::stdin().lock()), sink),
+        Source::File { path, .. } => {
+            let file = File::open(path).map_err(|e| Fail::Input(io_message(&e)))?;
+            let meta = file.metadata().map_err(|e| Fail::Input(e.to_string()))?;
+            if meta.is_dir() {
+                return Err(Fail::Input("is a directory".into()));
+            }
+            if meta.is_file() {
+                let mut map = MmapInput::open(&file).map_err(|e| Fail::Input(e.to_string()))?;
+                decoder.decode(&mut map, sink)
+            } else {
+                decoder.decode(&mut ReadInput::new(&file), sink)
+            }
+        }
+        Source::Zip { archive, name, .. } => {
+            let file = File::open(archive).map_err(|e| Fail::Input(io_message(&e)))?;
+            let mut z = zip::ZipArchive::new(file)
+                .map_err(|e| Fail::Input(format!("not a readable zip archive: {e}")))?;
+            let entry = z
+                .by_name(name)
+                .map_err(|e| Fail::Input(format!("cannot read zip member: {e}")))?;
+            decoder.decode(&mut ReadInput::new(entry), sink)
+        }
+    };
+    match result {
+        Ok(s) => Ok(s),
+        Err(DecodeError::Sink(e)) => Err(Fail::Output(e)),
+        Err(e) => Err(Fail::Input(e.to_string())),
+    }
+}

@@ -1,0 +1,821 @@
+//! The engine: lines in, findings out, in one pass with bounded state.
+//!
+//! Feed it every line of one input in order ([`Engine::line`], or
+//! [`Engine::feed`] with a line already classified), take the findings as
+//! they come ([`Engine::drain`]), and call [`Engine::finish`] at the end
+//! for the closing summary. The state is one session's (a few strings and
+//! counters) and at most one finding held back: two lines that report one
+//! event (`HandleA2D2OnlineResponse` then `LogRequestEnd` with the same
+//! code, `HandleKickoutNotify` then `OnKickout`) become one finding.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{Duration, NaiveDateTime};
+
+use super::fields;
+use super::line::{ImLine, Line, MarsHeader, classify};
+use super::rules::{Confidence, Event, RuleSet};
+
+/// What a finding says happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// A process start (the Mars header), with what the banners say.
+    Session,
+    /// The SDK was initialised.
+    Init,
+    /// A connect result.
+    Connect,
+    /// A login result.
+    Login,
+    /// The UserSig expired.
+    UserSigExpired,
+    /// Kicked offline.
+    Kicked,
+    /// A logout.
+    Logout,
+    /// A message failed to send.
+    SendFailed,
+    /// Any other non-zero code in a recognised field.
+    Error,
+    /// No heartbeat response for more than twice the interval while
+    /// logged in.
+    Gap,
+}
+
+impl Kind {
+    /// The name used in the timeline and in JSON's `type`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Session => "session",
+            Kind::Init => "init",
+            Kind::Connect => "connect",
+            Kind::Login => "login",
+            Kind::UserSigExpired => "usersig_expired",
+            Kind::Kicked => "kicked",
+            Kind::Logout => "logout",
+            Kind::SendFailed => "send_failed",
+            Kind::Error => "error",
+            Kind::Gap => "gap",
+        }
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// What happened.
+    pub kind: Kind,
+    /// The record's wall clock.
+    pub time: Option<NaiveDateTime>,
+    /// The UTC offset of the wall clock (from the session's Mars header).
+    pub offset_minutes: Option<i32>,
+    /// Line number in the decoded text (1-based).
+    pub line: u64,
+    /// The error code, when the line has a non-zero one.
+    pub code: Option<i64>,
+    /// The code's constant name.
+    pub name: Option<String>,
+    /// What the code means (says so when the code is unknown).
+    pub meaning: Option<String>,
+    /// What to do about it.
+    pub advice: Option<String>,
+    /// Whether the anchor is seen in real logs or only documented.
+    pub confidence: Confidence,
+    /// The line that shows it.
+    pub evidence: String,
+    /// What else the lines say: `result`, `user`, `server`, `retries`,
+    /// `platform`, `sdk_version`, ... in a fixed order per kind.
+    pub attrs: Vec<(&'static str, String)>,
+}
+
+impl Finding {
+    /// An attribute's value.
+    pub fn attr(&self, key: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn set(&mut self, key: &'static str, value: String) {
+        match self.attrs.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.attrs.push((key, value)),
+        }
+    }
+
+    fn set_if_missing(&mut self, key: &'static str, value: Option<String>) {
+        if let Some(v) = value
+            && self.attr(key).is_none()
+        {
+            self.attrs.push((key, v));
+        }
+    }
+
+    /// `ok`/`failed` for connect, login and logout.
+    pub fn result(&self) -> Option<&str> {
+        self.attr("result")
+    }
+
+    /// The record's wall clock as `YYYY-MM-DD HH:MM:SS.mmm`.
+    pub fn time_text(&self) -> Option<String> {
+        self.time
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string())
+    }
+
+    /// ISO 8601 with the offset, when the offset is known.
+    pub fn ts(&self) -> Option<String> {
+        let off = chrono::FixedOffset::east_opt(self.offset_minutes? * 60)?;
+        let t = self.time?.and_local_timezone(off).single()?;
+        Some(t.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string())
+    }
+
+    /// A one-line description: the attributes, then the code.
+    pub fn detail(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        for (k, v) in &self.attrs {
+            match *k {
+                "result" => parts.push(v.clone()),
+                _ => parts.push(format!("{} {v}", k.replace('_', " "))),
+            }
+        }
+        if let Some(c) = self.code {
+            let name = self.name.as_deref().filter(|n| *n != "-");
+            let mut s = format!("code {c}");
+            if let Some(n) = name {
+                s.push_str(&format!(" {n}"));
+            }
+            if let Some(m) = &self.meaning {
+                s.push_str(&format!(": {m}"));
+            }
+            parts.push(s);
+        }
+        parts.join(", ")
+    }
+
+    /// The finding as one JSON object (see the README for the schema).
+    pub fn to_json(&self, file: &str) -> serde_json::Value {
+        let mut o = serde_json::Map::new();
+        o.insert("type".into(), self.kind.as_str().into());
+        o.insert("file".into(), file.into());
+        o.insert("time".into(), opt(self.time_text()));
+        o.insert("ts".into(), opt(self.ts()));
+        o.insert("line".into(), self.line.into());
+        o.insert(
+            "code".into(),
+            self.code.map_or(serde_json::Value::Null, Into::into),
+        );
+        o.insert("name".into(), opt(self.name.clone()));
+        o.insert("meaning".into(), opt(self.meaning.clone()));
+        o.insert("advice".into(), opt(self.advice.clone()));
+        o.insert("confidence".into(), self.confidence.as_str().into());
+        o.insert("evidence".into(), self.evidence.clone().into());
+        for (k, v) in &self.attrs {
+            let value = match *k {
+                "retries" | "attempt" | "pid" | "interval" | "silent_for" => v
+                    .parse::<i64>()
+                    .map_or_else(|_| v.clone().into(), Into::into),
+                _ => v.clone().into(),
+            };
+            o.insert((*k).into(), value);
+        }
+        serde_json::Value::Object(o)
+    }
+}
+
+fn opt(s: Option<String>) -> serde_json::Value {
+    s.map_or(serde_json::Value::Null, Into::into)
+}
+
+/// The closing summary of one input.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Lines of the IM SDK seen (log lines and banners).
+    pub im_lines: u64,
+    /// Sessions (process starts with IM SDK lines).
+    pub sessions: u64,
+    /// Successful logins.
+    pub logins_ok: u64,
+    /// Failed logins, by code (0 when the line had none).
+    pub logins_failed: Vec<(i64, u64)>,
+    /// Kicks.
+    pub kicks: u64,
+    /// UserSig expiries.
+    pub usersig_expired: u64,
+    /// Logouts.
+    pub logouts: u64,
+    /// Failed connect attempts.
+    pub connect_failures: u64,
+    /// Send failures by code.
+    pub send_failed: Vec<(i64, u64)>,
+    /// Heartbeat gaps.
+    pub gaps: u64,
+    /// Every non-zero code of every finding, most frequent first (ties by
+    /// code).
+    pub codes: Vec<(i64, u64)>,
+}
+
+impl Summary {
+    /// Failed logins in all.
+    pub fn logins_failed_total(&self) -> u64 {
+        self.logins_failed.iter().map(|(_, n)| n).sum()
+    }
+
+    /// Send failures in all.
+    pub fn send_failed_total(&self) -> u64 {
+        self.send_failed.iter().map(|(_, n)| n).sum()
+    }
+
+    /// The summary as one JSON object (`type` is `summary`).
+    pub fn to_json(&self, file: &str, rules: &RuleSet, top: usize) -> serde_json::Value {
+        let by_code = |v: &[(i64, u64)]| {
+            serde_json::Value::Object(
+                v.iter()
+                    .map(|(c, n)| (c.to_string(), (*n).into()))
+                    .collect(),
+            )
+        };
+        let top_codes: Vec<serde_json::Value> = self
+            .codes
+            .iter()
+            .take(top)
+            .map(|(c, n)| {
+                serde_json::json!({
+                    "code": c,
+                    "count": n,
+                    "name": rules.code(*c).map(|i| i.name.clone()),
+                    "meaning": rules.code(*c).map(|i| i.meaning.clone()),
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "type": "summary",
+            "file": file,
+            "im_lines": self.im_lines,
+            "sessions": self.sessions,
+            "logins_ok": self.logins_ok,
+            "logins_failed": self.logins_failed_total(),
+            "logins_failed_by_code": by_code(&self.logins_failed),
+            "kicks": self.kicks,
+            "usersig_expired": self.usersig_expired,
+            "logouts": self.logouts,
+            "connect_failures": self.connect_failures,
+            "send_failed": self.send_failed_total(),
+            "send_failed_by_code": by_code(&self.send_failed),
+            "gaps": self.gaps,
+            "top_codes": top_codes,
+        })
+    }
+
+    /// The summary as text lines (no trailing newline).
+    pub fn text(&self, rules: &RuleSet, top: usize) -> String {
+        let list = |v: &[(i64, u64)]| {
+            v.iter()
+                .map(|(c, n)| format!("{c} x{n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut s = format!(
+            "  sessions {}; logins {} ok, {} failed",
+            self.sessions,
+            self.logins_ok,
+            self.logins_failed_total()
+        );
+        if !self.logins_failed.is_empty() {
+            s.push_str(&format!(" ({})", list(&self.logins_failed)));
+        }
+        s.push_str(&format!(
+            "; kicks {}; UserSig expiries {}; logouts {}; connect failures {}; gaps {}\n",
+            self.kicks, self.usersig_expired, self.logouts, self.connect_failures, self.gaps
+        ));
+        s.push_str(&format!("  send failures {}", self.send_failed_total()));
+        if !self.send_failed.is_empty() {
+            s.push_str(&format!(" ({})", list(&self.send_failed)));
+        }
+        s.push_str("\n  most frequent codes:");
+        if self.codes.is_empty() {
+            s.push_str(" none");
+        }
+        for (c, n) in self.codes.iter().take(top) {
+            let name = rules
+                .code(*c)
+                .map_or("unknown code".to_string(), |i| i.name.clone());
+            s.push_str(&format!("\n    {c:>7} x{n:<5} {name}"));
+        }
+        s
+    }
+}
+
+/// The longest evidence kept, in bytes.
+const MAX_EVIDENCE: usize = 512;
+/// Two lines at most this far apart may report one event.
+const MERGE_WINDOW_MS: i64 = 10_000;
+
+/// One process start's state.
+#[derive(Debug, Default)]
+struct Session {
+    /// The session finding is out.
+    announced: bool,
+    line: u64,
+    evidence: String,
+    time: Option<NaiveDateTime>,
+    offset_minutes: Option<i32>,
+    pid: Option<i64>,
+    sdk_version: Option<String>,
+    app_id: Option<String>,
+    platform: Option<String>,
+    logged_in: bool,
+    user: Option<String>,
+    interval_s: Option<i64>,
+    last_alive: Option<NaiveDateTime>,
+    gap_open: bool,
+    connect_failures: u64,
+    connected_reported: bool,
+}
+
+/// The streaming engine for one input.
+#[derive(Debug)]
+pub struct Engine {
+    rules: Arc<RuleSet>,
+    session: Option<Session>,
+    /// The last finding, held back while a next line may complete it.
+    pending: Option<Finding>,
+    out: Vec<Finding>,
+    summary: Summary,
+    logins_failed: HashMap<i64, u64>,
+    send_failed: HashMap<i64, u64>,
+    codes: HashMap<i64, u64>,
+}
+
+fn lossy(bytes: &[u8]) -> String {
+    let mut end = bytes.len().min(MAX_EVIDENCE);
+    while end < bytes.len() && end > 0 && (bytes[end] & 0xC0) == 0x80 {
+        end -= 1;
+    }
+    let s = String::from_utf8_lossy(&bytes[..end]);
+    s.trim_end_matches(['\r', '\n']).to_string()
+}
+
+fn owned(bytes: &[u8]) -> Option<String> {
+    (!bytes.is_empty()).then(|| String::from_utf8_lossy(bytes).into_owned())
+}
+
+impl Engine {
+    /// An engine with these rules.
+    pub fn new(rules: Arc<RuleSet>) -> Engine {
+        Engine {
+            rules,
+            session: None,
+            pending: None,
+            out: Vec::new(),
+            summary: Summary::default(),
+            logins_failed: HashMap::new(),
+            send_failed: HashMap::new(),
+            codes: HashMap::new(),
+        }
+    }
+
+    /// The rules in use.
+    pub fn rules(&self) -> &Arc<RuleSet> {
+        &self.rules
+    }
+
+    /// Feeds line number `line_no` (1-based), its text without the `\n`.
+    pub fn line(&mut self, line_no: u64, text: &[u8]) {
+        let line = classify(text);
+        self.feed(line_no, text, line);
+    }
+
+    /// Feeds a line already classified; `text` is its text (the evidence).
+    pub fn feed(&mut self, line_no: u64, text: &[u8], line: Line<'_>) {
+        match line {
+            Line::MarsHeader(h) => self.header(line_no, text, h),
+            Line::Banner { key, value } => {
+                self.summary.im_lines += 1;
+                let s = self.session_for(line_no, text);
+                let v = text_opt(value);
+                match key {
+                    b"SDK APP ID" => s.app_id = v,
+                    b"SDK Version" | b"Ver" => s.sdk_version = v,
+                    b"Platform" => s.platform = v,
+                    b"Process ID" => {
+                        if let Some(p) = v.and_then(|v| v.parse().ok()) {
+                            s.pid = Some(p);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Line::Im(im) => {
+                self.summary.im_lines += 1;
+                self.im(line_no, text, &im);
+            }
+            Line::Other => {}
+        }
+    }
+
+    /// Findings ready so far, in order.
+    pub fn drain(&mut self) -> std::vec::Drain<'_, Finding> {
+        self.out.drain(..)
+    }
+
+    /// Ends the input: the held-back finding comes out (take it with
+    /// [`drain`](Engine::drain)), and the summary is returned.
+    pub fn finish(&mut self) -> Summary {
+        self.flush();
+        let mut s = self.summary.clone();
+        s.logins_failed = sorted_by_code(&self.logins_failed);
+        s.send_failed = sorted_by_code(&self.send_failed);
+        let mut codes: Vec<(i64, u64)> = self.codes.iter().map(|(&c, &n)| (c, n)).collect();
+        codes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        s.codes = codes;
+        s
+    }
+
+    fn header(&mut self, line_no: u64, text: &[u8], h: MarsHeader) {
+        self.flush();
+        self.session = Some(Session {
+            line: line_no,
+            evidence: lossy(text),
+            time: h.time,
+            offset_minutes: h.offset_minutes,
+            pid: h.pid,
+            ..Session::default()
+        });
+    }
+
+    /// The current session, started here if the input has no header yet.
+    fn session_for(&mut self, line_no: u64, text: &[u8]) -> &mut Session {
+        self.session.get_or_insert_with(|| Session {
+            line: line_no,
+            evidence: lossy(text),
+            ..Session::default()
+        })
+    }
+
+    fn im(&mut self, line_no: u64, text: &[u8], im: &ImLine<'_>) {
+        let s = self.session_for(line_no, text);
+        if s.time.is_none() {
+            s.time = Some(im.time);
+        }
+        if s.pid.is_none() {
+            s.pid = Some(im.pid);
+        }
+        if !s.announced {
+            s.announced = true;
+            let f = self.session_finding();
+            self.push(f);
+        }
+        self.check_gap(line_no, text, im.time);
+
+        let rules = Arc::clone(&self.rules);
+        let msg = im.message;
+        let code = fields::code(msg, rules.code_fields());
+        let head = fields::head(msg);
+        let rule = rules.find(im.function, head, code);
+        let failed = code.is_some_and(|c| c != 0);
+        let Some(rule) = rule else {
+            if failed {
+                let f = self.finding(Kind::Error, line_no, text, im, code, Confidence::Seen);
+                self.push(f);
+            }
+            return;
+        };
+        let conf = rule.confidence;
+        let mk = |e: &mut Engine, kind| e.finding(kind, line_no, text, im, code, conf);
+        let result = if failed { "failed" } else { "ok" };
+        match rule.event {
+            Event::Ignore => {}
+            Event::Init => {
+                let mut f = mk(self, Kind::Init);
+                f.set_if_missing(
+                    "sdk_version",
+                    fields::value(msg, b"sdk_version").and_then(owned),
+                );
+                f.set_if_missing("app_id", fields::value(msg, b"sdk_app_id").and_then(owned));
+                f.set_if_missing("platform", fields::value(msg, b"platform").and_then(owned));
+                self.push(f);
+            }
+            Event::Uninit => {
+                self.logged_out();
+                self.error_if(failed, line_no, text, im, code);
+            }
+            Event::ConnectBegin => {
+                if let Some(s) = self.session.as_mut() {
+                    s.connected_reported = false;
+                }
+                self.error_if(failed, line_no, text, im, code);
+            }
+            Event::Connect => {
+                let server = fields::value(msg, b"server address")
+                    .or_else(|| fields::value(msg, b"successful address"))
+                    .and_then(owned);
+                let mut f = mk(self, Kind::Connect);
+                f.set("result", result.into());
+                f.set_if_missing("server", server);
+                let s = self.session.as_mut().expect("a session is open");
+                if failed {
+                    s.connect_failures += 1;
+                    s.connected_reported = false;
+                    f.set("attempt", s.connect_failures.to_string());
+                    self.summary.connect_failures += 1;
+                    self.push(f);
+                } else if !s.connected_reported {
+                    f.set("retries", s.connect_failures.to_string());
+                    s.connect_failures = 0;
+                    s.connected_reported = true;
+                    self.push(f);
+                }
+            }
+            Event::LoginBegin => {
+                let user = fields::value(msg, b"userid").and_then(owned);
+                if let Some(s) = self.session.as_mut() {
+                    s.user = user;
+                }
+                self.error_if(failed, line_no, text, im, code);
+            }
+            Event::Login => {
+                let mut f = mk(self, Kind::Login);
+                f.set("result", result.into());
+                let user = fields::value(msg, b"userid")
+                    .and_then(owned)
+                    .or_else(|| self.session.as_ref().and_then(|s| s.user.clone()));
+                f.set_if_missing("user", user);
+                let s = self.session.as_mut().expect("a session is open");
+                if failed {
+                    s.logged_in = false;
+                } else {
+                    s.logged_in = true;
+                    s.last_alive = Some(im.time);
+                    s.gap_open = false;
+                }
+                self.push(f);
+            }
+            Event::LogoutBegin => self.error_if(failed, line_no, text, im, code),
+            Event::Logout => {
+                let mut f = mk(self, Kind::Logout);
+                f.set("result", result.into());
+                f.set_if_missing("user", fields::value(msg, b"userid").and_then(owned));
+                self.logged_out();
+                self.push(f);
+            }
+            Event::HeartbeatStart => {
+                let n = fields::number(msg, b"heartbeat_interval")
+                    .or_else(|| fields::number_unit(msg, b"interval"));
+                let s = self.session.as_mut().expect("a session is open");
+                if let Some(n) = n.filter(|&n| n > 0) {
+                    s.interval_s = Some(n);
+                }
+                s.last_alive = Some(im.time);
+                self.error_if(failed, line_no, text, im, code);
+            }
+            Event::Heartbeat => {
+                let n = fields::number(msg, b"heartbeat_interval");
+                let s = self.session.as_mut().expect("a session is open");
+                if let Some(n) = n.filter(|&n| n > 0) {
+                    s.interval_s = Some(n);
+                }
+                s.last_alive = Some(im.time);
+                s.gap_open = false;
+                self.error_if(failed, line_no, text, im, code);
+            }
+            Event::UserSigExpired => {
+                let mut f = mk(self, Kind::UserSigExpired);
+                let user = fields::value(msg, b"userid")
+                    .and_then(owned)
+                    .or_else(|| self.session.as_ref().and_then(|s| s.user.clone()));
+                f.set_if_missing("user", user);
+                self.logged_out();
+                self.push(f);
+            }
+            Event::Kicked => {
+                let mut f = mk(self, Kind::Kicked);
+                f.set_if_missing("platform", fields::value(msg, b"platform").and_then(owned));
+                f.set_if_missing(
+                    "kick_type",
+                    fields::value(msg, b"kick_offline_type").and_then(owned),
+                );
+                self.logged_out();
+                self.push(f);
+            }
+            Event::SendFailed => {
+                let f = mk(self, Kind::SendFailed);
+                self.push(f);
+            }
+            Event::Error => {
+                let f = mk(self, Kind::Error);
+                self.push(f);
+            }
+        }
+    }
+
+    fn error_if(
+        &mut self,
+        failed: bool,
+        line_no: u64,
+        text: &[u8],
+        im: &ImLine<'_>,
+        code: Option<i64>,
+    ) {
+        if failed {
+            let f = self.finding(Kind::Error, line_no, text, im, code, Confidence::Seen);
+            self.push(f);
+        }
+    }
+
+    fn logged_out(&mut self) {
+        if let Some(s) = self.session.as_mut() {
+            s.logged_in = false;
+            s.gap_open = false;
+        }
+    }
+
+    fn check_gap(&mut self, line_no: u64, text: &[u8], now: NaiveDateTime) {
+        let Some(s) = self.session.as_mut() else {
+            return;
+        };
+        let (Some(interval), Some(last)) = (s.interval_s, s.last_alive) else {
+            return;
+        };
+        if !s.logged_in || s.gap_open {
+            return;
+        }
+        let silent = now - last;
+        if silent <= Duration::seconds(2 * interval) {
+            return;
+        }
+        s.gap_open = true;
+        let offset = s.offset_minutes;
+        let f = Finding {
+            kind: Kind::Gap,
+            time: Some(now),
+            offset_minutes: offset,
+            line: line_no,
+            code: None,
+            name: None,
+            meaning: None,
+            advice: Some(
+                "The connection was silent while logged in: check the device's network and \
+                 whether the app was suspended in the background."
+                    .into(),
+            ),
+            confidence: Confidence::Seen,
+            evidence: lossy(text),
+            attrs: vec![
+                ("silent_for", silent.num_seconds().to_string()),
+                ("interval", interval.to_string()),
+                ("since", last.format("%H:%M:%S%.3f").to_string()),
+            ],
+        };
+        self.push(f);
+    }
+
+    fn session_finding(&self) -> Finding {
+        let s = self.session.as_ref().expect("a session is open");
+        let mut f = Finding {
+            kind: Kind::Session,
+            time: s.time,
+            offset_minutes: s.offset_minutes,
+            line: s.line,
+            code: None,
+            name: None,
+            meaning: None,
+            advice: None,
+            confidence: Confidence::Seen,
+            evidence: s.evidence.clone(),
+            attrs: Vec::new(),
+        };
+        f.set_if_missing("pid", s.pid.map(|p| p.to_string()));
+        f.set_if_missing("sdk_version", s.sdk_version.clone());
+        f.set_if_missing("app_id", s.app_id.clone());
+        f.set_if_missing("platform", s.platform.clone());
+        f
+    }
+
+    fn finding(
+        &self,
+        kind: Kind,
+        line_no: u64,
+        text: &[u8],
+        im: &ImLine<'_>,
+        code: Option<i64>,
+        confidence: Confidence,
+    ) -> Finding {
+        let code = code.filter(|&c| c != 0);
+        let mut f = Finding {
+            kind,
+            time: Some(im.time),
+            offset_minutes: self.session.as_ref().and_then(|s| s.offset_minutes),
+            line: line_no,
+            code,
+            name: None,
+            meaning: None,
+            advice: None,
+            confidence,
+            evidence: lossy(text),
+            attrs: Vec::new(),
+        };
+        self.describe(&mut f);
+        f
+    }
+
+    fn describe(&self, f: &mut Finding) {
+        let Some(c) = f.code else {
+            return;
+        };
+        match self.rules.code(c) {
+            Some(info) => {
+                f.name = Some(info.name.clone());
+                f.meaning = Some(info.meaning.clone());
+                f.advice = Some(info.advice.clone());
+            }
+            None => {
+                f.name = None;
+                f.meaning = Some(format!("unknown code {c}: not in the error-code table"));
+                f.advice = None;
+            }
+        }
+    }
+
+    /// Holds `f` back, merging it into the held-back finding when both
+    /// report one event.
+    fn push(&mut self, f: Finding) {
+        if let Some(p) = self.pending.as_mut() {
+            if mergeable(p, &f) {
+                if p.code.is_none() && f.code.is_some() {
+                    p.code = f.code;
+                    p.name = f.name.clone();
+                    p.meaning = f.meaning.clone();
+                    p.advice = f.advice.clone();
+                }
+                for (k, v) in f.attrs {
+                    p.set_if_missing(k, Some(v));
+                }
+                return;
+            }
+            if p.kind == Kind::Session && f.kind == Kind::Init {
+                // Without banners, the session learns from the init line.
+                for k in ["sdk_version", "app_id", "platform"] {
+                    p.set_if_missing(k, f.attr(k).map(str::to_string));
+                }
+            }
+        }
+        self.flush();
+        self.pending = Some(f);
+    }
+
+    fn flush(&mut self) {
+        let Some(f) = self.pending.take() else {
+            return;
+        };
+        let code = f.code.unwrap_or(0);
+        match f.kind {
+            Kind::Session => self.summary.sessions += 1,
+            Kind::Login if f.result() == Some("failed") => {
+                *self.logins_failed.entry(code).or_default() += 1
+            }
+            Kind::Login => self.summary.logins_ok += 1,
+            Kind::Kicked => self.summary.kicks += 1,
+            Kind::UserSigExpired => self.summary.usersig_expired += 1,
+            Kind::Logout => self.summary.logouts += 1,
+            Kind::SendFailed => *self.send_failed.entry(code).or_default() += 1,
+            Kind::Gap => self.summary.gaps += 1,
+            _ => {}
+        }
+        if let Some(c) = f.code {
+            *self.codes.entry(c).or_default() += 1;
+        }
+        self.out.push(f);
+    }
+}
+
+fn text_opt(v: &[u8]) -> Option<String> {
+    owned(v)
+}
+
+fn sorted_by_code(m: &HashMap<i64, u64>) -> Vec<(i64, u64)> {
+    let mut v: Vec<(i64, u64)> = m.iter().map(|(&c, &n)| (c, n)).collect();
+    v.sort();
+    v
+}
+
+/// Whether `next` reports the same event as `held` (see the module docs).
+fn mergeable(held: &Finding, next: &Finding) -> bool {
+    let kinds = matches!(held.kind, Kind::Login | Kind::Kicked | Kind::UserSigExpired);
+    if !kinds || held.kind != next.kind || held.result() != next.result() {
+        return false;
+    }
+    if held.kind == Kind::Login && held.result() != Some("failed") {
+        return false;
+    }
+    let codes = match (held.code, next.code) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    };
+    let close = match (held.time, next.time) {
+        (Some(a), Some(b)) => (b - a).num_milliseconds().abs() <= MERGE_WINDOW_MS,
+        _ => false,
+    };
+    codes && close
+}
