@@ -819,3 +819,156 @@ fn mergeable(held: &Finding, next: &Finding) -> bool {
     };
     codes && close
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::imsdk::sink::DiagnoseSink;
+
+    fn tim(time: &str, func: &str, msg: &str) -> String {
+        format!("TIM: 2024-03-12 {time} I 100-101     |-x.cpp:1    {func:<40}|{msg}\n")
+    }
+
+    fn run(text: &str, chunk: usize) -> (Vec<Finding>, Summary, u64) {
+        let mut found = Vec::new();
+        let (summary, lines) = {
+            let mut sink = DiagnoseSink::new(Arc::new(RuleSet::builtin()), |f: &Finding| {
+                found.push(f.clone());
+                Ok(())
+            });
+            for piece in text.as_bytes().chunks(chunk) {
+                sink.text(piece).unwrap();
+            }
+            let s = sink.end().unwrap().clone();
+            (s, sink.lines())
+        };
+        (found, summary, lines)
+    }
+
+    #[test]
+    fn a_silent_connection_while_logged_in_is_a_gap_and_unknown_codes_say_so() {
+        let mut t = String::from(
+            "^^^^^^^^^^Dec 10 2021^^^15:15:13^^^^^^^^^^[100,100][2024-03-12 +0800 10:00:00]\n",
+        );
+        t += "TIM: ======  SDK Version: 8.1.1\n";
+        t += &tim(
+            "10:00:01.000",
+            "LogRequestEnd",
+            "Login success|error_code:0 error_message:OK|userid:u1",
+        );
+        t += &tim(
+            "10:00:01.100",
+            "StartHeartbeat",
+            "start heartbeat with interval 60s",
+        );
+        t += &tim(
+            "10:01:01.000",
+            "HandleHeartbeatResponse",
+            "receive heartbeat response|heartbeat_interval:60",
+        );
+        t += &tim("10:02:59.000", "HandleNewMessage", "message_source:c2c");
+        t += &tim("10:03:02.000", "HandleNewMessage", "message_source:c2c");
+        t += &tim("10:03:04.000", "HandleNewMessage", "message_source:c2c");
+        t += &tim(
+            "10:03:05.000",
+            "HandleHeartbeatResponse",
+            "heartbeat_interval:60",
+        );
+        t += &tim(
+            "10:04:00.000",
+            "SomethingNew",
+            "error_code:424242|error_message:x",
+        );
+        t += &tim(
+            "10:04:30.000",
+            "LogRequestEnd",
+            "Logout success|error_code:0 error_message:OK",
+        );
+        // Logged out: silence is no gap.
+        t += &tim("11:11:00.000", "HandleNewMessage", "message_source:c2c");
+        let (found, summary, lines) = run(&t, 37);
+        assert_eq!(lines, 12);
+        let kinds: Vec<Kind> = found.iter().map(|f| f.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                Kind::Session,
+                Kind::Login,
+                Kind::Gap,
+                Kind::Error,
+                Kind::Logout
+            ]
+        );
+        let gap = &found[2];
+        assert_eq!(gap.line, 7, "the first line past twice the interval");
+        assert_eq!(gap.attr("silent_for"), Some("121"));
+        assert_eq!(gap.attr("interval"), Some("60"));
+        let err = &found[3];
+        assert_eq!(err.code, Some(424242));
+        assert_eq!(err.name, None);
+        assert!(
+            err.meaning
+                .as_deref()
+                .unwrap()
+                .starts_with("unknown code 424242")
+        );
+        assert_eq!(summary.gaps, 1);
+        assert_eq!(summary.logouts, 1);
+        assert_eq!(
+            found[0].ts().as_deref(),
+            Some("2024-03-12T10:00:00.000+08:00")
+        );
+        assert_eq!(found[0].attr("sdk_version"), Some("8.1.1"));
+    }
+
+    #[test]
+    fn a_busy_day_gives_the_same_timeline_whatever_the_chunking() {
+        // A day of 150,000 lines: one session's lines repeated.
+        let mut day = String::from(
+            "^^^^^^^^^^Dec 10 2021^^^15:15:13^^^^^^^^^^[100,100][2024-03-12 +0800 10:00:00]\n",
+        );
+        day += &tim(
+            "10:00:01.000",
+            "LogRequestEnd",
+            "Login success|error_code:0 error_message:OK|userid:u1",
+        );
+        let mut n = 2;
+        while n < 150_000 {
+            day += &tim(
+                "10:00:02.000",
+                "SendMessageComplete",
+                "error code:0|error message:Success|message:",
+            );
+            day += "message_type:c2c|message_sub_type:0x0\n";
+            day += &tim(
+                "10:00:02.000",
+                "SendMessageComplete",
+                "error code:8001|error message:too big|message:",
+            );
+            day += "\n";
+            n += 4;
+        }
+        let (a, sa, la) = run(&day, 1 << 20);
+        let (b, sb, lb) = run(&day, 4093);
+        assert_eq!(la, n as u64);
+        assert_eq!((la, &sa), (lb, &sb));
+        assert_eq!(a, b);
+        assert_eq!(sa.send_failed, vec![(8001, (n as u64 - 2) / 4)]);
+        assert_eq!(a.last().unwrap().line, n as u64 - 1);
+    }
+
+    #[test]
+    fn a_giant_line_keeps_the_line_numbers() {
+        let mut t = "x".repeat(3 * crate::imsdk::sink::MAX_LINE);
+        t.push('\n');
+        t += &tim(
+            "10:00:01.000",
+            "CheckInit",
+            "error_code:6013|error_message:sdk not init",
+        );
+        let (found, _, lines) = run(&t, 1000);
+        assert_eq!(lines, 2);
+        assert_eq!(found.last().unwrap().line, 2);
+        assert_eq!(found.last().unwrap().code, Some(6013));
+    }
+}
