@@ -18,7 +18,7 @@ use crate::filter::Filter;
 use crate::reader::Summary;
 pub use crate::record::MAX_PIECE;
 use crate::record::{
-    DateMemo, Level, Part, Prefix, Record, RecordSplitter, Records, body_start, find_byte,
+    DateMemo, Level, Part, Prefix, Record, RecordSplitter, Records, body_start, find_byte, formats,
     header_spans, parse_prefix, starts_record, whole_lines,
 };
 use regex::bytes::Regex;
@@ -491,12 +491,12 @@ fn prefix_passes(f: &Filter, bytes: &[u8]) -> bool {
     }
 }
 
-/// The record's level, from its `[L]`.
+/// The record's level, from its `[L]` (or the level of another shape).
 #[inline]
 fn level_of(bytes: &[u8]) -> Option<Level> {
     match bytes {
         [b'[', l, b']', ..] => Level::from_letter(*l),
-        _ => None,
+        _ => formats::level(bytes),
     }
 }
 

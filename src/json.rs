@@ -20,7 +20,7 @@ use std::io::{self, Write};
 use crate::event::{BlockInfo, Event, Salvage};
 use crate::filtered::RecordSink;
 use crate::reader::Summary;
-use crate::record::{Header, Level, LineFormat, Record, Timestamp};
+use crate::record::{Header, Level, Record, Timestamp};
 use crate::stats::Stats;
 
 /// Log bytes as a string: as they are when valid UTF-8, else escaped (see
@@ -203,10 +203,7 @@ fn write_header<W: Write>(out: &mut W, h: &Header<'_>, escaped: &mut Vec<&str>) 
     if e {
         escaped.push("func");
     }
-    let format = match h.format {
-        LineFormat::Current => "current",
-        LineFormat::Legacy => "legacy",
-    };
+    let format = h.format.name();
     out.write_all(b",\"line_format\":\"")?;
     out.write_all(format.as_bytes())?;
     out.write_all(b"\",\"message\":")?;

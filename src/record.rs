@@ -38,6 +38,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
 
+pub mod formats;
 mod scan;
 pub(crate) use scan::Spans;
 
@@ -185,6 +186,37 @@ pub enum LineFormat {
     Current,
     /// Before Oct 2021 and 2016-17 writers: `[file, func, LINE]`.
     Legacy,
+    /// IM SDK 5.x – 8.x: `TIM: DATE TIME L pid-tid |-file:line Func |msg`.
+    ImSdk,
+    /// IM SDK 4.x: `TIM: DATE TIME/L/pid-tid /Module -file.line Func /msg`.
+    ImSdk4,
+    /// IM SDK 4.0.x: `DATE TIME|[n|]thread|L| file:line |Func > msg`.
+    ImSdk40,
+    /// A user-defined shape (see [`formats::custom`]).
+    Custom,
+}
+
+impl LineFormat {
+    /// The name of the shape in JSON output (`line_format`).
+    pub fn name(self) -> &'static str {
+        match self {
+            LineFormat::Current => "current",
+            LineFormat::Legacy => "legacy",
+            LineFormat::ImSdk => "imsdk",
+            LineFormat::ImSdk4 => "imsdk4",
+            LineFormat::ImSdk40 => "imsdk40",
+            LineFormat::Custom => "custom",
+        }
+    }
+
+    /// Whether lines of this shape carry no UTC offset of their own, so
+    /// that they take the one of the Mars open banner before them.
+    pub fn borrows_offset(self) -> bool {
+        matches!(
+            self,
+            LineFormat::ImSdk | LineFormat::ImSdk4 | LineFormat::ImSdk40
+        )
+    }
 }
 
 /// The parsed header of a record, borrowing from the record's bytes.
@@ -238,10 +270,38 @@ impl<'a> Record<'a> {
                 header: parse_header(bytes),
             };
         }
+        if let Some((level, header)) = formats::parse(bytes) {
+            return Record {
+                bytes,
+                level,
+                header,
+            };
+        }
         Record {
             bytes,
             level: None,
             header: None,
+        }
+    }
+
+    /// [`parse`](Record::parse), giving a header of a shape that writes no
+    /// UTC offset (the IM SDK's) the offset `context`: the one of the Mars
+    /// open banner before the record (see [`formats::meta::start_offset`]).
+    pub fn parse_in(bytes: &'a [u8], context: Option<i32>) -> Record<'a> {
+        let mut rec = Record::parse(bytes);
+        rec.borrow_offset(context);
+        rec
+    }
+
+    /// Gives the header, when its shape writes no UTC offset, the offset
+    /// `context` (see [`parse_in`](Record::parse_in)).
+    #[inline]
+    pub fn borrow_offset(&mut self, context: Option<i32>) {
+        if let Some(h) = &mut self.header
+            && h.format.borrows_offset()
+            && h.timestamp.offset_minutes.is_none()
+        {
+            h.timestamp.offset_minutes = context;
         }
     }
 
@@ -312,7 +372,8 @@ impl<'a> Iterator for Records<'a> {
 pub const MAX_PIECE: usize = 1024 * 1024;
 
 /// Bytes of a line after which whether it starts a record is settled
-/// ([`starts_record`] reads at most the longest tip, 22 bytes).
+/// ([`starts_record`] reads at most 24 bytes of the built-in shapes; a
+/// user-defined shape reads up to [`formats::custom::LINE_LIMIT`]).
 const DECIDE: usize = 32;
 
 /// Where a piece handed out by [`RecordSplitter`] lies in its record.
@@ -579,16 +640,29 @@ impl RecordSplitter {
             return Ok(());
         }
         let have = self.buf.len() - self.pending;
-        let mut head = [0u8; DECIDE];
-        let from_buf = have.min(DECIDE);
-        head[..from_buf].copy_from_slice(&self.buf[self.pending..self.pending + from_buf]);
-        let from_more = (DECIDE - from_buf).min(more.len());
-        head[from_buf..from_buf + from_more].copy_from_slice(&more[..from_more]);
+        // A user-defined shape's regex may read the whole line.
+        let limit = if formats::custom::installed().is_some() {
+            formats::custom::LINE_LIMIT
+        } else {
+            DECIDE
+        };
+        let from_buf = have.min(limit);
+        let from_more = (limit - from_buf).min(more.len());
         let known = from_buf + from_more;
-        if !complete && known < DECIDE {
+        if !complete && known < limit {
             return Ok(()); // too short to tell yet
         }
-        if starts_record(&head[..known]) {
+        let starts = if limit == DECIDE {
+            let mut head = [0u8; DECIDE];
+            head[..from_buf].copy_from_slice(&self.buf[self.pending..self.pending + from_buf]);
+            head[from_buf..known].copy_from_slice(&more[..from_more]);
+            starts_record(&head[..known])
+        } else {
+            let mut head = self.buf[self.pending..self.pending + from_buf].to_vec();
+            head.extend_from_slice(&more[..from_more]);
+            starts_record(&head)
+        };
+        if starts {
             let ls = self.pending;
             out(&self.buf[..ls], self.cont, emit)?;
             self.buf.drain(..ls);
@@ -733,8 +807,9 @@ fn char_cut(bytes: &[u8], at: usize) -> usize {
 }
 
 /// Header-less lines the writer emits itself; each starts a raw record.
-const TIP_PREFIXES: [&[u8]; 12] = [
+const TIP_PREFIXES: [&[u8]; 13] = [
     b"^^^^^^^^^^",
+    b"del time out files",
     b"$$$$$$$$$$",
     b"~~~~~ ",
     b"get mmap time: ",
@@ -755,15 +830,32 @@ pub fn starts_record(line: &[u8]) -> bool {
     match line {
         // The letters of `Level::from_letter`, as one bit test.
         [b'[', b'V' | b'D' | b'I' | b'W' | b'E' | b'F', b']', ..] => true,
-        [b'^' | b'$' | b'~' | b'g' | b'M' | b'l' | b'c', ..] => starts_tip(line),
-        _ => false,
+        // Every line the IM SDK writes: records and its banner.
+        [b'T', b'I', b'M', b':', b' ', ..] => true,
+        [b'^' | b'$' | b'~' | b'g' | b'M' | b'l' | b'c' | b'd', ..] => starts_tip(line),
+        [b'0'..=b'9', ..] => starts_dated(line),
+        _ => formats::custom::installed().is_some() && starts_custom(line),
     }
 }
 
-/// Whether a line starts with one of [`TIP_PREFIXES`].
+/// Whether a line starts with one of [`TIP_PREFIXES`] (or, failing that,
+/// a user-defined shape's header).
 #[cold]
 fn starts_tip(line: &[u8]) -> bool {
-    TIP_PREFIXES.iter().any(|p| line.starts_with(p))
+    TIP_PREFIXES.iter().any(|p| line.starts_with(p)) || starts_custom(line)
+}
+
+/// Whether a line that starts with a digit starts an IM SDK 4.0.x record
+/// (or a user-defined shape's).
+#[cold]
+fn starts_dated(line: &[u8]) -> bool {
+    formats::imsdk40::starts(line) || starts_custom(line)
+}
+
+/// Whether a line starts a record of the installed user-defined shape.
+#[cold]
+fn starts_custom(line: &[u8]) -> bool {
+    formats::custom::starts_installed(line)
 }
 
 /// End (exclusive) of the record that starts at `start`.

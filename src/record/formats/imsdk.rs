@@ -1,0 +1,158 @@
+//! IM SDK 5.x – 8.x lines, which the SDK formats itself:
+//!
+//! ```text
+//! TIM: 2022-01-20 15:37:21.769 E 25763-25810     |-TIMNetworkCenterAndroid.cpp:124         GetSocketInfo                           |sockfd failure!
+//! TIM: 2024-03-12 09:55:35.291 W 16633-16633     |-NetworkInfoCenter                                                               |NetworkInfoCenter has init
+//! ```
+//!
+//! `TIM: ` + local date and time (no UTC offset) + level letter +
+//! `pid-tid`, then `|-` and either `file:line` and the function, or a
+//! component name (Java and plugin code), then `|` and the message. The
+//! tag is the component; a line with a file and line number has an empty
+//! tag. The main thread is not marked.
+
+use super::super::{Header, Level, LineFormat, Timestamp, find_near, int, num};
+use super::{find_either, first_line, local_time, message_end, skip_spaces, trim};
+
+/// What every IM SDK line (records and banner) starts with.
+pub(crate) const PREFIX: &[u8] = b"TIM: ";
+
+/// Where the separator after the time lies: a space in 5.x – 8.x lines,
+/// `/` in 4.x lines.
+pub(crate) const SEP: usize = 28;
+
+/// Where the level letter lies, in 5.x – 8.x and 4.x lines alike.
+const LEVEL_AT: usize = 29;
+
+/// The level of a `TIM: ` line of either IM SDK shape (5.x – 8.x or 4.x),
+/// read at its fixed place; `None` for the banner and other lines.
+#[inline]
+pub(crate) fn level(rec: &[u8]) -> Option<Level> {
+    if rec.len() <= LEVEL_AT + 1 || !rec.starts_with(PREFIX) {
+        return None;
+    }
+    let sep = rec[SEP];
+    if !matches!(sep, b' ' | b'/') || rec[LEVEL_AT + 1] != sep || !rec[5].is_ascii_digit() {
+        return None;
+    }
+    Level::from_letter(rec[LEVEL_AT])
+}
+
+/// Parses a 5.x – 8.x record: its level, and its header when every field
+/// parses. `None` when the first line is not one (the banner, a logcat copy).
+pub fn parse(rec: &[u8]) -> Option<(Option<Level>, Option<Header<'_>>)> {
+    let line = first_line(rec);
+    if line.get(SEP) != Some(&b' ') {
+        return None;
+    }
+    let level = level(line)?;
+    Some((Some(level), header(rec, line)))
+}
+
+fn header<'a>(rec: &'a [u8], line: &'a [u8]) -> Option<Header<'a>> {
+    let raw = &line[5..SEP];
+    let local = local_time(raw)?;
+    let i = LEVEL_AT + 2;
+    let dash = i + find_near(b'-', &line[i..])?;
+    let pid = int(&line[i..dash])?;
+    let tid_end = find_either(line, dash + 1, b' ', b'|')?;
+    let tid = int(&line[dash + 1..tid_end])?;
+    let at = skip_spaces(line, tid_end);
+    if line.get(at..at + 2) != Some(b"|-") {
+        return None;
+    }
+    let loc_start = at + 2;
+    let bar = loc_start + find_near(b'|', &line[loc_start..])?;
+    let loc = trim(&line[loc_start..bar]);
+    let (tag, file, line_no, func) = location(loc)?;
+    Some(Header {
+        timestamp: Timestamp {
+            local,
+            offset_minutes: None,
+            raw,
+        },
+        pid,
+        tid,
+        main_thread: false,
+        tag,
+        file,
+        line: line_no,
+        func,
+        message: &rec[bar + 1..message_end(rec)],
+        format: LineFormat::ImSdk,
+    })
+}
+
+type Location<'a> = (&'a [u8], &'a [u8], u32, &'a [u8]);
+
+/// `file:line   Func` -> (no tag, file, line, func); `Component` -> (the
+/// component, no file, 0, no func).
+fn location(loc: &[u8]) -> Option<Location<'_>> {
+    if loc.is_empty() {
+        return None;
+    }
+    let word_end = find_near(b' ', loc).unwrap_or(loc.len());
+    let word = &loc[..word_end];
+    if let Some(colon) = word.iter().rposition(|&c| c == b':')
+        && colon > 0
+        && let Some(n) = num(&word[colon + 1..])
+    {
+        return Some((b"", &word[..colon], n, trim(&loc[word_end..])));
+    }
+    Some((loc, b"", 0, b""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Record;
+
+    #[test]
+    fn file_and_component_lines() {
+        let l = b"TIM: 2022-01-20 15:37:21.769 E 25763-25810     |-TIMNetworkCenterAndroid.cpp:124         GetSocketInfo                           |sockfd failure!\n";
+        let r = Record::parse(l);
+        assert_eq!(r.level, Some(Level::Error));
+        let h = r.header.expect("header");
+        assert_eq!((h.pid, h.tid, h.main_thread), (25763, 25810, false));
+        assert_eq!(h.file, b"TIMNetworkCenterAndroid.cpp");
+        assert_eq!(h.line, 124);
+        assert_eq!(h.func, b"GetSocketInfo");
+        assert_eq!(h.tag, b"");
+        assert_eq!(h.message, b"sockfd failure!");
+        assert_eq!(h.timestamp.raw, b"2022-01-20 15:37:21.769");
+        assert_eq!(h.timestamp.offset_minutes, None);
+        assert_eq!(h.format, LineFormat::ImSdk);
+        assert_eq!(
+            h.timestamp.local.to_string(),
+            "2022-01-20 15:37:21.769".to_string()
+        );
+
+        let c = b"TIM: 2024-03-12 09:55:35.532 D 16633-16789     |-TIMPush-TIMPushProvider                                                         |onConnectSuccess|a:b\nmore\n";
+        let h = Record::parse(c).header.expect("header");
+        assert_eq!(h.tag, b"TIMPush-TIMPushProvider");
+        assert_eq!((h.file, h.line, h.func), (&b""[..], 0, &b""[..]));
+        assert_eq!(h.message, b"onConnectSuccess|a:b\nmore");
+    }
+
+    #[test]
+    fn banner_and_damage_are_no_headers() {
+        for l in [
+            &b"TIM: =========================================================================="[..],
+            b"TIM: ======  SDK Version: 8.1.6108",
+            b"TIM: |-foo.cpp:1 Bar |logcat copy",
+        ] {
+            let r = Record::parse(l);
+            assert_eq!((r.level, r.header), (None, None), "{l:?}");
+        }
+        // A level, but fields that do not parse: a level-only record.
+        for l in [
+            &b"TIM: 2024-03-12 09:55:35.532 D 16633-16789     no bar"[..],
+            b"TIM: 2024-03-12 09:55:35.532 D x-16789     |-a.cpp:1 F |m",
+            b"TIM: 2024-13-12 09:55:35.532 D 1-2     |-a.cpp:1 F |m",
+        ] {
+            let r = Record::parse(l);
+            assert_eq!(r.level, Some(Level::Debug));
+            assert_eq!(r.header, None, "{l:?}");
+        }
+    }
+}

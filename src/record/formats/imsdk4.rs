@@ -1,0 +1,108 @@
+//! IM SDK 4.x lines (2019–2020):
+//!
+//! ```text
+//! TIM: 2020-01-21 09:55:35.295/I/22008-22113     /Common      -imcore_manager.cpp.947  OnUserSigExpired                   /userSig expired|loginStatus:logining
+//! TIM: 2020-01-21 09:55:35.297/I/22008-22113     /IMSDK       -BaseManager.0                                              /Login failed, code 6206|msg userSig expired
+//! ```
+//!
+//! `TIM: ` + local date and time + `/L/` + `pid-tid` + `/Module` +
+//! `-file.line` (a dot before the line number; `Name.0` for Java code) +
+//! the function + `/` + the message. The tag is the module.
+
+use super::super::{Header, Level, LineFormat, Timestamp, find_near, int, num};
+use super::imsdk::{SEP, level};
+use super::{find_either, first_line, local_time, message_end, skip_spaces, trim};
+
+/// Parses a 4.x record: its level, and its header when every field parses.
+pub fn parse(rec: &[u8]) -> Option<(Option<Level>, Option<Header<'_>>)> {
+    let line = first_line(rec);
+    if line.get(SEP) != Some(&b'/') {
+        return None;
+    }
+    let level = level(line)?;
+    Some((Some(level), header(rec, line)))
+}
+
+fn header<'a>(rec: &'a [u8], line: &'a [u8]) -> Option<Header<'a>> {
+    let raw = &line[5..SEP];
+    let local = local_time(raw)?;
+    let i = SEP + 3;
+    let dash = i + find_near(b'-', &line[i..])?;
+    let pid = int(&line[i..dash])?;
+    let tid_end = find_either(line, dash + 1, b' ', b'/')?;
+    let tid = int(&line[dash + 1..tid_end])?;
+    let slash = skip_spaces(line, tid_end);
+    if line.get(slash) != Some(&b'/') {
+        return None;
+    }
+    let module_start = slash + 1;
+    let module_end = module_start + find_near(b' ', &line[module_start..])?;
+    let tag = &line[module_start..module_end];
+    let at = skip_spaces(line, module_end);
+    if tag.is_empty() || line.get(at) != Some(&b'-') {
+        return None;
+    }
+    let loc_start = at + 1;
+    let loc_end = find_either(line, loc_start, b' ', b'/')?;
+    let loc = &line[loc_start..loc_end];
+    let dot = loc.iter().rposition(|&c| c == b'.')?;
+    let line_no = num(&loc[dot + 1..])?;
+    let func_start = skip_spaces(line, loc_end);
+    let body = func_start + find_near(b'/', &line[func_start..])?;
+    Some(Header {
+        timestamp: Timestamp {
+            local,
+            offset_minutes: None,
+            raw,
+        },
+        pid,
+        tid,
+        main_thread: false,
+        tag,
+        file: &loc[..dot],
+        line: line_no,
+        func: trim(&line[func_start..body]),
+        message: &rec[body + 1..message_end(rec)],
+        format: LineFormat::ImSdk4,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Record;
+
+    #[test]
+    fn native_and_java_lines() {
+        let l = b"TIM: 2020-01-21 09:55:35.295/I/22008-22113     /Common      -imcore_manager.cpp.947  OnUserSigExpired                   /userSig expired|loginStatus:logining\n";
+        let r = Record::parse(l);
+        assert_eq!(r.level, Some(Level::Info));
+        let h = r.header.expect("header");
+        assert_eq!((h.pid, h.tid), (22008, 22113));
+        assert_eq!(h.tag, b"Common");
+        assert_eq!((h.file, h.line), (&b"imcore_manager.cpp"[..], 947));
+        assert_eq!(h.func, b"OnUserSigExpired");
+        assert_eq!(h.message, b"userSig expired|loginStatus:logining");
+        assert_eq!(h.format, LineFormat::ImSdk4);
+
+        let j = b"TIM: 2020-01-21 09:55:35.297/E/22008-22113     /IMSDK       -BaseManager.0                                              /Login failed, code 6206|msg userSig expired";
+        let h = Record::parse(j).header.expect("header");
+        assert_eq!(h.tag, b"IMSDK");
+        assert_eq!((h.file, h.line, h.func), (&b"BaseManager"[..], 0, &b""[..]));
+        assert_eq!(h.message, b"Login failed, code 6206|msg userSig expired");
+        assert_eq!(Record::parse(j).level, Some(Level::Error));
+    }
+
+    #[test]
+    fn damaged_lines_keep_their_level_only() {
+        for l in [
+            &b"TIM: 2020-01-21 09:55:35.297/W/22008-22113     /IMSDK       BaseManager.0   /x"[..],
+            b"TIM: 2020-01-21 09:55:35.297/W/22008-22113     /IMSDK       -BaseManager   /x",
+            b"TIM: 2020-01-21 09:55:35.297/W/22008-22113     /IMSDK       -BaseManager.0   no slash",
+        ] {
+            let r = Record::parse(l);
+            assert_eq!((r.level, r.header), (Some(Level::Warn), None), "{l:?}");
+        }
+        assert_eq!(Record::parse(b"TIM: ======  Ver: 4.6.1").level, None);
+    }
+}
