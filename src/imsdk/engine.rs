@@ -16,6 +16,7 @@ use chrono::{Duration, NaiveDateTime};
 use super::fields;
 use super::line::{ImLine, Line, MarsHeader, classify};
 use super::rules::{Confidence, Event, RuleSet};
+use crate::record::Record;
 
 /// What a finding says happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -381,13 +382,15 @@ impl Engine {
         &self.rules
     }
 
-    /// Feeds line number `line_no` (1-based), its text without the `\n`.
-    pub fn line(&mut self, line_no: u64, text: &[u8]) {
-        let line = classify(text);
-        self.feed(line_no, text, line);
+    /// Feeds one record (its bytes as cut by the record splitter) that
+    /// starts on line `line_no` (1-based).
+    pub fn record(&mut self, line_no: u64, bytes: &[u8]) {
+        let rec = Record::parse(bytes);
+        self.feed(line_no, fields::first_line(bytes), classify(&rec));
     }
 
-    /// Feeds a line already classified; `text` is its text (the evidence).
+    /// Feeds a record already classified; `text` is its first line (the
+    /// evidence).
     pub fn feed(&mut self, line_no: u64, text: &[u8], line: Line<'_>) {
         match line {
             Line::MarsHeader(h) => self.header(line_no, text, h),
@@ -959,7 +962,7 @@ mod tests {
 
     #[test]
     fn a_giant_line_keeps_the_line_numbers() {
-        let mut t = "x".repeat(3 * crate::imsdk::sink::MAX_LINE);
+        let mut t = "x".repeat(3 * crate::imsdk::sink::MAX_PIECE);
         t.push('\n');
         t += &tim(
             "10:00:01.000",

@@ -1,10 +1,11 @@
 //! The engine driven by the decoder: a [`Sink`] that cuts decoded text into
-//! lines, numbers them and hands each finding to a callback as soon as it
-//! is known.
+//! records (the one record model's [`RecordSplitter`]), numbers their lines
+//! and hands each finding to a callback as soon as it is known.
 //!
-//! Memory stays bounded: only the line still open at the end of a text
-//! chunk is kept, and at most [`MAX_LINE`] bytes of it (a longer line is
-//! judged by its start; the line numbers stay right).
+//! Memory stays bounded: the splitter keeps only the record still open at
+//! the end of a text chunk, and at most [`MAX_PIECE`] bytes of it (a longer
+//! record comes in pieces, judged by its first; the line numbers stay
+//! right).
 
 use std::io;
 use std::sync::Arc;
@@ -12,18 +13,27 @@ use std::sync::Arc;
 use super::engine::{Engine, Finding, Summary};
 use super::rules::RuleSet;
 use crate::event::{Event, Sink};
-
-/// The most bytes of one line kept to judge it.
-pub const MAX_LINE: usize = 64 * 1024;
+pub use crate::record::MAX_PIECE;
+use crate::record::{Part, RecordSplitter};
 
 /// A [`Sink`] running the IM SDK lens over one input.
 pub struct DiagnoseSink<F> {
     engine: Engine,
-    partial: Vec<u8>,
-    /// Lines completed so far.
+    splitter: RecordSplitter,
+    /// Lines completed so far (newlines seen).
     lines: u64,
+    /// The text seen so far ends inside a line.
+    open_line: bool,
     on_finding: F,
     summary: Option<Summary>,
+}
+
+/// Feeds one piece of a record to the engine; returns the newlines in it.
+fn feed(engine: &mut Engine, lines: u64, bytes: &[u8], part: Part) -> u64 {
+    if part.is_start() {
+        engine.record(lines + 1, bytes);
+    }
+    memchr::memchr_iter(b'\n', bytes).count() as u64
 }
 
 impl<F: FnMut(&Finding) -> io::Result<()>> DiagnoseSink<F> {
@@ -32,8 +42,9 @@ impl<F: FnMut(&Finding) -> io::Result<()>> DiagnoseSink<F> {
     pub fn new(rules: Arc<RuleSet>, on_finding: F) -> DiagnoseSink<F> {
         DiagnoseSink {
             engine: Engine::new(rules),
-            partial: Vec::new(),
+            splitter: RecordSplitter::new(),
             lines: 0,
+            open_line: false,
             on_finding,
             summary: None,
         }
@@ -44,44 +55,32 @@ impl<F: FnMut(&Finding) -> io::Result<()>> DiagnoseSink<F> {
         self.summary.as_ref()
     }
 
-    /// Lines of decoded text seen.
+    /// Lines of decoded text seen (an unterminated last line counts once
+    /// the input has ended).
     pub fn lines(&self) -> u64 {
-        self.lines
+        self.lines + u64::from(self.summary.is_some() && self.open_line)
     }
 
     /// Feeds decoded text directly (tests, text inputs).
-    pub fn text(&mut self, mut text: &[u8]) -> io::Result<()> {
-        while let Some(nl) = memchr::memchr(b'\n', text) {
-            let line = &text[..nl];
-            self.lines += 1;
-            if self.partial.is_empty() {
-                self.engine.line(self.lines, line);
-            } else {
-                let room = MAX_LINE.saturating_sub(self.partial.len());
-                self.partial
-                    .extend_from_slice(&line[..line.len().min(room)]);
-                let whole = std::mem::take(&mut self.partial);
-                self.engine.line(self.lines, &whole);
-                self.partial = whole;
-                self.partial.clear();
-            }
-            text = &text[nl + 1..];
-            self.emit()?;
+    pub fn text(&mut self, text: &[u8]) -> io::Result<()> {
+        if let Some(&last) = text.last() {
+            self.open_line = last != b'\n';
         }
-        let room = MAX_LINE.saturating_sub(self.partial.len());
-        self.partial
-            .extend_from_slice(&text[..text.len().min(room)]);
-        Ok(())
+        let (engine, lines) = (&mut self.engine, &mut self.lines);
+        self.splitter.push_parts(text, |bytes, part| {
+            *lines += feed(engine, *lines, bytes, part);
+            Ok::<(), io::Error>(())
+        })?;
+        self.emit()
     }
 
-    /// Ends the input: the last line (if unterminated) is judged and the
-    /// summary made.
+    /// Ends the input: the last record is judged and the summary made.
     pub fn end(&mut self) -> io::Result<&Summary> {
-        if !self.partial.is_empty() {
-            self.lines += 1;
-            let whole = std::mem::take(&mut self.partial);
-            self.engine.line(self.lines, &whole);
-        }
+        let (engine, lines) = (&mut self.engine, &mut self.lines);
+        self.splitter.finish_parts(|bytes, part| {
+            *lines += feed(engine, *lines, bytes, part);
+            Ok::<(), io::Error>(())
+        })?;
         let summary = self.engine.finish();
         self.emit()?;
         Ok(self.summary.insert(summary))
