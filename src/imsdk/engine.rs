@@ -40,7 +40,8 @@ pub enum Kind {
     /// Any other non-zero code in a recognised field.
     Error,
     /// No heartbeat response for more than twice the interval while
-    /// logged in.
+    /// logged in (reported on the first line read after the silence,
+    /// usually the response that ends it).
     Gap,
 }
 
@@ -192,7 +193,10 @@ fn opt(s: Option<String>) -> serde_json::Value {
 /// The closing summary of one input.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
-    /// Lines of the IM SDK seen (log lines and banners).
+    /// The input holds IM SDK lines (log lines or banners).
+    pub has_imsdk: bool,
+    /// IM SDK lines the lens read (banners, and lines naming a word some
+    /// rule or code field names; the others are skipped unparsed).
     pub im_lines: u64,
     /// Sessions (process starts with IM SDK lines).
     pub sessions: u64,
@@ -253,7 +257,8 @@ impl Summary {
         serde_json::json!({
             "type": "summary",
             "file": file,
-            "im_lines": self.im_lines,
+            "has_imsdk_lines": self.has_imsdk,
+            "im_lines_read": self.im_lines,
             "sessions": self.sessions,
             "logins_ok": self.logins_ok,
             "logins_failed": self.logins_failed_total(),
@@ -347,6 +352,8 @@ pub struct Engine {
     logins_failed: HashMap<i64, u64>,
     send_failed: HashMap<i64, u64>,
     codes: HashMap<i64, u64>,
+    /// An IM SDK line was seen (read or skipped).
+    saw_imsdk: bool,
 }
 
 fn lossy(bytes: &[u8]) -> String {
@@ -354,7 +361,10 @@ fn lossy(bytes: &[u8]) -> String {
     while end < bytes.len() && end > 0 && (bytes[end] & 0xC0) == 0x80 {
         end -= 1;
     }
-    let s = String::from_utf8_lossy(&bytes[..end]);
+    let s = match std::str::from_utf8(&bytes[..end]) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(&bytes[..end]),
+    };
     s.trim_end_matches(['\r', '\n']).to_string()
 }
 
@@ -374,7 +384,14 @@ impl Engine {
             logins_failed: HashMap::new(),
             send_failed: HashMap::new(),
             codes: HashMap::new(),
+            saw_imsdk: false,
         }
+    }
+
+    /// Says that the input holds IM SDK lines, though none was fed (a
+    /// caller that skips lines the rules cannot match).
+    pub fn saw_imsdk(&mut self) {
+        self.saw_imsdk = true;
     }
 
     /// The rules in use.
@@ -382,11 +399,41 @@ impl Engine {
         &self.rules
     }
 
-    /// Feeds one record (its bytes as cut by the record splitter) that
-    /// starts on line `line_no` (1-based).
+    /// Feeds one record (its bytes as cut by the record splitter, or just
+    /// its first line) that starts on line `line_no` (1-based). A record
+    /// that names no word of the rules ([`RuleSet::may_matter`]) is
+    /// skipped unparsed.
     pub fn record(&mut self, line_no: u64, bytes: &[u8]) {
+        self.record_with(line_no, bytes, false);
+    }
+
+    /// Like [`record`](Engine::record), for a caller that found a word of
+    /// the rules in the record's first line already.
+    pub fn record_matched(&mut self, line_no: u64, bytes: &[u8]) {
+        self.record_with(line_no, bytes, true);
+    }
+
+    fn record_with(&mut self, line_no: u64, bytes: &[u8], matched: bool) {
+        let first = fields::first_line(bytes);
+        match bytes.first() {
+            Some(b'^' | b'0'..=b'9') => {}
+            Some(b'T') if first.starts_with(b"TIM: ") => {
+                self.saw_imsdk = true;
+                // Most IM SDK lines name nothing a rule knows: they are
+                // counted, not parsed (once a session is announced).
+                let announced = self.session.as_ref().is_some_and(|s| s.announced);
+                if announced
+                    && !matched
+                    && !first.starts_with(b"TIM: =")
+                    && !self.rules.may_matter(first)
+                {
+                    return;
+                }
+            }
+            _ => return,
+        }
         let rec = Record::parse(bytes);
-        self.feed(line_no, fields::first_line(bytes), classify(&rec));
+        self.feed(line_no, first, classify(&rec));
     }
 
     /// Feeds a record already classified; `text` is its first line (the
@@ -396,6 +443,7 @@ impl Engine {
             Line::MarsHeader(h) => self.header(line_no, text, h),
             Line::Banner { key, value } => {
                 self.summary.im_lines += 1;
+                self.summary.has_imsdk = true;
                 let s = self.session_for(line_no, text);
                 let v = text_opt(value);
                 match key {
@@ -412,6 +460,7 @@ impl Engine {
             }
             Line::Im(im) => {
                 self.summary.im_lines += 1;
+                self.summary.has_imsdk = true;
                 self.im(line_no, text, &im);
             }
             Line::Other => {}
@@ -427,6 +476,7 @@ impl Engine {
     /// [`drain`](Engine::drain)), and the summary is returned.
     pub fn finish(&mut self) -> Summary {
         self.flush();
+        self.summary.has_imsdk |= self.saw_imsdk;
         let mut s = self.summary.clone();
         s.logins_failed = sorted_by_code(&self.logins_failed);
         s.send_failed = sorted_by_code(&self.send_failed);
@@ -474,7 +524,7 @@ impl Engine {
 
         let rules = Arc::clone(&self.rules);
         let msg = im.message;
-        let code = fields::code(msg, rules.code_fields());
+        let code = rules.read_code(msg);
         let head = fields::head(msg);
         let rule = rules.find(im.function, head, code);
         let failed = code.is_some_and(|c| c != 0);
@@ -903,8 +953,11 @@ mod tests {
             ]
         );
         let gap = &found[2];
-        assert_eq!(gap.line, 7, "the first line past twice the interval");
-        assert_eq!(gap.attr("silent_for"), Some("121"));
+        // Reported on the first line the lens reads past twice the
+        // interval: the response that ends the silence (the messages in
+        // between name nothing a rule knows).
+        assert_eq!(gap.line, 9);
+        assert_eq!(gap.attr("silent_for"), Some("124"));
         assert_eq!(gap.attr("interval"), Some("60"));
         let err = &found[3];
         assert_eq!(err.code, Some(424242));

@@ -54,7 +54,60 @@ fn is_word(b: u8) -> bool {
 
 /// Positions where `key` occurs as a whole key in `line`.
 fn key_positions<'a>(line: &'a [u8], key: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
-    memchr::memmem::find_iter(line, key).filter(move |&at| key_at(line, at, key))
+    // Keys are short and lines too: a plain scan beats building a searcher.
+    let first = key.first().copied();
+    memchr::memchr_iter(first.unwrap_or(0), line)
+        .filter(move |&at| first.is_some() && line[at..].starts_with(key) && key_at(line, at, key))
+}
+
+/// The fields that hold an error code, with their searchers built once
+/// (reading a code is done for every line of a log).
+#[derive(Debug, Clone)]
+pub struct CodeKeys {
+    keys: Vec<(Vec<u8>, memmem::Finder<'static>)>,
+    /// A piece every key contains (`ode`), looked for first.
+    common: Option<memmem::Finder<'static>>,
+}
+
+use memchr::memmem;
+
+impl CodeKeys {
+    /// Searchers for `keys`, in the order they are looked for.
+    pub fn new<K: AsRef<[u8]>>(keys: &[K]) -> CodeKeys {
+        let keys: Vec<(Vec<u8>, memmem::Finder<'static>)> = keys
+            .iter()
+            .map(|k| {
+                let k = k.as_ref().to_vec();
+                let f = memmem::Finder::new(&k).into_owned();
+                (k, f)
+            })
+            .collect();
+        let common = keys
+            .iter()
+            .all(|(k, _)| memmem::find(k, b"ode").is_some())
+            .then(|| memmem::Finder::new(b"ode").into_owned());
+        CodeKeys { keys, common }
+    }
+
+    /// The keys, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &[u8]> {
+        self.keys.iter().map(|(k, _)| k.as_slice())
+    }
+
+    /// The error code of a message (see [`code`]).
+    pub fn code(&self, msg: &[u8]) -> Option<i64> {
+        let line = first_line(msg);
+        if let Some(c) = &self.common
+            && c.find(line).is_none()
+        {
+            return None;
+        }
+        self.keys.iter().find_map(|(k, f)| {
+            f.find_iter(line)
+                .filter(|&at| key_at(line, at, k))
+                .find_map(|at| number_at(line, at + k.len(), false))
+        })
+    }
 }
 
 /// The value of field `key` (`key:value`): up to the next `|` or the end of
@@ -84,42 +137,40 @@ pub fn value<'a>(msg: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
 /// right after the number does (`interval 120s`) only when `unit_ok`.
 fn number_with(msg: &[u8], key: &[u8], unit_ok: bool) -> Option<i64> {
     let line = first_line(msg);
-    for at in key_positions(line, key) {
-        let mut i = at + key.len();
+    key_positions(line, key).find_map(|at| number_at(line, at + key.len(), unit_ok))
+}
+
+/// The number written right after a key that ends at `i` (see
+/// [`number_with`]).
+fn number_at(line: &[u8], key_end: usize, unit_ok: bool) -> Option<i64> {
+    let mut i = key_end;
+    while i < line.len() && line[i] == b' ' {
+        i += 1;
+    }
+    if i < line.len() && matches!(line[i], b':' | b'=') {
+        i += 1;
         while i < line.len() && line[i] == b' ' {
             i += 1;
         }
-        if i < line.len() && matches!(line[i], b':' | b'=') {
-            i += 1;
-            while i < line.len() && line[i] == b' ' {
-                i += 1;
-            }
-        } else if i == at + key.len() {
-            // Neither a separator nor a space: `keyword...`.
-            continue;
-        }
-        let start = i;
-        if i < line.len() && line[i] == b'-' {
-            i += 1;
-        }
-        let digits = i;
-        while i < line.len() && line[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i == digits || i - digits > 18 {
-            continue;
-        }
-        if i < line.len() && is_word(line[i]) && !(unit_ok && line[i].is_ascii_alphabetic()) {
-            continue;
-        }
-        if let Some(n) = std::str::from_utf8(&line[start..i])
-            .ok()
-            .and_then(|s| s.parse().ok())
-        {
-            return Some(n);
-        }
+    } else if i == key_end {
+        // Neither a separator nor a space: `keyword...`.
+        return None;
     }
-    None
+    let start = i;
+    if i < line.len() && line[i] == b'-' {
+        i += 1;
+    }
+    let digits = i;
+    while i < line.len() && line[i].is_ascii_digit() {
+        i += 1;
+    }
+    if i == digits || i - digits > 18 {
+        return None;
+    }
+    if i < line.len() && is_word(line[i]) && !(unit_ok && line[i].is_ascii_alphabetic()) {
+        return None;
+    }
+    std::str::from_utf8(&line[start..i]).ok()?.parse().ok()
 }
 
 /// The integer of field `key` (see the module docs for the forms read).
@@ -216,9 +267,14 @@ mod tests {
             // The message dump after the first line is not read.
             (b"|message:\nerror_code:5", None),
         ];
+        let keys = CodeKeys::new(&KEYS);
         for (msg, want) in cases {
             assert_eq!(code(msg, &KEYS), want, "{}", String::from_utf8_lossy(msg));
+            assert_eq!(keys.code(msg), want, "{}", String::from_utf8_lossy(msg));
         }
+        // Keys without the common piece are looked for too.
+        let other = CodeKeys::new(&["ret"]);
+        assert_eq!(other.code(b"x|ret:5"), Some(5));
     }
 
     #[test]

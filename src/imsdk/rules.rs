@@ -4,9 +4,13 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use toml::{Table, Value};
+
+use super::fields::CodeKeys;
 
 /// The built-in rules (see the file's comments for the format).
 pub const BUILTIN_RULES: &str = include_str!("rules.toml");
@@ -178,12 +182,20 @@ impl std::error::Error for RulesError {}
 pub struct RuleSet {
     /// Rules in the order they are tried.
     rules: Vec<Rule>,
-    /// Rules by function name, as indices into `rules` (in order).
-    by_function: HashMap<Vec<u8>, Vec<usize>>,
+    /// Rules by function name, as indices into `rules` in order, the
+    /// head-only rules among them.
+    by_function: HashMap<Vec<u8>, Vec<usize>, BuildHasherDefault<Fnv>>,
     /// Rules with no function (matched by head alone).
     headless: Vec<usize>,
     /// Fields holding an error code, in the order they are looked for.
     code_fields: Vec<Vec<u8>>,
+    /// Their searchers.
+    code_keys: CodeKeys,
+    /// Every word a rule or code field names: a line with none of them
+    /// can give no finding (see [`RuleSet::may_matter`]).
+    words: AhoCorasick,
+    /// The same words, as a list.
+    word_list: Vec<Vec<u8>>,
     /// The error-code table.
     codes: HashMap<i64, CodeInfo>,
 }
@@ -193,9 +205,12 @@ impl RuleSet {
     pub fn builtin() -> RuleSet {
         let mut set = RuleSet {
             rules: Vec::new(),
-            by_function: HashMap::new(),
+            by_function: HashMap::default(),
             headless: Vec::new(),
             code_fields: Vec::new(),
+            code_keys: CodeKeys::new::<&[u8]>(&[]),
+            words: AhoCorasick::new::<_, &[u8]>([]).expect("an empty automaton builds"),
+            word_list: Vec::new(),
             codes: HashMap::new(),
         };
         let builtin = Path::new("<built-in>");
@@ -246,39 +261,46 @@ impl RuleSet {
         for c in data.codes {
             self.codes.insert(c.code, c);
         }
+        self.code_keys = CodeKeys::new(&self.code_fields);
+        let mut words: Vec<&[u8]> = Vec::new();
+        for r in &self.rules {
+            words.extend(r.function.iter().map(|f| f.as_bytes()));
+            words.extend(r.head.iter().map(|h| h.as_bytes()));
+        }
+        words.extend(self.code_fields.iter().map(Vec::as_slice));
+        words.sort();
+        words.dedup();
+        self.words = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&words)
+            .expect("a few short words build an automaton");
+        self.word_list = words.into_iter().map(<[u8]>::to_vec).collect();
         self.by_function.clear();
         self.headless.clear();
         for (i, r) in self.rules.iter().enumerate() {
-            match &r.function {
-                Some(f) => self
+            if r.function.is_none() {
+                self.headless.push(i);
+            }
+        }
+        // Each function's rules with the head-only ones, in file order.
+        for (i, r) in self.rules.iter().enumerate() {
+            if let Some(f) = &r.function {
+                let list = self
                     .by_function
                     .entry(f.as_bytes().to_vec())
-                    .or_default()
-                    .push(i),
-                None => self.headless.push(i),
+                    .or_insert_with(|| self.headless.clone());
+                list.push(i);
+                list.sort_unstable();
             }
         }
     }
 
     /// The first rule that matches, in file order (user rules first).
     pub fn find(&self, function: &[u8], head: &[u8], code: Option<i64>) -> Option<&Rule> {
-        let named = self.by_function.get(function).map(Vec::as_slice);
-        let mut a = named.unwrap_or(&[]).iter().peekable();
-        let mut b = self.headless.iter().peekable();
-        // Merge the two ordered index lists, so file order decides.
-        loop {
-            let i = match (a.peek(), b.peek()) {
-                (Some(&&x), Some(&&y)) if x < y => a.next(),
-                (Some(_), Some(_)) => b.next(),
-                (Some(_), None) => a.next(),
-                (None, Some(_)) => b.next(),
-                (None, None) => return None,
-            };
-            let r = &self.rules[*i?];
-            if r.matches(function, head, code) {
-                return Some(r);
-            }
-        }
+        let list = self.by_function.get(function).unwrap_or(&self.headless);
+        list.iter()
+            .map(|&i| &self.rules[i])
+            .find(|r| r.matches(function, head, code))
     }
 
     /// Whether some rule names this function (a cheap first test).
@@ -291,9 +313,28 @@ impl RuleSet {
         !self.headless.is_empty()
     }
 
+    /// Whether a line may give a finding: it holds a function name, a
+    /// leading tag or a code field some rule names. A line without any
+    /// can be skipped unparsed (a cheap scan, done for most lines of a
+    /// log).
+    pub fn may_matter(&self, line: &[u8]) -> bool {
+        self.words.is_match(line)
+    }
+
+    /// The words of [`may_matter`](RuleSet::may_matter).
+    pub fn words(&self) -> impl Iterator<Item = &[u8]> {
+        self.word_list.iter().map(Vec::as_slice)
+    }
+
     /// The fields read as error codes.
     pub fn code_fields(&self) -> &[Vec<u8>] {
         &self.code_fields
+    }
+
+    /// The error code of a message, read from the first of the code
+    /// fields present.
+    pub fn read_code(&self, msg: &[u8]) -> Option<i64> {
+        self.code_keys.code(msg)
     }
 
     /// The table entry of a code.
@@ -309,6 +350,28 @@ impl RuleSet {
     /// The number of codes in the table.
     pub fn code_count(&self) -> usize {
         self.codes.len()
+    }
+}
+
+/// FNV-1a: function names are short, and looked up for many lines.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
     }
 }
 

@@ -152,7 +152,7 @@ pub fn run(args: DiagnoseArgs) -> i32 {
         if let Err(e) = r.and_then(|()| out.flush()) {
             return write_failed(&e);
         }
-        if json && summary.im_lines == 0 {
+        if json && !summary.has_imsdk {
             eprintln!("xlogdec diagnose: {shown}: no IM SDK lines found");
         }
     }
@@ -233,7 +233,7 @@ fn write_summary(
     top: usize,
     lines: u64,
 ) -> io::Result<()> {
-    if s.im_lines == 0 {
+    if !s.has_imsdk {
         return writeln!(out, "  no IM SDK lines found ({lines} lines of other logs)");
     }
     writeln!(out, "summary\n{}", s.text(rules, top))
