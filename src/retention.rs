@@ -7,7 +7,10 @@
 //!   name carries no valid date falls back to the local date of its
 //!   modification time.
 //! - A file is expired when its date is **more than** `keep_days` days
-//!   before today: `today - date > keep_days` (see [`is_expired`]). With
+//!   before the reference day ("today"): `today - date > keep_days` (see
+//!   [`is_expired`]). By default the reference day is the day of the newest
+//!   dated log in the directory ([`Policy::from_newest_log`]), so that an
+//!   old bundle keeps its last days as the device did. With
 //!   the default of 7 days and today 2024-02-08, a file dated 2024-02-01
 //!   (7 days old) is kept and one dated 2024-01-31 (8 days old) is expired.
 //!   Dates in the future are never expired.
@@ -56,8 +59,12 @@ const MMAP_SUFFIX: &str = ".mmap3";
 pub struct Policy {
     /// Files dated more than this many days before `today` are expired.
     pub keep_days: u32,
-    /// The local date taken as "today".
+    /// The reference day the days are counted back from ("today" in the
+    /// rule): by default the newest dated log's day, see
+    /// [`Policy::from_newest_log`].
     pub today: NaiveDate,
+    /// Where `today` came from, to tell the user.
+    pub reference: Reference,
     /// Search real sub-directories too (symlinked ones are never followed).
     pub recursive: bool,
     /// Treat the decoder's `*.xlog.log` outputs as candidates as well.
@@ -71,8 +78,101 @@ impl Policy {
         Policy {
             keep_days: DEFAULT_KEEP_DAYS,
             today,
+            reference: Reference::Given,
             recursive: false,
             include_decoded: false,
+        }
+    }
+
+    /// This policy counting back from the day of the newest dated log in
+    /// `dir` (the last day the SDK wrote there), so that an old bundle keeps
+    /// its last `keep_days` days exactly as the device would; `today` (the
+    /// machine's date) stays the reference when no log is dated, or when the
+    /// newest is dated later (a device clock ahead must not expire the rest).
+    /// Dates from names count first; modification times only when no name
+    /// carries a date (a copy's mtime is the day it was copied).
+    pub fn from_newest_log(self, dir: &Path) -> io::Result<Policy> {
+        let cands = scan(dir, &self)?;
+        let dated = |source| {
+            cands
+                .iter()
+                .filter(|c| c.date_source == Some(source))
+                .filter_map(|c| Some((c.date?, c)))
+                .max_by_key(|(d, _)| *d)
+        };
+        let newest = dated(DateSource::Name).or_else(|| dated(DateSource::Mtime));
+        let name = |c: &Candidate| {
+            c.path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        let (today, reference) = match newest {
+            None => (self.today, Reference::TodayNoDatedLog),
+            Some((d, c)) if d > self.today => (self.today, Reference::TodayNewestLater(name(c))),
+            Some((d, c)) => (d, Reference::NewestLog(name(c))),
+        };
+        Ok(Policy {
+            today,
+            reference,
+            ..self
+        })
+    }
+
+    /// The first day kept: `today - keep_days`.
+    pub fn first_kept_day(&self) -> NaiveDate {
+        self.today - chrono::Days::new(u64::from(self.keep_days))
+    }
+}
+
+/// Where the reference day of a [`Policy`] came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Reference {
+    /// Given explicitly (`--now`, a test).
+    Given,
+    /// The machine's date, asked for.
+    Today,
+    /// The date of the newest dated log (its file name).
+    NewestLog(String),
+    /// The machine's date: no log in the directory carries a date.
+    TodayNoDatedLog,
+    /// The machine's date: the newest log (its file name) is dated later.
+    TodayNewestLater(String),
+}
+
+impl Reference {
+    /// A short name for machine-readable output: `given`, `today` or
+    /// `newest-log`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Reference::Given => "given",
+            Reference::NewestLog(_) => "newest-log",
+            Reference::Today | Reference::TodayNoDatedLog | Reference::TodayNewestLater(_) => {
+                "today"
+            }
+        }
+    }
+
+    /// The log file the day was taken from or compared with, if any.
+    pub fn file(&self) -> Option<&str> {
+        match self {
+            Reference::NewestLog(f) | Reference::TodayNewestLater(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reference::Given => f.write_str("given"),
+            Reference::Today => f.write_str("today"),
+            Reference::NewestLog(n) => write!(f, "the day of the newest log, {n}"),
+            Reference::TodayNoDatedLog => f.write_str("today: no log here carries a date"),
+            Reference::TodayNewestLater(n) => {
+                write!(f, "today: the newest log, {n}, is dated later")
+            }
         }
     }
 }
@@ -586,6 +686,50 @@ mod tests {
         let removals = remove(&cands);
         assert!(matches!(removals[0].result, Err(RemoveError::OutsideDir)));
         assert!(outside.path().join("a_20240101.xlog").exists());
+    }
+
+    /// An old bundle keeps the last `keep_days` days of its newest log, not
+    /// of the machine's date; a later-dated log does not push the day past
+    /// today; names count before modification times.
+    #[test]
+    fn the_reference_day_is_the_newest_logs_day() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        for n in ["a_20230301.xlog", "a_20230308.xlog", "a_20230310_2.xlog"] {
+            touch(&tmp.path().join(n));
+        }
+        touch(&tmp.path().join("undated.xlog")); // mtime: today
+        let today = d(2024, 2, 8);
+        let p = Policy::new(today)
+            .from_newest_log(tmp.path())
+            .expect("policy");
+        assert_eq!(p.today, d(2023, 3, 10));
+        assert_eq!(
+            p.reference,
+            Reference::NewestLog("a_20230310_2.xlog".into())
+        );
+        assert_eq!(p.first_kept_day(), d(2023, 3, 3));
+        let cands = scan(tmp.path(), &p).expect("scan");
+        let expired: Vec<_> = expired_paths(&cands)
+            .iter()
+            .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(expired, ["a_20230301.xlog"]);
+
+        touch(&tmp.path().join("a_20240301.xlog"));
+        let p = Policy::new(today)
+            .from_newest_log(tmp.path())
+            .expect("policy");
+        assert_eq!(p.today, today);
+        assert_eq!(
+            p.reference,
+            Reference::TodayNewestLater("a_20240301.xlog".into())
+        );
+
+        let empty = tempfile::tempdir().expect("tempdir");
+        let p = Policy::new(today)
+            .from_newest_log(empty.path())
+            .expect("policy");
+        assert_eq!((p.today, p.reference), (today, Reference::TodayNoDatedLog));
     }
 
     #[test]

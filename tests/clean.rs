@@ -428,7 +428,13 @@ fn json_events_for_dry_run_and_real_run() {
         let out = xlogdec(args, dir);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         let events = json_lines(&stdout(&out));
-        assert_eq!(events.len(), 2, "{events:?}");
+        assert_eq!(events.len(), 3, "{events:?}");
+        let reference = &events[0];
+        assert_eq!(reference["event"], "reference");
+        assert_eq!(reference["date"], NOW);
+        assert_eq!(reference["source"], "given");
+        assert_eq!(reference["first_kept"], "2024-02-01");
+        let events = &events[1..];
         let remove = &events[0];
         assert_eq!(remove["event"], "remove");
         assert_eq!(remove["path"], expired.to_string_lossy().as_ref());
@@ -478,4 +484,90 @@ fn now_must_be_a_real_date() {
         .output()
         .expect("run xlogdec");
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// `clean` without `--now`.
+fn clean(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xlogdec"))
+        .arg("clean")
+        .args(args)
+        .arg(dir)
+        .output()
+        .expect("run xlogdec")
+}
+
+/// A customer's bundle a month or more old: the days are counted back from
+/// its newest log, not from the machine's date, so the last seven days of
+/// logs stay, as on the device; the report's first line says so.
+#[test]
+fn an_old_bundle_keeps_the_last_seven_days_of_its_newest_log() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    let gone = file(dir, "imsdk_20230301.xlog", 5);
+    let gone_split = file(dir, "imsdk_20230302_1.xlog", 5);
+    let boundary = file(dir, "imsdk_20230303.xlog", 1);
+    let mid = file(dir, "imsdk_20230307_2.xlog", 1);
+    let newest = file(dir, "imsdk_20230310.xlog", 1);
+    // Copied today: its mtime must not become the reference day.
+    let undated = file(dir, "imsdk.xlog", 1);
+    set_mtime(&undated, 2023, 3, 9);
+
+    let out = clean(&["--dry-run"], dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(
+        text.lines().next(),
+        Some(
+            "reference day 2023-03-10 (the day of the newest log, imsdk_20230310.xlog): \
+             keeping 7 days, files dated 2023-03-03 or later"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("would remove 2 files"), "{text}");
+
+    let out = clean(&[], dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_removed(&[&gone, &gone_split]);
+    assert_kept(&[&boundary, &mid, &newest, &undated]);
+}
+
+/// `--today` counts from the machine's date (everything of an old bundle
+/// goes); `--now` and `--today` exclude each other.
+#[test]
+fn today_counts_from_the_machines_date() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    let old = file(dir, "imsdk_20230310.xlog", 1);
+    let out = clean(&["--today", "--dry-run"], dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let today = Local::now().date_naive();
+    assert!(
+        text.starts_with(&format!("reference day {today} (today)")),
+        "{text}"
+    );
+    assert!(text.contains("would remove 1 file"), "{text}");
+    assert_kept(&[&old]);
+    let out = clean(&["--today", "--now", "2024-01-01"], dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert_kept(&[&old]);
+}
+
+/// A log dated after today (a device clock ahead) does not push the day
+/// past today, so it cannot expire the rest.
+#[test]
+fn a_log_dated_in_the_future_does_not_expire_the_rest() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    let today = Local::now().date_naive();
+    let recent = file(dir, &format!("imsdk_{}.xlog", today.format("%Y%m%d")), 1);
+    let future = file(dir, "imsdk_29990101.xlog", 1);
+    let out = clean(&[], dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("today: the newest log, imsdk_29990101.xlog, is dated later"),
+        "{}",
+        stdout(&out)
+    );
+    assert_kept(&[&recent, &future]);
 }

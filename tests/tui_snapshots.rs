@@ -137,3 +137,53 @@ fn small_and_resized_windows_draw() {
     app.update(Action::Help);
     let _ = screen(&mut app, 10, 4);
 }
+
+/// The retention dialog on a directory of 40 files past retention (dates
+/// from names, one from its modification time): the directory, the rule,
+/// the reference day, and a list that scrolls.
+#[test]
+fn retention_dialog_scrolls() {
+    use xlogdec::retention::Policy;
+    use xlogdec::tui::app::Overlay;
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let day = chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap();
+    for i in 0..40u64 {
+        let date = day + chrono::Days::new(i);
+        let name = format!("imsdk_{}.xlog", date.format("%Y%m%d"));
+        std::fs::write(d.join(name), vec![b'x'; 100 + i as usize]).unwrap();
+    }
+    let undated = d.join("undated.xlog");
+    std::fs::write(&undated, b"x").unwrap();
+    let noon = chrono::NaiveDate::from_ymd_opt(2022, 12, 1)
+        .unwrap()
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_local_timezone(chrono::Local)
+        .single()
+        .unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&undated)
+        .unwrap()
+        .set_modified(noon.into())
+        .unwrap();
+    std::fs::write(d.join("imsdk_20230310.xlog"), b"x").unwrap();
+    let policy = Policy::new(chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap())
+        .from_newest_log(d)
+        .unwrap();
+    let mut app = App::open_dir(d, Options::default(), Some(policy), false);
+    // The snapshot must not depend on the temporary directory's name.
+    let Overlay::Retention(dialog) = &mut app.overlay else {
+        panic!("no retention dialog");
+    };
+    dialog.dir = PathBuf::from("customer-bundle");
+    app.title = "customer-bundle".into();
+    check("retention_top", &screen(&mut app, 100, 24));
+    app.update(Action::PageDown);
+    app.update(Action::Down(1));
+    check("retention_scrolled", &screen(&mut app, 100, 24));
+    app.update(Action::Bottom);
+    app.update(Action::Char('y'));
+    check("retention_bottom_confirm", &screen(&mut app, 100, 24));
+}

@@ -195,6 +195,25 @@ fn cli(args: &[&str], file: &Path) -> Vec<u8> {
     out.stdout
 }
 
+/// `s` onto the file being viewed (here through a symbolic link) is
+/// refused and the file stays as it was.
+#[test]
+fn save_never_overwrites_the_file_being_viewed() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("b.xlog");
+    std::fs::copy(corpus("b_async_zlib.xlog"), &log).unwrap();
+    std::os::unix::fs::symlink("b.xlog", dir.path().join("link.log")).unwrap();
+    let before = std::fs::read(&log).unwrap();
+    let mut app = App::open_file(&log, Options::default());
+    app.settle();
+    for target in [log.clone(), dir.path().join("link.log")] {
+        let e = app.save(&target).unwrap_err();
+        assert!(e.to_string().contains("being viewed"), "{e}");
+        assert!(std::fs::read(&log).unwrap() == before);
+    }
+    assert!(app.save(&dir.path().join("out.log")).unwrap() > 0);
+}
+
 fn saved(app: &mut App) -> Vec<u8> {
     let rows = app.rows_to_save();
     rows.iter()
@@ -646,33 +665,61 @@ fn policy() -> Policy {
 }
 
 #[test]
-fn retention_dialog_removes_only_on_yes() {
+fn retention_dialog_removes_only_on_a_confirmed_yes() {
     let dir = retention_dir();
     let mut app = App::open_dir(dir.path(), Options::default(), Some(policy()), false);
-    let Overlay::Retention { expired } = &app.overlay else {
+    let Overlay::Retention(dialog) = &app.overlay else {
         panic!("no retention dialog");
     };
-    let listed: Vec<_> = expired
+    let listed: Vec<_> = dialog
+        .expired
         .iter()
         .map(|c| c.path.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     assert_eq!(listed, ["imsdk_20240101.xlog", "imsdk_20240120.xlog"]);
+    assert_eq!(dialog.dir, dir.path());
     app.update(Action::Char('x'));
     assert!(
-        matches!(app.overlay, Overlay::Retention { .. }),
+        matches!(app.overlay, Overlay::Retention(_)),
         "other keys wait"
     );
+    // One `y` only asks again; another key withdraws it.
+    app.update(Action::Char('y'));
+    assert!(matches!(&app.overlay, Overlay::Retention(d) if d.confirm));
+    app.update(Action::Char('x'));
+    assert!(matches!(&app.overlay, Overlay::Retention(d) if !d.confirm));
+    assert_eq!(names(dir.path()).len(), 4);
+    app.update(Action::Char('y'));
     app.update(Action::Char('y'));
     app.settle();
     assert_eq!(names(dir.path()), ["imsdk_20240125.xlog", "notes.txt"]);
     assert_eq!(app.dir.as_ref().unwrap().entries.len(), 1);
+    // The record printed on exit names each removed file.
+    assert_eq!(app.removed.len(), 3, "{:?}", app.removed);
+    assert!(
+        app.removed[0].contains("keep 7 days counted back from 2024-01-28"),
+        "{:?}",
+        app.removed
+    );
+    assert!(app.removed[1].starts_with("removed  "), "{:?}", app.removed);
+    assert!(app.removed[1].contains("imsdk_20240101.xlog  2024-01-01 (name)"));
 
-    let dir = retention_dir();
-    let mut app = App::open_dir(dir.path(), Options::default(), Some(policy()), false);
-    app.update(Action::Close);
-    app.settle();
-    assert_eq!(names(dir.path()).len(), 4, "Esc keeps everything");
-    assert_eq!(app.dir.as_ref().unwrap().entries.len(), 3);
+    // Enter, Esc, n and q all keep (the default is no).
+    for key in [
+        Action::Enter,
+        Action::Close,
+        Action::Char('n'),
+        Action::Quit,
+    ] {
+        let dir = retention_dir();
+        let mut app = App::open_dir(dir.path(), Options::default(), Some(policy()), false);
+        app.update(key.clone());
+        app.settle();
+        assert_eq!(names(dir.path()).len(), 4, "{key:?} keeps everything");
+        assert_eq!(app.dir.as_ref().unwrap().entries.len(), 3);
+        assert!(app.removed.is_empty());
+        assert!(!app.quit);
+    }
 }
 
 #[test]
@@ -682,11 +729,32 @@ fn retention_yes_and_none() {
     assert!(matches!(app.overlay, Overlay::None));
     assert!(app.message.as_deref().unwrap().contains("removed 2"));
     assert_eq!(names(dir.path()), ["imsdk_20240125.xlog", "notes.txt"]);
+    assert_eq!(app.removed.len(), 3, "--yes leaves a record too");
 
     let dir = retention_dir();
     let app = App::open_dir(dir.path(), Options::default(), None, false);
     assert!(matches!(app.overlay, Overlay::None));
     assert_eq!(names(dir.path()).len(), 4);
+}
+
+/// The default reference day of the viewer is the newest log's: on this
+/// old directory only the file more than seven days before 2024-01-25 is
+/// past retention, whatever the machine's date.
+#[test]
+fn retention_counts_from_the_newest_log() {
+    let dir = retention_dir();
+    let p = Policy::new(Local::now().date_naive())
+        .from_newest_log(dir.path())
+        .unwrap();
+    let app = App::open_dir(dir.path(), Options::default(), Some(p), false);
+    let Overlay::Retention(dialog) = &app.overlay else {
+        panic!("no retention dialog");
+    };
+    assert_eq!(dialog.expired.len(), 1);
+    assert!(
+        dialog.header()[1]
+            .contains("from 2024-01-25 (the day of the newest log, imsdk_20240125.xlog)")
+    );
 }
 
 #[test]

@@ -19,6 +19,7 @@ use crate::record::Level;
 use crate::retention::{self, Candidate, Policy};
 use crate::tui::action::Action;
 use crate::tui::loader::{Loader, Msg};
+use crate::tui::retention::{Answer, RetentionDialog};
 use crate::tui::store::{RowKind, Store};
 
 /// Rows filtered or searched per [`App::pump`] slice.
@@ -157,10 +158,7 @@ pub enum Overlay {
         sel: usize,
     },
     /// Files past retention, waiting for the user's answer.
-    Retention {
-        /// The expired files.
-        expired: Vec<Candidate>,
-    },
+    Retention(Box<RetentionDialog>),
 }
 
 /// Which screen is shown.
@@ -285,6 +283,9 @@ pub struct App {
     dir_stats: Option<crate::tui::dir::StatsLoader>,
     /// The viewer should end.
     pub quit: bool,
+    /// Files removed past retention (or that could not be), one line each,
+    /// printed when the viewer ends.
+    pub removed: Vec<String>,
 }
 
 impl App {
@@ -318,6 +319,7 @@ impl App {
             loader: None,
             dir_stats: None,
             quit: false,
+            removed: Vec::new(),
         }
     }
 
@@ -341,9 +343,13 @@ impl App {
                         c.into_iter().filter(|c| c.is_expired()).collect();
                     if !expired.is_empty() {
                         if yes {
-                            app.message = Some(remove_expired(&expired));
+                            app.remove_expired(dir, &policy, &expired);
                         } else {
-                            app.overlay = Overlay::Retention { expired };
+                            app.overlay = Overlay::Retention(Box::new(RetentionDialog::new(
+                                dir.to_path_buf(),
+                                policy,
+                                expired,
+                            )));
                         }
                     }
                 }
@@ -809,7 +815,7 @@ impl App {
             Overlay::Prompt { kind, input } => return self.prompt(kind, input, action),
             Overlay::Tags { items, sel } => return self.tags(items, sel, action),
             Overlay::Filters { sel } => return self.filter_list(sel, action),
-            Overlay::Retention { expired } => return self.retention(expired, action),
+            Overlay::Retention(dialog) => return self.retention(dialog, action),
         }
         if self.screen == Screen::Dir {
             return self.dir_update(action);
@@ -1044,6 +1050,15 @@ impl App {
 
     /// Writes the current view to `path` atomically; returns the row count.
     pub fn save(&mut self, path: &Path) -> std::io::Result<usize> {
+        // Never over a file being viewed, however it is spelt.
+        let id = |p: &Path| crate::atomic::file_id(p).ok().flatten();
+        if let Some(target) = id(path)
+            && self.files.iter().any(|f| id(f) == Some(target))
+        {
+            return Err(std::io::Error::other(
+                "is a file being viewed: not overwritten",
+            ));
+        }
         let rows = self.rows_to_save();
         let mut w = BufWriter::with_capacity(1 << 20, crate::atomic::temp_beside(path)?);
         for &r in &rows {
@@ -1101,20 +1116,30 @@ impl App {
         self.overlay = Overlay::Filters { sel };
     }
 
-    fn retention(&mut self, expired: Vec<Candidate>, action: Action) {
-        match action {
-            Action::Char('y') | Action::Char('Y') => {
-                self.message = Some(remove_expired(&expired));
+    fn retention(&mut self, mut dialog: Box<RetentionDialog>, action: Action) {
+        match dialog.update(action) {
+            Answer::Open => self.overlay = Overlay::Retention(dialog),
+            Answer::Remove => {
+                self.remove_expired(&dialog.dir, &dialog.policy, &dialog.expired);
                 if let Some(d) = self.dir.as_ref().map(|d| d.path.clone()) {
                     self.load_dir(&d);
                 }
             }
-            Action::Char('n') | Action::Char('N') | Action::Close | Action::Quit => {
-                self.message = Some(format!("kept {} expired files", expired.len()));
+            Answer::Keep => {
+                self.message = Some(format!("kept {} expired files", dialog.expired.len()));
             }
-            Action::ForceQuit => self.quit = true,
-            _ => self.overlay = Overlay::Retention { expired },
+            Answer::Quit => self.quit = true,
         }
+    }
+
+    /// Removes the expired files: a line for the status bar, and one per
+    /// file in [`App::removed`].
+    fn remove_expired(&mut self, dir: &Path, policy: &Policy, expired: &[Candidate]) {
+        self.removed
+            .push(crate::tui::retention::rule_line(dir, policy));
+        let (lines, summary) = crate::tui::retention::remove(expired);
+        self.removed.extend(lines);
+        self.message = Some(summary);
     }
 
     fn dir_update(&mut self, action: Action) {
@@ -1170,9 +1195,7 @@ impl App {
         use crate::tui::keymap::Context;
         match self.overlay {
             Overlay::Prompt { .. } => Context::Prompt,
-            Overlay::Tags { .. } | Overlay::Filters { .. } | Overlay::Retention { .. } => {
-                Context::List
-            }
+            Overlay::Tags { .. } | Overlay::Filters { .. } | Overlay::Retention(_) => Context::List,
             Overlay::None | Overlay::Help(_) => Context::Normal,
         }
     }
@@ -1186,17 +1209,4 @@ impl App {
     pub fn filtering(&self) -> bool {
         self.scanned < self.store.len()
     }
-}
-
-/// Removes the expired files; a one-line report.
-fn remove_expired(expired: &[Candidate]) -> String {
-    let done = retention::remove(expired);
-    let ok = done.iter().filter(|r| r.result.is_ok()).count();
-    let bytes: u64 = done.iter().filter_map(|r| r.result.as_ref().ok()).sum();
-    let failed = done.len() - ok;
-    let mut s = format!("removed {ok} expired files ({bytes} bytes)");
-    if failed > 0 {
-        s.push_str(&format!(", {failed} could not be removed"));
-    }
-    s
 }

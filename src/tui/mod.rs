@@ -23,6 +23,7 @@ pub mod app;
 pub mod dir;
 pub mod keymap;
 pub mod loader;
+pub mod retention;
 pub mod runtime;
 pub mod store;
 pub mod theme;

@@ -71,7 +71,7 @@ fn setup() -> io::Result<Terminal<CrosstermBackend<Stdout>>> {
 const MAX_EVENTS_PER_DRAW: usize = 256;
 
 /// Runs the viewer until the user quits or a termination signal arrives.
-pub fn run(mut app: App) -> io::Result<()> {
+pub fn run(app: &mut App) -> io::Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [
         signal_hook::consts::SIGTERM,
@@ -87,7 +87,7 @@ pub fn run(mut app: App) -> io::Result<()> {
         let size = terminal.size()?;
         app.update(Action::Resize(size.width, size.height));
         app.pump();
-        terminal.draw(|f| view::draw(f, &app))?;
+        terminal.draw(|f| view::draw(f, app))?;
         if app.quit || stop.load(Ordering::Relaxed) {
             break;
         }

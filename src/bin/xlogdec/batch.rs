@@ -9,12 +9,13 @@ use crate::decode::AtomicFile;
 use crate::inputs::{Source, io_message};
 use crate::output::{OutputArgs, make_sink};
 use crate::progress::{Counted, Progress};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, mpsc};
+use xlogdec::atomic::Destination;
 use xlogdec::format::MMAP3_SIZE;
 use xlogdec::input::{Input, MmapInput, ReadInput};
 use xlogdec::merge::{Merge, Piece, RecordWriter};
@@ -102,17 +103,19 @@ pub enum Fail {
 pub struct Done {
     /// Its counts.
     pub summary: Summary,
-    /// Warnings for stderr.
-    pub warnings: Vec<String>,
+    /// Its integrity problems in words (for `--strict` and the warning).
+    pub problems: Option<String>,
 }
 
 /// What happened to each input, reported in input order.
 #[derive(Default)]
 pub struct Report {
+    /// `--strict`: integrity problems are errors (shown even with `-q`).
+    pub strict: bool,
     /// Inputs that failed, with the reason.
     pub failed: Vec<(String, String)>,
-    /// Inputs with integrity problems (for `--strict`).
-    pub problems: usize,
+    /// Inputs with integrity problems (for `--strict`), by name.
+    pub problems: Vec<String>,
     /// Inputs decoded.
     pub decoded: usize,
     /// The output stream broke (closed pipe): stop quietly.
@@ -128,11 +131,14 @@ impl Report {
             Ok(done) => {
                 self.decoded += 1;
                 if has_problems(&done.summary) {
-                    self.problems += 1;
+                    self.problems.push(src.shown());
                 }
-                if !quiet {
-                    for w in &done.warnings {
-                        progress.println(&format!("xlogdec: {}: warning: {w}", src.shown()));
+                if let Some(p) = &done.problems {
+                    if self.strict && has_problems(&done.summary) {
+                        progress
+                            .println(&format!("xlogdec: {}: integrity problem: {p}", src.shown()));
+                    } else if !quiet {
+                        progress.println(&format!("xlogdec: {}: warning: {p}", src.shown()));
                     }
                 }
             }
@@ -214,8 +220,8 @@ pub fn decode_source<W: Write>(
     };
     match result {
         Ok(summary) => {
-            let warnings = check_summary(&summary, &opts).map_err(Fail::Input)?;
-            Ok(Done { summary, warnings })
+            let problems = check_summary(&summary, &opts).map_err(Fail::Input)?;
+            Ok(Done { summary, problems })
         }
         Err(DecodeError::Sink(e)) => Err(Fail::Output(e)),
         Err(e) => Err(Fail::Input(e.to_string())),
@@ -235,23 +241,61 @@ fn counted<I: Input, S: xlogdec::Sink>(
     r
 }
 
-/// Warnings for stderr, and the "not an xlog" verdict.
-pub fn check_summary(s: &Summary, opts: &Options) -> Result<Vec<String>, String> {
-    let mut warnings = Vec::new();
-    if s.locked > 0 {
-        let why = if opts.key.is_none() {
-            "no private key given (use --key-file or XLOGDEC_PRIVATE_KEY)"
-        } else {
-            "the private key does not fit them"
-        };
-        warnings.push(format!("{} encrypted blocks not decoded: {why}", s.locked));
-    }
+/// The input's integrity problems in words, and the "not an xlog" verdict.
+pub fn check_summary(s: &Summary, opts: &Options) -> Result<Option<String>, String> {
     // A crash buffer after a clean close holds no block: not an error.
     let crash_buffer = opts.mmap3 == Mmap3Mode::Always || s.bytes_in == MMAP3_SIZE;
     if s.blocks() == 0 && s.bytes_in > 0 && !crash_buffer {
         return Err("not an xlog file (no valid block found)".into());
     }
-    Ok(warnings)
+    Ok(describe_problems(s, opts.key.is_some()))
+}
+
+/// `n thing` or `n things`.
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The integrity problems of a summary in one phrase (`None` when clean):
+/// corrupt ranges, seq gaps, blocks that did not decompress, encrypted
+/// blocks left undecoded, and blocks cut at `--max-block-output`.
+pub fn describe_problems(s: &Summary, have_key: bool) -> Option<String> {
+    let mut parts = Vec::new();
+    if s.skipped > 0 {
+        parts.push(format!(
+            "{} ({} skipped)",
+            count(s.skipped, "corrupt range", "corrupt ranges"),
+            count(s.skipped_bytes, "byte", "bytes")
+        ));
+    }
+    if s.gaps > 0 {
+        parts.push(count(s.gaps, "seq gap", "seq gaps"));
+    }
+    if s.decompress_errors > 0 {
+        parts.push(count(
+            s.decompress_errors,
+            "block that did not decompress",
+            "blocks that did not decompress",
+        ));
+    }
+    if s.locked > 0 {
+        let why = if have_key {
+            "the private key does not fit them"
+        } else {
+            "no private key given (use --key-file or XLOGDEC_PRIVATE_KEY)"
+        };
+        parts.push(format!(
+            "{} not decoded: {why}",
+            count(s.locked, "encrypted block", "encrypted blocks")
+        ));
+    }
+    if s.capped > 0 {
+        parts.push(format!(
+            "{} cut at --max-block-output",
+            count(s.capped, "block", "blocks")
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// Decoded output of one input, in memory up to [`SPOOL_MEM`], then in
@@ -393,13 +437,8 @@ pub fn run_ordered<W: Write + ?Sized>(
 }
 
 /// Where each source's output goes under `dir`; sources whose target is
-/// taken by an earlier one, or is an input, get an error instead.
+/// taken by an earlier one get an error instead.
 fn targets(sources: &[Source], dir: &Path, suffix: &str) -> Vec<Result<PathBuf, String>> {
-    let inputs: HashSet<PathBuf> = sources
-        .iter()
-        .filter_map(|s| s.disk_path())
-        .filter_map(|p| p.canonicalize().ok())
-        .collect();
     let mut taken: HashMap<PathBuf, String> = HashMap::new();
     sources
         .iter()
@@ -417,14 +456,6 @@ fn targets(sources: &[Source], dir: &Path, suffix: &str) -> Vec<Result<PathBuf, 
                 ));
             }
             taken.insert(target.clone(), src.shown());
-            if let Ok(c) = target.canonicalize()
-                && inputs.contains(&c)
-            {
-                return Err(format!(
-                    "output {} would overwrite an input",
-                    target.display()
-                ));
-            }
             Ok(target)
         })
         .collect()
@@ -441,6 +472,28 @@ pub fn run_out_dir(
 ) {
     let force = ctx.force;
     let targets = targets(sources, dir, output_suffix(out_args));
+    // An output that is (a link to) an input, however it is spelt: the
+    // run is refused before anything is written.
+    let ids = crate::inputs::input_ids(sources);
+    let clash = |t: &PathBuf| -> Option<String> {
+        let dest = Destination::of(t).ok()?;
+        let input = ids.get(&xlogdec::atomic::file_id(dest.path()).ok()??)?;
+        Some(format!(
+            "output {} would overwrite the input {input}: nothing written",
+            t.display()
+        ))
+    };
+    let clashes: Vec<(usize, String)> = targets
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| Some((i, clash(t.as_ref().ok()?)?)))
+        .collect();
+    if !clashes.is_empty() {
+        for (i, m) in clashes {
+            report.add(&sources[i], Err(Fail::Input(m)), ctx.quiet, ctx.progress);
+        }
+        return;
+    }
     let n = sources.len();
     let next = AtomicUsize::new(0);
     let one = |i: usize, out_args: &OutputArgs| -> Result<Done, Fail> {
@@ -455,7 +508,16 @@ pub fn run_out_dir(
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(out_err)?;
         }
-        let mut tmp = AtomicFile::new(target).map_err(out_err)?;
+        let dest = Destination::of(target).map_err(out_err)?;
+        if let Ok(Some(id)) = xlogdec::atomic::file_id(dest.path())
+            && let Some(input) = ids.get(&id)
+        {
+            return Err(Fail::Input(format!(
+                "output {} would overwrite the input {input}",
+                target.display()
+            )));
+        }
+        let mut tmp = AtomicFile::new(&dest).map_err(out_err)?;
         let done = match decode_source(&sources[i], ctx, out_args, tmp.writer()) {
             Err(Fail::Output(e)) => return Err(out_err(e)),
             r => r?,

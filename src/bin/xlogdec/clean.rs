@@ -5,13 +5,22 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use serde_json::json;
-use xlogdec::retention::{self, Candidate, DEFAULT_KEEP_DAYS, KeepReason, Policy, Verdict};
+use xlogdec::retention::{
+    self, Candidate, DEFAULT_KEEP_DAYS, KeepReason, Policy, Reference, Verdict,
+};
 
 const RULE: &str = "\
-The rule: a file is expired when its date is more than N days before today
-(N = --keep-days, default 7; today = the local date, or --now). That is,
-expired iff today - date > N: with N = 7 and today 2024-02-08, a file dated
-2024-02-01 is kept and one dated 2024-01-31 is removed. Future dates are kept.
+The rule: a file is expired when its date is more than N days before the
+reference day (N = --keep-days, default 7). That is, expired iff
+day - date > N: with N = 7 and the day 2024-02-08, a file dated 2024-02-01
+is kept and one dated 2024-01-31 is removed. Later dates are kept.
+
+The reference day is, by default, the date of the newest dated log in DIR:
+the last day the SDK wrote there, so that an old bundle keeps its last N days
+as the device would (never later than today: a device clock ahead does not
+expire the rest; today when no log carries a date). --now YYYY-MM-DD sets
+the day; --today takes the local date. The first line of the report says
+which day was used and why.
 
 The date comes from the Mars file name, PREFIX_YYYYMMDD.xlog or
 PREFIX_YYYYMMDD_N.xlog; a name without a valid date falls back to the local
@@ -31,17 +40,24 @@ unreadable.";
 // The doc comment on `Command::Clean` sets the about text, so the rule goes
 // after the options.
 #[command(
-    after_help = "Removes *.xlog files dated more than N days before today; see --help for the rule.",
+    after_help = "Removes *.xlog files dated more than N days before the newest log's day (or --now, --today); see --help for the rule.",
     after_long_help = RULE
 )]
 pub struct CleanArgs {
-    /// Keep files dated up to N days before today; older ones are removed.
+    /// Keep files dated up to N days before the reference day; older ones
+    /// are removed.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_KEEP_DAYS)]
     keep_days: u32,
 
-    /// Take this date as today instead of the local date.
+    /// Count the days back from this date (default: the newest dated log's
+    /// day).
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     now: Option<NaiveDate>,
+
+    /// Count the days back from the local date (default: the newest dated
+    /// log's day).
+    #[arg(long, conflicts_with = "now")]
+    today: bool,
 
     /// Also search sub-directories (symlinked ones are never followed).
     #[arg(short, long)]
@@ -81,12 +97,26 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 pub fn run(args: CleanArgs) -> i32 {
     let policy = Policy {
         keep_days: args.keep_days,
-        today: args.now.unwrap_or_else(retention::local_today),
         recursive: args.recursive,
         include_decoded: args.include_decoded,
+        ..Policy::new(args.now.unwrap_or_else(retention::local_today))
     };
-    let candidates = match retention::scan(&args.dir, &policy) {
-        Ok(c) => c,
+    let policy = if args.now.is_some() {
+        Ok(policy)
+    } else if args.today {
+        Ok(Policy {
+            reference: Reference::Today,
+            ..policy
+        })
+    } else {
+        policy.from_newest_log(&args.dir)
+    };
+    let out_reference;
+    let candidates = match policy.and_then(|p| Ok((retention::scan(&args.dir, &p)?, p))) {
+        Ok((c, policy)) => {
+            out_reference = policy;
+            c
+        }
         Err(e) => {
             let _ = writeln!(
                 io::stderr(),
@@ -99,6 +129,7 @@ pub fn run(args: CleanArgs) -> i32 {
     };
 
     let mut out = Printer::new(args.format, args.dry_run);
+    out.reference(&out_reference);
     let mut failed = 0u64;
     for c in &candidates {
         if let Verdict::Kept(KeepReason::Unreadable(why)) = &c.verdict {
@@ -166,6 +197,36 @@ impl Printer {
     fn line(&mut self, text: &str) {
         if self.open && writeln!(self.stdout.lock(), "{text}").is_err() {
             self.open = false;
+        }
+    }
+
+    /// The reference day and why, before the files.
+    fn reference(&mut self, p: &Policy) {
+        let first = p.first_kept_day();
+        match self.format {
+            Format::Text => {
+                let why = match &p.reference {
+                    Reference::Given => "given by --now".to_string(),
+                    r => r.to_string(),
+                };
+                let text = format!(
+                    "reference day {} ({why}): keeping {} days, files dated {first} or later",
+                    p.today, p.keep_days
+                );
+                self.line(&text);
+            }
+            Format::Json => {
+                let obj = json!({
+                    "event": "reference",
+                    "date": p.today.to_string(),
+                    "source": p.reference.as_str(),
+                    "file": p.reference.file(),
+                    "keep_days": p.keep_days,
+                    "first_kept": first.to_string(),
+                    "dry_run": self.dry_run,
+                });
+                self.line(&obj.to_string());
+            }
         }
     }
 

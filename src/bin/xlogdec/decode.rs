@@ -8,8 +8,8 @@ use crate::output::OutputArgs;
 use crate::progress::Progress;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use tempfile::NamedTempFile;
 use xlogdec::async_write::AsyncWriter;
+use xlogdec::atomic::{Destination, OutFile};
 use xlogdec::reader::{Mmap3Mode, Options};
 
 /// Output buffer size: large writes keep the pipe busy.
@@ -20,14 +20,16 @@ const OUT_BUF: usize = 1 << 20;
 pub struct DecodeArgs {
     /// Input files (.xlog, .mmap3), .zip archives (their .xlog/.mmap3
     /// members), glob patterns ('logs/*.xlog'), directories, or - for
-    /// stdin. Without --out-dir, --merge or -o, each *.xlog in a directory
-    /// becomes NAME.xlog.log beside it, like the official script.
+    /// stdin. Directories on their own (without --out-dir, --merge or -o):
+    /// each *.xlog becomes NAME.xlog.log beside it, like the official script.
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
-    /// Write the text to FILE (atomically: a temporary file renamed into
-    /// place) instead of standard output; `-o -` is standard output (and
-    /// sends directory inputs there too).
+    /// Write the text to FILE instead of standard output: a regular file
+    /// atomically (a temporary file renamed into place once something was
+    /// decoded; a symlink's target, keeping its mode), a FIFO or device in
+    /// place. Refused when FILE is one of the inputs. `-o -` is standard
+    /// output (and sends directory inputs there too).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -81,7 +83,8 @@ pub struct DecodeArgs {
     pub merge: bool,
 
     /// Exit 1 if any input has an integrity problem (corrupt range, seq
-    /// gap, block that did not decompress or stayed encrypted).
+    /// gap, block that did not decompress or stayed encrypted); each such
+    /// input gets a line on stderr naming its problems, even with -q.
     #[arg(long)]
     pub strict: bool,
 
@@ -133,22 +136,51 @@ pub fn run(args: DecodeArgs) -> i32 {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
 
-    // The official script's directory mode, kept when no other output
-    // place is asked for.
-    let beside = args.out_dir.is_none() && !args.merge && args.output.is_none();
-    let (dirs, rest): (Vec<PathBuf>, Vec<PathBuf>) = args
-        .inputs
-        .iter()
-        .cloned()
-        .partition(|p| beside && p.is_dir());
-    let mut report = Report::default();
+    // The official script's directory mode: directories named on their
+    // own, with no other output place asked for. Mixed with files or
+    // standard input, a directory's files go to the one output instead.
+    let beside = args.out_dir.is_none()
+        && !args.merge
+        && args.output.is_none()
+        && args.inputs.iter().all(|p| p.is_dir());
+    let (dirs, rest): (Vec<PathBuf>, Vec<PathBuf>) = if beside {
+        (args.inputs.clone(), Vec::new())
+    } else {
+        (Vec::new(), args.inputs.clone())
+    };
+    let mut report = Report {
+        strict: args.strict,
+        ..Report::default()
+    };
     let (sources, errors) = inputs::expand(&rest, args.recursive);
     for e in errors {
         eprintln!("xlogdec: {}: {}", e.arg, e.message);
         report.failed.push((e.arg, e.message));
     }
+    // `-o FILE`: judged before anything is decoded, so that a refusal
+    // writes nothing.
+    let dest = match args.output.as_deref().filter(|p| *p != Path::new("-")) {
+        Some(path) => match output_destination(path, &sources) {
+            Ok(d) => Some((path, d)),
+            Err(m) => {
+                eprintln!("xlogdec: {}: {m}", path.display());
+                return 2;
+            }
+        },
+        None => None,
+    };
+    // Colour (--color auto) only where the text goes to a terminal.
+    let to_stdout =
+        args.out_dir.is_none() && args.output.as_deref().is_none_or(|p| p == Path::new("-"));
+    let text_on_terminal = to_stdout && !sources.is_empty() && io::stdout().is_terminal();
+    args.out.to_terminal.set(text_on_terminal);
+    // The bar is not drawn into decoded text on the same terminal.
     let total = || sources.iter().map(Source::size).sum();
-    let progress = Progress::new(sources.len(), total, !args.no_progress && !args.quiet);
+    let progress = Progress::new(
+        sources.len(),
+        total,
+        !args.no_progress && !args.quiet && !text_on_terminal,
+    );
     let ctx = Ctx {
         mmap3: args.mmap3,
         quiet: args.quiet,
@@ -159,12 +191,6 @@ pub fn run(args: DecodeArgs) -> i32 {
         block_jobs: if sources.len() == 1 { jobs } else { 1 },
         max_block_output: args.max_block_output,
     };
-    // Colour (--color auto) only where the text goes to a terminal.
-    let to_stdout =
-        args.out_dir.is_none() && args.output.as_deref().is_none_or(|p| p == Path::new("-"));
-    args.out
-        .to_terminal
-        .set(to_stdout && io::stdout().is_terminal());
 
     if let Some(dir) = &args.out_dir {
         batch::run_out_dir(&sources, &ctx, &args.out, jobs, dir, &mut report);
@@ -176,12 +202,15 @@ pub fn run(args: DecodeArgs) -> i32 {
                 batch::run_ordered(&sources, &ctx, &args.out, jobs, out, report);
             }
         };
-        match args.output.as_deref().filter(|p| *p != Path::new("-")) {
-            Some(path) => {
-                let r = AtomicFile::threaded(path).and_then(|mut tmp| {
+        match &dest {
+            Some((path, dest)) => {
+                let r = AtomicFile::threaded(dest).and_then(|mut tmp| {
                     run(tmp.writer(), &mut report);
                     match &report.output_error {
                         Some(e) => Err(io::Error::other(e.clone())),
+                        // Nothing decoded (a missing input, not an xlog):
+                        // an existing FILE stays as it was.
+                        None if report.decoded == 0 => Ok(()),
                         None => tmp.commit(),
                     }
                 });
@@ -221,24 +250,49 @@ pub fn run(args: DecodeArgs) -> i32 {
     )
 }
 
-/// The closing line on stderr and the exit code.
+/// Where `-o FILE` writes, or why it must not: FILE is one of the inputs
+/// (the same device and inode, however it is spelt), a directory, a
+/// symbolic link to nothing.
+fn output_destination(path: &Path, sources: &[Source]) -> Result<Destination, String> {
+    let dest = Destination::of(path).map_err(|e| e.to_string())?;
+    let ids = inputs::input_ids(sources);
+    if let Ok(Some(id)) = xlogdec::atomic::file_id(dest.path())
+        && let Some(input) = ids.get(&id)
+    {
+        let same = if Path::new(input) == path {
+            "is an input".to_string()
+        } else {
+            format!("is the input {input}")
+        };
+        return Err(format!(
+            "{same}: refusing to overwrite it (nothing written)"
+        ));
+    }
+    Ok(dest)
+}
+
+/// The closing line on stderr (not with `-q`) and the exit code.
 fn summarise(args: &DecodeArgs, inputs: usize, report: &Report) -> i32 {
     let failed = report.failed.len();
-    // One input: its own error line already says it all.
-    if inputs > 1 && (failed > 0 || (!args.quiet && !report.broken_pipe)) {
+    // One input: its own lines already say it all.
+    if inputs > 1 && !args.quiet && !report.broken_pipe {
         let mut line = format!("xlogdec: {} decoded, {failed} failed", report.decoded);
-        if args.strict && report.problems > 0 {
-            line.push_str(&format!(", {} with integrity problems", report.problems));
-        }
         if failed > 0 {
             let names: Vec<&str> = report.failed.iter().map(|(n, _)| n.as_str()).collect();
             line.push_str(&format!(": {}", names.join(", ")));
+        }
+        if !report.problems.is_empty() {
+            line.push_str(&format!(
+                "; {} with integrity problems: {}",
+                report.problems.len(),
+                report.problems.join(", ")
+            ));
         }
         eprintln!("{line}");
     }
     if failed > 0 || report.output_error.is_some() {
         2
-    } else if args.strict && report.problems > 0 {
+    } else if args.strict && !report.problems.is_empty() {
         1
     } else {
         0
@@ -247,7 +301,7 @@ fn summarise(args: &DecodeArgs, inputs: usize, report: &Report) -> i32 {
 
 /// The official script's directory mode: every `*.xlog` directly inside
 /// (and below, with `-r`) becomes `NAME.xlog.log` beside it (none for an
-/// empty result).
+/// empty result). Says on stderr how many it wrote (unless `-q`).
 fn decode_dir(dir: &Path, ctx: &Ctx<'_>, args: &DecodeArgs, report: &mut Report) {
     let files = match inputs::walk(dir, args.recursive) {
         Ok(f) => f,
@@ -258,46 +312,77 @@ fn decode_dir(dir: &Path, ctx: &Ctx<'_>, args: &DecodeArgs, report: &mut Report)
             return;
         }
     };
-    for f in files
+    let sources: Vec<Source> = files
         .into_iter()
         .filter(|f| f.extension().is_some_and(|e| e == "xlog"))
-    {
-        let mut target = f.clone().into_os_string();
-        target.push(batch::output_suffix(&args.out));
-        let target = PathBuf::from(target);
-        let src = Source::File {
+        .map(|path| Source::File {
             rel: PathBuf::new(),
-            path: f,
+            path,
+        })
+        .collect();
+    // An output that is (a link to) one of the directory's logs is not written.
+    let ids = inputs::input_ids(&sources);
+    let suffix = batch::output_suffix(&args.out);
+    let mut written = 0usize;
+    for src in &sources {
+        let Some(path) = src.disk_path() else {
+            continue;
         };
-        let r = AtomicFile::new(&target).and_then(|mut tmp| {
-            let r = match batch::decode_source(&src, ctx, &args.out, tmp.writer()) {
-                Err(Fail::Output(e)) => return Err(e),
-                r => r,
-            };
-            // Like the official script: no empty outputs.
-            if r.is_ok() && tmp.len()? > 0 {
-                tmp.commit()?;
-            }
-            Ok(r)
-        });
+        let mut target = path.as_os_str().to_owned();
+        target.push(suffix);
+        let target = PathBuf::from(target);
+        let r = Destination::of(&target)
+            .and_then(|dest| match xlogdec::atomic::file_id(dest.path())? {
+                Some(id) if ids.contains_key(&id) => Err(io::Error::other(format!(
+                    "is the input {}: refusing to overwrite it",
+                    ids[&id]
+                ))),
+                _ => Ok(dest),
+            })
+            .and_then(|dest| AtomicFile::new(&dest))
+            .and_then(|mut tmp| {
+                let r = match batch::decode_source(src, ctx, &args.out, tmp.writer()) {
+                    Err(Fail::Output(e)) => return Err(e),
+                    r => r,
+                };
+                // Like the official script: no empty outputs.
+                if r.is_ok() && tmp.len()? > 0 {
+                    tmp.commit()?;
+                    written += 1;
+                }
+                Ok(r)
+            });
         match r {
-            Ok(r) => report.add(&src, r, ctx.quiet, ctx.progress),
+            Ok(r) => report.add(src, r, ctx.quiet, ctx.progress),
             Err(e) => {
                 let m = format!("cannot write {}: {e}", target.display());
-                report.add(&src, Err(Fail::Input(m)), ctx.quiet, ctx.progress);
+                report.add(src, Err(Fail::Input(m)), ctx.quiet, ctx.progress);
             }
         }
+    }
+    if !args.quiet {
+        let files = if written == 1 { "file" } else { "files" };
+        eprintln!(
+            "xlogdec: {}: wrote {written} {files}, each NAME.xlog{suffix} beside its NAME.xlog{}",
+            dir.display(),
+            if args.recursive {
+                " (sub-directories included)"
+            } else {
+                ""
+            }
+        );
     }
 }
 
 /// An output written to a temporary file beside its target and renamed
 /// into place on commit; dropped uncommitted, it leaves nothing behind
-/// (and on SIGINT/SIGTERM neither: see `interrupt`).
+/// (and on SIGINT/SIGTERM neither: see `interrupt`). A FIFO or device is
+/// written in place instead (see `xlogdec::atomic`).
 pub struct AtomicFile {
-    target: PathBuf,
-    path: PathBuf,
+    /// The temporary file, to forget once settled.
+    path: Option<PathBuf>,
     /// Present until commit.
-    tmp: Option<Output<NamedTempFile>>,
+    tmp: Option<Output<OutFile>>,
 }
 
 /// A buffered output, written on the caller's thread (one output among
@@ -362,35 +447,36 @@ impl<W: Write + Send + 'static> Write for Output<W> {
 }
 
 impl AtomicFile {
-    /// Starts writing `target`, buffered on the calling thread.
-    pub fn new(target: &Path) -> io::Result<AtomicFile> {
-        Self::start(target, false)
+    /// Starts writing `dest`, buffered on the calling thread.
+    pub fn new(dest: &Destination) -> io::Result<AtomicFile> {
+        Self::start(dest, false)
     }
 
-    /// Starts writing `target` from an output thread of its own.
-    pub fn threaded(target: &Path) -> io::Result<AtomicFile> {
-        Self::start(target, true)
+    /// Starts writing `dest` from an output thread of its own.
+    pub fn threaded(dest: &Destination) -> io::Result<AtomicFile> {
+        Self::start(dest, true)
     }
 
-    fn start(target: &Path, threaded: bool) -> io::Result<AtomicFile> {
-        let tmp = xlogdec::atomic::temp_beside(target)?;
-        let path = tmp.path().to_path_buf();
-        interrupt::register(&path);
+    fn start(dest: &Destination, threaded: bool) -> io::Result<AtomicFile> {
+        let out = OutFile::create(dest)?;
+        let path = out.temp_path().map(Path::to_path_buf);
+        if let Some(p) = &path {
+            interrupt::register(p);
+        }
         Ok(AtomicFile {
-            target: target.to_path_buf(),
             path,
-            tmp: Some(Output::new(tmp, threaded)),
+            tmp: Some(Output::new(out, threaded)),
         })
     }
 
-    fn tmp(&mut self) -> &mut Output<NamedTempFile> {
+    fn tmp(&mut self) -> &mut Output<OutFile> {
         self.tmp
             .as_mut()
             .expect("only commit takes the file, and it consumes self")
     }
 
     /// Where to write.
-    pub fn writer(&mut self) -> &mut Output<NamedTempFile> {
+    pub fn writer(&mut self) -> &mut Output<OutFile> {
         self.tmp()
     }
 
@@ -399,7 +485,7 @@ impl AtomicFile {
         let tmp = self.tmp();
         tmp.flush()?;
         match tmp {
-            Output::Buffered(w) => Ok(w.get_ref().as_file().metadata()?.len()),
+            Output::Buffered(w) => Ok(w.get_ref().written()),
             Output::Threaded(w) => Ok(w.accepted()),
         }
     }
@@ -408,8 +494,10 @@ impl AtomicFile {
     pub fn commit(mut self) -> io::Result<()> {
         let tmp = self.tmp.take().expect("commit runs once");
         let tmp = tmp.finish()?;
-        let target = &self.target;
-        interrupt::settle(&self.path, || xlogdec::atomic::persist(tmp, target))
+        match self.path.take() {
+            Some(p) => interrupt::settle(&p, || tmp.commit()),
+            None => tmp.commit(),
+        }
     }
 }
 
@@ -418,6 +506,9 @@ impl Drop for AtomicFile {
         // Uncommitted, the temporary file is removed by its own drop; either
         // way the signal handler need not know it any more.
         let tmp = self.tmp.take();
-        interrupt::settle(&self.path, || drop(tmp));
+        match &self.path {
+            Some(p) => interrupt::settle(p, || drop(tmp)),
+            None => drop(tmp),
+        }
     }
 }

@@ -3,6 +3,7 @@
 //! members of `.zip` archives. Each expansion is sorted, so a run is
 //! deterministic.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -80,6 +81,37 @@ impl Source {
                 .unwrap_or(0),
         }
     }
+}
+
+/// The device and inode of every input read from disk (for a zip member,
+/// its archive; for `-` standard input when it is a file), with the name
+/// shown for it: an output with one of these ids would destroy an input.
+pub fn input_ids(sources: &[Source]) -> HashMap<(u64, u64), String> {
+    let mut ids = HashMap::new();
+    for s in sources {
+        let id = match s.disk_path() {
+            Some(p) => xlogdec::atomic::file_id(p).ok().flatten(),
+            None => stdin_id(),
+        };
+        if let Some(id) = id {
+            ids.entry(id).or_insert_with(|| s.shown());
+        }
+    }
+    ids
+}
+
+/// The device and inode of standard input, when it is a file (`< FILE`).
+#[cfg(unix)]
+fn stdin_id() -> Option<(u64, u64)> {
+    use std::os::fd::AsFd;
+    let fd = io::stdin().as_fd().try_clone_to_owned().ok()?;
+    let meta = File::from(fd).metadata().ok()?;
+    meta.is_file().then(|| xlogdec::atomic::id_of(&meta))
+}
+
+#[cfg(not(unix))]
+fn stdin_id() -> Option<(u64, u64)> {
+    None
 }
 
 /// An argument that expanded to nothing usable.

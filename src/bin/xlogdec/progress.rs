@@ -1,7 +1,8 @@
 //! The progress bar on stderr: bytes of input read, over all inputs.
-//! Shown only when stderr is a terminal, the run is long enough to matter
-//! (several inputs, or one large file), and neither `--no-progress` nor
-//! `-q` was given.
+//! Shown only when stderr is a terminal, the decoded text does not go to a
+//! terminal (the bar would be drawn into it), the run is long enough to
+//! matter (several inputs, or one large file), and neither `--no-progress`
+//! nor `-q` was given.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{self, IsTerminal};
@@ -46,6 +47,10 @@ impl Progress {
     pub fn read(&self, bytes: u64) {
         if let Some(b) = &self.bar {
             b.inc(bytes);
+            // An input of unknown size (standard input) grows the total.
+            if b.length().is_some_and(|len| b.position() > len) {
+                b.set_length(b.position());
+            }
         }
     }
 
@@ -101,11 +106,20 @@ impl<'p, I: Input> Counted<'p, I> {
 
 impl<I: Input> Input for Counted<'_, I> {
     fn fetch(&mut self, from: u64, to: u64) -> io::Result<Window<'_>> {
-        if from > self.pos {
-            self.progress.read(from - self.pos);
-            self.pos = from;
+        let Counted {
+            inner,
+            progress,
+            pos,
+        } = self;
+        let w = inner.fetch(from, to)?;
+        // Only what exists counts: the decoder asks for `u64::MAX - 1` to
+        // learn the size.
+        let reached = from.min(w.end());
+        if reached > *pos {
+            progress.read(reached - *pos);
+            *pos = reached;
         }
-        self.inner.fetch(from, to)
+        Ok(w)
     }
 
     fn release(&mut self, offset: u64) {

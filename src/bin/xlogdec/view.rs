@@ -3,8 +3,9 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+use chrono::NaiveDate;
 use xlogdec::reader::Options;
-use xlogdec::retention::{self, DEFAULT_KEEP_DAYS, Policy};
+use xlogdec::retention::{self, DEFAULT_KEEP_DAYS, Policy, Reference};
 use xlogdec::tui::{app::App, runtime};
 
 /// Arguments of `xlogdec view`.
@@ -20,18 +21,34 @@ pub struct ViewArgs {
     #[command(flatten)]
     key: crate::key::KeyArgs,
 
-    /// Directory: files dated more than N days before today are past
-    /// retention and offered for removal.
+    /// Directory: files dated more than N days before the reference day
+    /// (the newest dated log's day, or --now, --today) are past retention
+    /// and offered for removal.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_KEEP_DAYS)]
     keep_days: u32,
 
-    /// Directory: remove files past retention without asking.
+    /// Directory: count the retention days back from this date (default:
+    /// the newest dated log's day).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    now: Option<NaiveDate>,
+
+    /// Directory: count the retention days back from the local date
+    /// (default: the newest dated log's day).
+    #[arg(long, conflicts_with = "now")]
+    today: bool,
+
+    /// Directory: remove files past retention without asking (the removed
+    /// files are listed when the viewer ends).
     #[arg(long, conflicts_with = "no_retention")]
     yes: bool,
 
     /// Directory: leave files past retention alone.
     #[arg(long)]
     no_retention: bool,
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| format!("expected YYYY-MM-DD: {e}"))
 }
 
 /// Runs the viewer; returns the exit code.
@@ -61,15 +78,34 @@ pub fn run(args: ViewArgs) -> i32 {
         }
     };
     let app = if meta.is_dir() {
-        let policy = (!args.no_retention).then(|| Policy {
-            keep_days: args.keep_days,
-            ..Policy::new(retention::local_today())
+        let policy = (!args.no_retention).then(|| {
+            let policy = Policy {
+                keep_days: args.keep_days,
+                ..Policy::new(args.now.unwrap_or_else(retention::local_today))
+            };
+            if args.now.is_some() {
+                policy
+            } else if args.today {
+                Policy {
+                    reference: Reference::Today,
+                    ..policy
+                }
+            } else {
+                // Unreadable: the scan in the viewer reports it.
+                policy.clone().from_newest_log(&args.path).unwrap_or(policy)
+            }
         });
         App::open_dir(&args.path, opts, policy, args.yes)
     } else {
         App::open_file(&args.path, opts)
     };
-    match runtime::run(app) {
+    let mut app = app;
+    let r = runtime::run(&mut app);
+    // The record of what retention removed, on the normal screen.
+    for line in &app.removed {
+        println!("xlogdec view: {line}");
+    }
+    match r {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("xlogdec view: terminal error: {e}");

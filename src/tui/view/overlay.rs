@@ -7,6 +7,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::tui::app::{App, Overlay};
 use crate::tui::keymap::{KEYS, MARKERS};
+use crate::tui::retention::RetentionDialog;
 use crate::tui::theme;
 
 /// A box of `w` x `h` centred in `area` (clipped to it).
@@ -113,40 +114,33 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 lines,
             );
         }
-        Overlay::Retention { expired } => {
+        Overlay::Retention(d) => {
+            let header = d.header();
+            let fixed = header.len() + 4; // header, scroll line, question, borders
             let r = centered(
                 area,
-                76,
-                (expired.len() as u16).saturating_add(6).min(area.height),
+                96,
+                (d.expired.len() + fixed).min(usize::from(area.height)) as u16,
             );
-            let mut lines = vec![Line::from(format!(
-                "{} files are past the retention period:",
-                expired.len()
-            ))];
-            let rows = usize::from(r.height.saturating_sub(5));
-            for c in expired.iter().take(rows) {
-                let name = c
-                    .path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                lines.push(Line::from(format!(
-                    "  {name}  {}  {} days  {} bytes",
-                    c.date.map_or("-".into(), |d| d.to_string()),
-                    c.age_days.unwrap_or_default(),
-                    c.size
-                )));
+            let rows = usize::from(r.height).saturating_sub(fixed).max(1);
+            d.rows.set(rows);
+            let first = d.scroll.min(d.expired.len().saturating_sub(rows));
+            let mut lines: Vec<Line<'_>> = header.into_iter().map(Line::from).collect();
+            for c in d.expired.iter().skip(first).take(rows) {
+                lines.push(Line::from(format!("  {}", RetentionDialog::line(c))));
             }
-            if expired.len() > rows {
-                lines.push(Line::from(format!(
-                    "  ... and {} more",
-                    expired.len() - rows
-                )));
-            }
-            lines.push(Line::styled(
-                "Remove them? y = remove, n / Esc = keep",
-                theme::heading(),
-            ));
+            let shown = rows.min(d.expired.len());
+            lines.push(Line::from(if d.expired.len() > shown {
+                format!(
+                    "  files {}-{} of {}  (j/k, PgUp/PgDn scroll)",
+                    first + 1,
+                    first + shown,
+                    d.expired.len()
+                )
+            } else {
+                String::new()
+            }));
+            lines.push(Line::styled(d.question(), theme::heading()));
             boxed(frame, r, " retention ", lines);
         }
     }
