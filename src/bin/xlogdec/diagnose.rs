@@ -128,8 +128,8 @@ pub fn run(args: DiagnoseArgs) -> i32 {
             }
         };
         match check_summary(&decoded, &opts) {
-            Ok(warnings) => {
-                for w in warnings {
+            Ok(problems) => {
+                if let Some(w) = problems {
                     let _ = out.flush();
                     eprintln!("xlogdec diagnose: {shown}: warning: {w}");
                 }
