@@ -74,6 +74,9 @@ pub struct Finding {
     pub offset_minutes: Option<i32>,
     /// Line number in the decoded text (1-based).
     pub line: u64,
+    /// The caller's id of the record that shows it
+    /// ([`Engine::record_at`]; the line number otherwise).
+    pub record: u64,
     /// The error code, when the line has a non-zero one.
     pub code: Option<i64>,
     /// The code's constant name.
@@ -208,6 +211,12 @@ impl Finding {
     /// findings.
     pub fn write_json<W: std::io::Write>(&self, out: &mut W, file: &str) -> std::io::Result<()> {
         fn s<W: std::io::Write>(out: &mut W, v: &str) -> std::io::Result<()> {
+            // Most strings need no escape: written as they are.
+            if v.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+                out.write_all(b"\"")?;
+                out.write_all(v.as_bytes())?;
+                return out.write_all(b"\"");
+            }
             serde_json::to_writer(&mut *out, v).map_err(std::io::Error::other)
         }
         fn os<W: std::io::Write>(out: &mut W, v: Option<&str>) -> std::io::Result<()> {
@@ -394,6 +403,7 @@ struct Session {
     /// The session finding is out.
     announced: bool,
     line: u64,
+    record: u64,
     evidence: String,
     time: Option<NaiveDateTime>,
     offset_minutes: Option<i32>,
@@ -424,6 +434,8 @@ pub struct Engine {
     codes: HashMap<i64, u64>,
     /// An IM SDK line was seen (read or skipped).
     saw_imsdk: bool,
+    /// The caller's id of the record being read.
+    current: u64,
 }
 
 fn lossy(bytes: &[u8]) -> String {
@@ -455,6 +467,7 @@ impl Engine {
             send_failed: HashMap::new(),
             codes: HashMap::new(),
             saw_imsdk: false,
+            current: 0,
         }
     }
 
@@ -474,12 +487,21 @@ impl Engine {
     /// that names no word of the rules ([`RuleSet::may_matter`]) is
     /// skipped unparsed.
     pub fn record(&mut self, line_no: u64, bytes: &[u8]) {
+        self.current = line_no;
+        self.record_with(line_no, bytes, false);
+    }
+
+    /// Like [`record`](Engine::record), the findings it gives carrying `id`
+    /// as their [`Finding::record`] (the viewer's row number).
+    pub fn record_at(&mut self, line_no: u64, id: u64, bytes: &[u8]) {
+        self.current = id;
         self.record_with(line_no, bytes, false);
     }
 
     /// Like [`record`](Engine::record), for a caller that found a word of
     /// the rules in the record's first line already.
     pub fn record_matched(&mut self, line_no: u64, bytes: &[u8]) {
+        self.current = line_no;
         self.record_with(line_no, bytes, true);
     }
 
@@ -560,6 +582,7 @@ impl Engine {
         self.flush();
         self.session = Some(Session {
             line: line_no,
+            record: self.current,
             evidence: lossy(text),
             time: h.time,
             offset_minutes: h.offset_minutes,
@@ -570,8 +593,10 @@ impl Engine {
 
     /// The current session, started here if the input has no header yet.
     fn session_for(&mut self, line_no: u64, text: &[u8]) -> &mut Session {
+        let record = self.current;
         self.session.get_or_insert_with(|| Session {
             line: line_no,
+            record,
             evidence: lossy(text),
             ..Session::default()
         })
@@ -775,6 +800,7 @@ impl Engine {
             time: Some(now),
             offset_minutes: offset,
             line: line_no,
+            record: self.current,
             code: None,
             name: None,
             meaning: None,
@@ -801,6 +827,7 @@ impl Engine {
             time: s.time,
             offset_minutes: s.offset_minutes,
             line: s.line,
+            record: s.record,
             code: None,
             name: None,
             meaning: None,
@@ -831,6 +858,7 @@ impl Engine {
             time: Some(im.time),
             offset_minutes: self.session.as_ref().and_then(|s| s.offset_minutes),
             line: line_no,
+            record: self.current,
             code,
             name: None,
             meaning: None,

@@ -76,4 +76,6 @@ pub enum Action {
     Scroll(i32),
     /// Shift the text this many columns to the right (negative: left).
     Shift(i32),
+    /// Open the IM SDK findings pane.
+    Findings,
 }

@@ -18,6 +18,7 @@ use crate::reader::{Options, Summary};
 use crate::record::Level;
 use crate::retention::{self, Candidate, Policy};
 use crate::tui::action::Action;
+use crate::tui::lens::Lens;
 use crate::tui::loader::{Loader, Msg};
 use crate::tui::retention::{Answer, RetentionDialog};
 use crate::tui::store::{RowKind, Store};
@@ -159,6 +160,11 @@ pub enum Overlay {
     },
     /// Files past retention, waiting for the user's answer.
     Retention(Box<RetentionDialog>),
+    /// The IM SDK findings pane.
+    Findings {
+        /// Selected finding.
+        sel: usize,
+    },
 }
 
 /// Which screen is shown.
@@ -286,6 +292,8 @@ pub struct App {
     /// Files removed past retention (or that could not be), one line each,
     /// printed when the viewer ends.
     pub removed: Vec<String>,
+    /// The IM SDK lens over the loaded rows.
+    pub lens: Lens,
 }
 
 impl App {
@@ -320,6 +328,7 @@ impl App {
             dir_stats: None,
             quit: false,
             removed: Vec::new(),
+            lens: Lens::default(),
         }
     }
 
@@ -386,6 +395,7 @@ impl App {
         self.marks.clear();
         self.expanded.clear();
         self.search_job = None;
+        self.lens = Lens::default();
         self.progress = Progress {
             total_bytes: files
                 .iter()
@@ -407,6 +417,7 @@ impl App {
         match msg {
             Msg::Batch { batch, pos, .. } => {
                 self.store.append(batch);
+                self.lens.feed(&self.store);
                 self.progress.done_bytes = self.progress.bytes_before + pos;
             }
             Msg::FileDone {
@@ -421,6 +432,7 @@ impl App {
                     .map_or(0, |m| m.len());
                 self.progress.bytes_before += size;
                 self.progress.done_bytes = self.progress.bytes_before;
+                self.lens.finish(file);
                 if let Some(s) = summary {
                     // As the CLI: a non-empty input without a single block
                     // (a crash buffer after a clean close aside).
@@ -707,7 +719,9 @@ impl App {
         if !self.expanded.contains(&row) {
             return 1;
         }
-        let text = crate::tui::view::printable_lines(self.store.bytes_of(row));
+        let bytes = self.store.bytes_of(row);
+        let mut text = crate::tui::view::printable_lines(bytes);
+        text.extend(self.lens.detail(bytes));
         let lines: usize = text
             .iter()
             .map(|l| crate::tui::view::wrap(l, self.text_width()).len())
@@ -816,6 +830,7 @@ impl App {
             Overlay::Tags { items, sel } => return self.tags(items, sel, action),
             Overlay::Filters { sel } => return self.filter_list(sel, action),
             Overlay::Retention(dialog) => return self.retention(dialog, action),
+            Overlay::Findings { sel } => return self.findings(sel, action),
         }
         if self.screen == Screen::Dir {
             return self.dir_update(action);
@@ -930,8 +945,43 @@ impl App {
                 self.scroll_into_view();
             }
             Action::Help => self.overlay = Overlay::Help(0),
+            Action::Findings => self.overlay = Overlay::Findings { sel: 0 },
             _ => {}
         }
+    }
+
+    fn findings(&mut self, sel: usize, action: Action) {
+        let last = self.lens.findings.len().saturating_sub(1);
+        let sel = match action {
+            Action::Close | Action::Quit | Action::Findings => return,
+            Action::Down(n) => (sel + n).min(last),
+            Action::Up(n) => sel.saturating_sub(n),
+            Action::PageDown => (sel + self.page).min(last),
+            Action::PageUp => sel.saturating_sub(self.page),
+            Action::Top => 0,
+            Action::Bottom => last,
+            Action::Enter => {
+                if let Some(f) = self.lens.findings.get(sel) {
+                    let row = f.record as u32;
+                    match self.view.iter().position(|&r| r == row) {
+                        Some(pos) => {
+                            self.message = None;
+                            self.move_to(pos);
+                        }
+                        None => {
+                            self.message = Some(format!(
+                                "line {} is hidden by the filters (c clears them)",
+                                f.line
+                            ));
+                        }
+                    }
+                    return;
+                }
+                sel
+            }
+            _ => sel,
+        };
+        self.overlay = Overlay::Findings { sel };
     }
 
     fn open_prompt(&mut self, kind: PromptKind) {
@@ -1195,7 +1245,10 @@ impl App {
         use crate::tui::keymap::Context;
         match self.overlay {
             Overlay::Prompt { .. } => Context::Prompt,
-            Overlay::Tags { .. } | Overlay::Filters { .. } | Overlay::Retention(_) => Context::List,
+            Overlay::Tags { .. }
+            | Overlay::Filters { .. }
+            | Overlay::Retention(_)
+            | Overlay::Findings { .. } => Context::List,
             Overlay::None | Overlay::Help(_) => Context::Normal,
         }
     }

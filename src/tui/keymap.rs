@@ -54,6 +54,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("m", "toggle a mark"),
     ("' / \"", "next / previous mark"),
     ("s", "save the current view to a file"),
+    (
+        "i",
+        "IM SDK findings (logins, kicks, failed sends, codes): Enter jumps to the line",
+    ),
 ];
 
 /// The gutter markers of integrity rows, for the help overlay.
@@ -63,6 +67,7 @@ pub const MARKERS: &[(&str, &str)] = &[
     ("Z", "block that did not decompress"),
     ("K", "encrypted blocks without a (fitting) key"),
     ("R", "recovered block (mmap3 tail, cut-off last block)"),
+    ("!", "IM SDK error code (Enter: its meaning and advice)"),
     ("*", "mark"),
 ];
 
@@ -147,6 +152,7 @@ fn normal(code: KeyCode, ctrl: bool) -> Option<Action> {
         KeyCode::Char('\'') => Action::NextMark(true),
         KeyCode::Char('"') => Action::NextMark(false),
         KeyCode::Char('s') => Action::SavePrompt,
+        KeyCode::Char('i') => Action::Findings,
         _ => return None,
     };
     Some(a)

@@ -22,6 +22,7 @@ pub mod action;
 pub mod app;
 pub mod dir;
 pub mod keymap;
+pub mod lens;
 pub mod loader;
 pub mod retention;
 pub mod runtime;

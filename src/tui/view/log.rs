@@ -7,6 +7,8 @@ use ratatui::widgets::Paragraph;
 
 use super::{printable_lines, wrap};
 use crate::tui::app::App;
+use crate::tui::lens::CODE_MARKER;
+use crate::tui::store::RowKind;
 use crate::tui::theme;
 
 /// Draws the rows from `app.top` down.
@@ -22,10 +24,15 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         let here = i == app.cursor;
         let mark = if app.marks.contains(&r) { "*" } else { " " };
         let gutter_cursor = if here { ">" } else { " " };
-        let marker = row.kind.marker().to_string();
-        let text_lines = printable_lines(bytes);
+        let marker = if row.kind == RowKind::Text && app.lens.code_of(bytes).is_some() {
+            CODE_MARKER.to_string()
+        } else {
+            row.kind.marker().to_string()
+        };
+        let mut text_lines = printable_lines(bytes);
         let expanded = app.expanded.contains(&r);
         let pieces: Vec<String> = if expanded {
+            text_lines.extend(app.lens.detail(bytes));
             text_lines
                 .iter()
                 .flat_map(|l| wrap(l, app.text_width()))
