@@ -2,7 +2,7 @@
 //! timeline of findings and a summary per input.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -12,6 +12,7 @@ use xlogdec::input::{MmapInput, ReadInput};
 use xlogdec::reader::{Decoder, Error as DecodeError, Mmap3Mode, Options};
 
 use crate::batch::check_summary;
+use crate::decode::Output;
 use crate::inputs::{self, Source, io_message};
 use crate::output::Format;
 
@@ -82,8 +83,8 @@ pub fn run(args: DiagnoseArgs) -> i32 {
         eprintln!("xlogdec diagnose: {}: {}", e.arg, e.message);
         failed = true;
     }
-    let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    // The writes run on an output thread, as for decoding.
+    let mut out = Output::new(io::stdout(), true);
     for (i, src) in sources.iter().enumerate() {
         let shown = src.shown();
         let opts = Options {
@@ -156,7 +157,7 @@ pub fn run(args: DiagnoseArgs) -> i32 {
             eprintln!("xlogdec diagnose: {shown}: no IM SDK lines found");
         }
     }
-    if let Err(e) = out.flush() {
+    if let Err(e) = out.finish() {
         return write_failed(&e);
     }
     if failed { 2 } else { 0 }
