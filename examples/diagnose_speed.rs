@@ -1,5 +1,6 @@
 //! How fast the IM SDK lens reads decoded text, without decoding or
-//! output: `cargo run --release --example diagnose_speed -- DECODED.log`.
+//! output: `cargo run --release --example diagnose_speed -- DECODED.log
+//! [threaded]`.
 use std::sync::Arc;
 use std::time::Instant;
 use xlogdec::imsdk::RuleSet;
@@ -12,10 +13,16 @@ fn main() {
     for _ in 0..3 {
         let mut n = 0u64;
         let t = Instant::now();
-        let mut sink = DiagnoseSink::new(Arc::clone(&rules), |_f: &xlogdec::imsdk::Finding| {
+        let threaded = std::env::args().nth(2).is_some_and(|a| a == "threaded");
+        let on = |_f: &xlogdec::imsdk::Finding| {
             n += 1;
             Ok(())
-        });
+        };
+        let mut sink = if threaded {
+            DiagnoseSink::threaded(Arc::clone(&rules), on)
+        } else {
+            DiagnoseSink::new(Arc::clone(&rules), on)
+        };
         for chunk in text.chunks(1 << 20) {
             sink.text(chunk).unwrap();
         }

@@ -981,12 +981,22 @@ mod tests {
     }
 
     fn run(text: &str, chunk: usize) -> (Vec<Finding>, Summary, u64) {
+        run_with(text, chunk, false)
+    }
+
+    fn run_with(text: &str, chunk: usize, threaded: bool) -> (Vec<Finding>, Summary, u64) {
         let mut found = Vec::new();
         let (summary, lines) = {
-            let mut sink = DiagnoseSink::new(Arc::new(RuleSet::builtin()), |f: &Finding| {
+            let on = |f: &Finding| {
                 found.push(f.clone());
                 Ok(())
-            });
+            };
+            let rules = Arc::new(RuleSet::builtin());
+            let mut sink = if threaded {
+                DiagnoseSink::threaded(rules, on)
+            } else {
+                DiagnoseSink::new(rules, on)
+            };
             for piece in text.as_bytes().chunks(chunk) {
                 sink.text(piece).unwrap();
             }
@@ -1107,6 +1117,10 @@ mod tests {
         assert_eq!(la, n as u64);
         assert_eq!((la, &sa), (lb, &sb));
         assert_eq!(a, b);
+        // The scanner on a thread of its own gives the same.
+        let (c, sc, lc) = run_with(&day, 7919, true);
+        assert_eq!((lc, &sc), (la, &sa));
+        assert_eq!(c, a);
         assert_eq!(sa.send_failed, vec![(8001, (n as u64 - 2) / 4)]);
         assert_eq!(a.last().unwrap().line, n as u64 - 1);
     }

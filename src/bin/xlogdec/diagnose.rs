@@ -106,7 +106,7 @@ pub fn run(args: DiagnoseArgs) -> i32 {
         let name = short_name(src);
         let result = {
             let out = &mut out;
-            let mut sink = DiagnoseSink::new(Arc::clone(&rules), |f: &Finding| {
+            let mut sink = DiagnoseSink::threaded(Arc::clone(&rules), |f: &Finding| {
                 if json {
                     serde_json::to_writer(&mut *out, &f.to_json(&shown))
                         .map_err(io::Error::other)?;
