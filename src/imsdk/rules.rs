@@ -262,14 +262,24 @@ impl RuleSet {
             self.codes.insert(c.code, c);
         }
         self.code_keys = CodeKeys::new(&self.code_fields);
+        // A rule with a function is found by it; a head-only rule by its
+        // head. A word holding another word adds nothing to the scan.
         let mut words: Vec<&[u8]> = Vec::new();
         for r in &self.rules {
-            words.extend(r.function.iter().map(|f| f.as_bytes()));
-            words.extend(r.head.iter().map(|h| h.as_bytes()));
+            match (&r.function, &r.head) {
+                (Some(f), _) => words.push(f.as_bytes()),
+                (None, Some(h)) => words.push(h.as_bytes()),
+                (None, None) => {}
+            }
         }
         words.extend(self.code_fields.iter().map(Vec::as_slice));
         words.sort();
         words.dedup();
+        let all = words.clone();
+        words.retain(|w| {
+            !all.iter()
+                .any(|o| o.len() < w.len() && memchr::memmem::find(w, o).is_some())
+        });
         self.words = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
             .build(&words)

@@ -108,8 +108,7 @@ pub fn run(args: DiagnoseArgs) -> i32 {
             let out = &mut out;
             let mut sink = DiagnoseSink::threaded(Arc::clone(&rules), |f: &Finding| {
                 if json {
-                    serde_json::to_writer(&mut *out, &f.to_json(&shown))
-                        .map_err(io::Error::other)?;
+                    f.write_json(&mut *out, &shown)?;
                     out.write_all(b"\n")
                 } else {
                     write_finding(&mut *out, &name, f)
