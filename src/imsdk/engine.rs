@@ -156,25 +156,35 @@ impl Finding {
 
     /// A one-line description: the attributes, then the code.
     pub fn detail(&self) -> String {
-        let mut parts: Vec<String> = Vec::new();
+        let mut s = String::with_capacity(128);
         for (k, v) in &self.attrs {
-            match *k {
-                "result" => parts.push(v.clone()),
-                _ => parts.push(format!("{} {v}", k.replace('_', " "))),
+            if !s.is_empty() {
+                s.push_str(", ");
             }
+            if *k != "result" {
+                for part in k.split('_') {
+                    s.push_str(part);
+                    s.push(' ');
+                }
+            }
+            s.push_str(v);
         }
         if let Some(c) = self.code {
-            let name = self.name.as_deref().filter(|n| *n != "-");
-            let mut s = format!("code {c}");
-            if let Some(n) = name {
-                s.push_str(&format!(" {n}"));
+            if !s.is_empty() {
+                s.push_str(", ");
+            }
+            s.push_str("code ");
+            s.push_str(&c.to_string());
+            if let Some(n) = self.name.as_deref().filter(|n| *n != "-") {
+                s.push(' ');
+                s.push_str(n);
             }
             if let Some(m) = &self.meaning {
-                s.push_str(&format!(": {m}"));
+                s.push_str(": ");
+                s.push_str(m);
             }
-            parts.push(s);
         }
-        parts.join(", ")
+        s
     }
 
     /// The finding as one JSON object (see the README for the schema).

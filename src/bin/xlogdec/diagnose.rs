@@ -182,48 +182,61 @@ fn short_name(src: &Source) -> String {
     }
 }
 
-/// Runs of two or more spaces shown as one (the SDK pads its columns).
-fn squeeze(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut space = false;
-    for c in s.chars() {
-        if c == ' ' {
-            if !space {
-                out.push(c);
-            }
-            space = true;
-        } else {
-            space = false;
-            out.push(c);
-        }
+/// `s` with runs of two or more spaces shown as one (the SDK pads its
+/// columns), appended to `out`.
+fn squeeze_into(out: &mut String, s: &str) {
+    let mut rest = s;
+    while let Some(i) = rest.find("  ") {
+        out.push_str(&rest[..=i]);
+        rest = rest[i..].trim_start_matches(' ');
     }
-    out
+    out.push_str(rest);
 }
+
+/// `s` padded with spaces to `width` characters.
+fn pad(out: &mut String, s: &str, width: usize) {
+    out.push_str(s);
+    for _ in s.chars().count()..width {
+        out.push(' ');
+    }
+}
+
+/// Indent of the advice and evidence lines.
+const INDENT: &str = "                                            ";
 
 /// One finding of the text timeline: a line, then its advice and
 /// evidence, indented.
 fn write_finding(out: &mut impl Write, name: &str, f: &Finding) -> io::Result<()> {
-    let time = f.time_text().unwrap_or_else(|| "-".repeat(23));
+    let mut s = String::with_capacity(512);
+    s.push_str(if f.kind == Kind::Session { "==" } else { "  " });
+    match f.time_text() {
+        Some(t) => s.push_str(&t),
+        None => s.push_str(&"-".repeat(23)),
+    }
+    s.push_str("  ");
     let place = format!("{name}:{}", f.line);
-    let mark = if f.kind == Kind::Session { "==" } else { "  " };
-    writeln!(
-        out,
-        "{mark}{time}  {place:<26} {:<15} {}",
-        f.kind.as_str(),
-        f.detail()
-    )?;
+    pad(&mut s, &place, 26);
+    s.push(' ');
+    pad(&mut s, f.kind.as_str(), 15);
+    s.push(' ');
+    s.push_str(&f.detail());
+    s.push('\n');
     if let Some(a) = &f.advice {
-        writeln!(out, "{:44}advice: {a}", "")?;
+        s.push_str(INDENT);
+        s.push_str("advice: ");
+        s.push_str(a);
+        s.push('\n');
     }
     if f.kind != Kind::Session {
-        let doc = if f.confidence == xlogdec::imsdk::Confidence::Documented {
-            " (anchor documented, not seen in real logs)"
-        } else {
-            ""
-        };
-        writeln!(out, "{:44}> {}{doc}", "", squeeze(&f.evidence))?;
+        s.push_str(INDENT);
+        s.push_str("> ");
+        squeeze_into(&mut s, &f.evidence);
+        if f.confidence == xlogdec::imsdk::Confidence::Documented {
+            s.push_str(" (anchor documented, not seen in real logs)");
+        }
+        s.push('\n');
     }
-    Ok(())
+    out.write_all(s.as_bytes())
 }
 
 fn write_summary(
@@ -282,5 +295,20 @@ fn decode<S: xlogdec::Sink>(
         Ok(s) => Ok(s),
         Err(DecodeError::Sink(e)) => Err(Fail::Output(e)),
         Err(e) => Err(Fail::Input(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padding_runs_show_as_one_space() {
+        let mut s = String::new();
+        squeeze_into(&mut s, "a   b c  d    ");
+        assert_eq!(s, "a b c d ");
+        let mut p = String::new();
+        pad(&mut p, "ab", 4);
+        assert_eq!(p, "ab  ");
     }
 }
