@@ -140,9 +140,9 @@ fn number_with(msg: &[u8], key: &[u8], unit_ok: bool) -> Option<i64> {
     key_positions(line, key).find_map(|at| number_at(line, at + key.len(), unit_ok))
 }
 
-/// The number written right after a key that ends at `i` (see
+/// The number written right after a key that ends at `key_end` (see
 /// [`number_with`]).
-fn number_at(line: &[u8], key_end: usize, unit_ok: bool) -> Option<i64> {
+pub(crate) fn number_at(line: &[u8], key_end: usize, unit_ok: bool) -> Option<i64> {
     let mut i = key_end;
     while i < line.len() && line[i] == b' ' {
         i += 1;

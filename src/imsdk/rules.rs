@@ -264,8 +264,14 @@ impl RuleSet {
         self.code_keys = CodeKeys::new(&self.code_fields);
         // A rule with a function is found by it; a head-only rule by its
         // head. A word holding another word adds nothing to the scan.
+        // A rule that needs a non-zero code, or says `ignore`, is reached
+        // through the code field: its anchor need not be looked for.
         let mut words: Vec<&[u8]> = Vec::new();
         for r in &self.rules {
+            let without_code = r.when != When::Failed && r.code.is_none_or(|c| c == 0);
+            if r.event == Event::Ignore || !without_code {
+                continue;
+            }
             match (&r.function, &r.head) {
                 (Some(f), _) => words.push(f.as_bytes()),
                 (None, Some(h)) => words.push(h.as_bytes()),
@@ -334,6 +340,12 @@ impl RuleSet {
     /// The words of [`may_matter`](RuleSet::may_matter).
     pub fn words(&self) -> impl Iterator<Item = &[u8]> {
         self.word_list.iter().map(Vec::as_slice)
+    }
+
+    /// Whether `word` (one of [`words`](RuleSet::words)) is a code field:
+    /// a line holding it matters only when the code is not 0.
+    pub fn is_code_field(&self, word: &[u8]) -> bool {
+        self.code_fields.iter().any(|f| f == word)
     }
 
     /// The fields read as error codes.

@@ -85,6 +85,9 @@ impl Hits {
 #[derive(Debug, Clone)]
 pub struct Scanner {
     words: AhoCorasick,
+    /// Which patterns are code fields (a hit counts only with a non-zero
+    /// number after it).
+    code_word: Vec<bool>,
     /// The start of the line still open at the end of the last chunk.
     carry: Vec<u8>,
     /// The text seen so far ends inside a line.
@@ -99,12 +102,14 @@ impl Scanner {
     pub fn new(rules: &RuleSet) -> Scanner {
         let mut words: Vec<&[u8]> = rules.words().collect();
         words.extend(ALWAYS);
+        let code_word = words.iter().map(|w| rules.is_code_field(w)).collect();
         let words = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
             .build(&words)
             .expect("a few short words build an automaton");
         Scanner {
             words,
+            code_word,
             carry: Vec::new(),
             open_line: false,
             lines: 0,
@@ -172,9 +177,25 @@ impl Scanner {
         if !self.seen_tim && line.starts_with(b"TIM: ") {
             self.seen_tim = true;
         }
-        if starts_record(line) && self.words.is_match(line) {
+        if starts_record(line) && self.matters(line) {
             out.push(line_no, line);
         }
+    }
+
+    /// Whether a line holds a word, a code field counting only with a
+    /// non-zero number.
+    fn matters(&self, line: &[u8]) -> bool {
+        let mut pos = 0;
+        while let Some(m) = self.words.find(&line[pos..]) {
+            let end = pos + m.end();
+            if !self.code_word[m.pattern().as_usize()]
+                || super::fields::number_at(line, end, false).is_some_and(|n| n != 0)
+            {
+                return true;
+            }
+            pos = end;
+        }
+        false
     }
 
     /// Whole lines: the ones holding a word are picked.
@@ -190,8 +211,18 @@ impl Scanner {
                 break;
             };
             let hit = pos + m.start();
-            let start = memchr::memrchr(b'\n', &text[..hit]).map_or(0, |i| i + 1);
             let end = hit + memchr::memchr(b'\n', &text[hit..]).map_or(text.len() - hit, |i| i + 1);
+            if self.code_word[m.pattern().as_usize()] {
+                // `error code:0`: not a reason to read the line; the rest
+                // of it may hold another word.
+                let after = pos + m.end();
+                let code = super::fields::number_at(&text[..end], after, false);
+                if code.is_none_or(|n| n == 0) {
+                    pos = after;
+                    continue;
+                }
+            }
+            let start = memchr::memrchr(b'\n', &text[..hit]).map_or(0, |i| i + 1);
             let line = &text[start..end];
             if starts_record(line) {
                 self.lines += newlines(&text[counted..start]);
