@@ -18,9 +18,11 @@ use std::io;
 
 /// How many bytes the resync scan looks at per fetch.
 const SCAN_STEP: u64 = 64 * 1024;
-/// An encrypted deflate block that fails before yielding this many bytes,
-/// under a key that has never decoded a block, is taken as a wrong key.
-const WRONG_KEY_OUTPUT: usize = 64;
+/// How far past an encrypted block that does not show whether the key
+/// fits the decoder looks for another block of the same writer that does.
+const KEY_LOOKAHEAD: u64 = 8 << 20;
+/// The sync flush that ends every line of a Mars deflate stream.
+const SYNC_FLUSH: [u8; 4] = [0x00, 0x00, 0xFF, 0xFF];
 /// Default per-block output cap: far above any real block (a Mars payload
 /// is at most 150 KiB and decodes to a few MB), low enough that a
 /// decompression bomb does not flood the output. Memory does not depend
@@ -152,8 +154,12 @@ impl Outcome {
 #[derive(Clone, Copy)]
 struct KeyState {
     tea: Option<TeaKey>,
-    /// A block under this key has decoded cleanly.
+    /// A block under this key has decoded cleanly (known in input order,
+    /// as blocks are delivered).
     verified: bool,
+    /// A block under this key decrypts to what the writer's streams hold
+    /// (known as blocks are walked; see [`key_fits_payload`]).
+    fits: bool,
 }
 
 /// How a block's payload is to be decoded, decided in input order.
@@ -163,10 +169,11 @@ enum Prep {
     /// Encrypted and not decodable.
     Locked(LockReason),
     /// Decode it (with this TEA key, for an encrypted payload whose key
-    /// field is `key_id`).
+    /// field is `key_id`; `fits` if the key is known to fit its writer).
     Decode {
         tea: Option<TeaKey>,
         key_id: Option<[u8; 64]>,
+        fits: bool,
     },
 }
 
@@ -185,6 +192,7 @@ enum Item {
         ticket: u64,
         tea: Option<TeaKey>,
         key_id: Option<[u8; 64]>,
+        fits: bool,
     },
 }
 
@@ -194,6 +202,11 @@ pub struct Decoder {
     codecs: Codecs,
     recoverer: Recoverer,
     keys: HashMap<[u8; 64], KeyState>,
+    /// Per key of this input: how far the look-ahead for a block that
+    /// shows the key fits has searched.
+    looked: HashMap<[u8; 64], u64>,
+    /// An encrypted block has been decoded (or locked) in this input.
+    encrypted_seen: bool,
     last_seq: u32,
     summary: Summary,
     jobs: usize,
@@ -210,6 +223,8 @@ impl Decoder {
             codecs: Codecs::new(),
             recoverer: Recoverer::new(),
             keys: HashMap::new(),
+            looked: HashMap::new(),
+            encrypted_seen: false,
             last_seq: 0,
             summary: Summary::default(),
             jobs: 1,
@@ -255,6 +270,8 @@ impl Decoder {
         self.last_seq = 0;
         self.summary = Summary::default();
         self.queue.clear();
+        self.looked.clear();
+        self.encrypted_seen = false;
         // --recover re-reads damaged payloads, which only the calling
         // thread still holds.
         if self.jobs > 1 && !self.opts.recover {
@@ -310,22 +327,29 @@ impl Decoder {
                     return Ok(());
                 };
                 let Some(Item::Decode {
-                    info, tea, key_id, ..
+                    info,
+                    tea,
+                    key_id,
+                    fits,
+                    ..
                 }) = self.queue.pop_front()
                 else {
                     unreachable!("the front item was a decode")
                 };
                 if done.raw().redo {
                     // Its text outgrew the batch: decode it here.
-                    let r = self.decode_here(sink, info, tea, key_id, done.payload(), None);
+                    let key = (key_id, fits);
+                    let r = self.decode_here(sink, info, tea, key, done.payload(), None);
                     if let Some(p) = &mut self.pool {
                         p.recycle(done);
                     }
                     r?;
                     continue;
                 }
-                let outcome =
-                    self.resolve(info.magic.payload, key_id, done.raw(), done.out().len());
+                let kind = info.magic.payload;
+                let failed = key_id.is_some() && done.raw().result.is_err();
+                let fits = fits || (failed && starts_as_text(done.out()));
+                let outcome = self.resolve(kind, key_id, fits, done.raw());
                 let (text, verdicts) = (done.out(), done.verdicts());
                 let r = report_judged(&mut self.summary, sink, info, outcome, text, verdicts);
                 if let Some(p) = &mut self.pool {
@@ -371,8 +395,8 @@ impl Decoder {
             if w.at_eof && w.end() <= o {
                 return Ok(());
             }
-            let (at, next) = match check_at(input, o)? {
-                Check::Good { next } => (o, next),
+            let (at, next, resynced) = match check_at(input, o)? {
+                Check::Good { next } => (o, next, false),
                 Check::Bad(reason) => {
                     // A block cut off by the end of the input may be
                     // salvaged after the scan: keep its bytes.
@@ -400,7 +424,7 @@ impl Decoder {
                             };
                             self.emit(sink, skipped)?;
                             match check_at(input, p)? {
-                                Check::Good { next } => (p, next),
+                                Check::Good { next } => (p, next, true),
                                 _ => unreachable!("find_good returned an offset that checks good"),
                             }
                         }
@@ -408,19 +432,23 @@ impl Decoder {
                 }
                 Check::NeedMore(_) => unreachable!("check_at decides"),
             };
-            self.block(input, at, next, sink)?;
+            self.block(input, at, next, resynced, sink)?;
             o = next;
         }
     }
 
-    /// Decodes the good block at `at` (ending at `next`) the official way.
+    /// Decodes the good block at `at` (ending at `next`) the official way;
+    /// `resynced` if the official rescan found it after bad bytes.
     fn block<I: Input, S: Sink>(
         &mut self,
         input: &mut I,
         at: u64,
         next: u64,
+        resynced: bool,
         sink: &mut S,
     ) -> Result<(), Error> {
+        let false_encrypted = resynced && self.false_encrypted(input, at, next)?;
+        let prep = self.prepare_at(input, at, next, false_encrypted)?;
         let w = fetch(input, at, next)?;
         let bytes = w.range(at, next);
         let header = format::parse_header(bytes).expect("a good block has a full header");
@@ -452,7 +480,6 @@ impl Decoder {
         self.emit(sink, Event::Block(info))?;
         let hl = header.magic.header_len();
         let payload = &bytes[hl..bytes.len() - 1];
-        let prep = self.prepare(&info, header.key);
         let queued = !self.queue.is_empty();
         match prep {
             Prep::Plain if queued => self.queue.push_back(Item::Plain {
@@ -476,7 +503,7 @@ impl Decoder {
                 &[],
                 false,
             )?,
-            Prep::Decode { tea, key_id } => {
+            Prep::Decode { tea, key_id, fits } => {
                 let cap = self.max_block_output;
                 if let Some(pool) = &mut self.pool {
                     if !pool.has_room() {
@@ -489,10 +516,11 @@ impl Decoder {
                         ticket,
                         tea,
                         key_id,
+                        fits,
                     });
                     return self.deliver(sink, false);
                 }
-                self.decode_here(sink, info, tea, key_id, payload, None)?;
+                self.decode_here(sink, info, tea, (key_id, fits), payload, None)?;
             }
         }
         Ok(())
@@ -511,7 +539,7 @@ impl Decoder {
         sink: &mut S,
         info: BlockInfo,
         tea: Option<TeaKey>,
-        key_id: Option<[u8; 64]>,
+        (key_id, fits): (Option<[u8; 64]>, bool),
         payload: &[u8],
         full_len: Option<u64>,
     ) -> Result<(), Error> {
@@ -535,7 +563,10 @@ impl Decoder {
         } else {
             (raw, self.codecs.out.len())
         };
-        let outcome = self.resolve(kind, key_id, &raw, len);
+        // The text decoded in memory starts the block's text, long or not.
+        let failed = key_id.is_some() && raw.result.is_err();
+        let fits = fits || (failed && starts_as_text(&self.codecs.out));
+        let outcome = self.resolve(kind, key_id, fits, &raw);
         let outcome = match outcome {
             // A block that failed, or inflated quietly into text that is
             // not records: --recover keeps its intact lines.
@@ -623,7 +654,18 @@ impl Decoder {
         self.summary.salvaged += 1;
         self.summary.blocks_by_magic[usize::from(header.magic.byte)] += 1;
         emit(sink, &Event::Salvaged { block: info, how })?;
-        match self.prepare(&info, header.key) {
+        let mut prep = self.prepare(&info, header.key);
+        if let Prep::Decode {
+            tea: Some(tea),
+            key_id: Some(id),
+            fits,
+        } = &mut prep
+        {
+            // What is there of the encrypted units.
+            let enc = (u64::from(header.len) / 8 * 8).min(have) as usize;
+            *fits = *fits || self.payload_fits(*id, header.magic.payload, tea, payload, enc);
+        }
+        match prep {
             Prep::Plain => {
                 let text = Outcome::Text { capped: false };
                 report(&mut self.summary, sink, info, text, payload, true)
@@ -632,9 +674,9 @@ impl Decoder {
                 let locked = Outcome::Locked(reason);
                 report(&mut self.summary, sink, info, locked, &[], true)
             }
-            Prep::Decode { tea, key_id } => {
+            Prep::Decode { tea, key_id, fits } => {
                 let full_len = Some(u64::from(header.len));
-                self.decode_here(sink, info, tea, key_id, payload, full_len)
+                self.decode_here(sink, info, tea, (key_id, fits), payload, full_len)
             }
         }
     }
@@ -653,31 +695,202 @@ impl Decoder {
                 let state = *self.keys.entry(id).or_insert_with(|| KeyState {
                     tea: private.tea_key(key).ok(),
                     verified: false,
+                    fits: false,
                 });
                 match state.tea {
                     None => Prep::Locked(LockReason::BadPublicKey),
                     Some(tea) => Prep::Decode {
                         tea: Some(tea),
                         key_id: Some(id),
+                        fits: state.fits,
                     },
                 }
             }
             _ => Prep::Decode {
                 tea: None,
                 key_id: None,
+                fits: false,
             },
         }
     }
 
-    /// Turns a codec result into an outcome, in input order: whether a
-    /// failure means a wrong key depends on whether an earlier block under
-    /// the same key decoded.
+    /// [`Decoder::prepare`] for the good block at `at` (ending at `next`)
+    /// of the official walk. A false encrypted header (see
+    /// [`Decoder::false_encrypted`]) is plain: the official decoder for
+    /// unencrypted files copies its payload as it is. For an encrypted
+    /// block, whether the key fits its writer: this block decrypts to what
+    /// the writer's streams hold, or an earlier one did, or one of the
+    /// next [`KEY_LOOKAHEAD`] bytes does (the input order decides, so the
+    /// answer is the same for any number of jobs).
+    fn prepare_at<I: Input>(
+        &mut self,
+        input: &mut I,
+        at: u64,
+        next: u64,
+        false_encrypted: bool,
+    ) -> Result<Prep, Error> {
+        let w = fetch(input, at, next)?;
+        let bytes = w.range(at, next);
+        let header = format::parse_header(bytes).expect("a good block has a full header");
+        if false_encrypted {
+            return Ok(Prep::Plain);
+        }
+        let info = BlockInfo {
+            offset: at,
+            magic: header.magic,
+            seq: header.seq,
+            begin_hour: header.begin_hour,
+            end_hour: header.end_hour,
+            len: header.len,
+        };
+        let kind = header.magic.payload;
+        if header.magic.is_encrypted() {
+            self.encrypted_seen = true;
+        }
+        let mut prep = self.prepare(&info, header.key);
+        let Prep::Decode {
+            tea: Some(tea),
+            key_id: Some(id),
+            fits: false,
+        } = prep
+        else {
+            return Ok(prep);
+        };
+        let payload = &bytes[header.magic.header_len()..bytes.len() - 1];
+        let enc = payload.len() / 8 * 8;
+        let fits = self.payload_fits(id, kind, &tea, payload, enc)
+            || self.fits_ahead(input, id, &tea, next)?;
+        if let Prep::Decode { fits: f, .. } = &mut prep {
+            *f = fits;
+        }
+        Ok(prep)
+    }
+
+    /// Whether `payload` (its first `enc` bytes encrypted) decrypts under
+    /// `tea` to what the writer's streams hold; if so, the key `id` is
+    /// known to fit.
+    fn payload_fits(
+        &mut self,
+        id: [u8; 64],
+        kind: Payload,
+        tea: &TeaKey,
+        payload: &[u8],
+        enc: usize,
+    ) -> bool {
+        let fits = key_fits_payload(kind, tea, payload, enc);
+        if fits && let Some(s) = self.keys.get_mut(&id) {
+            s.fits = true;
+        }
+        fits
+    }
+
+    /// Looks through the blocks after `from` (up to [`KEY_LOOKAHEAD`]
+    /// bytes on, each byte once per key and input) for one under the key
+    /// field `id` that shows the key fits.
+    fn fits_ahead<I: Input>(
+        &mut self,
+        input: &mut I,
+        id: [u8; 64],
+        tea: &TeaKey,
+        from: u64,
+    ) -> Result<bool, Error> {
+        let mut p = self.looked.get(&id).copied().unwrap_or(0).max(from);
+        let limit = from.saturating_add(KEY_LOOKAHEAD);
+        let mut found = false;
+        while p < limit {
+            let w = fetch(input, p, (p + SCAN_STEP).min(limit))?;
+            let avail = w.range(p, w.end().min(limit));
+            if avail.is_empty() {
+                if w.at_eof || w.end() >= limit {
+                    break;
+                }
+                continue;
+            }
+            let Some(i) = avail.iter().position(|&b| is_magic(b)) else {
+                p += avail.len() as u64;
+                continue;
+            };
+            let q = p + i as u64;
+            let Check::Good { next } = check_at(input, q)? else {
+                p = q + 1;
+                continue;
+            };
+            let w = fetch(input, q, next)?;
+            let bytes = w.range(q, next);
+            if let Some(h) = format::parse_header(bytes)
+                && h.magic.is_encrypted()
+                && h.key[..] == id[..]
+            {
+                let payload = &bytes[h.magic.header_len()..bytes.len() - 1];
+                let enc = payload.len() / 8 * 8;
+                if self.payload_fits(id, h.magic.payload, tea, payload, enc) {
+                    found = true;
+                    break;
+                }
+            }
+            p = next.max(q + 1);
+        }
+        self.looked.insert(id, p);
+        Ok(found)
+    }
+
+    /// Whether the encrypted block at `at` (ending at `next`), which the
+    /// official rescan found after bad bytes, is a false one inside other
+    /// data: no encrypted block came before it in this input, no good
+    /// block follows it, and the key given (if any) does not decrypt it as
+    /// a writer's. The official decoder for unencrypted files copies such
+    /// a block's payload as it is; it says nothing about keys.
+    fn false_encrypted<I: Input>(
+        &mut self,
+        input: &mut I,
+        at: u64,
+        next: u64,
+    ) -> Result<bool, Error> {
+        if self.encrypted_seen {
+            return Ok(false);
+        }
+        let w = fetch(input, at, at + 1)?;
+        let encrypted = w
+            .range(at, at + 1)
+            .first()
+            .and_then(|&b| format::Magic::from_byte(b))
+            .is_some_and(|m| m.is_encrypted());
+        if !encrypted {
+            return Ok(false);
+        }
+        // A good block after it (not the end of the input) makes it real.
+        if matches!(check_at(input, next)?, Check::Good { next: n } if n > next) {
+            return Ok(false);
+        }
+        // So does a payload that the key given decrypts as its writer's.
+        let Some(private) = &self.opts.key else {
+            return Ok(true);
+        };
+        let w = fetch(input, at, next)?;
+        let bytes = w.range(at, next);
+        let Some(h) = format::parse_header(bytes) else {
+            return Ok(true);
+        };
+        let Ok(tea) = private.tea_key(h.key) else {
+            return Ok(true);
+        };
+        let payload = &bytes[h.magic.header_len()..bytes.len() - 1];
+        let enc = payload.len() / 8 * 8;
+        Ok(!key_fits_payload(h.magic.payload, &tea, payload, enc))
+    }
+
+    /// Turns a codec result into an outcome, in input order. An encrypted
+    /// block that fails is damage (the official `decompress err`) if its
+    /// key fits the writer: `fits` (the walk found a block of the writer
+    /// that decrypts to what its streams hold, or this block's text starts
+    /// as text), or an earlier block under the same key decoded. Otherwise
+    /// it is a wrong key.
     fn resolve(
         &mut self,
         kind: Payload,
         key_id: Option<[u8; 64]>,
+        fits: bool,
         raw: &Raw,
-        out_len: usize,
     ) -> Outcome {
         let text = |d: &Decoded| Outcome::Text {
             capped: *d == Decoded::Capped,
@@ -688,8 +901,10 @@ impl Decoder {
                 Err(m) => Outcome::Failed(m.clone()),
             };
         };
-        let verified = self.keys.get(&id).is_some_and(|s| s.verified);
-        if kind == Payload::EncryptedZstd && !verified && raw.not_zstd {
+        // A key that fits the writer makes a failure damage, whatever the
+        // failure: the official decoder's `decompress err`.
+        let fits = fits || self.keys.get(&id).is_some_and(|s| s.verified);
+        if kind == Payload::EncryptedZstd && !fits && raw.not_zstd {
             return Outcome::Locked(LockReason::WrongKey);
         }
         match &raw.result {
@@ -699,11 +914,75 @@ impl Decoder {
                 }
                 text(d)
             }
-            Err(_) if !verified && out_len < WRONG_KEY_OUTPUT => {
-                Outcome::Locked(LockReason::WrongKey)
-            }
+            Err(_) if !fits => Outcome::Locked(LockReason::WrongKey),
             Err(m) => Outcome::Failed(m.clone()),
         }
+    }
+}
+
+/// Bytes of text a failed block must have decoded first for its key to
+/// fit: under a wrong key, inflate turns random bytes into random bytes,
+/// printable about one time in three.
+const TEXT_SIGN: usize = 32;
+
+/// Whether `text` starts with [`TEXT_SIGN`] bytes of UTF-8 text without
+/// control characters other than tab, CR and LF: what a block decoded
+/// under a wrong key does not start with (about one chance in 10^13).
+fn starts_as_text(text: &[u8]) -> bool {
+    let Some(head) = text.get(..TEXT_SIGN) else {
+        return false;
+    };
+    let utf8 = match std::str::from_utf8(head) {
+        Ok(_) => true,
+        // A character cut by the end of the head.
+        Err(e) => e.error_len().is_none(),
+    };
+    utf8 && head
+        .iter()
+        .all(|&b| (b >= 0x20 && b != 0x7F) || matches!(b, b'\t' | b'\n' | b'\r'))
+}
+
+/// Whether an encrypted payload, decrypted under `tea`, holds what the
+/// writer's streams hold, a sign that the key fits (a wrong key gives
+/// random bytes). Only the first `enc` bytes (whole 8-byte units) were
+/// encrypted. Deflate: a sync flush (`00 00 FF FF`, which ends every line)
+/// among them (at random, one chance in 2^32 per byte); zstd: the frame
+/// magic in the first unit (2^-32). A payload too short or too damaged to
+/// show either tells nothing.
+fn key_fits_payload(kind: Payload, tea: &TeaKey, payload: &[u8], enc: usize) -> bool {
+    let enc = enc.min(payload.len()) / 8 * 8;
+    match kind {
+        Payload::EncryptedZstd => {
+            if enc < 8 {
+                return false;
+            }
+            let mut unit = [0u8; 8];
+            unit.copy_from_slice(&payload[..8]);
+            crate::codec::tea::decrypt(&mut unit, tea);
+            unit[..4] == parallel::ZSTD_MAGIC
+        }
+        Payload::EncryptedDeflate => {
+            // Decrypt a piece at a time: the first line's flush comes
+            // early in a genuine payload.
+            const PIECE: usize = 4096;
+            let mut plain: Vec<u8> = Vec::with_capacity(PIECE + 8);
+            let mut done = 0;
+            while done < enc {
+                let end = (done + PIECE).min(enc);
+                // Keep the last 3 bytes: a flush may straddle two pieces.
+                let keep = plain.len().saturating_sub(3);
+                plain.drain(..keep);
+                let from = plain.len();
+                plain.extend_from_slice(&payload[done..end]);
+                crate::codec::tea::decrypt(&mut plain[from..], tea);
+                if memchr::memmem::find(&plain, &SYNC_FLUSH).is_some() {
+                    return true;
+                }
+                done = end;
+            }
+            false
+        }
+        _ => false,
     }
 }
 

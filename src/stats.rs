@@ -80,6 +80,19 @@ pub struct Gap {
     pub last: u32,
 }
 
+/// A seq that went back (or repeated) where the next one was expected:
+/// the official decoder's seq check reports it as a reversed "missing"
+/// range; it is two writers, or a writer restarted, not lost blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeqBack {
+    /// Offset of the block with the lower seq.
+    pub offset: u64,
+    /// The seq before it.
+    pub from: u32,
+    /// Its seq.
+    pub to: u32,
+}
+
 /// Bytes that did not decode: skipped to resynchronise, or a block whose
 /// payload did not decompress.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +112,9 @@ pub struct LockedRun {
     pub first: u64,
     /// Offset of the last block.
     pub last: u64,
+    /// Offset one past the last block's last byte: the run covers bytes
+    /// `first..end`.
+    pub end: u64,
     /// Blocks in the run.
     pub blocks: u64,
     /// Why they were not decoded.
@@ -120,8 +136,14 @@ pub struct Stats {
     pub first: Option<TimePoint>,
     /// Time of the last record with a header, in input order.
     pub last: Option<TimePoint>,
-    /// Seq gaps (at most [`MAX_LISTED`]).
+    /// Seq gaps: seqs skipped forwards (at most [`MAX_LISTED`]).
     pub gaps: Vec<Gap>,
+    /// Seq gaps, all counted.
+    pub gap_count: u64,
+    /// Seqs that went back or repeated (at most [`MAX_LISTED`]).
+    pub seq_back: Vec<SeqBack>,
+    /// Seqs that went back or repeated, all counted.
+    pub seq_back_count: u64,
     /// Corrupt ranges (at most [`MAX_LISTED`]).
     pub corrupt: Vec<Corrupt>,
     /// Runs of locked blocks (at most [`MAX_LISTED`]).
@@ -159,8 +181,14 @@ impl Stats {
     }
 
     /// The statistics with the decoder's summary, as a JSON object (the
-    /// fields of the `summary` event; see the README).
+    /// fields of the `summary` event; see the README), with the ten most
+    /// frequent tags.
     pub fn to_json(&self, s: &Summary) -> Value {
+        self.to_json_top(s, 10)
+    }
+
+    /// [`Stats::to_json`] with the `top` most frequent tags.
+    pub fn to_json_top(&self, s: &Summary, top: usize) -> Value {
         let mut kinds = Map::new();
         for (byte, &n) in s.blocks_by_magic.iter().enumerate() {
             if n > 0 {
@@ -172,7 +200,7 @@ impl Stats {
             levels.insert(l.letter().to_string(), json!(self.level_count(l)));
         }
         let top: Vec<Value> = self
-            .top_tags(10)
+            .top_tags(top)
             .into_iter()
             .map(|(t, c)| json!({"tag": t, "records": c}))
             .collect();
@@ -183,7 +211,8 @@ impl Stats {
             "blocks_by_kind": kinds,
             "seq_first": s.seq_range.map(|r| r.0),
             "seq_last": s.seq_range.map(|r| r.1),
-            "gaps": s.gaps,
+            "gaps": self.gap_count,
+            "seq_backwards": self.seq_back_count,
             "corrupt": s.skipped + s.decompress_errors,
             "skipped_bytes": s.skipped_bytes,
             "decompress_errors": s.decompress_errors,
@@ -199,11 +228,15 @@ impl Stats {
             "gap_list": self.gaps.iter().map(|g| json!({
                 "offset": g.offset, "first": g.first, "last": g.last
             })).collect::<Vec<_>>(),
+            "seq_back_list": self.seq_back.iter().map(|b| json!({
+                "offset": b.offset, "from": b.from, "to": b.to
+            })).collect::<Vec<_>>(),
             "corrupt_list": self.corrupt.iter().map(|c| json!({
                 "offset": c.offset, "length": c.length, "reason": c.reason
             })).collect::<Vec<_>>(),
             "locked_list": self.locked.iter().map(|r| json!({
-                "first": r.first, "last": r.last, "blocks": r.blocks, "reason": r.reason
+                "first": r.first, "last": r.last, "end": r.end, "blocks": r.blocks,
+                "reason": r.reason
             })).collect::<Vec<_>>(),
         })
     }
@@ -262,11 +295,31 @@ impl RecordSink for Stats {
                 offset,
                 first,
                 last,
-            } if self.gaps.len() < MAX_LISTED => self.gaps.push(Gap {
-                offset: *offset,
-                first: *first,
-                last: *last,
-            }),
+            } if first > last => {
+                // The official check's reversed range: the seq went back.
+                self.seq_back_count += 1;
+                if self.seq_back.len() < MAX_LISTED {
+                    self.seq_back.push(SeqBack {
+                        offset: *offset,
+                        from: first - 1,
+                        to: last + 1,
+                    });
+                }
+            }
+            Event::SeqGap {
+                offset,
+                first,
+                last,
+            } => {
+                self.gap_count += 1;
+                if self.gaps.len() < MAX_LISTED {
+                    self.gaps.push(Gap {
+                        offset: *offset,
+                        first: *first,
+                        last: *last,
+                    });
+                }
+            }
             Event::Skipped {
                 offset,
                 len,
@@ -289,10 +342,12 @@ impl RecordSink for Stats {
                     Some(run) if self.last_locked && run.reason == reason.as_str() => {
                         run.blocks += 1;
                         run.last = block.offset;
+                        run.end = block.offset + block.block_len();
                     }
                     _ if n < MAX_LISTED => self.locked.push(LockedRun {
                         first: block.offset,
                         last: block.offset,
+                        end: block.offset + block.block_len(),
                         blocks: 1,
                         reason: reason.as_str(),
                     }),

@@ -11,7 +11,8 @@ use std::io::{self, Write};
 struct LockedRun {
     count: u64,
     first: u64,
-    last: u64,
+    /// One past the last block's last byte.
+    end: u64,
     reason: LockReason,
 }
 
@@ -57,7 +58,7 @@ impl<W: Write> TextSink<W> {
                 "[F]xlogdec: {} encrypted {blocks} at bytes {}-{} not decoded: {}{hint}",
                 run.count,
                 run.first,
-                run.last,
+                run.end,
                 run.reason.as_str()
             )?;
         }
@@ -71,14 +72,14 @@ impl<W: Write> Sink for TextSink<W> {
             match &mut self.locked {
                 Some(run) if run.reason == *reason => {
                     run.count += 1;
-                    run.last = block.offset;
+                    run.end = block.offset + block.block_len();
                 }
                 _ => {
                     self.flush_locked()?;
                     self.locked = Some(LockedRun {
                         count: 1,
                         first: block.offset,
-                        last: block.offset,
+                        end: block.offset + block.block_len(),
                         reason: *reason,
                     });
                 }

@@ -138,6 +138,97 @@ fn small_and_resized_windows_draw() {
     let _ = screen(&mut app, 10, 4);
 }
 
+/// The cells of row `y` whose background is the search highlight's.
+fn highlighted_text(app: &mut App, w: u16, h: u16, y: u16) -> String {
+    app.update(Action::Resize(w, h));
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("test backend");
+    term.draw(|f| view::draw(f, app)).expect("draw");
+    let buf = term.backend().buffer().clone();
+    (0..w)
+        .filter(|&x| buf[(x, y)].bg == ratatui::style::Color::Yellow)
+        .map(|x| buf[(x, y)].symbol().to_string())
+        .collect()
+}
+
+#[test]
+fn search_highlights_the_match_and_counts_it() {
+    let mut app = open("b_async_zlib.xlog");
+    app.update(Action::SearchPrompt);
+    for c in "conversation".chars() {
+        app.update(Action::Char(c));
+    }
+    app.update(Action::Enter);
+    app.settle();
+    app.update(Action::SearchNext);
+    app.settle();
+    let s = screen(&mut app, 80, 24);
+    // The status line says which match of how many, and the pattern.
+    let status = s.lines().nth(22).unwrap();
+    assert!(status.contains("/conversation 2/"), "{status}");
+    // The hit is placed with rows above it, not on the bottom line.
+    let y = s.lines().position(|l| l.starts_with('>')).unwrap();
+    assert!((3..15).contains(&y), "hit at screen line {y}");
+    assert_eq!(
+        highlighted_text(&mut app, 80, 24, y as u16).to_lowercase(),
+        "conversation"
+    );
+    check("search_hit", &s);
+}
+
+#[test]
+fn detail_pane_scrolls_a_record_taller_than_the_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.log");
+    let mut text =
+        String::from("[I][2024-01-31 +8.0 10:00:00.000][1, 2][imsdk][a.cpp:1, f][before]\n");
+    text.push_str("[E][2024-01-31 +8.0 10:00:01.000][1, 2][imsdk][a.cpp:2, f][a stack:\n");
+    for i in 1..=60 {
+        text.push_str(&format!("  frame {i:02} at libim.so+0x{:04x}\n", i * 16));
+    }
+    text.push_str("[I][2024-01-31 +8.0 10:00:02.000][1, 2][imsdk][a.cpp:3, f][after]\n");
+    std::fs::write(&path, text).unwrap();
+    let mut app = App::open_file(&path, Options::default());
+    app.update(Action::Resize(80, 24));
+    app.settle();
+    assert_eq!(app.view.len(), 3, "a plain-text file opens as records");
+    app.update(Action::Down(1));
+    app.update(Action::Enter);
+    let first = screen(&mut app, 80, 24);
+    assert!(
+        first.contains("frame 01") && !first.contains("frame 60"),
+        "{first}"
+    );
+    app.update(Action::Bottom);
+    let last = screen(&mut app, 80, 24);
+    assert!(
+        last.contains("frame 60") && !last.contains("frame 01"),
+        "{last}"
+    );
+    check("detail_end", &last);
+    app.update(Action::Close);
+    assert!(!screen(&mut app, 80, 24).contains("frame 60"));
+}
+
+#[test]
+fn histogram_of_errors_and_warnings_per_minute() {
+    let mut app = open("b_async_zlib.xlog");
+    app.update(Action::Histogram);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("2024-01-31 10:02"), "{s}");
+    check("histogram", &s);
+    // Enter jumps to the selected minute.
+    app.update(Action::Down(2));
+    app.update(Action::Enter);
+    app.settle();
+    let row = app.view[app.cursor];
+    let t = app.store.bytes_of(row);
+    assert!(
+        String::from_utf8_lossy(&t).contains("10:04:"),
+        "{}",
+        String::from_utf8_lossy(&t)
+    );
+}
+
 /// The retention dialog on a directory of 40 files past retention (dates
 /// from names, one from its modification time): the directory, the rule,
 /// the reference day, and a list that scrolls.
@@ -220,7 +311,7 @@ fn imsdk_findings_pane_jumps_and_explains() {
     );
     let row = app.view[app.cursor];
     assert_eq!(u64::from(row), findings[k].record);
-    let text = String::from_utf8_lossy(app.store.bytes_of(row)).into_owned();
+    let text = String::from_utf8_lossy(&app.store.bytes_of(row)).into_owned();
     assert!(text.starts_with(&findings[k].evidence), "{text}");
     assert!(text.contains("NotifyConnectResult") && text.contains("error_code:9508"));
     // Expanded: the meaning of 9508 under the record.

@@ -10,13 +10,42 @@
 
 use super::Decoded;
 use flate2::{Decompress, DecompressError, FlushDecompress, Status};
-use libdeflate_sys::{
-    libdeflate_alloc_decompressor, libdeflate_decompressor, libdeflate_deflate_decompress_ex,
-    libdeflate_free_decompressor, libdeflate_result_LIBDEFLATE_INSUFFICIENT_SPACE,
-    libdeflate_result_LIBDEFLATE_SUCCESS,
-};
 use std::io;
 use std::ptr::NonNull;
+
+/// The vendored libdeflate decompressor (`vendor/libdeflate`, built by
+/// `build.rs`): upstream's, made to refuse every stream zlib refuses.
+mod ffi {
+    use std::ffi::{c_int, c_void};
+
+    /// libdeflate's opaque decompressor.
+    #[repr(C)]
+    pub struct Decompressor {
+        _private: [u8; 0],
+    }
+
+    /// `LIBDEFLATE_SUCCESS`.
+    pub const SUCCESS: c_int = 0;
+    /// `LIBDEFLATE_INSUFFICIENT_SPACE`: the output buffer is too small.
+    pub const INSUFFICIENT_SPACE: c_int = 3;
+
+    unsafe extern "C" {
+        #[link_name = "xlogdec_libdeflate_alloc_decompressor"]
+        pub fn alloc_decompressor() -> *mut Decompressor;
+        #[link_name = "xlogdec_libdeflate_free_decompressor"]
+        pub fn free_decompressor(d: *mut Decompressor);
+        #[link_name = "xlogdec_libdeflate_deflate_decompress_ex"]
+        pub fn deflate_decompress_ex(
+            d: *mut Decompressor,
+            input: *const c_void,
+            in_len: usize,
+            out: *mut c_void,
+            out_avail: usize,
+            in_used: *mut usize,
+            out_made: *mut usize,
+        ) -> c_int;
+    }
+}
 
 /// Room kept free in the output before each inflate call.
 const MIN_SPARE: usize = 32 * 1024;
@@ -30,8 +59,10 @@ const MIN_GUESS: usize = 64 * 1024;
 
 /// libdeflate's decompressor: a whole-buffer inflate about twice as fast
 /// as zlib-rs's streaming one. It is used only where it accepts the
-/// input whole (see [`Inflater::inflate_capped`]).
-struct Libdeflate(NonNull<libdeflate_decompressor>);
+/// input whole (see [`Inflater::inflate_capped`]); the vendored copy
+/// refuses every damaged stream upstream libdeflate would decode and zlib
+/// would not.
+struct Libdeflate(NonNull<ffi::Decompressor>);
 
 // SAFETY: a libdeflate decompressor is plain memory with no thread
 // affinity; `&mut` access keeps it to one thread at a time.
@@ -40,14 +71,14 @@ unsafe impl Send for Libdeflate {}
 impl Libdeflate {
     fn new() -> Option<Libdeflate> {
         // SAFETY: no preconditions; a null return means out of memory.
-        NonNull::new(unsafe { libdeflate_alloc_decompressor() }).map(Libdeflate)
+        NonNull::new(unsafe { ffi::alloc_decompressor() }).map(Libdeflate)
     }
 }
 
 impl Drop for Libdeflate {
     fn drop(&mut self) {
         // SAFETY: allocated by libdeflate_alloc_decompressor, freed once.
-        unsafe { libdeflate_free_decompressor(self.0.as_ptr()) }
+        unsafe { ffi::free_decompressor(self.0.as_ptr()) }
     }
 }
 
@@ -132,7 +163,7 @@ impl Inflater {
             // above), which libdeflate only writes; `used`/`made` are
             // valid out-pointers.
             let ret = unsafe {
-                libdeflate_deflate_decompress_ex(
+                ffi::deflate_decompress_ex(
                     fast.0.as_ptr(),
                     self.tail.as_ptr().cast(),
                     self.tail.len(),
@@ -142,7 +173,7 @@ impl Inflater {
                     &mut made,
                 )
             };
-            if ret == libdeflate_result_LIBDEFLATE_SUCCESS {
+            if ret == ffi::SUCCESS {
                 if used != self.tail.len() {
                     return false; // a final block before the end: let zlib decide
                 }
@@ -151,7 +182,7 @@ impl Inflater {
                 self.ratio = (made / input.len().max(1) + 2).clamp(2, 64);
                 return true;
             }
-            if ret != libdeflate_result_LIBDEFLATE_INSUFFICIENT_SPACE || guess >= cap {
+            if ret != ffi::INSUFFICIENT_SPACE || guess >= cap {
                 return false;
             }
             guess = guess.saturating_mul(2).min(cap);
@@ -302,6 +333,11 @@ const LOST_MESSAGE: &str = "repeated call with bad state";
 /// Input bytes per call when decoding again for an error message: fewer
 /// than zlib-rs's fast path needs.
 const SLOW_STEP: usize = 4;
+
+#[cfg(test)]
+mod crafted;
+#[cfg(test)]
+mod flips;
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,8 @@ use crate::record::Level;
 pub enum Action {
     /// Quit the viewer (`q`; in a file opened from a directory list, back to the list).
     Quit,
-    /// Quit at once, whatever is open (Ctrl-C, SIGTERM).
+    /// Ctrl-C: stop a search move, a seek or a save being waited for; with
+    /// none, quit at once, whatever is open.
     ForceQuit,
     /// Close the open overlay or prompt.
     Close,
@@ -76,6 +77,13 @@ pub enum Action {
     Scroll(i32),
     /// Shift the text this many columns to the right (negative: left).
     Shift(i32),
+    /// Open the per-minute histogram of errors and warnings.
+    Histogram,
+    /// Clear the prompt's input (Ctrl-U).
+    ClearInput,
+    /// Suspend the viewer to the shell (Ctrl-Z); handled by the terminal
+    /// loop, not by the state.
+    Suspend,
     /// Open the IM SDK findings pane.
     Findings,
 }

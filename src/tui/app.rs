@@ -2,107 +2,36 @@
 //! No terminal here; [`crate::tui::view`] draws an `App`, and
 //! [`crate::tui::runtime`] feeds it keys and loader messages.
 //!
-//! Long work (filtering, searching a big file) is done in slices by
-//! [`App::pump`], so no key waits for the whole file.
+//! Long work (filtering, searching, seeking a big file) is done in slices
+//! by [`App::pump`] between two keys, so no key waits for the whole file:
+//! every action itself does work bounded by the rows on screen plus one
+//! slice ([`SLICE`] rows), whatever the size of the file. [`App::work`]
+//! counts the rows visited, so tests can check that bound.
 
 use std::collections::{BTreeSet, HashSet};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, FixedOffset, Local, NaiveDate};
-use regex::bytes::{Regex, RegexBuilder};
+use chrono::NaiveDate;
 
-use crate::filter::{Filter, FilterOptions, TimeBound};
 use crate::format::MMAP3_SIZE;
 use crate::reader::{Options, Summary};
 use crate::record::Level;
 use crate::retention::{self, Candidate, Policy};
 use crate::tui::action::Action;
+use crate::tui::filters::{Compiled, TimeRange, TimeSpec};
 use crate::tui::lens::Lens;
 use crate::tui::loader::{Loader, Msg};
 use crate::tui::retention::{Answer, RetentionDialog};
+use crate::tui::search::{Matches, smart_regex};
 use crate::tui::store::{RowKind, Store};
 
-/// Rows filtered or searched per [`App::pump`] slice.
-pub const PUMP_ROWS: usize = 200_000;
+mod nav;
 
-/// A filter-in or filter-out message regex of the filter list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pattern {
-    /// The regex as typed.
-    pub text: String,
-    /// Filter out (hide matching records) instead of in.
-    pub out: bool,
-    /// Whether it applies.
-    pub enabled: bool,
-}
+/// Rows filtered, searched or sought in one slice of work.
+pub const SLICE: usize = 50_000;
 
-/// The user's filters.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Filters {
-    /// Minimum level.
-    pub min_level: Option<Level>,
-    /// Only this tag.
-    pub tag: Option<String>,
-    /// Only this thread.
-    pub tid: Option<i64>,
-    /// Message regexes.
-    pub patterns: Vec<Pattern>,
-}
-
-impl Filters {
-    /// The library filters these stand for (all must pass); empty when
-    /// nothing is set. Regexes are checked when added, so this only fails
-    /// on a pattern that never compiled.
-    pub fn compile(&self) -> Result<Vec<Filter>, String> {
-        let mut out = Vec::new();
-        let base = FilterOptions {
-            level: self.min_level.map(|l| l.letter().to_string()),
-            tags: self.tag.iter().cloned().collect(),
-            tid: self.tid,
-            ..Default::default()
-        };
-        let f = Filter::new(&base, now()).map_err(|e| e.to_string())?;
-        if !f.is_empty() {
-            out.push(f);
-        }
-        for p in self.patterns.iter().filter(|p| p.enabled) {
-            out.push(pattern_filter(&p.text, p.out)?);
-        }
-        Ok(out)
-    }
-
-    /// A one-line description for the status bar.
-    pub fn describe(&self) -> String {
-        let mut parts = Vec::new();
-        if let Some(l) = self.min_level {
-            parts.push(format!(">={}", l.letter()));
-        }
-        if let Some(t) = &self.tag {
-            parts.push(format!("tag:{t}"));
-        }
-        if let Some(t) = self.tid {
-            parts.push(format!("tid:{t}"));
-        }
-        for p in self.patterns.iter().filter(|p| p.enabled) {
-            parts.push(format!("{}{}", if p.out { "-" } else { "+" }, p.text));
-        }
-        parts.join(" ")
-    }
-}
-
-fn pattern_filter(text: &str, out: bool) -> Result<Filter, String> {
-    let opts = FilterOptions {
-        regex: Some(text.to_string()),
-        invert: out,
-        ..Default::default()
-    };
-    Filter::new(&opts, now()).map_err(|e| e.to_string())
-}
-
-fn now() -> DateTime<FixedOffset> {
-    Local::now().fixed_offset()
-}
+pub use crate::tui::filters::{Filters, Pattern};
 
 /// What a prompt is asking for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +42,7 @@ pub enum PromptKind {
     FilterIn,
     /// `F`: a filter-out regex.
     FilterOut,
-    /// `:`: a time to jump to.
+    /// `:`: a time to jump to, or a range to filter to.
     Time,
     /// `s`: a file to save the view to.
     Save,
@@ -126,7 +55,7 @@ impl PromptKind {
             PromptKind::Search => "/",
             PromptKind::FilterIn => "filter in: ",
             PromptKind::FilterOut => "filter out: ",
-            PromptKind::Time => "jump to time (HH:MM[:SS] or YYYY-MM-DD HH:MM): ",
+            PromptKind::Time => "time (HH:MM[:SS], YYYY-MM-DD HH:MM) or range FROM..TO: ",
             PromptKind::Save => "save view to: ",
         }
     }
@@ -156,6 +85,18 @@ pub enum Overlay {
     /// The filter list.
     Filters {
         /// Selected entry.
+        sel: usize,
+    },
+    /// One record in full, scrolled by this many lines.
+    Detail {
+        /// Base row shown.
+        row: u32,
+        /// Lines scrolled off the top.
+        scroll: usize,
+    },
+    /// Errors and warnings per minute.
+    Histogram {
+        /// Selected minute (index into the minutes with records).
         sel: usize,
     },
     /// Files past retention, waiting for the user's answer.
@@ -222,16 +163,68 @@ pub struct Progress {
     bytes_before: u64,
 }
 
-/// A search being run in slices.
+/// A save being written in slices.
+pub(crate) struct SaveJob {
+    path: PathBuf,
+    out: Option<BufWriter<tempfile::NamedTempFile>>,
+    /// The view's rows, taken once it is complete.
+    rows: Option<Vec<u32>>,
+    /// Next of `rows` to write.
+    next: usize,
+}
+
+/// The last search: its regex, and the matches found so far.
 #[derive(Debug, Clone)]
-struct SearchJob {
-    forward: bool,
-    /// View position to look at next.
-    pos: usize,
-    /// Positions still to look at.
-    left: usize,
-    /// Position the search started from.
-    from: usize,
+pub struct Search {
+    /// The compiled regex (smart case).
+    pub re: regex::bytes::Regex,
+    /// The pattern as typed.
+    pub text: String,
+    /// Matches over the current view.
+    pub matches: Matches,
+    /// Scanning is stopped (cancelled); `n` resumes it.
+    pub stopped: bool,
+}
+
+/// What a seek looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A record at `Error` or above.
+    Error,
+    /// A warning.
+    Warning,
+    /// An integrity row.
+    Integrity,
+    /// A marked row.
+    Mark,
+    /// A row at or after this local time (seconds since the epoch).
+    Time(u32),
+    /// The next match of the search.
+    Match,
+}
+
+impl Target {
+    fn name(self) -> &'static str {
+        match self {
+            Target::Error => "error",
+            Target::Warning => "warning",
+            Target::Integrity => "integrity row",
+            Target::Mark => "mark",
+            Target::Time(_) => "record at that time",
+            Target::Match => "match",
+        }
+    }
+}
+
+/// A move waiting for work: a seek through the view, done in slices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seek {
+    /// What is looked for.
+    pub target: Target,
+    /// Direction.
+    pub forward: bool,
+    /// Next view position to look at.
+    pub pos: usize,
 }
 
 /// The viewer's whole state.
@@ -257,7 +250,7 @@ pub struct App {
     /// Base positions already run through the filters.
     scanned: usize,
     /// The compiled filters.
-    compiled: Vec<Filter>,
+    compiled: Compiled,
     /// The user's filters.
     pub filters: Filters,
     /// Cursor, as a position in `view`.
@@ -272,9 +265,22 @@ pub struct App {
     pub width: usize,
     /// Display position the cursor should return to once a refilter reaches it.
     anchor: Option<usize>,
-    /// Last search regex and its text.
-    pub search: Option<(Regex, String)>,
-    search_job: Option<SearchJob>,
+    /// The cursor stays on the last row as the view grows (`G` before the
+    /// view is complete), until the user moves.
+    pub follow: bool,
+    /// Display position of each base row, when merged (inverse of `order`).
+    inv_order: Option<Vec<u32>>,
+    /// Short names of the files, for the file column of a merged view.
+    pub file_labels: Vec<String>,
+    /// The last search.
+    pub search: Option<Search>,
+    /// A move in progress.
+    pub seek: Option<Seek>,
+    /// Rows visited so far by updates and pumps (what navigation costs).
+    pub work: u64,
+    saving: Option<SaveJob>,
+    /// The merged order being sorted on a thread.
+    merging: Option<std::sync::mpsc::Receiver<(Vec<u32>, Vec<u32>)>>,
     /// Marked base rows.
     pub marks: BTreeSet<u32>,
     /// Expanded base rows.
@@ -292,7 +298,7 @@ pub struct App {
     /// Files removed past retention (or that could not be), one line each,
     /// printed when the viewer ends.
     pub removed: Vec<String>,
-    /// The IM SDK lens over the loaded rows.
+    /// The IM SDK findings of the open log.
     pub lens: Lens,
 }
 
@@ -304,12 +310,12 @@ impl App {
             opts,
             files: Vec::new(),
             title: String::new(),
-            store: Store::new(),
+            store: Store::default(),
             order: None,
             merged: false,
             view: Vec::new(),
             scanned: 0,
-            compiled: Vec::new(),
+            compiled: Compiled::default(),
             filters: Filters::default(),
             cursor: 0,
             top: 0,
@@ -317,8 +323,14 @@ impl App {
             page: 22,
             width: 80,
             anchor: None,
+            follow: false,
+            inv_order: None,
+            file_labels: Vec::new(),
             search: None,
-            search_job: None,
+            seek: None,
+            work: 0,
+            saving: None,
+            merging: None,
             marks: BTreeSet::new(),
             expanded: HashSet::new(),
             overlay: Overlay::None,
@@ -384,9 +396,26 @@ impl App {
         });
     }
 
+    /// A viewer over rows already in hand (tools, tests): nothing loads.
+    pub fn with_store(store: Store, title: &str) -> App {
+        let mut app = App::empty(Options::default());
+        app.store = store;
+        app.title = title.to_string();
+        app.progress.finished = true;
+        app.refilter();
+        app
+    }
+
     fn start_load(&mut self, files: Vec<PathBuf>, merged: bool) {
-        self.store = Store::new();
+        self.store = Store::new(&files, self.opts.clone());
+        if merged {
+            self.store.keep_millis();
+        }
+        self.file_labels = file_labels(&files);
         self.order = None;
+        self.inv_order = None;
+        self.merging = None;
+        self.saving = None;
         self.merged = merged;
         self.view.clear();
         self.scanned = 0;
@@ -394,8 +423,13 @@ impl App {
         self.top = 0;
         self.marks.clear();
         self.expanded.clear();
-        self.search_job = None;
+        self.seek = None;
+        self.follow = false;
+        self.anchor = None;
         self.lens = Lens::default();
+        if let Some(s) = &mut self.search {
+            s.matches = Matches::new(0);
+        }
         self.progress = Progress {
             total_bytes: files
                 .iter()
@@ -415,9 +449,14 @@ impl App {
     /// Takes one loader message.
     pub fn receive(&mut self, msg: Msg) {
         match msg {
-            Msg::Batch { batch, pos, .. } => {
-                self.store.append(batch);
-                self.lens.feed(&self.store);
+            Msg::Batch {
+                mut batch,
+                pos,
+                file,
+            } => {
+                let findings = std::mem::take(&mut batch.findings);
+                self.lens.take(file, self.store.len(), findings);
+                self.store.append(batch, file);
                 self.progress.done_bytes = self.progress.bytes_before + pos;
             }
             Msg::FileDone {
@@ -432,7 +471,6 @@ impl App {
                     .map_or(0, |m| m.len());
                 self.progress.bytes_before += size;
                 self.progress.done_bytes = self.progress.bytes_before;
-                self.lens.finish(file);
                 if let Some(s) = summary {
                     // As the CLI: a non-empty input without a single block
                     // (a crash buffer after a clean close aside).
@@ -484,17 +522,25 @@ impl App {
             self.receive(m);
             changed = true;
         }
-        changed |= self.advance_filter(PUMP_ROWS);
-        changed |= self.advance_search(PUMP_ROWS);
+        changed |= self.take_merge(false);
+        changed |= self.slice();
+        changed
+    }
+
+    /// [`App::pump`], then more slices of work until `budget` has passed
+    /// or nothing is left (the terminal loop: keys are read in between).
+    pub fn pump_for(&mut self, budget: std::time::Duration) -> bool {
+        let start = std::time::Instant::now();
+        let mut changed = self.pump();
+        while start.elapsed() < budget && self.slice() {
+            changed = true;
+        }
         changed
     }
 
     /// Whether work is left that [`App::pump`] would do.
     pub fn busy(&self) -> bool {
-        self.loader.is_some()
-            || self.dir_stats.is_some()
-            || self.scanned < self.store.len()
-            || self.search_job.is_some()
+        self.loader.is_some() || self.dir_stats.is_some() || self.working()
     }
 
     /// Runs all pending work to the end, waiting for the loader (tests,
@@ -506,6 +552,7 @@ impl App {
                     Ok(m) => self.receive(m),
                     Err(_) => self.loader = None,
                 }
+                while self.slice() {}
                 continue;
             }
             if let Some(stats) = &self.dir_stats {
@@ -515,270 +562,10 @@ impl App {
                 }
                 continue;
             }
-            let busy = self.advance_filter(usize::MAX) | self.advance_search(usize::MAX);
-            if !busy && !self.busy() {
+            self.take_merge(true);
+            while self.slice() {}
+            if !self.busy() {
                 return;
-            }
-        }
-    }
-
-    /// Base row at display position `i`.
-    fn base(&self, i: usize) -> u32 {
-        match &self.order {
-            Some(o) => o[i],
-            None => i as u32,
-        }
-    }
-
-    /// Whether a row belongs in the view under the current filters.
-    /// Integrity rows always show; records must pass every filter.
-    fn passes(&self, row: u32) -> bool {
-        let r = self.store.row(row);
-        if self.compiled.is_empty() || r.kind.is_integrity() {
-            return true;
-        }
-        // The level is in the row: most records fail here without a parse.
-        if let Some(min) = self.filters.min_level
-            && r.level.is_none_or(|l| l < min)
-        {
-            return false;
-        }
-        let rec = self.store.record(row);
-        self.compiled.iter().all(|f| f.matches(&rec))
-    }
-
-    fn advance_filter(&mut self, budget: usize) -> bool {
-        let total = self.store.len();
-        if self.scanned >= total {
-            return false;
-        }
-        let end = total.min(self.scanned.saturating_add(budget));
-        for i in self.scanned..end {
-            let row = self.base(i);
-            if self.passes(row) {
-                self.view.push(row);
-                if self.anchor.is_some_and(|a| i >= a) {
-                    self.anchor = None;
-                    self.cursor = self.view.len() - 1;
-                    self.scroll_into_view();
-                }
-            }
-        }
-        self.scanned = end;
-        if self.scanned >= total && self.progress.finished && self.anchor.take().is_some() {
-            self.cursor = self.view.len().saturating_sub(1);
-            self.scroll_into_view();
-        }
-        true
-    }
-
-    /// Display position of a base row (its number, unless merged).
-    fn order_pos(&self, row: u32) -> usize {
-        match &self.order {
-            Some(o) => o.iter().position(|&r| r == row).unwrap_or(0),
-            None => row as usize,
-        }
-    }
-
-    /// Starts the view over under new filters, keeping the cursor on the
-    /// same record (or the next one that passes).
-    fn refilter(&mut self) {
-        match self.filters.compile() {
-            Ok(c) => self.compiled = c,
-            Err(e) => {
-                self.message = Some(e);
-                return;
-            }
-        }
-        self.anchor = self.view.get(self.cursor).map(|&r| self.order_pos(r));
-        self.view.clear();
-        self.scanned = 0;
-        self.cursor = 0;
-        self.top = 0;
-        self.search_job = None;
-        // Filter the start at once so the first screen is there.
-        self.advance_filter(PUMP_ROWS);
-    }
-
-    fn merge_by_time(&mut self) {
-        let n = self.store.len();
-        let mut keys: Vec<i64> = vec![i64::MIN; n];
-        let mut last: Vec<Option<i64>> = vec![None; self.files.len().max(1)];
-        let mut pending: Vec<Vec<usize>> = vec![Vec::new(); self.files.len().max(1)];
-        for (i, key) in keys.iter_mut().enumerate() {
-            let row = self.store.row(i as u32);
-            let f = usize::from(row.file).min(last.len() - 1);
-            let ts = self.store.record(i as u32).header.map(|h| {
-                h.timestamp
-                    .utc_millis()
-                    .unwrap_or(h.timestamp.local_millis())
-            });
-            match ts.or(last[f]) {
-                Some(t) => {
-                    *key = t;
-                    last[f] = Some(t);
-                }
-                None => pending[f].push(i),
-            }
-        }
-        // Rows before a file's first timestamp go with that timestamp.
-        for (f, rows) in pending.iter().enumerate() {
-            let first = (0..n)
-                .find(|&i| usize::from(self.store.row(i as u32).file) == f && keys[i] != i64::MIN);
-            if let Some(first) = first {
-                let t = keys[first];
-                for &i in rows {
-                    keys[i] = t;
-                }
-            }
-        }
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        order.sort_by_key(|&i| keys[i as usize]); // stable: equal times keep file order
-        self.order = Some(order);
-        self.view.clear();
-        self.scanned = 0;
-        self.cursor = 0;
-        self.top = 0;
-        self.advance_filter(PUMP_ROWS);
-    }
-
-    fn advance_search(&mut self, budget: usize) -> bool {
-        let Some(job) = self.search_job.clone() else {
-            return false;
-        };
-        let Some((re, text)) = &self.search else {
-            self.search_job = None;
-            return false;
-        };
-        let n = self.view.len();
-        if n == 0 {
-            self.search_job = None;
-            self.message = Some(format!("pattern not found: {text}"));
-            return true;
-        }
-        let mut job = job;
-        let mut steps = 0;
-        while job.left > 0 && steps < budget {
-            let pos = job.pos % n;
-            if re.is_match(self.store.bytes_of(self.view[pos])) {
-                self.cursor = pos;
-                let wrapped = if job.forward {
-                    pos <= job.from
-                } else {
-                    pos >= job.from
-                };
-                self.message = wrapped.then(|| "search wrapped".to_string());
-                self.search_job = None;
-                self.scroll_into_view();
-                return true;
-            }
-            job.pos = if job.forward {
-                (pos + 1) % n
-            } else {
-                (pos + n - 1) % n
-            };
-            job.left -= 1;
-            steps += 1;
-        }
-        if job.left == 0 {
-            self.message = Some(format!("pattern not found: {text}"));
-            self.search_job = None;
-        } else {
-            self.search_job = Some(job);
-        }
-        true
-    }
-
-    fn start_search(&mut self, forward: bool) {
-        if self.search.is_none() {
-            self.message = Some("no previous search".into());
-            return;
-        }
-        let n = self.view.len();
-        if n == 0 {
-            return;
-        }
-        let from = self.cursor.min(n - 1);
-        let pos = if forward {
-            (from + 1) % n
-        } else {
-            (from + n - 1) % n
-        };
-        self.search_job = Some(SearchJob {
-            forward,
-            pos,
-            left: n,
-            from,
-        });
-        self.advance_search(PUMP_ROWS);
-    }
-
-    /// Height in screen lines of view position `i`.
-    pub fn row_height(&self, i: usize) -> usize {
-        let row = self.view[i];
-        if !self.expanded.contains(&row) {
-            return 1;
-        }
-        let bytes = self.store.bytes_of(row);
-        let mut text = crate::tui::view::printable_lines(bytes);
-        text.extend(self.lens.detail(bytes));
-        let lines: usize = text
-            .iter()
-            .map(|l| crate::tui::view::wrap(l, self.text_width()).len())
-            .sum();
-        lines.clamp(1, self.page.max(1))
-    }
-
-    /// Columns left for text after the gutter.
-    pub fn text_width(&self) -> usize {
-        self.width.saturating_sub(crate::tui::view::GUTTER).max(1)
-    }
-
-    fn scroll_into_view(&mut self) {
-        if self.view.is_empty() {
-            self.cursor = 0;
-            self.top = 0;
-            return;
-        }
-        self.cursor = self.cursor.min(self.view.len() - 1);
-        if self.cursor < self.top {
-            self.top = self.cursor;
-        }
-        // Lower `top` until the cursor's row fits in the page.
-        loop {
-            let used: usize = (self.top..=self.cursor).map(|i| self.row_height(i)).sum();
-            if used <= self.page.max(1) || self.top == self.cursor {
-                break;
-            }
-            self.top += 1;
-        }
-    }
-
-    fn move_to(&mut self, pos: usize) {
-        self.cursor = pos.min(self.view.len().saturating_sub(1));
-        self.scroll_into_view();
-    }
-
-    /// Next view position after (or before) the cursor whose row satisfies `pred`.
-    fn find_row(&self, forward: bool, pred: impl Fn(u32) -> bool) -> Option<usize> {
-        if forward {
-            (self.cursor + 1..self.view.len()).find(|&i| pred(self.view[i]))
-        } else {
-            (0..self.cursor.min(self.view.len()))
-                .rev()
-                .find(|&i| pred(self.view[i]))
-        }
-    }
-
-    fn jump(&mut self, forward: bool, what: &str, hit: Option<usize>) {
-        match hit {
-            Some(i) => {
-                self.message = None;
-                self.move_to(i);
-            }
-            None => {
-                let dir = if forward { "below" } else { "above" };
-                self.message = Some(format!("no {what} {dir}"));
             }
         }
     }
@@ -799,6 +586,10 @@ impl App {
     /// Applies one action.
     pub fn update(&mut self, action: Action) {
         if action == Action::ForceQuit {
+            // Ctrl-C stops a long operation first; with none, it quits.
+            if self.screen == Screen::Log && self.cancel(false) {
+                return;
+            }
             self.quit = true;
             return;
         }
@@ -829,6 +620,8 @@ impl App {
             Overlay::Prompt { kind, input } => return self.prompt(kind, input, action),
             Overlay::Tags { items, sel } => return self.tags(items, sel, action),
             Overlay::Filters { sel } => return self.filter_list(sel, action),
+            Overlay::Detail { row, scroll } => return self.detail(row, scroll, action),
+            Overlay::Histogram { sel } => return self.histogram(sel, action),
             Overlay::Retention(dialog) => return self.retention(dialog, action),
             Overlay::Findings { sel } => return self.findings(sel, action),
         }
@@ -836,14 +629,23 @@ impl App {
             return self.dir_update(action);
         }
         self.message = None;
+        // Any other move ends following the end and a move in progress.
+        if !matches!(action, Action::Help | Action::Close) {
+            self.follow = false;
+            self.seek = None;
+        }
         match action {
             Action::Quit => {
-                if self.dir.is_some() {
+                if let Some(d) = &self.dir {
                     self.loader = None;
+                    self.title = d.path.display().to_string();
                     self.screen = Screen::Dir;
                 } else {
                     self.quit = true;
                 }
+            }
+            Action::Close => {
+                self.cancel(true);
             }
             Action::Down(n) => self.move_to(self.cursor.saturating_add(n)),
             Action::Up(n) => self.move_to(self.cursor.saturating_sub(n)),
@@ -851,18 +653,18 @@ impl App {
             Action::Scroll(n) => {
                 self.move_to(self.cursor.saturating_sub(n.unsigned_abs() as usize))
             }
-            Action::PageDown => {
-                let p = self.page.max(1);
-                self.top = (self.top + p).min(self.view.len().saturating_sub(1));
-                self.move_to(self.cursor + p);
-            }
+            Action::PageDown => self.page_down(),
             Action::PageUp => {
                 let p = self.page.max(1);
                 self.top = self.top.saturating_sub(p);
                 self.move_to(self.cursor.saturating_sub(p));
             }
             Action::Top => self.move_to(0),
-            Action::Bottom => self.move_to(self.view.len().saturating_sub(1)),
+            Action::Bottom => {
+                self.move_to(self.view.len().saturating_sub(1));
+                // Rows still to come: stay on the last one as they do.
+                self.follow = !self.complete();
+            }
             Action::Shift(n) => {
                 self.hscroll = self.hscroll.saturating_add_signed(n as isize);
             }
@@ -871,8 +673,8 @@ impl App {
                 self.refilter();
             }
             Action::SearchPrompt => self.open_prompt(PromptKind::Search),
-            Action::SearchNext => self.start_search(true),
-            Action::SearchPrev => self.start_search(false),
+            Action::SearchNext => self.search_next(true),
+            Action::SearchPrev => self.search_next(false),
             Action::TagPicker => {
                 self.overlay = Overlay::Tags {
                     items: self.tag_items(),
@@ -883,10 +685,10 @@ impl App {
                 if self.filters.tid.is_some() {
                     self.filters.tid = None;
                 } else {
-                    let tid = self
-                        .view
-                        .get(self.cursor)
-                        .and_then(|&r| self.store.record(r).header.map(|h| h.tid));
+                    let tid = self.view.get(self.cursor).and_then(|&r| {
+                        self.store
+                            .with_record(r, |rec| rec.header.as_ref().map(|h| h.tid))
+                    });
                     match tid {
                         Some(t) => self.filters.tid = Some(t),
                         None => {
@@ -905,24 +707,9 @@ impl App {
                 self.refilter();
             }
             Action::TimePrompt => self.open_prompt(PromptKind::Time),
-            Action::NextError(fwd) => {
-                let s = &self.store;
-                let hit = self.find_row(fwd, |r| {
-                    let row = s.row(r);
-                    row.kind == RowKind::Text && row.level >= Some(Level::Error)
-                });
-                self.jump(fwd, "error", hit)
-            }
-            Action::NextWarning(fwd) => {
-                let s = &self.store;
-                let hit = self.find_row(fwd, |r| s.row(r).level == Some(Level::Warn));
-                self.jump(fwd, "warning", hit)
-            }
-            Action::NextIntegrity(fwd) => {
-                let s = &self.store;
-                let hit = self.find_row(fwd, |r| s.row(r).kind.is_integrity());
-                self.jump(fwd, "integrity row", hit)
-            }
+            Action::NextError(fwd) => self.start_seek(Target::Error, fwd),
+            Action::NextWarning(fwd) => self.start_seek(Target::Warning, fwd),
+            Action::NextIntegrity(fwd) => self.start_seek(Target::Integrity, fwd),
             Action::ToggleMark => {
                 if let Some(&r) = self.view.get(self.cursor)
                     && !self.marks.remove(&r)
@@ -930,19 +717,12 @@ impl App {
                     self.marks.insert(r);
                 }
             }
-            Action::NextMark(fwd) => {
-                let m = &self.marks;
-                let hit = self.find_row(fwd, |r| m.contains(&r));
-                self.jump(fwd, "mark", hit)
-            }
+            Action::NextMark(fwd) => self.start_seek(Target::Mark, fwd),
             Action::SavePrompt => self.open_prompt(PromptKind::Save),
-            Action::Enter => {
-                if let Some(&r) = self.view.get(self.cursor)
-                    && !self.expanded.remove(&r)
-                {
-                    self.expanded.insert(r);
-                }
-                self.scroll_into_view();
+            Action::Enter => self.unfold(),
+            Action::Histogram => {
+                let sel = self.histogram_minute_at_cursor();
+                self.overlay = Overlay::Histogram { sel };
             }
             Action::Help => self.overlay = Overlay::Help(0),
             Action::Findings => self.overlay = Overlay::Findings { sel: 0 },
@@ -984,6 +764,35 @@ impl App {
         self.overlay = Overlay::Findings { sel };
     }
 
+    /// Stops what the user is waiting for: a seek (a jump, or a search
+    /// move with its scan) or a save; with `all` (Esc), also following the
+    /// end and a search still counting its matches. Whether anything was.
+    pub fn cancel(&mut self, all: bool) -> bool {
+        if let Some(job) = self.saving.take() {
+            // Dropping the temporary file removes it: the target is untouched.
+            self.message = Some(format!("save to {} cancelled", job.path.display()));
+            return true;
+        }
+        let seek = self.seek.take();
+        let mut any = seek.is_some();
+        if all {
+            any |= std::mem::take(&mut self.follow);
+        }
+        let waited = seek.is_some_and(|s| s.target == Target::Match);
+        if let Some(s) = &mut self.search
+            && !s.matches.done()
+            && !s.stopped
+            && (all || waited)
+        {
+            s.stopped = true;
+            any = true;
+        }
+        if any {
+            self.message = Some("cancelled".into());
+        }
+        any
+    }
+
     fn open_prompt(&mut self, kind: PromptKind) {
         let input = match kind {
             PromptKind::Save => self.default_save_path(),
@@ -1017,6 +826,12 @@ impl App {
                 input.pop();
                 self.overlay = Overlay::Prompt { kind, input };
             }
+            Action::ClearInput => {
+                self.overlay = Overlay::Prompt {
+                    kind,
+                    input: String::new(),
+                };
+            }
             Action::Enter => self.submit(kind, input),
             _ => self.overlay = Overlay::Prompt { kind, input },
         }
@@ -1029,24 +844,24 @@ impl App {
         match kind {
             PromptKind::Search => {
                 if input.is_empty() {
-                    return self.start_search(true);
+                    return self.search_next(true);
                 }
-                // Smart case: an upper-case letter makes the search exact.
-                let insensitive = !input.chars().any(char::is_uppercase);
-                match RegexBuilder::new(&input)
-                    .case_insensitive(insensitive)
-                    .build()
-                {
+                match smart_regex(&input) {
                     Ok(re) => {
-                        self.search = Some((re, input));
-                        self.start_search(true);
+                        self.search = Some(Search {
+                            re,
+                            text: input,
+                            matches: Matches::new(self.cursor),
+                            stopped: false,
+                        });
+                        self.search_next(true);
                     }
-                    Err(e) => self.message = Some(format!("bad regex: {e}")),
+                    Err(e) => self.message = Some(e),
                 }
             }
             PromptKind::FilterIn | PromptKind::FilterOut => {
                 let out = kind == PromptKind::FilterOut;
-                match pattern_filter(&input, out) {
+                match smart_regex(&input) {
                     Ok(_) => {
                         self.filters.patterns.push(Pattern {
                             text: input,
@@ -1058,49 +873,37 @@ impl App {
                     Err(e) => self.message = Some(e),
                 }
             }
-            PromptKind::Time => match TimeBound::parse(&input, now()) {
-                Ok(bound) => {
-                    let s = &self.store;
-                    let hit = self.view.iter().position(|&r| {
-                        s.record(r).header.is_some_and(|h| {
-                            bound.compare(&h.timestamp) != std::cmp::Ordering::Less
-                        })
-                    });
-                    match hit {
-                        Some(i) => self.move_to(i),
-                        None => self.message = Some(format!("no record at or after {input}")),
-                    }
+            PromptKind::Time => match TimeRange::parse(&input) {
+                Some(Ok(_)) => {
+                    self.filters.time = Some(input.trim().to_string());
+                    self.refilter();
                 }
-                Err(e) => self.message = Some(e.to_string()),
+                Some(Err(e)) => self.message = Some(e),
+                None => match TimeSpec::parse(&input) {
+                    Ok(spec) => self.jump_to_time(spec),
+                    Err(e) => self.message = Some(e),
+                },
             },
-            PromptKind::Save => {
-                self.message = Some(match self.save(Path::new(&input)) {
-                    Ok(n) => {
-                        let partial = if self.progress.finished {
-                            ""
-                        } else {
-                            " (still loading: partial)"
-                        };
-                        format!("saved {n} rows to {input}{partial}")
-                    }
-                    Err(e) => format!("cannot save to {input}: {e}"),
-                })
-            }
+            PromptKind::Save => match self.start_save(Path::new(&input)) {
+                Ok(()) => {
+                    self.advance_save(SLICE);
+                }
+                Err(e) => self.message = Some(format!("cannot save to {input}: {e}")),
+            },
         }
     }
 
-    /// Base rows `s` would write, as the CLI prints with the same filters:
-    /// everything when no filter is set (the full decoded text), else the
+    /// Base rows `s` would write: the view itself. With no filter that is
+    /// the full decoded text, as the CLI prints it; with filters, the
     /// records that pass plus the integrity lines in place (raw text fails
-    /// a filter); that is the view itself.
+    /// a filter), as the CLI prints with the same level, tag and thread.
     pub fn rows_to_save(&mut self) -> Vec<u32> {
         self.advance_filter(usize::MAX);
         self.view.clone()
     }
 
-    /// Writes the current view to `path` atomically; returns the row count.
-    pub fn save(&mut self, path: &Path) -> std::io::Result<usize> {
-        // Never over a file being viewed, however it is spelt.
+    /// Refuses a save over a file being viewed, however it is spelt.
+    fn check_save_target(&self, path: &Path) -> std::io::Result<()> {
         let id = |p: &Path| crate::atomic::file_id(p).ok().flatten();
         if let Some(target) = id(path)
             && self.files.iter().any(|f| id(f) == Some(target))
@@ -1109,10 +912,35 @@ impl App {
                 "is a file being viewed: not overwritten",
             ));
         }
+        Ok(())
+    }
+
+    /// `s`: starts writing the view to `path` in slices (a temporary file
+    /// beside it, renamed over it at the end; Esc or Ctrl-C drop it). The
+    /// writing waits for the view to be complete.
+    fn start_save(&mut self, path: &Path) -> std::io::Result<()> {
+        self.check_save_target(path)?;
+        let tmp = crate::atomic::temp_beside(path)?;
+        self.saving = Some(SaveJob {
+            path: path.to_path_buf(),
+            out: Some(BufWriter::with_capacity(1 << 20, tmp)),
+            rows: None,
+            next: 0,
+        });
+        Ok(())
+    }
+
+    /// Writes the current view to `path` atomically, at once (tools,
+    /// tests); returns the row count.
+    pub fn save(&mut self, path: &Path) -> std::io::Result<usize> {
+        self.check_save_target(path)?;
         let rows = self.rows_to_save();
         let mut w = BufWriter::with_capacity(1 << 20, crate::atomic::temp_beside(path)?);
-        for &r in &rows {
-            w.write_all(self.store.bytes_of(r))?;
+        for (k, &r) in rows.iter().enumerate() {
+            if k.is_multiple_of(256) {
+                self.store.read_ahead(r);
+            }
+            w.write_all(&self.store.bytes_of(r))?;
         }
         let tmp = w.into_inner().map_err(|e| e.into_error())?;
         crate::atomic::persist(tmp, path)?;
@@ -1223,6 +1051,7 @@ impl App {
                     self.start_load(vec![f], false);
                 }
                 self.refilter();
+                self.message = None;
             }
             _ => {}
         }
@@ -1248,18 +1077,67 @@ impl App {
             Overlay::Tags { .. }
             | Overlay::Filters { .. }
             | Overlay::Retention(_)
+            | Overlay::Histogram { .. }
             | Overlay::Findings { .. } => Context::List,
-            Overlay::None | Overlay::Help(_) => Context::Normal,
+            Overlay::None | Overlay::Help(_) | Overlay::Detail { .. } => Context::Normal,
         }
     }
 
-    /// Whether a search is still running.
-    pub fn searching(&self) -> bool {
-        self.search_job.is_some()
+    /// Base rows run through the filters so far.
+    pub fn scanned(&self) -> usize {
+        self.scanned
     }
 
-    /// Whether the view is not yet filtered to the end of the loaded rows.
-    pub fn filtering(&self) -> bool {
-        self.scanned < self.store.len()
+    /// How far a save has got: (rows written, rows in all; `None` while it
+    /// waits for the view to be complete).
+    pub fn save_progress(&self) -> Option<(usize, Option<usize>)> {
+        self.saving
+            .as_ref()
+            .map(|j| (j.next, j.rows.as_ref().map(Vec::len)))
     }
+
+    /// Whether a search is still scanning.
+    pub fn searching(&self) -> bool {
+        self.search
+            .as_ref()
+            .is_some_and(|s| !s.stopped && !s.matches.done())
+    }
+}
+
+/// Short names for the files of a merged view: their names without the
+/// extension, less the `_`-separated prefix they all share, at most 16
+/// characters (the end, where the date is).
+fn file_labels(files: &[PathBuf]) -> Vec<String> {
+    let stems: Vec<String> = files
+        .iter()
+        .map(|p| {
+            p.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    let mut common = stems.first().map_or(0, String::len);
+    for s in &stems {
+        common = stems[0]
+            .bytes()
+            .zip(s.bytes())
+            .take(common)
+            .take_while(|(a, b)| a == b)
+            .count();
+    }
+    // Cut after the last `_` of the shared part, or after all of it when
+    // the names go on with `_` (`imsdk` and `imsdk_20240128`).
+    let cut = stems
+        .first()
+        .and_then(|s| s.get(..common))
+        .map_or(0, |p| p.rfind('_').map_or(common, |i| i + 1));
+    stems
+        .iter()
+        .map(|s| {
+            let rest = s.get(cut..).unwrap_or("").trim_start_matches('_');
+            let rest = if rest.is_empty() { s.as_str() } else { rest };
+            let chars: Vec<char> = rest.chars().collect();
+            chars[chars.len().saturating_sub(16)..].iter().collect()
+        })
+        .collect()
 }

@@ -20,9 +20,17 @@ pub enum Context {
 /// Every key of the log screen and what it does, in help order.
 pub const KEYS: &[(&str, &str)] = &[
     ("q", "quit (back to the file list when opened from one)"),
-    ("Ctrl-C", "quit at once"),
-    ("Esc", "close an overlay or prompt"),
+    (
+        "Ctrl-C",
+        "stop a search, jump or save you wait for; else quit",
+    ),
+    ("Ctrl-Z", "suspend to the shell (fg returns)"),
+    (
+        "Esc",
+        "close an overlay or prompt; stop a search, jump or save",
+    ),
     ("?", "this help"),
+    ("Ctrl-U", "clear a prompt's input"),
     ("j / Down", "next row"),
     ("k / Up", "previous row"),
     ("PgDn / Space / Ctrl-F", "page down"),
@@ -33,21 +41,29 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Left / Right", "shift the text 8 columns (folded rows)"),
     (
         "Enter",
-        "expand a multi-line record (again: fold); open a file",
+        "unfold a record (again: fold); a long one opens in a scrollable pane; open a file",
     ),
-    ("/", "search forward (regex; smart case)"),
-    ("n / N", "next / previous match"),
+    ("/", "search the whole record (regex; smart case)"),
+    ("n / N", "next / previous match (status: match k/N)"),
     ("1..6", "minimum level V D I W E F (1 shows all)"),
     ("t", "filter to a tag (picker with counts)"),
     (
         "T",
         "filter to the thread of the current record (again: clear)",
     ),
-    ("f", "add a filter-in regex"),
-    ("F", "add a filter-out regex"),
+    ("f", "keep records matching a regex (as /)"),
+    ("F", "hide records matching a regex (as /)"),
     ("l", "filter list: Space toggles, d deletes"),
     ("c", "clear all filters"),
-    (":", "jump to a time (HH:MM[:SS] or YYYY-MM-DD HH:MM)"),
+    (
+        ":",
+        "jump to a time (HH:MM: the next one after the cursor; YYYY-MM-DD HH:MM); FROM..TO filters to a range",
+    ),
+    ("H", "errors and warnings per minute (Enter jumps there)"),
+    (
+        "i",
+        "IM SDK findings (logins, kicks, failed sends, codes): Enter jumps to the line",
+    ),
     ("e / E", "next / previous error or fatal"),
     ("w / W", "next / previous warning"),
     ("x / X", "next / previous integrity row"),
@@ -80,11 +96,15 @@ pub fn key(ctx: Context, k: KeyEvent) -> Option<Action> {
     if ctrl && matches!(k.code, KeyCode::Char('c')) {
         return Some(Action::ForceQuit);
     }
+    if ctrl && matches!(k.code, KeyCode::Char('z')) {
+        return Some(Action::Suspend);
+    }
     match ctx {
         Context::Prompt => match k.code {
             KeyCode::Esc => Some(Action::Close),
             KeyCode::Enter => Some(Action::Enter),
             KeyCode::Backspace => Some(Action::Backspace),
+            KeyCode::Char('u') if ctrl => Some(Action::ClearInput),
             KeyCode::Char(c) if !ctrl => Some(Action::Char(c)),
             _ => None,
         },
@@ -152,6 +172,7 @@ fn normal(code: KeyCode, ctrl: bool) -> Option<Action> {
         KeyCode::Char('\'') => Action::NextMark(true),
         KeyCode::Char('"') => Action::NextMark(false),
         KeyCode::Char('s') => Action::SavePrompt,
+        KeyCode::Char('H') => Action::Histogram,
         KeyCode::Char('i') => Action::Findings,
         _ => return None,
     };

@@ -1,86 +1,96 @@
 //! The IM SDK lens in the viewer: the same engine and rules as `xlogdec
-//! diagnose`, fed the rows of the store as they arrive, one engine per
-//! opened file. Findings carry their base row number, so the findings pane
-//! (`i`) jumps to them; a row whose record has a known error code gets a
-//! gutter marker and, expanded, the code's meaning and advice.
+//! diagnose`. The loader feeds each file's records to a [`FileLens`] as it
+//! turns them into rows (the text is at hand there; the store keeps only
+//! where it lies), and the findings travel with the rows' batches, each
+//! carrying its row's number. The findings pane (`i`) jumps to them; a row
+//! whose record has a known error code gets a gutter marker and, unfolded,
+//! the code's meaning and advice.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::imsdk::line::{Line, classify};
+use crate::imsdk::rules::CodeInfo;
 use crate::imsdk::{Engine, Finding, RuleSet};
-use crate::tui::store::{RowKind, Store};
 
 /// The gutter marker of a row whose record has a non-zero error code.
 pub const CODE_MARKER: char = '!';
 
-/// One opened file's engine and its line count.
-struct FileLens {
-    engine: Engine,
-    lines: u64,
+/// The built-in rules, shared by every lens of the viewer.
+pub fn rules() -> &'static Arc<RuleSet> {
+    static RULES: OnceLock<Arc<RuleSet>> = OnceLock::new();
+    RULES.get_or_init(|| Arc::new(RuleSet::builtin()))
 }
 
-/// The lens over the loaded rows.
+/// Newlines in `bytes`.
+pub fn newlines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+/// One file's engine, fed by the loader.
+pub struct FileLens {
+    engine: Engine,
+    /// Lines of the file's decoded text so far.
+    pub lines: u64,
+    /// Rows of the file sent in earlier batches.
+    pub sent: u64,
+}
+
+impl Default for FileLens {
+    fn default() -> FileLens {
+        FileLens {
+            engine: Engine::new(Arc::clone(rules())),
+            lines: 0,
+            sent: 0,
+        }
+    }
+}
+
+impl FileLens {
+    /// The file's row number of the batch's row `in_batch`.
+    pub fn row(&self, in_batch: usize) -> u64 {
+        self.sent + in_batch as u64
+    }
+
+    /// Feeds a record that becomes the file's row `row`; its findings go
+    /// to `out`.
+    pub fn record(&mut self, row: u64, bytes: &[u8], out: &mut Vec<Finding>) {
+        self.engine.record_at(self.lines + 1, row, bytes);
+        self.lines += newlines(bytes);
+        out.extend(self.engine.drain());
+    }
+
+    /// The file has ended: the held-back finding goes to `out`.
+    pub fn finish(&mut self, out: &mut Vec<Finding>) {
+        self.engine.finish();
+        out.extend(self.engine.drain());
+    }
+}
+
+/// The findings of the open log, on the viewer's side.
+#[derive(Default)]
 pub struct Lens {
-    rules: Arc<RuleSet>,
-    files: HashMap<u16, FileLens>,
     /// Findings so far, in arrival order; [`Finding::record`] is the base
     /// row number.
     pub findings: Vec<Finding>,
-    /// Base rows fed so far.
-    fed: usize,
-}
-
-impl Default for Lens {
-    fn default() -> Lens {
-        Lens::new(Arc::new(RuleSet::builtin()))
-    }
+    /// The base row number of each file's first row.
+    bases: HashMap<u16, u64>,
 }
 
 impl Lens {
-    /// A lens with these rules.
-    pub fn new(rules: Arc<RuleSet>) -> Lens {
-        Lens {
-            rules,
-            files: HashMap::new(),
-            findings: Vec::new(),
-            fed: 0,
-        }
-    }
-
-    /// Feeds the rows of `store` not fed yet.
-    pub fn feed(&mut self, store: &Store) {
-        let end = store.len();
-        for r in self.fed..end {
-            let r = r as u32;
-            let row = store.row(r);
-            if row.kind != RowKind::Text {
-                continue;
-            }
-            let bytes = store.bytes_of(r);
-            let rules = &self.rules;
-            let f = self.files.entry(row.file).or_insert_with(|| FileLens {
-                engine: Engine::new(Arc::clone(rules)),
-                lines: 0,
-            });
-            f.engine.record_at(f.lines + 1, u64::from(r), bytes);
-            f.lines += memchr::memchr_iter(b'\n', bytes).count() as u64;
-            self.findings.extend(f.engine.drain());
-        }
-        self.fed = end;
-    }
-
-    /// A file is loaded: its last held-back finding comes out.
-    pub fn finish(&mut self, file: u16) {
-        if let Some(f) = self.files.get_mut(&file) {
-            f.engine.finish();
-            self.findings.extend(f.engine.drain());
-        }
+    /// Takes a batch's findings; `first_row` is the base row number the
+    /// batch's first row gets.
+    pub fn take(&mut self, file: u16, first_row: usize, findings: Vec<Finding>) {
+        let base = *self.bases.entry(file).or_insert(first_row as u64);
+        self.findings.extend(findings.into_iter().map(|mut f| {
+            f.record += base;
+            f
+        }));
     }
 
     /// The non-zero error code of a record, with its table entry when the
     /// code is known (what the gutter marker and the detail view show).
-    pub fn code_of(&self, bytes: &[u8]) -> Option<(i64, Option<&crate::imsdk::rules::CodeInfo>)> {
+    pub fn code_of(bytes: &[u8]) -> Option<(i64, Option<&'static CodeInfo>)> {
         if !matches!(bytes.first(), Some(b'T' | b'0'..=b'9')) {
             return None;
         }
@@ -88,14 +98,15 @@ impl Lens {
         let Line::Im(im) = classify(&rec) else {
             return None;
         };
-        let code = self.rules.read_code(im.message).filter(|&c| c != 0)?;
-        Some((code, self.rules.code(code)))
+        let rules = rules();
+        let code = rules.read_code(im.message).filter(|&c| c != 0)?;
+        Some((code, rules.code(code)))
     }
 
-    /// The lines the detail view adds under an expanded record: its code's
+    /// The lines the detail view adds under an unfolded record: its code's
     /// meaning and advice.
-    pub fn detail(&self, bytes: &[u8]) -> Vec<String> {
-        let Some((code, info)) = self.code_of(bytes) else {
+    pub fn detail(bytes: &[u8]) -> Vec<String> {
+        let Some((code, info)) = Lens::code_of(bytes) else {
             return Vec::new();
         };
         match info {

@@ -7,7 +7,9 @@
 //! [`view::draw`] only draws. [`keymap`] turns keys into actions;
 //! [`runtime`] owns the terminal. Loading runs in a thread
 //! ([`loader`]) that decodes with the library's [`crate::Decoder`] into
-//! rows of a [`store::Store`]; filtered views are vectors of row numbers.
+//! rows of a [`store::Store`], which keeps where each row's text lies and
+//! decodes it again on demand (memory stays bounded whatever the file
+//! size); filtered views are vectors of row numbers.
 //!
 //! ```no_run
 //! use xlogdec::tui::{action::Action, app::App};
@@ -21,11 +23,13 @@
 pub mod action;
 pub mod app;
 pub mod dir;
+pub mod filters;
 pub mod keymap;
 pub mod lens;
 pub mod loader;
 pub mod retention;
 pub mod runtime;
+pub mod search;
 pub mod store;
 pub mod theme;
 pub mod view;

@@ -67,6 +67,20 @@ fn setup() -> io::Result<Terminal<CrosstermBackend<Stdout>>> {
     Terminal::new(CrosstermBackend::new(io::stdout()))
 }
 
+/// Time given to pending work between two looks at the keyboard.
+const WORK_PER_DRAW: Duration = Duration::from_millis(40);
+
+/// Ctrl-Z: gives the terminal back, stops the process as the shell's job
+/// control expects, and takes the terminal again when continued.
+fn suspend(terminal: &mut Terminal<CrosstermBackend<Stdout>>) -> io::Result<()> {
+    restore();
+    #[cfg(unix)]
+    signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+    enable_raw_mode()?;
+    execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+    terminal.clear()
+}
+
 /// Input events handled between two draws at most.
 const MAX_EVENTS_PER_DRAW: usize = 256;
 
@@ -86,7 +100,9 @@ pub fn run(app: &mut App) -> io::Result<()> {
     loop {
         let size = terminal.size()?;
         app.update(Action::Resize(size.width, size.height));
-        app.pump();
+        // Work in slices for a moment, then read keys again: a long
+        // search or filter never holds the keyboard.
+        app.pump_for(WORK_PER_DRAW);
         terminal.draw(|f| view::draw(f, app))?;
         if app.quit || stop.load(Ordering::Relaxed) {
             break;
@@ -108,8 +124,13 @@ pub fn run(app: &mut App) -> io::Result<()> {
                 Event::Mouse(m) => keymap::mouse(m),
                 _ => None,
             };
-            if let Some(a) = action {
-                app.update(a);
+            match action {
+                Some(Action::Suspend) => {
+                    suspend(&mut terminal)?;
+                    break;
+                }
+                Some(a) => app.update(a),
+                None => {}
             }
             if app.quit || stop.load(Ordering::Relaxed) || !event::poll(Duration::ZERO)? {
                 break;

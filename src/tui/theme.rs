@@ -52,3 +52,29 @@ pub fn mark() -> Style {
         .fg(Color::Green)
         .add_modifier(Modifier::BOLD)
 }
+
+/// A search match.
+pub fn highlight() -> Style {
+    Style::default()
+        .fg(Color::Black)
+        .bg(Color::Yellow)
+        .add_modifier(Modifier::BOLD)
+}
+
+/// The file column of a merged view: one colour per file.
+pub fn file(index: u16) -> Style {
+    const COLOURS: [Color; 6] = [
+        Color::Cyan,
+        Color::Green,
+        Color::Magenta,
+        Color::Blue,
+        Color::Yellow,
+        Color::LightRed,
+    ];
+    Style::default().fg(COLOURS[usize::from(index) % COLOURS.len()])
+}
+
+/// The search in the status bar.
+pub fn status_search() -> Style {
+    Style::default().fg(Color::Black).bg(Color::Yellow)
+}

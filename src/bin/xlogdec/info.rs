@@ -72,7 +72,7 @@ pub fn run(args: InfoArgs) -> i32 {
                 let mut obj = serde_json::Map::new();
                 obj.insert("type".into(), "info".into());
                 obj.insert("file".into(), shown.clone().into());
-                if let Value::Object(fields) = stats.to_json(&summary) {
+                if let Value::Object(fields) = stats.to_json_top(&summary, args.top) {
                     obj.extend(fields);
                 }
                 format!("{}\n", Value::Object(obj))
@@ -132,6 +132,10 @@ fn gather(input: &Path, opts: Options) -> Result<(Stats, Summary), String> {
     Ok((sink.into_inner(), summary))
 }
 
+/// How the table shows a record's empty tag (`[]`), which would otherwise
+/// print as nothing.
+const EMPTY_TAG: &str = "(empty)";
+
 /// The human table of one input.
 fn table(file: &str, st: &Stats, s: &Summary, top: usize) -> String {
     let mut t = String::new();
@@ -161,19 +165,34 @@ fn table(file: &str, st: &Stats, s: &Summary, top: usize) -> String {
         Some((a, b)) => format!("{a}-{b}"),
         None => "none".into(),
     };
-    if s.gaps > 0 {
+    if st.gap_count > 0 {
         let list: Vec<String> = st
             .gaps
             .iter()
             .take(5)
             .map(|g| format!("{}-{} at byte {}", g.first, g.last, g.offset))
             .collect();
-        let more = if s.gaps as usize > list.len() {
+        let more = if st.gap_count as usize > list.len() {
             ", ..."
         } else {
             ""
         };
-        let _ = write!(seq, "; {} gaps: {}{more}", s.gaps, list.join(", "));
+        let _ = write!(seq, "; {} gaps: {}{more}", st.gap_count, list.join(", "));
+    }
+    if st.seq_back_count > 0 {
+        let list: Vec<String> = st
+            .seq_back
+            .iter()
+            .take(5)
+            .map(|b| format!("{} to {} at byte {}", b.from, b.to, b.offset))
+            .collect();
+        let more = if st.seq_back_count as usize > list.len() {
+            ", ..."
+        } else {
+            ""
+        };
+        let n = st.seq_back_count;
+        let _ = write!(seq, "; {n} went back: {}{more}", list.join(", "));
     }
     row(&mut t, "seq", seq);
     let corrupt = s.skipped + s.decompress_errors;
@@ -197,7 +216,7 @@ fn table(file: &str, st: &Stats, s: &Summary, top: usize) -> String {
         let _ = write!(
             l,
             "\n  {:<10}   {} blocks at bytes {}-{}: {}",
-            "", r.blocks, r.first, r.last, r.reason
+            "", r.blocks, r.first, r.end, r.reason
         );
     }
     row(&mut t, "locked", l);
@@ -224,7 +243,10 @@ fn table(file: &str, st: &Stats, s: &Summary, top: usize) -> String {
     let tags: Vec<String> = st
         .top_tags(top)
         .into_iter()
-        .map(|(tag, n)| format!("{tag} {n}"))
+        .map(|(tag, n)| {
+            let tag = if tag.is_empty() { EMPTY_TAG } else { &tag };
+            format!("{tag} {n}")
+        })
         .collect();
     row(&mut t, "top tags", tags.join(", "));
     t

@@ -1,7 +1,7 @@
 //! Drawing: an [`App`] in, a frame out. Nothing here changes the state.
 
 mod dir;
-mod log;
+pub mod log;
 mod overlay;
 
 use ratatui::Frame;
@@ -115,11 +115,51 @@ fn status_line(app: &App) -> Line<'static> {
             "  loading {}%",
             percent(app.progress.done_bytes, app.progress.total_bytes)
         )));
+    } else if !app.complete() && !app.filtering() {
+        spans.push(Span::raw("  ordering by time"));
     } else if app.filtering() {
-        spans.push(Span::raw("  filtering"));
+        spans.push(Span::raw(format!(
+            "  filtering {}%",
+            percent(app.scanned() as u64, app.store.len() as u64)
+        )));
     }
-    if app.searching() {
-        spans.push(Span::raw("  searching"));
+    if let Some(s) = &app.search {
+        let n = s.matches.count();
+        let more = if s.matches.done() { "" } else { "+" };
+        let k = s
+            .matches
+            .rank(app.cursor)
+            .map_or("-".to_string(), |k| k.to_string());
+        spans.push(Span::styled(
+            format!("  /{} {k}/{n}{more}", s.text),
+            theme::status_search(),
+        ));
+        if app.searching() {
+            spans.push(Span::raw(format!(
+                "  searching {}%",
+                percent(s.matches.scanned_rows() as u64, app.view.len() as u64)
+            )));
+        }
+    }
+    if let Some(seek) = &app.seek {
+        let done = if seek.forward {
+            seek.pos
+        } else {
+            app.view.len().saturating_sub(seek.pos)
+        };
+        spans.push(Span::raw(format!(
+            "  seeking {}% (Esc stops)",
+            percent(done as u64, app.view.len() as u64)
+        )));
+    }
+    if let Some((done, all)) = app.save_progress() {
+        spans.push(Span::raw(match all {
+            Some(n) => format!("  saving {}%", percent(done as u64, n as u64)),
+            None => "  saving: waiting for the whole view".to_string(),
+        }));
+    }
+    if app.follow {
+        spans.push(Span::raw("  following the end"));
     }
     let c = &app.store.level_counts;
     spans.push(Span::raw(format!(
@@ -138,6 +178,8 @@ fn bottom_line(app: &App) -> Line<'static> {
     }
     Line::from(match app.screen {
         Screen::Dir => "Enter open  j/k move  ? help  q quit",
-        Screen::Log => "? help  / search  1-6 level  t tag  f/F filter  e/w/x jump  s save  q quit",
+        Screen::Log => {
+            "? help  / search  1-6 level  f/F filter  : time  H histogram  s save  q quit"
+        }
     })
 }

@@ -1,0 +1,300 @@
+//! The matches of a search over a view, found in slices.
+//!
+//! A scan starts at a view position (the cursor), runs to the end of the
+//! view (which may still grow while the file loads), then wraps to the
+//! start. Every match found is kept (positions, 4 bytes each), so `n` and
+//! `N` are answered by a binary search once the scan has passed, the
+//! status line can say "match k of N", and an answer is given only when
+//! no unscanned row could change it: a search during loading waits for
+//! the part it needs instead of answering for the loaded part.
+
+use regex::bytes::{Regex, RegexBuilder};
+
+/// A user's pattern: a regex, case-insensitive unless it holds an
+/// upper-case letter (smart case), matched against the whole record.
+pub fn smart_regex(pattern: &str) -> Result<Regex, String> {
+    let insensitive = !pattern.chars().any(char::is_uppercase);
+    RegexBuilder::new(pattern)
+        .case_insensitive(insensitive)
+        .build()
+        .map_err(|e| format!("bad regex: {e}"))
+}
+
+/// The answer to "where is the next match".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// At this view position; `wrapped` when past an end of the view.
+    Hit {
+        /// View position.
+        pos: usize,
+        /// The search went past the end (or the start) to find it.
+        wrapped: bool,
+    },
+    /// Rows that could hold it are not scanned yet.
+    Wait,
+    /// No match anywhere.
+    None,
+}
+
+/// Matches found so far by a scan started at `origin`.
+#[derive(Debug, Clone, Default)]
+pub struct Matches {
+    origin: usize,
+    /// Matches at `origin` or after, ascending.
+    hi: Vec<u32>,
+    /// Matches before `origin`, ascending (found after wrapping).
+    lo: Vec<u32>,
+    /// Positions `origin..p1` are scanned.
+    p1: usize,
+    /// After wrapping, positions `0..p2` are scanned.
+    p2: usize,
+    wrapped: bool,
+}
+
+impl Matches {
+    /// A scan starting at view position `origin`.
+    pub fn new(origin: usize) -> Matches {
+        Matches {
+            origin,
+            p1: origin,
+            ..Default::default()
+        }
+    }
+
+    /// Every row of the view is scanned.
+    pub fn done(&self) -> bool {
+        self.wrapped && self.p2 >= self.origin
+    }
+
+    /// Matches found.
+    pub fn count(&self) -> usize {
+        self.lo.len() + self.hi.len()
+    }
+
+    fn at(&self, i: usize) -> usize {
+        if i < self.lo.len() {
+            self.lo[i] as usize
+        } else {
+            self.hi[i - self.lo.len()] as usize
+        }
+    }
+
+    /// The next position to test, if any, for a view of `len` rows
+    /// (`complete`: the view will not grow).
+    pub fn next_to_scan(&mut self, len: usize, complete: bool) -> Option<usize> {
+        if !self.wrapped {
+            if self.p1 < len {
+                return Some(self.p1);
+            }
+            if !complete {
+                return None;
+            }
+            self.wrapped = true;
+        }
+        (self.p2 < self.origin.min(len)).then_some(self.p2)
+    }
+
+    /// Records the result for the position [`Matches::next_to_scan`] gave.
+    pub fn scanned(&mut self, pos: usize, hit: bool) {
+        if !self.wrapped {
+            if hit {
+                self.hi.push(pos as u32);
+            }
+            self.p1 = pos + 1;
+        } else {
+            if hit {
+                self.lo.push(pos as u32);
+            }
+            self.p2 = pos + 1;
+        }
+    }
+
+    /// Whether no unscanned position lies in `from..to`.
+    fn clear(&self, from: usize, to: usize) -> bool {
+        if from >= to {
+            return true;
+        }
+        let tail = if self.wrapped {
+            (0, 0)
+        } else {
+            (self.p1, usize::MAX)
+        };
+        let head = if self.wrapped {
+            (self.p2, self.origin)
+        } else {
+            (0, self.origin)
+        };
+        [tail, head]
+            .iter()
+            .all(|&(a, b)| a >= b || a >= to || b <= from)
+    }
+
+    /// Index of the first match after position `c`.
+    fn first_after(&self, c: usize) -> usize {
+        let n = self.count();
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if self.at(mid) > c {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        lo
+    }
+
+    /// The next match after view position `c` (forward) or before it,
+    /// wrapping around an end.
+    pub fn next(&self, c: usize, forward: bool) -> Answer {
+        let n = self.count();
+        if forward {
+            let i = self.first_after(c);
+            if i < n {
+                let h = self.at(i);
+                return self.answer(self.clear(c + 1, h), h, false);
+            }
+            if !self.clear(c + 1, usize::MAX) {
+                return Answer::Wait;
+            }
+            if n == 0 {
+                return if self.done() {
+                    Answer::None
+                } else {
+                    Answer::Wait
+                };
+            }
+            let h = self.at(0);
+            self.answer(self.clear(0, h), h, true)
+        } else {
+            let below = self.before(c);
+            if below > 0 {
+                let h = self.at(below - 1);
+                return self.answer(self.clear(h + 1, c), h, false);
+            }
+            if !self.clear(0, c) {
+                return Answer::Wait;
+            }
+            if n == 0 {
+                return if self.done() {
+                    Answer::None
+                } else {
+                    Answer::Wait
+                };
+            }
+            let h = self.at(n - 1);
+            self.answer(self.clear(h + 1, usize::MAX), h, true)
+        }
+    }
+
+    fn answer(&self, clear: bool, pos: usize, wrapped: bool) -> Answer {
+        if clear {
+            Answer::Hit { pos, wrapped }
+        } else {
+            Answer::Wait
+        }
+    }
+
+    /// How many matches lie before position `c`.
+    fn before(&self, c: usize) -> usize {
+        if c == 0 { 0 } else { self.first_after(c - 1) }
+    }
+
+    /// Which match position `c` is (1-based), if it is one.
+    pub fn rank(&self, c: usize) -> Option<usize> {
+        let i = self.before(c);
+        (i < self.count() && self.at(i) == c).then_some(i + 1)
+    }
+
+    /// Scanned rows, for progress.
+    pub fn scanned_rows(&self) -> usize {
+        let first = self.p1.saturating_sub(self.origin);
+        if self.wrapped { first + self.p2 } else { first }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Scans a view of `len` rows where `hits` match, starting at `origin`,
+    /// `steps` positions far.
+    fn scan(len: usize, hits: &[usize], origin: usize, steps: usize, complete: bool) -> Matches {
+        let mut m = Matches::new(origin);
+        for _ in 0..steps {
+            let Some(p) = m.next_to_scan(len, complete) else {
+                break;
+            };
+            m.scanned(p, hits.contains(&p));
+        }
+        m
+    }
+
+    #[test]
+    fn answers_once_scanned_and_waits_before() {
+        let hits = [3, 10, 20];
+        let m = scan(30, &hits, 12, 5, true);
+        assert_eq!(m.next(12, true), Answer::Wait, "15.. not scanned");
+        let m = scan(30, &hits, 12, 100, true);
+        assert!(m.done());
+        assert_eq!(m.count(), 3);
+        assert_eq!(
+            m.next(12, true),
+            Answer::Hit {
+                pos: 20,
+                wrapped: false
+            }
+        );
+        assert_eq!(
+            m.next(20, true),
+            Answer::Hit {
+                pos: 3,
+                wrapped: true
+            }
+        );
+        assert_eq!(
+            m.next(10, false),
+            Answer::Hit {
+                pos: 3,
+                wrapped: false
+            }
+        );
+        assert_eq!(
+            m.next(3, false),
+            Answer::Hit {
+                pos: 20,
+                wrapped: true
+            }
+        );
+        assert_eq!(m.rank(10), Some(2));
+        assert_eq!(m.rank(11), None);
+        // Forward from 12 with only 12..30 scanned: the hit at 20 is sure.
+        let m = scan(30, &hits, 12, 18, true);
+        assert_eq!(
+            m.next(12, true),
+            Answer::Hit {
+                pos: 20,
+                wrapped: false
+            }
+        );
+        // Backward from 12 needs 0..12.
+        assert_eq!(m.next(12, false), Answer::Wait);
+    }
+
+    #[test]
+    fn a_growing_view_is_waited_for() {
+        let mut m = scan(10, &[], 0, 100, false);
+        assert_eq!(m.next(0, true), Answer::Wait, "more rows may come");
+        assert!(!m.done());
+        // The view grew and is complete now: nothing anywhere.
+        for _ in 0..100 {
+            let Some(p) = m.next_to_scan(20, true) else {
+                break;
+            };
+            m.scanned(p, false);
+        }
+        assert!(m.done());
+        assert_eq!(m.next(0, true), Answer::None);
+        assert_eq!(m.next(5, false), Answer::None);
+    }
+}
