@@ -15,9 +15,17 @@
 #   JOBS=1 benches/filter.sh        # decode with -j1 (default: xlogdec's own -j)
 #   BINS="old/xlogdec target/release/xlogdec" benches/filter.sh
 #                                   # several builds, interleaved run by run
+#   DAY=imsdk benches/filter.sh     # an IM SDK day instead (two corpus files of
+#                                   # testdata/imsdk, 400 copies: ~117 MB decoded)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-copies=${1:-200}
+sources=(testdata/corpus/b_async_zlib.xlog testdata/corpus/d_async_zstd_l6.xlog)
+default_copies=200
+if [[ ${DAY:-} == imsdk ]]; then
+    sources=(testdata/imsdk/imsdk_20240312.xlog testdata/imsdk/imsdk_20240312_1.xlog)
+    default_copies=400
+fi
+copies=${1:-$default_copies}
 runs=${RUNS:-5}
 if [[ -z ${BINS:-} ]]; then
     cargo build --release --quiet
@@ -31,7 +39,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 big=$work/big.xlog
 for ((i = 0; i < copies; i++)); do
-    cat testdata/corpus/b_async_zlib.xlog testdata/corpus/d_async_zstd_l6.xlog
+    cat "${sources[@]}"
 done >"$big"
 decoded=$("$bin" "$big" | wc -c)
 echo "input: $(stat -c %s "$big") bytes, decoded: $decoded bytes, best of $runs runs"
@@ -48,6 +56,16 @@ variants=(
     "--color always"
     "--format json"
 )
+if [[ ${DAY:-} == imsdk ]]; then
+    variants=(
+        ""
+        "-l E"
+        "-l W"
+        "--since 2024-03-12T10:00 --until 2024-03-12T12:00"
+        "--since 2024-03-12T02:00Z --until 2024-03-12T04:00Z"
+        "--format json"
+    )
+fi
 n=${#variants[@]}
 # Wall and CPU time to the millisecond (bash's time); peak RSS from /usr/bin/time.
 TIMEFORMAT='%3R %3U %3S'

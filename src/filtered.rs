@@ -14,13 +14,15 @@ use std::io;
 use std::ops::Range;
 
 use crate::event::{Event, Sink};
-use crate::filter::Filter;
+use crate::filter::{Filter, TimeBound};
 use crate::reader::Summary;
 pub use crate::record::MAX_PIECE;
+use crate::record::formats::meta::start_offset;
 use crate::record::{
-    DateMemo, Level, Part, Prefix, Record, RecordSplitter, Records, body_start, find_byte, formats,
-    header_spans, parse_prefix, starts_record, whole_lines,
+    DateMemo, Level, Part, Prefix, Record, RecordSplitter, Records, Timestamp, body_start,
+    find_byte, formats, header_spans, parse_prefix, starts_record, whole_lines,
 };
+use chrono::Timelike;
 use regex::bytes::Regex;
 
 /// Receives records and the decoder's other events, in input order.
@@ -158,8 +160,11 @@ struct Gate {
     /// The verdict on the record whose pieces are coming: `Some(level)`
     /// when it passed.
     passing: Option<Option<Level>>,
-    /// The last date read from a header.
-    memo: DateMemo,
+    /// The last date read from a header, and more (see [`Memo`]).
+    memo: Memo,
+    /// The UTC offset of the last Mars open banner, which IM SDK lines
+    /// (that write none) take.
+    offset: Option<i32>,
     /// The verdict a worker gave on the last record of the last judged
     /// chunk, the one the splitter holds: its length and verdict. It
     /// serves when that record comes out unchanged (the same length: the
@@ -360,7 +365,8 @@ impl<R: RecordSink> FilterSink<R> {
                     .map(Searcher::new),
                 takes: inner.takes(),
                 passing: None,
-                memo: DateMemo::default(),
+                memo: Memo::default(),
+                offset: None,
                 tail: None,
                 filter,
                 seen: 0,
@@ -446,6 +452,145 @@ struct Plan {
     prefix: bool,
     /// The filter bounds the time.
     bounded: bool,
+    /// A time bound is an instant or a time of day in a given offset: a
+    /// record's UTC offset matters.
+    utc: bool,
+    /// The filter looks at more than the level and the time.
+    fields: bool,
+    /// The wall-clock bounds as text, for the shapes that write their time
+    /// in a fixed layout.
+    window: TextWindow,
+}
+
+/// The time bounds on the wall clock as the text of a time in the layout
+/// `YYYY-MM-DD HH:MM:SS.mmm`, which sorts as the times do: a record whose
+/// time text sorts outside them is outside (or has no valid time, and
+/// fails either way).
+#[derive(Debug, Clone, Copy, Default)]
+struct TextWindow {
+    since: Option<TextBound>,
+    until: Option<TextBound>,
+    /// Every bound of the filter is here.
+    whole: bool,
+}
+
+/// What the record judge keeps from one record to the next: the last
+/// date read from a bracket header, and the time window as text in the
+/// last UTC offset an IM SDK record was read in.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Memo {
+    date: DateMemo,
+    window: Option<(Option<i32>, TextWindow)>,
+}
+
+impl Memo {
+    /// The filter's time window as text for a record read in `offset`
+    /// (instants become wall-clock times there).
+    #[inline]
+    fn window(&mut self, f: &Filter, offset: Option<i32>) -> TextWindow {
+        match self.window {
+            Some((o, w)) if o == offset => w,
+            _ => {
+                let w = TextWindow::at(f, offset);
+                self.window = Some((offset, w));
+                w
+            }
+        }
+    }
+}
+
+/// A bound's text and where its comparison starts (0 for a date and time,
+/// 11 for a time of day).
+#[derive(Debug, Clone, Copy)]
+struct TextBound {
+    text: [u8; 23],
+    from: usize,
+}
+
+impl TextBound {
+    /// How the time text `t` sorts against the bound's, from `from` on:
+    /// as big-endian words (bytes 0..8, 8..16 and 15..23, or 11..19 and
+    /// 15..23 for a time of day; a byte compared twice was equal the
+    /// first time), not a call to `memcmp`.
+    #[inline(always)]
+    fn order(&self, t: &[u8; 23]) -> Ordering {
+        let word = |b: &[u8; 23], at: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&b[at..at + 8]);
+            u64::from_be_bytes(w)
+        };
+        let starts: &[usize] = if self.from == 0 {
+            &[0, 8, 15]
+        } else {
+            &[11, 15]
+        };
+        for &at in starts {
+            match word(t, at).cmp(&word(&self.text, at)) {
+                Ordering::Equal => {}
+                o => return o,
+            }
+        }
+        Ordering::Equal
+    }
+
+    /// The bound as text, when it is on the wall clock, to the millisecond
+    /// (as the lines are), with a four-digit year.
+    fn new(b: &TimeBound) -> Option<TextBound> {
+        let (s, from) = match *b {
+            TimeBound::Local(l) if l.nanosecond() % 1_000_000 == 0 => {
+                (l.format("%Y-%m-%d %H:%M:%S%.3f").to_string(), 0)
+            }
+            TimeBound::TimeOfDay(t) if t.nanosecond() % 1_000_000 == 0 => {
+                (format!("0000-00-00 {}", t.format("%H:%M:%S%.3f")), 11)
+            }
+            _ => return None,
+        };
+        Some(TextBound {
+            text: s.as_bytes().try_into().ok()?,
+            from,
+        })
+    }
+}
+
+impl TextWindow {
+    /// The bounds on the wall clock.
+    fn new(f: &Filter) -> TextWindow {
+        TextWindow::with(f, TextBound::new)
+    }
+
+    /// The bounds on the wall clock, and the instants as wall-clock times
+    /// in `offset` (in their own offset when it is `None`, as
+    /// [`TimeBound::compare`] reads them).
+    fn at(f: &Filter, offset: Option<i32>) -> TextWindow {
+        TextWindow::with(f, |b| match *b {
+            TimeBound::Instant {
+                utc_millis,
+                offset: own,
+            } => {
+                let local = utc_millis.checked_add(i64::from(offset.unwrap_or(own)) * 60_000)?;
+                let local = chrono::DateTime::from_timestamp_millis(local)?.naive_utc();
+                TextBound::new(&TimeBound::Local(local))
+            }
+            _ => TextBound::new(b),
+        })
+    }
+
+    fn with(f: &Filter, text: impl Fn(&TimeBound) -> Option<TextBound>) -> TextWindow {
+        let since = f.since.as_ref().and_then(&text);
+        let until = f.until.as_ref().and_then(&text);
+        TextWindow {
+            since,
+            until,
+            whole: since.is_some() == f.since.is_some() && until.is_some() == f.until.is_some(),
+        }
+    }
+
+    /// Whether a record whose time text is `t` is outside the bounds.
+    #[inline]
+    fn rejects(&self, t: &[u8; 23]) -> bool {
+        self.since.is_some_and(|b| b.order(t) == Ordering::Less)
+            || self.until.is_some_and(|b| b.order(t) == Ordering::Greater)
+    }
 }
 
 impl Plan {
@@ -455,6 +600,16 @@ impl Plan {
             prefilter: regex_prefilter(f),
             prefix: needs_prefix(f),
             bounded: f.since.is_some() || f.until.is_some(),
+            utc: [f.since, f.until]
+                .iter()
+                .flatten()
+                .any(|b| matches!(b, TimeBound::Instant { .. } | TimeBound::TimeOfDayAt(..))),
+            fields: !f.tags.is_empty()
+                || f.pid.is_some()
+                || f.tid.is_some()
+                || f.main_thread_only
+                || f.regex.is_some(),
+            window: TextWindow::new(f),
         }
     }
 }
@@ -492,12 +647,18 @@ fn prefix_passes(f: &Filter, bytes: &[u8]) -> bool {
 }
 
 /// The record's level, from its `[L]` (or the level of another shape).
-#[inline]
+#[inline(always)]
 fn level_of(bytes: &[u8]) -> Option<Level> {
     match bytes {
-        [b'[', l, b']', ..] => Level::from_letter(*l),
-        _ => formats::level(bytes),
+        [b'[', l, b']', ..] if Level::from_letter(*l).is_some() => Level::from_letter(*l),
+        _ => other_level(bytes),
     }
+}
+
+/// [`level_of`] for a record that is not a Mars bracket line.
+#[inline(never)]
+fn other_level(bytes: &[u8]) -> Option<Level> {
+    formats::level(bytes)
 }
 
 /// Whether the record in `bytes` passes, with its level: the answer of
@@ -511,16 +672,22 @@ fn level_of(bytes: &[u8]) -> Option<Level> {
 #[inline(always)]
 fn decide(
     filter: &Filter,
-    plan: Plan,
+    plan: &Plan,
     bytes: &[u8],
     search: Search,
-    memo: &mut DateMemo,
+    memo: &mut Memo,
+    offset: Option<i32>,
 ) -> Option<Option<Level>> {
-    let level = level_of(bytes);
     if plan.empty {
-        return Some(level);
+        return Some(level_of(bytes));
     }
-    let l = level?;
+    let (level, l) = match bytes {
+        [b'[', c, b']', ..] if Level::from_letter(*c).is_some() => {
+            let l = Level::from_letter(*c);
+            (l, l?)
+        }
+        _ => return decide_other(filter, plan, bytes, search, memo, offset),
+    };
     if filter.min_level.is_some_and(|m| l < m) {
         return None;
     }
@@ -546,7 +713,7 @@ fn decide(
                 Some([b'[', rest @ ..]) => &rest[..find_byte(b']', rest)?],
                 _ => return None,
             };
-            let ts = memo.timestamp(time)?;
+            let ts = memo.date.timestamp(time)?;
             if filter
                 .since
                 .is_some_and(|b| b.compare(&ts) == Ordering::Less)
@@ -562,13 +729,13 @@ fn decide(
             || filter.tid.is_some_and(|x| Some(x) != p.tid(bytes))
             || (filter.main_thread_only && !p.main_thread())
             || (!filter.tags.is_empty() && !filter.tags.iter().any(|t| t.matches(&bytes[p.tag()])))
-            || (!bounded && !memo.ok_spans(bytes, &p))
+            || (!bounded && !memo.date.ok_spans(bytes, &p))
         {
             return None;
         }
         p.body
     } else {
-        body_start(bytes, memo)?
+        body_start(bytes, &mut memo.date)?
     };
     if let Some(re) = &filter.regex {
         let end = bytes.len() - usize::from(bytes.last() == Some(&b'\n'));
@@ -583,6 +750,76 @@ fn decide(
         }
     }
     Some(level)
+}
+
+/// [`decide`] for a record that is not a Mars bracket line (an IM SDK
+/// shape, a user-defined one, raw text): the level and the time, read at
+/// their places, reject most records before the record is parsed.
+/// `offset`: the UTC offset of the Mars open banner before the record,
+/// for the shapes that write none.
+#[inline(never)]
+fn decide_other(
+    filter: &Filter,
+    plan: &Plan,
+    bytes: &[u8],
+    search: Search,
+    memo: &mut Memo,
+    offset: Option<i32>,
+) -> Option<Option<Level>> {
+    let level = formats::level(bytes)?;
+    if filter.min_level.is_some_and(|m| level < m) {
+        return None;
+    }
+    if plan.prefilter
+        && let Some(re) = &filter.regex
+        && match &search {
+            Search::NoMatch => true,
+            Search::Hit(h) if h.end <= bytes.len() => false,
+            _ => !re.is_match(bytes),
+        }
+    {
+        return None;
+    }
+    let time = formats::time_text(bytes);
+    if plan.bounded
+        && let Some(text) = time
+    {
+        // The header's own time, where it has one: compared as text with
+        // the bounds on the wall clock (a time that is no time fails
+        // anyway), read for the others.
+        let window = if plan.utc {
+            memo.window(filter, offset)
+        } else {
+            plan.window
+        };
+        if window.rejects(text) {
+            return None;
+        }
+        if !window.whole {
+            let ts = Timestamp {
+                local: formats::local_time(text)?,
+                offset_minutes: offset,
+                raw: b"",
+            };
+            if filter
+                .since
+                .is_some_and(|b| b.compare(&ts) == Ordering::Less)
+                || filter
+                    .until
+                    .is_some_and(|b| b.compare(&ts) == Ordering::Greater)
+            {
+                return None;
+            }
+        }
+    }
+    if !plan.fields && time.is_some() {
+        // Only the level and the time were asked about: the header need
+        // only be one.
+        return formats::header_ok(bytes).then_some(Some(level));
+    }
+    let mut rec = Record::parse(bytes);
+    rec.borrow_offset(offset);
+    filter.matches(&rec).then_some(rec.level)
 }
 
 impl Gate {
@@ -710,8 +947,30 @@ impl Gate {
         if let Some(v) = known {
             return v.pass();
         }
+        self.learn_offset(bytes);
         let search = self.search(run, bytes);
-        decide(&self.filter, self.plan, bytes, search, &mut self.memo)
+        decide(
+            &self.filter,
+            &self.plan,
+            bytes,
+            search,
+            &mut self.memo,
+            self.offset,
+        )
+    }
+
+    /// Takes the UTC offset of a Mars open banner, which the IM SDK
+    /// records after it take. Every open banner comes through here: a
+    /// worker leaves its verdict to the sink (see [`Judge::verdict`]), so
+    /// it is decided by [`Gate::verdict`] or parsed by
+    /// [`Gate::offer_parsed`].
+    #[inline(always)]
+    fn learn_offset(&mut self, bytes: &[u8]) {
+        if bytes.first() == Some(&b'^')
+            && let Some(offset) = start_offset(bytes)
+        {
+            self.offset = offset;
+        }
     }
 
     /// What the message regex's search over the chunk, one for all the
@@ -735,6 +994,7 @@ impl Gate {
         bytes: &[u8],
         head: bool,
     ) -> io::Result<()> {
+        self.learn_offset(bytes);
         let filter = &self.filter;
         if let Some(min) = filter.min_level
             && level_of(bytes).is_none_or(|l| l < min)
@@ -747,10 +1007,11 @@ impl Gate {
         {
             return Ok(());
         }
-        if self.plan.prefix && !prefix_passes(filter, bytes) {
+        if self.plan.prefix && bytes.first() == Some(&b'[') && !prefix_passes(filter, bytes) {
             return Ok(());
         }
-        let rec = Record::parse(bytes);
+        let mut rec = Record::parse(bytes);
+        rec.borrow_offset(self.offset);
         if !filter.matches(&rec) {
             return Ok(());
         }
@@ -946,7 +1207,7 @@ impl Judge {
     /// offsets gets none, and so does one of records shorter than
     /// [`MIN_JUDGED`] bytes on average (no log is made of them; their
     /// verdicts would take more memory than the text).
-    pub(crate) fn judge(&self, text: &[u8], memo: &mut DateMemo, out: &mut Vec<Verdict>) {
+    pub(crate) fn judge(&self, text: &[u8], memo: &mut Memo, out: &mut Vec<Verdict>) {
         if u32::try_from(text.len()).is_err() {
             return;
         }
@@ -954,6 +1215,9 @@ impl Judge {
         let most = text.len() / MIN_JUDGED + 1;
         let mut run = Run::new(text, &[]);
         let mut open = None;
+        // The offset of the Mars open banner before a record: unknown
+        // until one is seen in this text.
+        let mut context = None;
         // Lines' ends as the splitter finds them; too many records stop
         // the walk.
         let walked = whole_lines(text, |pos, line_end| {
@@ -962,7 +1226,7 @@ impl Judge {
                     if out.len() - first == most {
                         return Err(());
                     }
-                    out.push(self.verdict(&mut run, s, pos, memo));
+                    out.push(self.verdict(&mut run, s, pos, memo, &mut context));
                 }
                 open = Some(pos);
             }
@@ -973,23 +1237,53 @@ impl Judge {
             return;
         }
         if let Some(s) = open {
-            out.push(self.verdict(&mut run, s, text.len(), memo));
+            out.push(self.verdict(&mut run, s, text.len(), memo, &mut context));
         }
     }
 
-    fn verdict(&self, run: &mut Run<'_>, start: usize, end: usize, memo: &mut DateMemo) -> Verdict {
+    /// The verdict on `run.chunk[start..end]`. `context`: the UTC offset
+    /// of the last Mars open banner of the text, `None` before the first.
+    /// The sink judges an open banner itself (it learns the offset from
+    /// it), and the records that take an offset they cannot be sure of.
+    fn verdict(
+        &self,
+        run: &mut Run<'_>,
+        start: usize,
+        end: usize,
+        memo: &mut Memo,
+        context: &mut Option<Option<i32>>,
+    ) -> Verdict {
+        let unknown = Verdict {
+            start: start as u32,
+            code: Verdict::UNKNOWN,
+        };
         if end - start > MAX_PIECE {
-            return Verdict {
-                start: start as u32,
-                code: Verdict::UNKNOWN,
-            };
+            return unknown;
         }
         let bytes = &run.chunk[start..end];
+        match bytes[0] {
+            b'[' => {}
+            b'^' => {
+                if let Some(offset) = start_offset(bytes) {
+                    *context = Some(offset);
+                    return unknown;
+                }
+            }
+            _ if self.plan.utc && context.is_none() => return unknown,
+            _ => {}
+        }
         let search = match &self.scan {
             Some(re) => run.search(re, bytes),
             None => Search::Unknown,
         };
-        let pass = decide(&self.filter, self.plan, bytes, search, memo);
+        let pass = decide(
+            &self.filter,
+            &self.plan,
+            bytes,
+            search,
+            memo,
+            context.flatten(),
+        );
         Verdict::new(start, pass)
     }
 }
@@ -1207,7 +1501,7 @@ mod tests {
             f.clone(),
         );
         let judge = s.judge().filter(|_| judged);
-        let mut memo = DateMemo::default();
+        let mut memo = Memo::default();
         let mut verdicts = Vec::new();
         for (i, part) in chunks(text, chunk).into_iter().enumerate() {
             match &judge {
@@ -1285,11 +1579,11 @@ mod tests {
             for (k, f) in filters.iter().enumerate() {
                 let plan = Plan::new(f);
                 // One memo for all records, as in the sink.
-                let mut memo = DateMemo::default();
+                let mut memo = Memo::default();
                 for rec in Records::new(&text) {
                     let want = f.matches(&rec).then_some(rec.level);
                     assert_eq!(
-                        decide(f, plan, rec.bytes, Search::Unknown, &mut memo),
+                        decide(f, &plan, rec.bytes, Search::Unknown, &mut memo, None),
                         want,
                         "{name} filter {k}"
                     );
@@ -1307,7 +1601,7 @@ mod tests {
                             _ => Search::NoMatch,
                         };
                         assert_eq!(
-                            decide(f, plan, rec.bytes, search.clone(), &mut memo),
+                            decide(f, &plan, rec.bytes, search.clone(), &mut memo, None),
                             want,
                             "{name} filter {k} {search:?}"
                         );
@@ -1335,6 +1629,97 @@ mod tests {
             }
         }
         assert!(passed > 10_000, "{passed}");
+    }
+
+    /// The IM SDK shapes' own path ([`decide_other`], the text window, the
+    /// header check, the open banners' offsets) answers as the full parse
+    /// and [`Filter::matches`] do, and every way of printing gives the same
+    /// bytes, judged ahead or not.
+    #[test]
+    fn imsdk_records_are_judged_as_the_parser_judges_them() {
+        let now = DateTime::parse_from_rfc3339("2024-03-12T12:00:00+08:00").expect("valid");
+        let opts = |f: &dyn Fn(&mut FilterOptions)| {
+            let mut o = FilterOptions::default();
+            f(&mut o);
+            Filter::new(&o, now).expect("valid filter")
+        };
+        let filters = [
+            opts(&|o| o.level = Some("W".into())),
+            opts(&|o| o.level = Some("E".into())),
+            opts(&|o| {
+                o.since = Some("2024-03-12 10:00".into());
+                o.until = Some("2024-03-12 11:42:48.769".into());
+            }),
+            opts(&|o| {
+                o.since = Some("10:43:26.8635".into());
+                o.until = Some("12:00".into());
+                o.level = Some("I".into());
+            }),
+            opts(&|o| {
+                o.since = Some("2024-03-12 02:00Z".into());
+                o.until = Some("2024-03-12 04:00:00.5 +00:00".into());
+            }),
+            opts(&|o| o.since = Some("10:00+09:00".into())),
+            opts(&|o| {
+                o.since = Some("2024-03-12 10:00".into());
+                o.until = Some("2024-03-12 03:00Z".into());
+            }),
+            opts(&|o| o.tags = vec!["NetworkInfoCenter".into(), "Co*".into()]),
+            opts(&|o| o.pid = Some(16633)),
+            opts(&|o| o.tid = Some(4243)),
+            opts(&|o| o.main_thread = true),
+            opts(&|o| o.regex = Some(r"error_code:[1-9]".into())),
+            opts(&|o| {
+                o.regex = Some("TIM: |login".into());
+                o.invert = true;
+                o.level = Some("D".into());
+            }),
+        ];
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/imsdk");
+        let mut passed = 0;
+        for name in [
+            "imsdk_20240312.xlog.expected.log",
+            "imsdk4_20240312.xlog.expected.log",
+            "mixed_20240312.xlog.expected.log",
+        ] {
+            let text = std::fs::read(dir.join(name)).expect("corpus text");
+            for (k, f) in filters.iter().enumerate() {
+                let plan = Plan::new(f);
+                let mut memo = Memo::default();
+                let mut offset = None;
+                for rec in Records::new(&text) {
+                    if let Some(o) = start_offset(rec.bytes) {
+                        offset = o;
+                    }
+                    let want = f
+                        .matches(&Record::parse_in(rec.bytes, offset))
+                        .then_some(rec.level);
+                    let got = decide(f, &plan, rec.bytes, Search::Unknown, &mut memo, offset);
+                    assert_eq!(
+                        got,
+                        want,
+                        "{name} filter {k}: {}",
+                        String::from_utf8_lossy(rec.bytes)
+                    );
+                    passed += usize::from(want.is_some());
+                }
+                for chunk in [97, 4093, 65536] {
+                    for color in [false, true] {
+                        let parsed = print(&text, f, color, Some(Takes::Records), chunk, false);
+                        for takes in [None, Some(Takes::Records), Some(Takes::Levels)] {
+                            for judged in [false, true] {
+                                let got = print(&text, f, color, takes, chunk, judged);
+                                assert!(
+                                    got == parsed,
+                                    "{name} filter {k} chunk {chunk} {takes:?} judged {judged}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(passed > 2000, "{passed}");
     }
 
     /// A literal pattern is searched for directly, and finds what the
@@ -1411,8 +1796,8 @@ mod tests {
     /// chunk or held at its end, and ignores any other.
     #[test]
     fn verdicts_serve_exactly_the_records_they_were_given_on() {
-        let mut memo = DateMemo::default();
-        let judge = |text: &[u8], memo: &mut DateMemo| {
+        let mut memo = Memo::default();
+        let judge = |text: &[u8], memo: &mut Memo| {
             let mut v = Vec::new();
             let sink = FilterSink::new(Log::default(), filter("W"));
             sink.judge().expect("a filter").judge(text, memo, &mut v);

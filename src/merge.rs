@@ -24,6 +24,7 @@
 //! assert_eq!(merged, [1, 0]);
 //! ```
 
+use crate::record::formats::meta::start_offset;
 use crate::record::{MAX_PIECE, Part, Record, RecordSplitter};
 use std::cmp::Reverse;
 use std::collections::hash_map::DefaultHasher;
@@ -62,7 +63,14 @@ impl From<Vec<u8>> for Piece {
 /// The time a record sorts by: UTC milliseconds when its header carries
 /// an offset, else its local time read as UTC; `None` without a header.
 pub fn record_time(bytes: &[u8]) -> Option<i64> {
-    let header = Record::parse(bytes).header?;
+    record_time_in(bytes, None)
+}
+
+/// [`record_time`] for a record whose shape writes no UTC offset (the
+/// IM SDK's), read in `context`: the offset of the Mars open banner
+/// before it in its source.
+pub fn record_time_in(bytes: &[u8], context: Option<i32>) -> Option<i64> {
+    let header = Record::parse_in(bytes, context).header?;
     let ts = header.timestamp;
     Some(ts.utc_millis().unwrap_or_else(|| ts.local_millis()))
 }
@@ -110,6 +118,8 @@ struct Source<I> {
     /// Sort key of the last record with a timestamp (inherited by the
     /// records without one).
     last: i64,
+    /// The UTC offset of the last Mars open banner read from the source.
+    offset: Option<i32>,
 }
 
 /// How far a source is read ahead to find the time of the untimed records
@@ -125,12 +135,16 @@ struct Seen {
 }
 
 /// A piece's own sort key: its record's time, for a piece that starts one.
-fn piece_time(p: &Piece) -> Option<i64> {
+/// `offset`: the UTC offset of the last Mars open banner read before it
+/// from its source, updated when the piece is one.
+fn piece_time(p: &Piece, offset: &mut Option<i32>) -> Option<i64> {
     if p.part.cont {
-        None
-    } else {
-        record_time(&p.bytes)
+        return None;
     }
+    if let Some(o) = start_offset(&p.bytes) {
+        *offset = o;
+    }
+    record_time_in(&p.bytes, *offset)
 }
 
 /// The k-way merge. Yields `(source index, record bytes)`.
@@ -165,6 +179,7 @@ impl<I: Iterator<Item: Into<Piece>>> Merge<I> {
                     iter,
                     queue: VecDeque::new(),
                     last: i64::MIN,
+                    offset: None,
                 })
                 .collect(),
             heap: BinaryHeap::new(),
@@ -195,7 +210,7 @@ impl<I: Iterator<Item: Into<Piece>>> Merge<I> {
                 return;
             };
             let p = p.into();
-            let t = piece_time(&p);
+            let t = piece_time(&p, &mut src.offset);
             src.queue.push_back((p, t));
         }
         let key = match src.queue[0].1 {
@@ -216,7 +231,7 @@ impl<I: Iterator<Item: Into<Piece>>> Merge<I> {
                         break i64::MIN;
                     };
                     let p = p.into();
-                    let t = piece_time(&p);
+                    let t = piece_time(&p, &mut src.offset);
                     src.queue.push_back((p, t));
                 }
             }
@@ -289,8 +304,9 @@ impl<I: Iterator<Item: Into<Piece>>> Iterator for Merge<I> {
                     // The source ended the record early: carry on.
                     self.sticky = None;
                     if let Some(p) = other {
-                        let t = piece_time(&p);
-                        self.sources[i].queue.push_front((p, t));
+                        let src = &mut self.sources[i];
+                        let t = piece_time(&p, &mut src.offset);
+                        src.queue.push_front((p, t));
                     }
                     self.refill(i);
                 }

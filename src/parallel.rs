@@ -16,7 +16,6 @@
 use crate::codec::{self, Decoded, Inflater, TeaKey, ZstdDecoder, tea};
 use crate::filtered::{Judge, Verdict};
 use crate::format::Payload;
-use crate::record::DateMemo;
 use std::collections::HashMap;
 use std::io;
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -341,7 +340,7 @@ impl Worker {
     /// Decodes batches until the pool is dropped.
     pub(crate) fn run(self) {
         let mut codecs = Codecs::new();
-        let mut memo = DateMemo::default();
+        let mut memo = crate::filtered::Memo::default();
         loop {
             let mut batch = {
                 let Ok(rx) = self.jobs.lock() else { return };

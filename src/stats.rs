@@ -18,6 +18,7 @@ use crate::filtered::RecordSink;
 use crate::format::{Magic, Payload};
 use crate::json::escape_bytes;
 use crate::reader::Summary;
+use crate::record::formats::meta::Metadata;
 use crate::record::{Level, Record, Timestamp};
 
 /// Distinct tags counted by name; later new tags count as "other".
@@ -148,6 +149,8 @@ pub struct Stats {
     pub corrupt: Vec<Corrupt>,
     /// Runs of locked blocks (at most [`MAX_LISTED`]).
     pub locked: Vec<LockedRun>,
+    /// What the banner lines say: SDK version, app id, process starts.
+    pub meta: Metadata,
     tags: HashMap<Box<[u8]>, u64>,
     other_tags: u64,
     last_locked: bool,
@@ -204,7 +207,7 @@ impl Stats {
             .into_iter()
             .map(|(t, c)| json!({"tag": t, "records": c}))
             .collect();
-        json!({
+        let mut obj = json!({
             "bytes_in": s.bytes_in,
             "bytes_out": s.bytes_out,
             "blocks": s.blocks(),
@@ -238,7 +241,13 @@ impl Stats {
                 "first": r.first, "last": r.last, "end": r.end, "blocks": r.blocks,
                 "reason": r.reason
             })).collect::<Vec<_>>(),
-        })
+        });
+        if self.meta.has_sdk()
+            && let Value::Object(fields) = &mut obj
+        {
+            fields.insert("metadata".into(), self.meta.to_json());
+        }
+        obj
     }
 }
 
@@ -265,6 +274,7 @@ impl RecordSink for Stats {
     fn record(&mut self, rec: &Record<'_>) -> io::Result<()> {
         self.records += 1;
         let Some(level) = rec.level else {
+            self.meta.observe(rec.bytes);
             self.no_level += 1;
             return Ok(());
         };

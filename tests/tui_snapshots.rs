@@ -279,6 +279,42 @@ fn retention_dialog_scrolls() {
     check("retention_bottom_confirm", &screen(&mut app, 100, 24));
 }
 
+/// An IM SDK day: its `TIM:` lines are rows of their own with their
+/// levels, so key `5` keeps only the E and F rows, and the status line
+/// names the SDK version and app id from the banner.
+#[test]
+fn imsdk_day_by_level_with_the_sdk_version() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use xlogdec::tui::keymap::{Context, key};
+    let mut app = App::open_file(
+        &Path::new("testdata/imsdk").join("imsdk_20240312.xlog"),
+        Options::default(),
+    );
+    app.update(Action::Resize(80, 24));
+    app.settle();
+    // Far more rows than the 18 Mars open banners and tips.
+    assert!(app.store.len() > 500, "{}", app.store.len());
+    let five = key(
+        Context::Normal,
+        KeyEvent::new(KeyCode::Char('5'), KeyModifiers::NONE),
+    )
+    .expect("key 5 is bound");
+    app.update(five);
+    app.settle();
+    let s = screen(&mut app, 80, 24);
+    let rows: Vec<&str> = s.lines().take(22).filter(|l| l.len() > 4).collect();
+    assert!(rows.len() > 5, "{s}");
+    for line in rows {
+        // `TIM: 2024-03-12 09:57:34.699 E ...` after the 4-column gutter.
+        let level = line.get(4 + 29..4 + 30);
+        assert!(matches!(level, Some("E" | "F")), "{line}");
+    }
+    let status = s.lines().nth(22).expect("status line");
+    assert!(status.contains("SDK 8.1.6108"), "{status}");
+    assert!(status.contains("app 1400590001"), "{status}");
+    check("imsdk_level_error", &s);
+}
+
 /// The IM SDK findings pane (`i`) on an IM SDK day: the same findings as
 /// `xlogdec diagnose`; Enter jumps to the finding's row, which carries the
 /// `!` marker of a known code and, expanded, the code's meaning.

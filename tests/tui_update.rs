@@ -977,3 +977,59 @@ fn unusable_inputs_say_why() {
             .contains("no_such_file.xlog")
     );
 }
+
+/// The wall-clock time text (`YYYY-MM-DD HH:MM:SS.mmm`) of a bracket or IM
+/// SDK 5.x header line, read plainly.
+fn wall_clock(row: &[u8]) -> Option<String> {
+    let line = std::str::from_utf8(row).ok()?.lines().next()?;
+    if let Some(rest) = line.strip_prefix("TIM: ") {
+        let t = rest.get(..23)?;
+        return t.starts_with("20").then(|| t.to_string());
+    }
+    let inner = line.strip_prefix('[')?.get(3..)?;
+    let close = inner.find(']')?;
+    let parts: Vec<&str> = inner[..close].split(' ').collect();
+    match parts[..] {
+        [date, _offset, clock] => Some(format!("{date} {clock}")),
+        _ => None,
+    }
+}
+
+/// A directory of an IM SDK day and a file that mixes IM SDK and bracket
+/// lines, merged by time: the IM SDK lines (no offset of their own) are
+/// read in the offset of their file's open banner, as the bracket lines
+/// carry theirs, so the two kinds interleave by their clocks (every line
+/// here is at +08:00) instead of the IM SDK lines sorting eight hours late.
+#[test]
+fn merged_view_orders_imsdk_and_bracket_lines_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/imsdk");
+    for (from, to) in [
+        ("mixed_20240312.xlog", "imsdk_20240312.xlog"),
+        ("imsdk_20240312_1.xlog", "imsdk_20240312_1.xlog"),
+    ] {
+        std::fs::copy(src.join(from), dir.path().join(to)).unwrap();
+    }
+    let mut app = App::open_dir(dir.path(), Options::default(), None, false);
+    app.update(Action::Resize(80, 24));
+    app.settle();
+    app.update(Action::Top);
+    app.update(Action::Enter);
+    app.settle();
+    assert!(app.merged);
+    let times: Vec<String> = app
+        .view
+        .iter()
+        .filter_map(|&r| wall_clock(&app.store.bytes_of(r)))
+        .collect();
+    assert!(times.len() > 1000, "{}", times.len());
+    let brackets = app
+        .view
+        .iter()
+        .filter(|&&r| app.store.bytes_of(r).get(2..4) == Some(b"]["))
+        .count();
+    assert!(brackets > 20, "{brackets}");
+    for w in times.windows(2) {
+        assert!(w[0] <= w[1], "{} after {}", w[1], w[0]);
+    }
+}

@@ -368,6 +368,41 @@ fn ctrl_z_suspends_and_fg_resumes() {
     });
 }
 
+/// An IM SDK day in a real terminal: key `5` leaves only E and F rows (the
+/// `TIM:` lines are records with levels, not continuations of the Mars
+/// banner), and the status line names the SDK version.
+#[test]
+fn imsdk_day_by_level_in_tmux() {
+    if tmux_missing() {
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_xlogdec");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/imsdk/imsdk_20240312.xlog");
+    let t = session("imsdk");
+    let cmd = format!("{bin} view {}", file.display());
+    t.keys(&[&cmd, "Enter"]);
+    let s = t.wait("loading to finish", |s| {
+        s.contains(" of 592") && !s.contains("loading")
+    });
+    assert!(s.contains("SDK 8.1.6108"), "{s}");
+    t.keys(&["5"]);
+    let s = t.wait("the level filter", |s| s.contains("[>=E]"));
+    let shown = rows(&s);
+    assert!(shown.len() > 5, "{s}");
+    for line in &shown {
+        let level = line.get(4 + 29..4 + 30);
+        assert!(
+            matches!(level, Some("E" | "F")),
+            "a row below E after pressing 5: {line}\n{s}"
+        );
+    }
+    assert!(s.contains("SDK 8.1.6108"), "{s}");
+    t.keys(&["q"]);
+    t.wait("the shell prompt after quitting", |s| {
+        s.lines().filter(|l| l.starts_with("xl$")).count() >= 2
+    });
+}
+
 /// The IM SDK findings pane: `i` opens it, `G` selects the last finding
 /// (the day's last failed send, code 8001 at 14:21:42.483), Enter closes
 /// it with the cursor on that line.

@@ -23,6 +23,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::reader::{Decoder, Options};
+use crate::record::formats::meta::{Metadata, start_offset};
 use crate::record::{Level, Record};
 
 /// What a row is.
@@ -146,11 +147,16 @@ pub struct Batch {
     pub tags: HashMap<Vec<u8>, u64>,
     /// The file is text as it is (no pieces: offsets are file offsets).
     pub plain: bool,
+    /// What the batch's banner lines say (SDK version, app id, ...).
+    pub meta: Metadata,
     /// IM SDK findings of the rows so far; [`Finding::record`] is the
     /// row's number among the rows of its file.
     pub findings: Vec<crate::imsdk::Finding>,
     last_time: u32,
     last_millis: i64,
+    /// The UTC offset of the file's last Mars open banner, which its IM
+    /// SDK lines (that write none) take.
+    offset: Option<i32>,
 }
 
 impl Batch {
@@ -160,6 +166,7 @@ impl Batch {
             plain: prev.plain,
             last_time: prev.last_time,
             last_millis: prev.last_millis,
+            offset: prev.offset,
             ..Default::default()
         }
     }
@@ -167,7 +174,13 @@ impl Batch {
     /// Appends a record row: its bytes at `off` of the decoded text, or
     /// copied into the arena when `arena`.
     pub fn push_record(&mut self, bytes: &[u8], off: u64, file: u16, arena: bool) {
-        let rec = Record::parse(bytes);
+        if bytes.first().is_some_and(|&b| b == b'^' || b == b'T') {
+            self.meta.observe(bytes);
+            if let Some(o) = start_offset(bytes) {
+                self.offset = o;
+            }
+        }
+        let rec = Record::parse_in(bytes, self.offset);
         if let Some(h) = &rec.header {
             match self.tags.get_mut(h.tag) {
                 Some(n) => *n += 1,
@@ -371,6 +384,8 @@ pub struct Store {
     pub minutes: BTreeMap<u32, [u32; 6]>,
     /// Bytes of decoded text the rows cover.
     pub bytes: u64,
+    /// What the banner lines say (SDK version, app id, ...).
+    pub meta: Metadata,
 }
 
 impl Store {
@@ -445,6 +460,7 @@ impl Store {
             self.arena_len += batch.arena.len() as u64;
             self.arena.push((base, Arc::new(batch.arena)));
         }
+        self.meta.extend(&batch.meta);
         for (tag, n) in batch.tags {
             *self.tag_counts.entry(tag).or_insert(0) += n;
         }

@@ -41,6 +41,10 @@ pub struct DecodeArgs {
     #[command(flatten)]
     pub out: OutputArgs,
 
+    /// A user-defined line shape.
+    #[command(flatten)]
+    pub line_format: crate::line_format::LineFormatArgs,
+
     /// Treat every input as a .mmap3 crash buffer (automatic for *.mmap3).
     #[arg(long)]
     pub mmap3: bool,

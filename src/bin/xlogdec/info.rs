@@ -31,6 +31,10 @@ pub struct InfoArgs {
     #[command(flatten)]
     pub key: crate::key::KeyArgs,
 
+    /// A user-defined line shape.
+    #[command(flatten)]
+    pub line_format: crate::line_format::LineFormatArgs,
+
     /// Input files (.xlog, .mmap3), or - for stdin.
     #[arg(value_name = "INPUT", required = true)]
     inputs: Vec<PathBuf>,
@@ -75,6 +79,7 @@ pub fn run(args: InfoArgs) -> i32 {
                 if let Value::Object(fields) = stats.to_json_top(&summary, args.top) {
                     obj.extend(fields);
                 }
+                obj.insert("metadata".into(), stats.meta.to_json());
                 format!("{}\n", Value::Object(obj))
             }
             Format::Text => {
@@ -249,5 +254,47 @@ fn table(file: &str, st: &Stats, s: &Summary, top: usize) -> String {
         })
         .collect();
     row(&mut t, "top tags", tags.join(", "));
+    let m = &st.meta;
+    let mut sdk = Vec::new();
+    for (name, values) in [
+        ("version", &m.sdk_versions),
+        ("app id", &m.app_ids),
+        ("platform", &m.platforms),
+        ("device", &m.device_types),
+    ] {
+        if !values.is_empty() {
+            sdk.push(format!("{name} {}", values.join(" / ")));
+        }
+    }
+    if !sdk.is_empty() {
+        row(&mut t, "sdk", sdk.join(", "));
+    }
+    if m.start_count > 0 {
+        let starts: Vec<String> = m
+            .starts
+            .iter()
+            .take(5)
+            .map(|s| {
+                let at = xlogdec::stats::TimePoint {
+                    local: s.local,
+                    offset_minutes: s.offset_minutes,
+                };
+                match s.pid {
+                    Some(p) => format!("{at} pid {p}"),
+                    None => at.to_string(),
+                }
+            })
+            .collect();
+        let more = if m.start_count as usize > starts.len() {
+            ", ..."
+        } else {
+            ""
+        };
+        row(
+            &mut t,
+            "starts",
+            format!("{}: {}{more}", m.start_count, starts.join(", ")),
+        );
+    }
     t
 }

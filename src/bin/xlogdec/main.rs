@@ -8,6 +8,7 @@ mod info;
 mod inputs;
 mod interrupt;
 mod key;
+mod line_format;
 mod output;
 mod progress;
 mod view;
@@ -62,6 +63,16 @@ enum Command {
 
 fn main() {
     let cli = Cli::parse();
+    let shape = match &cli.command {
+        Some(Command::Info(a)) => Some(&a.line_format),
+        Some(Command::View(a)) => Some(&a.line_format),
+        Some(Command::Clean(_) | Command::Diagnose(_)) => None,
+        None => Some(&cli.decode.line_format),
+    };
+    if let Some(Err(e)) = shape.map(|s| s.install()) {
+        eprintln!("xlogdec: {e}");
+        std::process::exit(2);
+    }
     let code = match cli.command {
         Some(Command::Clean(args)) => clean::run(args),
         Some(Command::Diagnose(args)) => diagnose::run(args),

@@ -21,6 +21,10 @@ pub struct ViewArgs {
     #[command(flatten)]
     key: crate::key::KeyArgs,
 
+    /// A user-defined line shape.
+    #[command(flatten)]
+    pub line_format: crate::line_format::LineFormatArgs,
+
     /// Directory: files dated more than N days before the reference day
     /// (the newest dated log's day, or --now, --today) are past retention
     /// and offered for removal.

@@ -12,7 +12,7 @@
 //! tag. The main thread is not marked.
 
 use super::super::{Header, Level, LineFormat, Timestamp, find_near, int, num};
-use super::{find_either, first_line, local_time, message_end, skip_spaces, trim};
+use super::{first_line, local_time, message_end, skip_spaces, time_ok, trim};
 
 /// What every IM SDK line (records and banner) starts with.
 pub(crate) const PREFIX: &[u8] = b"TIM: ";
@@ -49,20 +49,57 @@ pub fn parse(rec: &[u8]) -> Option<(Option<Level>, Option<Header<'_>>)> {
     Some((Some(level), header(rec, line)))
 }
 
-fn header<'a>(rec: &'a [u8], line: &'a [u8]) -> Option<Header<'a>> {
-    let raw = &line[5..SEP];
-    let local = local_time(raw)?;
+/// Whether `line` holds a full 5.x – 8.x header: what [`parse`] finds,
+/// without building its fields. `line` may go on past its first line (a
+/// whole record): no check reads past a `\n`.
+#[inline]
+pub(crate) fn header_ok(line: &[u8]) -> bool {
+    line.get(SEP) == Some(&b' ')
+        && level(line).is_some()
+        && time_ok(&line[5..SEP])
+        && fields_end(line).is_some()
+}
+
+/// The fields after the time, checked: the `pid-tid`, `|-`, a non-empty
+/// location and the `|` after it (the body starts after it); the
+/// location's split cannot fail. Gives the ids, where the location starts
+/// and its closing `|`. Each check fails at a `\n`, so `line` may be a
+/// whole record.
+#[inline]
+fn fields_end(line: &[u8]) -> Option<(i64, i64, usize, usize)> {
     let i = LEVEL_AT + 2;
     let dash = i + find_near(b'-', &line[i..])?;
     let pid = int(&line[i..dash])?;
-    let tid_end = find_either(line, dash + 1, b' ', b'|')?;
+    // The tid's digits, then a space or the `|`.
+    let mut tid_end = dash + 1;
+    while line.get(tid_end).is_some_and(u8::is_ascii_digit) {
+        tid_end += 1;
+    }
+    if !matches!(line.get(tid_end), Some(b' ' | b'|')) {
+        return None;
+    }
     let tid = int(&line[dash + 1..tid_end])?;
     let at = skip_spaces(line, tid_end);
     if line.get(at..at + 2) != Some(b"|-") {
         return None;
     }
     let loc_start = at + 2;
-    let bar = loc_start + find_near(b'|', &line[loc_start..])?;
+    // The location is padded to 80 columns: a vectorised search. A `\n`
+    // first means that `line` (a record's bytes) has no header line.
+    let bar = loc_start + memchr::memchr2(b'|', b'\n', &line[loc_start..])?;
+    if line[bar] != b'|' || line[loc_start..bar].iter().all(|&c| c == b' ') {
+        return None;
+    }
+    Some((pid, tid, loc_start, bar))
+}
+
+fn header<'a>(rec: &'a [u8], line: &'a [u8]) -> Option<Header<'a>> {
+    if line.get(SEP) != Some(&b' ') {
+        return None;
+    }
+    let raw = &line[5..SEP];
+    let local = local_time(raw)?;
+    let (pid, tid, loc_start, bar) = fields_end(line)?;
     let loc = trim(&line[loc_start..bar]);
     let (tag, file, line_no, func) = location(loc)?;
     Some(Header {

@@ -178,9 +178,43 @@ impl Metadata {
         }
     }
 
+    /// Takes in what `other`, the metadata of text that follows, found.
+    pub fn extend(&mut self, other: &Metadata) {
+        for (mine, theirs) in [
+            (&mut self.sdk_versions, &other.sdk_versions),
+            (&mut self.app_ids, &other.app_ids),
+            (&mut self.platforms, &other.platforms),
+            (&mut self.device_types, &other.device_types),
+        ] {
+            for v in theirs {
+                if !mine.contains(v) && mine.len() < MAX_KEPT {
+                    mine.push(v.clone());
+                }
+            }
+        }
+        for &p in &other.process_ids {
+            if !self.process_ids.contains(&p) && self.process_ids.len() < MAX_KEPT {
+                self.process_ids.push(p);
+            }
+        }
+        let room = MAX_KEPT.saturating_sub(self.starts.len());
+        self.starts.extend(other.starts.iter().take(room));
+        self.start_count += other.start_count;
+    }
+
     /// Whether nothing was found.
     pub fn is_empty(&self) -> bool {
         *self == Metadata::default()
+    }
+
+    /// Whether an IM SDK banner said anything (a Mars open banner alone
+    /// does not count).
+    pub fn has_sdk(&self) -> bool {
+        !(self.sdk_versions.is_empty()
+            && self.app_ids.is_empty()
+            && self.platforms.is_empty()
+            && self.device_types.is_empty()
+            && self.process_ids.is_empty())
     }
 
     /// The first SDK version seen.

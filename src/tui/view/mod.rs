@@ -101,6 +101,13 @@ fn status_line(app: &App) -> Line<'static> {
         app.view.len(),
         app.store.len()
     )));
+    let meta = &app.store.meta;
+    if let Some(v) = meta.sdk_version() {
+        spans.push(Span::raw(format!("  SDK {v}")));
+    }
+    if let Some(id) = meta.app_id() {
+        spans.push(Span::raw(format!("  app {id}")));
+    }
     let integrity = app.integrity_summary();
     if !integrity.is_empty() {
         spans.push(Span::raw("  "));
