@@ -51,6 +51,7 @@ variants=(
     "-l E --tag im*"
     "--since 10:03 --until 10:05 --main-thread"
     "-e elapsed:\\d+ms"
+    "-e SendHeartbeat"
     "-l I -i -e LOGIN|kicked"
     "-v -e user="
     "--color always"

@@ -14,7 +14,7 @@ use std::io;
 use std::ops::Range;
 
 use crate::event::{Event, Sink};
-use crate::filter::{Filter, TimeBound};
+use crate::filter::{Filter, Scope, TimeBound};
 use crate::reader::Summary;
 pub use crate::record::MAX_PIECE;
 use crate::record::formats::meta::start_offset;
@@ -217,7 +217,9 @@ enum Searcher {
 impl Searcher {
     fn new(re: &Regex) -> Searcher {
         match literal(re) {
-            Some(lit) => Searcher::Literal(Box::new(memchr::memmem::Finder::new(lit).into_owned())),
+            Some(lit) => {
+                Searcher::Literal(Box::new(memchr::memmem::Finder::new(&lit).into_owned()))
+            }
             None => Searcher::Regex(re.clone()),
         }
     }
@@ -240,11 +242,9 @@ impl Searcher {
 /// case-insensitive (it does not match its letters' other case; a
 /// letterless ASCII text has no other case, not even under Unicode case
 /// folding).
-fn literal(re: &Regex) -> Option<&[u8]> {
-    let p = re.as_str();
-    if !p.is_ascii() || regex::escape(p) != p {
-        return None;
-    }
+fn literal(re: &Regex) -> Option<Vec<u8>> {
+    let p = unescape(re.as_str())?;
+    let p = p.as_str();
     let swapped: String = p
         .chars()
         .map(|c| match c {
@@ -256,7 +256,22 @@ fn literal(re: &Regex) -> Option<&[u8]> {
     if swapped != p && re.is_match(swapped.as_bytes()) {
         return None;
     }
-    Some(p.as_bytes())
+    Some(p.as_bytes().to_vec())
+}
+
+/// The ASCII text a pattern stands for when it is one written as
+/// `regex::escape` writes a literal (as `-F` patterns are): plain
+/// characters and escaped meta characters only.
+fn unescape(p: &str) -> Option<String> {
+    if !p.is_ascii() {
+        return None;
+    }
+    let mut out = String::with_capacity(p.len());
+    let mut chars = p.chars();
+    while let Some(c) = chars.next() {
+        out.push(if c == '\\' { chars.next()? } else { c });
+    }
+    (regex::escape(&out) == p).then_some(out)
 }
 
 impl<'t> Run<'t> {
@@ -576,6 +591,11 @@ impl TextWindow {
     }
 
     fn with(f: &Filter, text: impl Fn(&TimeBound) -> Option<TextBound>) -> TextWindow {
+        if f.overnight {
+            // A window across midnight passes times after `since` OR
+            // before `until`: left to `Filter::time_passes`.
+            return TextWindow::default();
+        }
         let since = f.since.as_ref().and_then(&text);
         let until = f.until.as_ref().and_then(&text);
         TextWindow {
@@ -608,7 +628,9 @@ impl Plan {
                 || f.pid.is_some()
                 || f.tid.is_some()
                 || f.main_thread_only
-                || f.regex.is_some(),
+                || f.regex.is_some()
+                || f.message_regex.is_some()
+                || f.reads_location(),
             window: TextWindow::new(f),
         }
     }
@@ -631,10 +653,7 @@ fn prefix_fields_pass(f: &Filter, p: &Prefix<'_>) -> bool {
         || f.tid.is_some_and(|x| x != p.tid)
         || (f.main_thread_only && !p.main_thread)
         || (!f.tags.is_empty() && !f.tags.iter().any(|t| t.matches(p.tag)))
-        || f.since
-            .is_some_and(|b| b.compare(&p.timestamp) == Ordering::Less)
-        || f.until
-            .is_some_and(|b| b.compare(&p.timestamp) == Ordering::Greater))
+        || !f.time_passes(&p.timestamp))
 }
 
 /// The checks of [`Filter::matches`] on the fields before the location,
@@ -714,13 +733,7 @@ fn decide(
                 _ => return None,
             };
             let ts = memo.date.timestamp(time)?;
-            if filter
-                .since
-                .is_some_and(|b| b.compare(&ts) == Ordering::Less)
-                || filter
-                    .until
-                    .is_some_and(|b| b.compare(&ts) == Ordering::Greater)
-            {
+            if !filter.time_passes(&ts) {
                 return None;
             }
         }
@@ -737,17 +750,34 @@ fn decide(
     } else {
         body_start(bytes, &mut memo.date)?
     };
+    let end = bytes.len() - usize::from(bytes.last() == Some(&b'\n'));
     if let Some(re) = &filter.regex {
-        let end = bytes.len() - usize::from(bytes.last() == Some(&b'\n'));
+        // Where the pattern looks: the message, or the whole record.
+        let from = match filter.scope {
+            Scope::Message => body,
+            Scope::Record => 0,
+        };
         let matches = match search {
             Search::NoMatch => false,
-            // A match inside the message is one of the message alone.
-            Search::Hit(h) if h.start >= body && h.end <= end => true,
-            _ => re.is_match(&bytes[body..end]),
+            // A match inside the text searched is one of that text alone.
+            Search::Hit(h) if h.start >= from && h.end <= end => true,
+            _ => re.is_match(&bytes[from..end]),
         };
         if matches == filter.invert {
             return None;
         }
+    }
+    if let Some(m) = &filter.message_regex
+        && !m.is_match(&bytes[body..end])
+    {
+        return None;
+    }
+    if filter.reads_location()
+        && !Record::parse(bytes)
+            .header
+            .is_some_and(|h| filter.rest_passes(&h))
+    {
+        return None;
     }
     Some(level)
 }
@@ -801,13 +831,7 @@ fn decide_other(
                 offset_minutes: offset,
                 raw: b"",
             };
-            if filter
-                .since
-                .is_some_and(|b| b.compare(&ts) == Ordering::Less)
-                || filter
-                    .until
-                    .is_some_and(|b| b.compare(&ts) == Ordering::Greater)
-            {
+            if !filter.time_passes(&ts) {
                 return None;
             }
         }
@@ -1566,6 +1590,30 @@ mod tests {
                 o.invert = true;
             }),
             opts(&|o| o.regex = Some(r"\]\[[^\]]*ms|z*".into())),
+            // Whole-record patterns: in the header, across it, several,
+            // literal, with case folding, inverted, and with the message
+            // regex, functions and files beside them.
+            opts(&|o| o.patterns = vec!["SendHeartbeat".into()]),
+            opts(&|o| o.patterns = vec![r"\]\[login\]|ret=2".into(), "10:02:1".into()]),
+            opts(&|o| {
+                o.patterns = vec!["[26289, 26289*]".into()];
+                o.fixed_strings = true;
+            }),
+            opts(&|o| {
+                o.patterns = vec!["timmanager".into()];
+                o.smart_case = true;
+                o.invert = true;
+            }),
+            opts(&|o| o.patterns = vec![r"^\[E\]|\n\[".into()]),
+            opts(&|o| {
+                o.patterns = vec!["imsdk".into()];
+                o.regex = Some("ret=".into());
+                o.funcs = vec!["*Login*".into(), "SendHeartbeat".into()];
+            }),
+            opts(&|o| {
+                o.files = vec!["login_manager.*".into()];
+                o.level = Some("W".into());
+            }),
         ];
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/text");
         let mut passed = 0;

@@ -19,6 +19,7 @@ pub mod imsdk;
 pub mod input;
 pub mod json;
 pub mod merge;
+pub mod names;
 mod parallel;
 pub mod reader;
 pub mod record;

@@ -110,6 +110,27 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Adds another input's counts (for a summary across inputs); the seq
+    /// range becomes the lowest and highest seen in either.
+    pub fn absorb(&mut self, o: &Summary) {
+        self.bytes_in += o.bytes_in;
+        self.bytes_out += o.bytes_out;
+        for (a, b) in self.blocks_by_magic.iter_mut().zip(o.blocks_by_magic) {
+            *a += b;
+        }
+        self.seq_range = match (self.seq_range, o.seq_range) {
+            (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
+            (a, b) => a.or(b),
+        };
+        self.gaps += o.gaps;
+        self.skipped += o.skipped;
+        self.skipped_bytes += o.skipped_bytes;
+        self.decompress_errors += o.decompress_errors;
+        self.locked += o.locked;
+        self.salvaged += o.salvaged;
+        self.capped += o.capped;
+    }
+
     /// Total blocks decoded.
     pub fn blocks(&self) -> u64 {
         self.blocks_by_magic.iter().sum()

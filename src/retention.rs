@@ -340,12 +340,12 @@ pub fn scan(dir: &Path, policy: &Policy) -> io::Result<Vec<Candidate>> {
     Ok(out)
 }
 
-/// The paths in `dir`, sorted by file name.
+/// The paths in `dir`, sorted by file name (naturally: `_2` before `_10`).
 fn read_dir_sorted(dir: &Path) -> io::Result<Vec<PathBuf>> {
     let mut paths = fs::read_dir(dir)?
         .map(|entry| entry.map(|e| e.path()))
         .collect::<io::Result<Vec<_>>>()?;
-    paths.sort();
+    paths.sort_by(|a, b| crate::names::natural_cmp_path(a, b));
     Ok(paths)
 }
 

@@ -183,6 +183,50 @@ impl Stats {
         self.tags.len()
     }
 
+    /// Adds the statistics of another input (for a summary across inputs).
+    /// Counts add up; the time span runs from the earliest first record to
+    /// the latest last one; the lists of gaps, corrupt ranges and locked
+    /// runs are left out (their counts are kept), since their byte offsets
+    /// belong to one input.
+    pub fn absorb(&mut self, other: Stats) {
+        self.records += other.records;
+        for (a, b) in self.by_level.iter_mut().zip(other.by_level) {
+            *a += b;
+        }
+        self.no_level += other.no_level;
+        self.no_header += other.no_header;
+        let key = |t: &TimePoint| match t.offset_minutes {
+            Some(off) => t.local - chrono::TimeDelta::minutes(i64::from(off)),
+            None => t.local,
+        };
+        if let Some(f) = other.first
+            && self.first.is_none_or(|s| key(&f) < key(&s))
+        {
+            self.first = Some(f);
+        }
+        if let Some(l) = other.last
+            && self.last.is_none_or(|s| key(&l) > key(&s))
+        {
+            self.last = Some(l);
+        }
+        self.gap_count += other.gap_count;
+        self.seq_back_count += other.seq_back_count;
+        self.gaps.clear();
+        self.seq_back.clear();
+        self.corrupt.clear();
+        self.locked.clear();
+        for (tag, n) in other.tags {
+            if let Some(c) = self.tags.get_mut(&tag) {
+                *c += n;
+            } else if self.tags.len() < MAX_TAGS {
+                self.tags.insert(tag, n);
+            } else {
+                self.other_tags += n;
+            }
+        }
+        self.other_tags += other.other_tags;
+    }
+
     /// The statistics with the decoder's summary, as a JSON object (the
     /// fields of the `summary` event; see the README), with the ten most
     /// frequent tags.
@@ -408,6 +452,45 @@ mod tests {
         assert_eq!(first, "2024-01-31 10:00:00.000 +08:00");
         let last = s.last.expect("last").iso();
         assert_eq!(last, "2024-01-31T11:00:00.500+08:00");
+    }
+
+    #[test]
+    fn absorbing_adds_counts_and_widens_the_span() {
+        let parse = |lines: &[&[u8]]| {
+            let mut s = Stats::new();
+            for r in lines {
+                s.record(&Record::parse(r)).expect("ok");
+            }
+            s
+        };
+        let mut a = parse(&[
+            b"[I][2024-01-31 +8.0 10:00:00.000][1, 2*][a][x.cc:1, f][m\n",
+            b"[E][2024-01-31 +8.0 11:00:00.000][1, 2*][b][x.cc:1, f][m\n",
+        ]);
+        // 09:30 at +7 is 10:30 at +8: inside a's span; 12:00 +8 after it.
+        let b = parse(&[
+            b"[W][2024-01-31 +7.0 09:30:00.000][1, 2*][b][x.cc:1, f][m\n",
+            b"[W][2024-01-31 +8.0 12:00:00.000][1, 2*][c][x.cc:1, f][m\n",
+        ]);
+        let mut b = b;
+        a.gap_count = 2;
+        b.gap_count = 3;
+        b.seq_back_count = 1;
+        a.absorb(b);
+        assert_eq!((a.gap_count, a.seq_back_count), (5, 1));
+        assert!(a.gaps.is_empty() && a.seq_back.is_empty());
+        assert_eq!(a.records, 4);
+        assert_eq!(a.level_count(Level::Warn), 2);
+        assert_eq!(a.top_tags(1), vec![("b".into(), 2)]);
+        assert_eq!(a.distinct_tags(), 3);
+        assert_eq!(
+            a.first.expect("first").to_string(),
+            "2024-01-31 10:00:00.000 +08:00"
+        );
+        assert_eq!(
+            a.last.expect("last").to_string(),
+            "2024-01-31 12:00:00.000 +08:00"
+        );
     }
 
     #[test]

@@ -431,3 +431,75 @@ fn merge_orders_two_days_by_time() {
     want.sort();
     assert!(got == want);
 }
+
+/// The search flags reach IM SDK records as they reach bracket ones: `-e`
+/// over the whole record (the function name is in the header), `--func`,
+/// and a time-of-day window across midnight (times after `since` or
+/// before `until`), on one block and on many, with one job and four.
+#[test]
+fn search_flags_and_windows_across_midnight_on_im_sdk_days() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut checked = 0;
+    let mut found = 0;
+    for name in DAYS {
+        let recs = scan(&expected(name));
+        let headed: Vec<&Rec> = recs.iter().filter(|r| r.level.is_some()).collect();
+        let first_line = |r: &Rec| -> String {
+            let text = show(&r.bytes);
+            text.lines().next().unwrap_or_default().to_string()
+        };
+        let blocks = many_blocks(dir.path(), name);
+        for input in [path(name), blocks] {
+            for jobs in ["1", "4"] {
+                // The function name of the heartbeat answer sits in the header.
+                for word in ["HandleHeartbeatResponse", "OnUserSigExpired"] {
+                    let want: Vec<&Rec> = headed
+                        .iter()
+                        .copied()
+                        .filter(|r| show(&r.bytes).contains(word))
+                        .collect();
+                    let got = ok(&["-j", jobs, "-e", word, &input]);
+                    assert!(got == join(&want), "{name} -e {word}:\n{}", show(&got));
+                    let by_func: Vec<&Rec> = headed
+                        .iter()
+                        .copied()
+                        .filter(|r| {
+                            first_line(r)
+                                .split_whitespace()
+                                .any(|w| w == word || w.ends_with(&format!(" {word}")))
+                        })
+                        .collect();
+                    found += want.len().min(1) + by_func.len().min(1);
+                    let got = ok(&["-j", jobs, "--func", word, &input]);
+                    assert!(
+                        got == join(&by_func),
+                        "{name} --func {word}:\n{}",
+                        show(&got)
+                    );
+                    checked += 1;
+                }
+                // Across midnight: late evening or early morning.
+                let (since, until) = ("12:00", "09:56");
+                let want: Vec<&Rec> = headed
+                    .iter()
+                    .copied()
+                    .filter(|r| {
+                        let t = &r.time.as_deref().expect("time")[11..];
+                        t >= "12:00:00.000" || t <= "09:56:00.000"
+                    })
+                    .collect();
+                assert!(!want.is_empty(), "{name}");
+                let got = ok(&["-j", jobs, "--since", since, "--until", until, &input]);
+                assert!(
+                    got == join(&want),
+                    "{name} {since}..{until}:\n{}",
+                    show(&got)
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 48, "{checked}");
+    // Each word is found in some of the days, by both searches.
+    assert!(found >= 16, "{found}");
+}

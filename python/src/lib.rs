@@ -112,9 +112,12 @@ fn info(
         let mut obj = serde_json::Map::new();
         obj.insert("type".into(), "info".into());
         obj.insert("file".into(), name.clone().into());
-        if let serde_json::Value::Object(fields) = sink.into_inner().to_json_top(&summary, top) {
+        let stats = sink.into_inner();
+        if let serde_json::Value::Object(fields) = stats.to_json_top(&summary, top) {
             obj.extend(fields);
         }
+        // What the banners say, as `xlogdec info --format json` gives it.
+        obj.insert("metadata".into(), stats.meta.to_json());
         Ok(serde_json::Value::Object(obj).to_string())
     });
     r.or_raise(py)
@@ -160,6 +163,7 @@ fn json_chunks(
             regex: grep,
             ignore_case,
             invert,
+            ..FilterOptions::default()
         },
         Local::now().fixed_offset(),
     )

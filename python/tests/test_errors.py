@@ -66,7 +66,7 @@ def test_a_bad_key_is_an_invalid_key_error_worded_as_the_cli(cli):
         ({"level": "loud"}, ["-l", "loud"]),
         ({"since": "yesterday"}, ["--since", "yesterday"]),
         ({"until": "25:99"}, ["--until", "25:99"]),
-        ({"grep": "(unclosed"}, ["-e", "(unclosed"]),
+        ({"grep": "(unclosed"}, ["--message", "(unclosed"]),
     ],
 )
 def test_a_bad_filter_is_a_filter_error_raised_at_once(cli, kw, flag):

@@ -62,8 +62,10 @@ def test_records_equal_cli_json_object_for_object(cli, path, with_key):
 FILTERS = [
     ({"level": "E"}, ["-l", "E"]),
     ({"level": "warn", "tag": ["imsdk*", "TIM*"]}, ["-l", "warn", "--tag", "imsdk*", "--tag", "TIM*"]),
-    ({"grep": "ret(code)?[:=] ?[1-9]", "ignore_case": True}, ["-e", "ret(code)?[:=] ?[1-9]", "-i"]),
-    ({"grep": "heartbeat", "invert": True}, ["-e", "heartbeat", "-v"]),
+    # `grep` searches the message, as the command line's --message (its -e
+    # searches the whole record).
+    ({"grep": "ret(code)?[:=] ?[1-9]", "ignore_case": True}, ["--message", "ret(code)?[:=] ?[1-9]", "-i"]),
+    ({"grep": "heartbeat", "invert": True}, ["--message", "heartbeat", "-v"]),
     ({"since": "10:03", "until": "11:20:30"}, ["--since", "10:03", "--until", "11:20:30"]),
     ({"since": "2024-01-31 02:04Z"}, ["--since", "2024-01-31 02:04Z"]),
     ({"main_thread": True}, ["--main-thread"]),

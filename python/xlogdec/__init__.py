@@ -214,7 +214,8 @@ def info(
     """What ``source`` holds, without its text: the object of ``xlogdec info
     --format json --top TOP FILE`` (sizes, blocks by kind, seq range and
     gaps, corrupt ranges, locked blocks, first and last record time, records
-    per level, the ``top`` most frequent tags)."""
+    per level, the ``top`` most frequent tags, and ``metadata``: what the
+    IM SDK banners say)."""
     return _json.loads(_xlogdec.info(source, key=key, name=name, top=top))
 
 

@@ -42,7 +42,7 @@ pub fn list(dir: &Path) -> Vec<DirEntry> {
             })
         })
         .collect();
-    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    entries.sort_by(|a, b| crate::names::natural_cmp(a.name.as_bytes(), b.name.as_bytes()));
     entries
 }
 

@@ -6,9 +6,10 @@
 //! so `-j1` and `-jN` print the same bytes.
 
 use crate::decode::AtomicFile;
-use crate::inputs::{Source, io_message};
+use crate::inputs::{Opened, Source};
 use crate::output::{OutputArgs, make_sink};
 use crate::progress::{Counted, Progress};
+use crate::search::Between;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, Read, Seek, Write};
@@ -89,6 +90,8 @@ pub struct Ctx<'a> {
     pub block_jobs: usize,
     /// `--max-block-output`.
     pub max_block_output: usize,
+    /// `--max-unpacked`: bytes one archive member may unpack to.
+    pub max_unpacked: u64,
 }
 
 /// Why an input failed.
@@ -122,9 +125,19 @@ pub struct Report {
     pub broken_pipe: bool,
     /// Writing the output failed otherwise.
     pub output_error: Option<String>,
+    /// Directories and archives that held no log (exit 1 with `--strict`).
+    pub empty: Vec<String>,
 }
 
 impl Report {
+    /// A directory or archive held no log: said on stderr (unless `quiet`).
+    pub fn nothing_in(&mut self, what: &str, message: &str, quiet: bool) {
+        if !quiet {
+            eprintln!("xlogdec: {what}: {message}");
+        }
+        self.empty.push(what.to_string());
+    }
+
     /// Takes one input's result (in input order).
     pub fn add(&mut self, src: &Source, r: Result<Done, Fail>, quiet: bool, progress: &Progress) {
         match r {
@@ -186,38 +199,25 @@ pub fn decode_source<W: Write>(
         .set_jobs(ctx.block_jobs)
         .set_max_block_output(ctx.max_block_output);
     let p = ctx.progress;
-    let result = match src {
-        Source::Stdin => {
-            let stdin = io::stdin();
-            decoder.decode(
-                &mut Counted::new(ReadInput::new(stdin.lock()), p),
-                &mut sink,
-            )
-        }
-        Source::File { path, .. } => {
-            let file = File::open(path).map_err(|e| Fail::Input(io_message(&e)))?;
-            let meta = file.metadata().map_err(|e| Fail::Input(e.to_string()))?;
-            if meta.is_dir() {
-                return Err(Fail::Input("is a directory".into()));
+    let result = src
+        .open_with(ctx.max_unpacked, |opened| match opened {
+            Opened::Stdin => {
+                let stdin = io::stdin();
+                decoder.decode(
+                    &mut Counted::new(ReadInput::new(stdin.lock()), p),
+                    &mut sink,
+                )
             }
-            if meta.is_file() {
-                let map = MmapInput::open(&file).map_err(|e| Fail::Input(e.to_string()))?;
-                counted(map, p, meta.len(), &mut decoder, &mut sink)
-            } else {
-                decoder.decode(&mut Counted::new(ReadInput::new(&file), p), &mut sink)
-            }
-        }
-        Source::Zip { archive, name, .. } => {
-            let file = File::open(archive).map_err(|e| Fail::Input(io_message(&e)))?;
-            let mut z = zip::ZipArchive::new(file)
-                .map_err(|e| Fail::Input(format!("not a readable zip archive: {e}")))?;
-            let entry = z
-                .by_name(name)
-                .map_err(|e| Fail::Input(format!("cannot read zip member: {e}")))?;
-            let size = entry.size();
-            counted(ReadInput::new(entry), p, size, &mut decoder, &mut sink)
-        }
-    };
+            Opened::Map(file, len) => match MmapInput::open(&file) {
+                Ok(map) => counted(map, p, len, &mut decoder, &mut sink),
+                Err(e) => Err(DecodeError::Read {
+                    offset: 0,
+                    source: e,
+                }),
+            },
+            Opened::Stream(r, size) => counted(ReadInput::new(r), p, size, &mut decoder, &mut sink),
+        })
+        .map_err(Fail::Input)?;
     match result {
         Ok(summary) => {
             let problems = check_summary(&summary, &opts).map_err(Fail::Input)?;
@@ -360,9 +360,13 @@ pub fn run_ordered<W: Write + ?Sized>(
 ) {
     let quiet = ctx.quiet;
     let n = sources.len();
+    // `--` between the context groups of two inputs, as grep.
+    let sep = out_args.search.between_inputs();
+    let mut wrote = false;
     if jobs <= 1 || n <= 1 {
         for (i, src) in sources.iter().enumerate() {
-            let r = decode_source(src, ctx, out_args, &mut *out);
+            let each = Between::new(&mut *out, sep, &mut wrote);
+            let r = decode_source(src, ctx, out_args, each);
             report.add(src, r, quiet, ctx.progress);
             ctx.progress.files_done(i + 1, n);
             if report.broken_pipe || report.output_error.is_some() {
@@ -417,7 +421,8 @@ pub fn run_ordered<W: Write + ?Sized>(
                     None
                 } else {
                     Some(r.and_then(|(spool, d)| {
-                        spool.copy_to(out).map_err(Fail::Output)?;
+                        let mut each = Between::new(&mut *out, sep, &mut wrote);
+                        spool.copy_to(&mut each).map_err(Fail::Output)?;
                         Ok(d)
                     }))
                 };

@@ -15,15 +15,31 @@ use xlogdec::reader::{Mmap3Mode, Options};
 /// Output buffer size: large writes keep the pipe busy.
 const OUT_BUF: usize = 1 << 20;
 
+/// No flags: sets the `--help` heading of the flags after it (a flattened
+/// group's heading would otherwise carry over to them).
+#[derive(clap::Args, Debug)]
+#[command(next_help_heading = "Inputs and decoding")]
+struct DecodingHeading {}
+
 /// Arguments of the default (decode) command.
 #[derive(clap::Args, Debug)]
 pub struct DecodeArgs {
-    /// Input files (.xlog, .mmap3), .zip archives (their .xlog/.mmap3
+    /// Input files (.xlog, .mmap3), archives (.zip, .tar, .tar.gz/.tgz, a
+    /// .gz of one log, and archives inside those: their .xlog/.mmap3
     /// members), glob patterns ('logs/*.xlog'), directories, or - for
-    /// stdin. Directories on their own (without --out-dir, --merge or -o):
-    /// each *.xlog becomes NAME.xlog.log beside it, like the official script.
+    /// stdin (the default when stdin is not a terminal). Directories on
+    /// their own (without --out-dir, --merge or -o): each *.xlog becomes
+    /// NAME.xlog.log beside it, like the official script.
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
+
+    /// Output shape, and the record filters (shown first in `--help`).
+    #[command(flatten)]
+    pub out: OutputArgs,
+
+    /// The flags below go back under the decoding heading.
+    #[command(flatten)]
+    decoding: DecodingHeading,
 
     /// Write the text to FILE instead of standard output: a regular file
     /// atomically (a temporary file renamed into place once something was
@@ -36,10 +52,6 @@ pub struct DecodeArgs {
     /// The private key for encrypted logs.
     #[command(flatten)]
     pub key: crate::key::KeyArgs,
-
-    /// Output shape.
-    #[command(flatten)]
-    pub out: OutputArgs,
 
     /// A user-defined line shape.
     #[command(flatten)]
@@ -65,9 +77,11 @@ pub struct DecodeArgs {
     #[arg(short, long)]
     pub recursive: bool,
 
-    /// Write one output per input into DIR (NAME.xlog -> DIR/NAME.xlog.log,
-    /// keeping sub-directories of directory inputs and zip members), each
-    /// atomically. Inputs are never overwritten.
+    /// Write one output per input into DIR (NAME.xlog -> DIR/NAME.xlog.log),
+    /// each atomically. A directory or archive input gets a sub-directory
+    /// of its own name (logs/ -> DIR/logs/, b.zip -> DIR/b/), keeping the
+    /// paths inside it; two inputs of the same name get NAME, NAME-2...
+    /// Inputs are never overwritten.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["output", "merge"])]
     pub out_dir: Option<PathBuf>,
 
@@ -87,8 +101,9 @@ pub struct DecodeArgs {
     pub merge: bool,
 
     /// Exit 1 if any input has an integrity problem (corrupt range, seq
-    /// gap, block that did not decompress or stayed encrypted); each such
-    /// input gets a line on stderr naming its problems, even with -q.
+    /// gap, block that did not decompress or stayed encrypted), or a
+    /// directory or archive holds no log file; each input with problems
+    /// gets a line on stderr naming them, even with -q.
     #[arg(long)]
     pub strict: bool,
 
@@ -106,16 +121,25 @@ pub struct DecodeArgs {
     #[arg(long, value_name = "BYTES", default_value_t = xlogdec::reader::DEFAULT_MAX_BLOCK_OUTPUT)]
     pub max_block_output: usize,
 
+    /// Refuse an archive whose members unpack to more than BYTES in all
+    /// (a decompression bomb); archives nest at most 4 deep.
+    #[arg(long, value_name = "BYTES", default_value_t = inputs::DEFAULT_MAX_UNPACKED)]
+    pub max_unpacked: u64,
+
     /// Print a man page or shell completions to stdout and exit.
     #[arg(long, value_name = "WHAT", value_enum)]
     pub generate: Option<Generate>,
 }
 
 /// Runs the decode command; returns the exit code.
-pub fn run(args: DecodeArgs) -> i32 {
+pub fn run(mut args: DecodeArgs) -> i32 {
     if args.inputs.is_empty() {
-        eprintln!("xlogdec: no input given (try `xlogdec --help`)");
-        return 2;
+        // Like rg, bat and jq: a pipe on stdin is the input.
+        if io::stdin().is_terminal() {
+            eprintln!("xlogdec: no input given (try `xlogdec --help`)");
+            return 2;
+        }
+        args.inputs.push(PathBuf::from("-"));
     }
     let key = match args.key.load() {
         Ok(k) => k,
@@ -130,6 +154,33 @@ pub fn run(args: DecodeArgs) -> i32 {
         no_salvage: args.no_salvage,
         recover: args.recover,
     };
+    // Flags that are each valid may still not go together (an empty time
+    // window): said once, before any input is read.
+    if let Err(e) = args.out.filter() {
+        eprintln!("xlogdec: {e}");
+        return 2;
+    }
+    if args.out.search.invert
+        && args.out.search.patterns.is_empty()
+        && args.out.search.message.is_none()
+    {
+        eprintln!("xlogdec: -v turns -e (or --message) around; give one");
+        return 2;
+    }
+    let search = &args.out.search;
+    let shaped = search.count || search.context() != (0, 0);
+    if shaped && args.out.is_json() {
+        eprintln!(
+            "xlogdec: -A, -B, -C and --count shape text output; they do not take --format json"
+        );
+        return 2;
+    }
+    if args.merge && (shaped || search.with_filename) {
+        eprintln!(
+            "xlogdec: --merge orders whole records; it does not take -A, -B, -C, --count or -H"
+        );
+        return 2;
+    }
     if args.merge && args.out.is_json() {
         eprintln!("xlogdec: --merge orders text records; it does not take --format json");
         return 2;
@@ -156,11 +207,17 @@ pub fn run(args: DecodeArgs) -> i32 {
         strict: args.strict,
         ..Report::default()
     };
-    let (sources, errors) = inputs::expand(&rest, args.recursive);
-    for e in errors {
+    let expanded = inputs::expand(&rest, args.recursive, args.max_unpacked);
+    let sources = expanded.sources;
+    for e in expanded.errors {
         eprintln!("xlogdec: {}: {}", e.arg, e.message);
         report.failed.push((e.arg, e.message));
     }
+    for e in expanded.empty {
+        report.nothing_in(&e.arg, &e.message, args.quiet && !args.strict);
+    }
+    let text_stream = !args.out.is_json() && args.out_dir.is_none() && !args.merge;
+    search.settle_names(sources.len() > 1, text_stream);
     // `-o FILE`: judged before anything is decoded, so that a refusal
     // writes nothing.
     let dest = match args.output.as_deref().filter(|p| *p != Path::new("-")) {
@@ -194,6 +251,7 @@ pub fn run(args: DecodeArgs) -> i32 {
         // One input: its blocks on every job; several: one input per job.
         block_jobs: if sources.len() == 1 { jobs } else { 1 },
         max_block_output: args.max_block_output,
+        max_unpacked: args.max_unpacked,
     };
 
     if let Some(dir) = &args.out_dir {
@@ -296,7 +354,7 @@ fn summarise(args: &DecodeArgs, inputs: usize, report: &Report) -> i32 {
     }
     if failed > 0 || report.output_error.is_some() {
         2
-    } else if args.strict && !report.problems.is_empty() {
+    } else if args.strict && (!report.problems.is_empty() || !report.empty.is_empty()) {
         1
     } else {
         0
@@ -324,6 +382,10 @@ fn decode_dir(dir: &Path, ctx: &Ctx<'_>, args: &DecodeArgs, report: &mut Report)
             path,
         })
         .collect();
+    if sources.is_empty() {
+        let m = "no .xlog file in this directory";
+        report.nothing_in(&dir.display().to_string(), m, args.quiet && !args.strict);
+    }
     // An output that is (a link to) one of the directory's logs is not written.
     let ids = inputs::input_ids(&sources);
     let suffix = batch::output_suffix(&args.out);

@@ -1,9 +1,8 @@
 //! `xlogdec info`: what an input holds, without its text.
 
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
 
 use serde_json::Value;
 use xlogdec::filter::Filter;
@@ -13,6 +12,7 @@ use xlogdec::reader::{Decoder, Error as DecodeError, Mmap3Mode, Options, Summary
 use xlogdec::record::Level;
 use xlogdec::stats::{Stats, block_kind};
 
+use crate::inputs::{self, Opened, Source};
 use crate::output::Format;
 
 /// Arguments of `xlogdec info`.
@@ -27,6 +27,19 @@ pub struct InfoArgs {
     #[arg(long, value_name = "N", default_value_t = 10)]
     top: usize,
 
+    /// One summary across all inputs instead of one per input (counts
+    /// added up, the time span from the earliest to the latest record).
+    #[arg(long)]
+    total: bool,
+
+    /// Descend into sub-directories of directory inputs.
+    #[arg(short, long)]
+    recursive: bool,
+
+    /// Refuse an archive whose members unpack to more than BYTES in all.
+    #[arg(long, value_name = "BYTES", default_value_t = inputs::DEFAULT_MAX_UNPACKED)]
+    max_unpacked: u64,
+
     /// The private key for encrypted logs.
     #[command(flatten)]
     pub key: crate::key::KeyArgs,
@@ -35,13 +48,22 @@ pub struct InfoArgs {
     #[command(flatten)]
     pub line_format: crate::line_format::LineFormatArgs,
 
-    /// Input files (.xlog, .mmap3), or - for stdin.
-    #[arg(value_name = "INPUT", required = true)]
+    /// Inputs as the decoder takes them: files (.xlog, .mmap3), archives
+    /// (.zip, .tar, .tar.gz/.tgz, .gz), glob patterns, directories, or -
+    /// for stdin (the default when stdin is not a terminal).
+    #[arg(value_name = "INPUT")]
     inputs: Vec<PathBuf>,
 }
 
 /// Runs `xlogdec info`; returns the exit code.
-pub fn run(args: InfoArgs) -> i32 {
+pub fn run(mut args: InfoArgs) -> i32 {
+    if args.inputs.is_empty() {
+        if io::stdin().is_terminal() {
+            eprintln!("xlogdec info: no input given (try `xlogdec info --help`)");
+            return 2;
+        }
+        args.inputs.push(PathBuf::from("-"));
+    }
     let key = match args.key.load() {
         Ok(k) => k,
         Err(e) => {
@@ -49,21 +71,30 @@ pub fn run(args: InfoArgs) -> i32 {
             return 2;
         }
     };
-    let mut failed = false;
+    let expanded = inputs::expand(&args.inputs, args.recursive, args.max_unpacked);
+    let mut failed = !expanded.errors.is_empty();
+    for e in &expanded.errors {
+        eprintln!("xlogdec info: {}: {}", e.arg, e.message);
+    }
+    for e in &expanded.empty {
+        eprintln!("xlogdec info: {}: {}", e.arg, e.message);
+    }
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let mut printed = 0;
-    for input in &args.inputs {
-        let shown = input.display().to_string();
+    let mut total: Option<(Stats, Summary)> = None;
+    let mut counted = 0;
+    for src in &expanded.sources {
+        let shown = src.shown();
         let mut opts = Options {
             key: key.clone(),
             mmap3: Mmap3Mode::Auto,
             ..Options::default()
         };
-        if input.extension().is_some_and(|e| e == "mmap3") {
+        if src.is_mmap3() {
             opts.mmap3 = Mmap3Mode::Always;
         }
-        let (stats, summary) = match gather(input, opts) {
+        let (stats, summary) = match gather(src, opts, args.max_unpacked) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("xlogdec info: {shown}: {e}");
@@ -71,65 +102,122 @@ pub fn run(args: InfoArgs) -> i32 {
                 continue;
             }
         };
-        let text = match args.format {
-            Format::Json => {
-                let mut obj = serde_json::Map::new();
-                obj.insert("type".into(), "info".into());
-                obj.insert("file".into(), shown.clone().into());
-                if let Value::Object(fields) = stats.to_json_top(&summary, args.top) {
-                    obj.extend(fields);
+        if args.total {
+            counted += 1;
+            match &mut total {
+                Some((st, su)) => {
+                    st.absorb(stats);
+                    su.absorb(&summary);
                 }
-                obj.insert("metadata".into(), stats.meta.to_json());
-                format!("{}\n", Value::Object(obj))
+                None => {
+                    let mut st = Stats::new();
+                    st.absorb(stats);
+                    total = Some((st, summary));
+                }
             }
-            Format::Text => {
-                let sep = if printed == 0 { "" } else { "\n" };
-                format!("{sep}{}", table(&shown, &stats, &summary, args.top))
-            }
-        };
+            continue;
+        }
+        let text = render(&args, &shown, &stats, &summary, None, printed);
         printed += 1;
-        if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-            if e.kind() == io::ErrorKind::BrokenPipe {
-                break;
-            }
-            eprintln!("xlogdec info: cannot write output: {e}");
-            return 2;
+        if let Some(code) = write_out(&mut out, &text) {
+            return code;
+        }
+    }
+    if args.total {
+        let (stats, summary) = total.unwrap_or_default();
+        let text = render(&args, "total", &stats, &summary, Some(counted), 0);
+        if let Some(code) = write_out(&mut out, &text) {
+            return code;
         }
     }
     if failed { 2 } else { 0 }
 }
 
+/// One input's (or the total's) text table or JSON line; `inputs` is the
+/// number of inputs of a total.
+fn render(
+    args: &InfoArgs,
+    name: &str,
+    stats: &Stats,
+    summary: &Summary,
+    inputs: Option<usize>,
+    printed: usize,
+) -> String {
+    match args.format {
+        Format::Json => {
+            let mut obj = serde_json::Map::new();
+            match inputs {
+                Some(n) => {
+                    obj.insert("type".into(), "total".into());
+                    obj.insert("inputs".into(), n.into());
+                }
+                None => {
+                    obj.insert("type".into(), "info".into());
+                    obj.insert("file".into(), name.into());
+                }
+            }
+            if let Value::Object(mut fields) = stats.to_json_top(summary, args.top) {
+                if inputs.is_some() {
+                    // Offsets and seqs belong to one input.
+                    for k in [
+                        "gap_list",
+                        "seq_back_list",
+                        "corrupt_list",
+                        "locked_list",
+                        "seq_first",
+                        "seq_last",
+                    ] {
+                        fields.remove(k);
+                    }
+                }
+                obj.extend(fields);
+            }
+            if inputs.is_none() {
+                obj.insert("metadata".into(), stats.meta.to_json());
+            }
+            format!("{}\n", Value::Object(obj))
+        }
+        Format::Text => {
+            let sep = if printed == 0 { "" } else { "\n" };
+            format!("{sep}{}", table(name, stats, summary, args.top, inputs))
+        }
+    }
+}
+
+/// Writes `text`; the exit code when the run must stop (0 on a closed pipe).
+fn write_out(out: &mut impl Write, text: &str) -> Option<i32> {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => None,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Some(0),
+        Err(e) => {
+            eprintln!("xlogdec info: cannot write output: {e}");
+            Some(2)
+        }
+    }
+}
+
 /// Decodes one input into statistics.
-fn gather(input: &Path, opts: Options) -> Result<(Stats, Summary), String> {
+fn gather(src: &Source, opts: Options, max_unpacked: u64) -> Result<(Stats, Summary), String> {
     let mut sink = FilterSink::new(Stats::new(), Filter::default());
     let mut decoder = Decoder::new(opts);
-    let result = if input == Path::new("-") {
-        decoder.decode(&mut ReadInput::new(io::stdin().lock()), &mut sink)
-    } else {
-        let file = File::open(input).map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => "no such file".to_string(),
-            io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-            _ => e.to_string(),
-        })?;
-        let meta = file.metadata().map_err(|e| e.to_string())?;
-        if meta.is_dir() {
-            return Err("is a directory".into());
-        }
-        if meta.is_file() {
-            let mut map = MmapInput::open(&file).map_err(|e| e.to_string())?;
-            decoder.decode(&mut map, &mut sink)
-        } else {
-            decoder.decode(&mut ReadInput::new(&file), &mut sink)
-        }
-    };
+    let result = src.open_with(max_unpacked, |opened| match opened {
+        Opened::Stdin => decoder.decode(&mut ReadInput::new(io::stdin().lock()), &mut sink),
+        Opened::Map(file, _) => match MmapInput::open(&file) {
+            Ok(mut map) => decoder.decode(&mut map, &mut sink),
+            Err(e) => Err(DecodeError::Read {
+                offset: 0,
+                source: e,
+            }),
+        },
+        Opened::Stream(r, _) => decoder.decode(&mut ReadInput::new(r), &mut sink),
+    })?;
     let summary = match result {
         Ok(s) => s,
         Err(DecodeError::Sink(e)) => return Err(e.to_string()),
         Err(e) => return Err(e.to_string()),
     };
     if summary.blocks() == 0 && summary.bytes_in > 0 && summary.locked == 0 {
-        let crash_buffer = summary.bytes_in == xlogdec::format::MMAP3_SIZE
-            || input.extension().is_some_and(|e| e == "mmap3");
+        let crash_buffer = summary.bytes_in == xlogdec::format::MMAP3_SIZE || src.is_mmap3();
         if !crash_buffer {
             return Err("not an xlog file (no valid block found)".into());
         }
@@ -141,13 +229,17 @@ fn gather(input: &Path, opts: Options) -> Result<(Stats, Summary), String> {
 /// print as nothing.
 const EMPTY_TAG: &str = "(empty)";
 
-/// The human table of one input.
-fn table(file: &str, st: &Stats, s: &Summary, top: usize) -> String {
+/// The human table of one input, or of the total over `inputs` inputs
+/// (then without the per-input seqs and byte offsets).
+fn table(file: &str, st: &Stats, s: &Summary, top: usize, inputs: Option<usize>) -> String {
     let mut t = String::new();
     let row = |t: &mut String, name: &str, value: String| {
         let _ = writeln!(t, "  {name:<10} {value}");
     };
     let _ = writeln!(t, "{file}");
+    if let Some(n) = inputs {
+        row(&mut t, "inputs", n.to_string());
+    }
     row(
         &mut t,
         "bytes",
@@ -167,10 +259,13 @@ fn table(file: &str, st: &Stats, s: &Summary, top: usize) -> String {
     };
     row(&mut t, "blocks", format!("{}{kinds}", s.blocks()));
     let mut seq = match s.seq_range {
+        Some(_) if inputs.is_some() => "-".into(),
         Some((a, b)) => format!("{a}-{b}"),
         None => "none".into(),
     };
-    if st.gap_count > 0 {
+    if st.gap_count > 0 && inputs.is_some() {
+        let _ = write!(seq, "; {} gaps", st.gap_count);
+    } else if st.gap_count > 0 {
         let list: Vec<String> = st
             .gaps
             .iter()
@@ -184,7 +279,9 @@ fn table(file: &str, st: &Stats, s: &Summary, top: usize) -> String {
         };
         let _ = write!(seq, "; {} gaps: {}{more}", st.gap_count, list.join(", "));
     }
-    if st.seq_back_count > 0 {
+    if st.seq_back_count > 0 && inputs.is_some() {
+        let _ = write!(seq, "; {} went back", st.seq_back_count);
+    } else if st.seq_back_count > 0 {
         let list: Vec<String> = st
             .seq_back
             .iter()
@@ -212,7 +309,7 @@ fn table(file: &str, st: &Stats, s: &Summary, top: usize) -> String {
             r.reason
         );
     }
-    if corrupt as usize > st.corrupt.len().min(5) {
+    if inputs.is_none() && corrupt as usize > st.corrupt.len().min(5) {
         let _ = write!(c, "\n  {:<10}   ...", "");
     }
     row(&mut t, "corrupt", c);

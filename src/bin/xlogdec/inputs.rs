@@ -1,27 +1,50 @@
 //! What the command line names, expanded into a list of inputs: files,
 //! directories (`-r` descends), glob patterns, and the `.xlog`/`.mmap3`
-//! members of `.zip` archives. Each expansion is sorted, so a run is
-//! deterministic.
+//! members of archives as customers send them: `.zip`, `.tar`,
+//! `.tar.gz`/`.tgz`, a `.gz` of one log, and archives inside archives.
+//! Names are ordered naturally (`_2` before `_10`), so a run is
+//! deterministic and reads like a listing.
+//!
+//! Archives are read with the `zip`, `tar` and `flate2` crates. Members of
+//! a zip or a plain tar on disk are read in place when decoded; members of
+//! compressed tars and of nested archives are unpacked once, while the
+//! inputs are listed, into an anonymous temporary file (gone with the
+//! process, even when it is killed). Every byte unpacked from one archive
+//! counts against `--max-unpacked`, and archives nest at most
+//! [`MAX_DEPTH`] deep: a decompression bomb is refused with an error that
+//! names the member.
 
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, BufRead, BufReader, Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use flate2::read::MultiGzDecoder;
+use xlogdec::names::natural_cmp_path;
+
+/// How deep archives may nest: an archive in an archive in an archive...
+pub const MAX_DEPTH: usize = 4;
+
+/// The default bound on the bytes unpacked from one archive (16 GiB).
+pub const DEFAULT_MAX_UNPACKED: u64 = 16 << 30;
 
 /// One input to decode.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone)]
 pub enum Source {
     /// Standard input (`-`).
     Stdin,
-    /// A file on disk. `rel` is its path below the directory that was
-    /// named (for directory inputs), else its file name.
+    /// A file on disk. `rel` is its path below `--out-dir`: the named
+    /// directory's own name, then the path below it (for directory
+    /// inputs), else its file name.
     File {
         /// The file.
         path: PathBuf,
         /// Where its output goes below `--out-dir`.
         rel: PathBuf,
     },
-    /// A member of a zip archive.
+    /// A member of a zip archive on disk, unpacked as it is decoded.
     Zip {
         /// The archive.
         archive: PathBuf,
@@ -31,6 +54,41 @@ pub enum Source {
         /// then the member's (sanitised) path.
         rel: PathBuf,
     },
+    /// A gzip-compressed log on disk (`NAME.xlog.gz`), unpacked as it is
+    /// decoded.
+    Gz {
+        /// The file.
+        path: PathBuf,
+        /// Where its output goes below `--out-dir` (without `.gz`).
+        rel: PathBuf,
+    },
+    /// A byte range of a file: a member of a plain tar on disk, or a
+    /// member unpacked into the temporary file.
+    Part(Part),
+}
+
+/// A log that is a byte range of an open file.
+#[derive(Debug, Clone)]
+pub struct Part {
+    whole: Arc<File>,
+    offset: u64,
+    len: u64,
+    /// The archive on disk it comes from.
+    archive: PathBuf,
+    /// `archive:member[:member...]`.
+    shown: String,
+    /// Where its output goes below `--out-dir`.
+    rel: PathBuf,
+}
+
+/// An input opened for decoding, handed to the caller's decoding code.
+pub enum Opened<'a> {
+    /// Standard input.
+    Stdin,
+    /// A regular file, to map, and its size.
+    Map(File, u64),
+    /// A stream (a pipe, an archive member) and its size where known.
+    Stream(&'a mut dyn Read, u64),
 }
 
 impl Source {
@@ -38,8 +96,9 @@ impl Source {
     pub fn shown(&self) -> String {
         match self {
             Source::Stdin => "-".into(),
-            Source::File { path, .. } => path.display().to_string(),
+            Source::File { path, .. } | Source::Gz { path, .. } => path.display().to_string(),
             Source::Zip { archive, name, .. } => format!("{}:{name}", archive.display()),
+            Source::Part(p) => p.shown.clone(),
         }
     }
 
@@ -48,7 +107,9 @@ impl Source {
         match self {
             Source::Stdin => false,
             Source::File { path, .. } => has_ext(path, "mmap3"),
+            Source::Gz { rel, .. } => has_ext(rel, "mmap3"),
             Source::Zip { name, .. } => name.ends_with(".mmap3"),
+            Source::Part(p) => has_ext(&p.rel, "mmap3"),
         }
     }
 
@@ -56,7 +117,33 @@ impl Source {
     pub fn rel(&self) -> Option<&Path> {
         match self {
             Source::Stdin => None,
-            Source::File { rel, .. } | Source::Zip { rel, .. } => Some(rel),
+            Source::File { rel, .. } | Source::Zip { rel, .. } | Source::Gz { rel, .. } => {
+                Some(rel)
+            }
+            Source::Part(p) => Some(&p.rel),
+        }
+    }
+
+    /// What makes two sources the same input: the path as its components
+    /// (`logs//a.xlog` is `logs/a.xlog`), and the member.
+    fn key(&self) -> String {
+        let norm = |p: &Path| p.components().collect::<PathBuf>().display().to_string();
+        match self {
+            Source::Stdin => "-".into(),
+            Source::File { path, .. } => format!("file:{}", norm(path)),
+            Source::Gz { path, .. } => format!("gz:{}", norm(path)),
+            Source::Zip { archive, name, .. } => format!("zip:{}:{name}", norm(archive)),
+            Source::Part(p) => format!("part:{}", p.shown),
+        }
+    }
+
+    fn rel_mut(&mut self) -> Option<&mut PathBuf> {
+        match self {
+            Source::Stdin => None,
+            Source::File { rel, .. } | Source::Zip { rel, .. } | Source::Gz { rel, .. } => {
+                Some(rel)
+            }
+            Source::Part(p) => Some(&mut p.rel),
         }
     }
 
@@ -64,8 +151,9 @@ impl Source {
     pub fn disk_path(&self) -> Option<&Path> {
         match self {
             Source::Stdin => None,
-            Source::File { path, .. } => Some(path),
+            Source::File { path, .. } | Source::Gz { path, .. } => Some(path),
             Source::Zip { archive, .. } => Some(archive),
+            Source::Part(p) => Some(&p.archive),
         }
     }
 
@@ -73,13 +161,173 @@ impl Source {
     pub fn size(&self) -> u64 {
         match self {
             Source::Stdin => 0,
-            Source::File { path, .. } => std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+            Source::File { path, .. } | Source::Gz { path, .. } => {
+                std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+            }
             Source::Zip { archive, name, .. } => File::open(archive)
                 .ok()
                 .and_then(|f| zip::ZipArchive::new(f).ok())
                 .and_then(|mut z| z.by_name(name).ok().map(|e| e.size()))
                 .unwrap_or(0),
+            Source::Part(p) => p.len,
         }
+    }
+
+    /// Opens it and hands it to `decode`; what is unpacked on the way
+    /// fails the read past `max_unpacked` bytes (a decompression bomb).
+    pub fn open_with<T>(
+        &self,
+        max_unpacked: u64,
+        decode: impl FnOnce(Opened<'_>) -> T,
+    ) -> Result<T, String> {
+        match self {
+            Source::Stdin => {
+                // A gzipped log piped in (`gzip -c a.xlog | xlogdec`) is
+                // unpacked; the bytes looked at stay in stdin's buffer.
+                let stdin = io::stdin();
+                let mut lock = stdin.lock();
+                if lock.fill_buf().is_ok_and(|b| b.starts_with(b"\x1f\x8b")) {
+                    let budget = Budget::new(max_unpacked);
+                    let gz = flate2::bufread::MultiGzDecoder::new(lock);
+                    let mut r = budget.count(gz, "standard input".into());
+                    return Ok(decode(Opened::Stream(&mut r, 0)));
+                }
+                drop(lock);
+                Ok(decode(Opened::Stdin))
+            }
+            Source::File { path, .. } => {
+                let mut file = File::open(path).map_err(|e| io_message(&e))?;
+                let meta = file.metadata().map_err(|e| e.to_string())?;
+                if meta.is_dir() {
+                    Err("is a directory".into())
+                } else if meta.is_file() {
+                    Ok(decode(Opened::Map(file, meta.len())))
+                } else {
+                    Ok(decode(Opened::Stream(&mut file, 0)))
+                }
+            }
+            Source::Gz { path, .. } => {
+                let file = File::open(path).map_err(|e| io_message(&e))?;
+                let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+                let budget = Budget::new(max_unpacked);
+                let mut r = budget.count(
+                    MultiGzDecoder::new(BufReader::new(file)),
+                    path.display().to_string(),
+                );
+                Ok(decode(Opened::Stream(&mut r, size)))
+            }
+            Source::Zip { archive, name, .. } => {
+                let file = File::open(archive).map_err(|e| io_message(&e))?;
+                let mut z = zip::ZipArchive::new(BufReader::new(file))
+                    .map_err(|e| format!("not a readable zip archive: {e}"))?;
+                let entry = z
+                    .by_name(name)
+                    .map_err(|e| format!("cannot read zip member: {e}"))?;
+                let size = entry.size();
+                let budget = Budget::new(max_unpacked);
+                let mut r = budget.count(entry, self.shown());
+                Ok(decode(Opened::Stream(&mut r, size)))
+            }
+            Source::Part(p) => {
+                let mut r = RangeReader {
+                    file: Arc::clone(&p.whole),
+                    pos: p.offset,
+                    end: p.offset + p.len,
+                };
+                Ok(decode(Opened::Stream(&mut r, p.len)))
+            }
+        }
+    }
+}
+
+/// Reads `file[pos..end]` by positioned reads (readers on several
+/// threads may share the file).
+struct RangeReader {
+    file: Arc<File>,
+    pos: u64,
+    end: u64,
+}
+
+impl Read for RangeReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let want = buf.len().min((self.end - self.pos) as usize);
+        if want == 0 {
+            return Ok(0);
+        }
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(&*self.file, &mut buf[..want], self.pos)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(&*self.file, &mut buf[..want], self.pos)?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the archive ends before the member does",
+            ));
+        }
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+/// The bytes one archive may still unpack; the first reader to go past
+/// it notes what it was reading (archive readers may reword the error it
+/// returns, so the note is what the message is made from).
+struct Budget {
+    left: Cell<u64>,
+    max: u64,
+    blown: RefCell<Option<String>>,
+}
+
+impl Budget {
+    fn new(max: u64) -> Budget {
+        Budget {
+            left: Cell::new(max),
+            max,
+            blown: RefCell::new(None),
+        }
+    }
+
+    /// `inner`, counted against the budget; `what` names it in the error.
+    fn count<R: Read>(&self, inner: R, what: String) -> Counted<'_, R> {
+        Counted {
+            inner,
+            budget: self,
+            what,
+        }
+    }
+
+    fn message(&self, what: &str) -> String {
+        format!(
+            "{what} unpacks to more than {} bytes (a decompression bomb?): refused \
+             (--max-unpacked raises the limit)",
+            self.max
+        )
+    }
+
+    /// The error to report: the bomb if one went off, else `other`.
+    fn or(&self, other: String) -> String {
+        self.blown.borrow().clone().unwrap_or(other)
+    }
+}
+
+/// A reader whose bytes count against a [`Budget`]: past it, reads fail.
+struct Counted<'b, R> {
+    inner: R,
+    budget: &'b Budget,
+    what: String,
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let left = self.budget.left.get();
+        if n as u64 > left {
+            let m = self.budget.message(&self.what);
+            self.budget.blown.borrow_mut().get_or_insert(m.clone());
+            return Err(io::Error::other(m));
+        }
+        self.budget.left.set(left - n as u64);
+        Ok(n)
     }
 }
 
@@ -123,6 +371,18 @@ pub struct ExpandError {
     pub message: String,
 }
 
+/// What the arguments expand to.
+#[derive(Debug, Default)]
+pub struct Expanded {
+    /// The inputs, in order.
+    pub sources: Vec<Source>,
+    /// Arguments that could not be used (exit 2).
+    pub errors: Vec<ExpandError>,
+    /// Directories and archives that hold no log file (said on stderr;
+    /// exit 1 with `--strict`).
+    pub empty: Vec<ExpandError>,
+}
+
 /// What a directory holds that is decoded.
 fn is_log(path: &Path) -> bool {
     has_ext(path, "xlog") || has_ext(path, "mmap3")
@@ -136,101 +396,571 @@ fn is_glob(s: &str) -> bool {
     s.contains(['*', '?', '['])
 }
 
-/// Whether `path` starts like a zip archive (local header or empty
-/// archive), or is named `.zip`.
-pub fn is_zip(path: &Path) -> bool {
-    if has_ext(path, "zip") {
-        return true;
+/// The kinds of archive read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Zip,
+    Tar,
+    TarGz,
+    /// A gzip stream of one log.
+    Gz,
+}
+
+/// The archive kind of a file on disk, by its first bytes (then its name).
+fn sniff(path: &Path) -> Option<Kind> {
+    let mut head = [0u8; 512];
+    let n = File::open(path)
+        .and_then(|f| read_full(f, &mut head))
+        .ok()?;
+    let head = &head[..n];
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        return Some(Kind::Zip);
     }
-    let mut magic = [0u8; 4];
-    File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok()
-        && (magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06")
+    if is_tar_header(head) {
+        return Some(Kind::Tar);
+    }
+    if head.starts_with(b"\x1f\x8b") {
+        // A tar inside? Look at the first unpacked header.
+        let mut inner = [0u8; 512];
+        let gz = File::open(path).map(|f| MultiGzDecoder::new(BufReader::new(f)));
+        let n = gz.and_then(|g| read_full(g, &mut inner)).unwrap_or(0);
+        if is_tar_header(&inner[..n]) || name_kind(&path.to_string_lossy()) == Some(Kind::TarGz) {
+            return Some(Kind::TarGz);
+        }
+        return Some(Kind::Gz);
+    }
+    match name_kind(&path.to_string_lossy()) {
+        // A named archive that is none of the above is reported by the
+        // archive reader.
+        Some(Kind::Gz) | None => None,
+        k => k,
+    }
+}
+
+fn read_full<R: Read>(mut r: R, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// A POSIX or GNU tar header: `ustar` at byte 257.
+fn is_tar_header(head: &[u8]) -> bool {
+    head.len() >= 262 && &head[257..262] == b"ustar"
+}
+
+/// The archive kind a name says (`.zip`, `.tar`, `.tgz`, `.tar.gz`, `.gz`).
+fn name_kind(name: &str) -> Option<Kind> {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".zip") {
+        Some(Kind::Zip)
+    } else if lower.ends_with(".tar") {
+        Some(Kind::Tar)
+    } else if lower.ends_with(".tgz") || lower.ends_with(".tar.gz") {
+        Some(Kind::TarGz)
+    } else if lower.ends_with(".gz") {
+        Some(Kind::Gz)
+    } else {
+        None
+    }
+}
+
+/// An archive's name without its archive suffix (`a.tar.gz` -> `a`).
+fn archive_stem(name: &str) -> &str {
+    let lower = name.to_ascii_lowercase();
+    for suffix in [".tar.gz", ".tgz", ".zip", ".tar", ".gz"] {
+        if lower.ends_with(suffix) && name.len() > suffix.len() {
+            return &name[..name.len() - suffix.len()];
+        }
+    }
+    name
+}
+
+/// Whether a member is a macOS resource fork or Finder litter
+/// (`__MACOSX/...`, `._NAME`), never a log.
+fn is_apple_double(name: &str) -> bool {
+    name.split(['/', '\\'])
+        .any(|part| part == "__MACOSX" || part.starts_with("._"))
 }
 
 /// Expands the arguments in order. Directories are descended only with
 /// `recursive` (else their direct `.xlog`/`.mmap3` files are taken).
 /// Problems are returned beside the sources, so the good inputs still run.
-pub fn expand(args: &[PathBuf], recursive: bool) -> (Vec<Source>, Vec<ExpandError>) {
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for arg in args {
+///
+/// Each argument's outputs under `--out-dir` start with its own name (the
+/// directory's or archive's, or the file's); when two arguments would
+/// share one, the later gets `NAME-2`, `NAME-3`, ... so none collide.
+pub fn expand(args: &[PathBuf], recursive: bool, max_unpacked: u64) -> Expanded {
+    let mut ex = Expanded::default();
+    let mut seen = std::collections::HashSet::new();
+    // First component of `rel` -> the argument that took it.
+    let mut tops: HashMap<PathBuf, usize> = HashMap::new();
+    for (index, arg) in args.iter().enumerate() {
         let shown = arg.display().to_string();
-        let err = |message: String| ExpandError {
-            arg: shown.clone(),
-            message,
-        };
+        let mut got = Expanded::default();
         if arg == Path::new("-") {
-            out.push(Source::Stdin);
-            continue;
-        }
-        if !arg.exists() && is_glob(&shown) {
+            got.sources.push(Source::Stdin);
+        } else if !arg.exists() && is_glob(&shown) {
             match glob_paths(&shown) {
-                Ok(paths) if paths.is_empty() => errors.push(err("no file matches".into())),
+                Ok(paths) if paths.is_empty() => got.errors.push(ExpandError {
+                    arg: shown.clone(),
+                    message: "no file matches".into(),
+                }),
                 Ok(paths) => {
                     for p in paths {
-                        add_path(&p, recursive, &mut out, &mut errors);
+                        add_path(&p, recursive, max_unpacked, &mut got);
                     }
                 }
-                Err(e) => errors.push(err(e)),
+                Err(message) => got.errors.push(ExpandError {
+                    arg: shown.clone(),
+                    message,
+                }),
             }
-            continue;
+        } else {
+            add_path(arg, recursive, max_unpacked, &mut got);
         }
-        add_path(arg, recursive, &mut out, &mut errors);
+        // The same input named twice is decoded once.
+        got.sources.retain(|s| seen.insert(s.key()));
+        // Keep this argument's outputs apart from earlier arguments'.
+        let mut renamed: HashMap<PathBuf, PathBuf> = HashMap::new();
+        for src in &mut got.sources {
+            let Some(rel) = src.rel_mut() else { continue };
+            let Some(first) = rel.components().next() else {
+                continue;
+            };
+            let first = PathBuf::from(first.as_os_str());
+            let top = match renamed.get(&first) {
+                Some(t) => t.clone(),
+                None => {
+                    let mut top = first.clone();
+                    let mut n = 1;
+                    while tops.get(&top).is_some_and(|&owner| owner != index) {
+                        n += 1;
+                        top = numbered(&first, n);
+                    }
+                    tops.insert(top.clone(), index);
+                    renamed.insert(first.clone(), top.clone());
+                    top
+                }
+            };
+            if top != first {
+                let rest = rel
+                    .strip_prefix(&first)
+                    .unwrap_or(Path::new(""))
+                    .to_path_buf();
+                *rel = top.join(rest);
+            }
+        }
+        ex.sources.append(&mut got.sources);
+        ex.errors.append(&mut got.errors);
+        ex.empty.append(&mut got.empty);
     }
-    // The same input named twice is decoded once.
-    let mut seen = std::collections::HashSet::new();
-    out.retain(|s| seen.insert(s.clone()));
-    (out, errors)
+    ex
+}
+
+/// `name` with `-n` before its extension (`a.xlog` -> `a-2.xlog`, `logs`
+/// -> `logs-2`).
+fn numbered(name: &Path, n: usize) -> PathBuf {
+    let s = name.to_string_lossy();
+    match s.find('.').filter(|&i| i > 0) {
+        Some(i) => PathBuf::from(format!("{}-{n}{}", &s[..i], &s[i..])),
+        None => PathBuf::from(format!("{s}-{n}")),
+    }
 }
 
 fn glob_paths(pattern: &str) -> Result<Vec<PathBuf>, String> {
-    let paths = glob::glob(pattern).map_err(|e| format!("bad glob pattern: {e}"))?;
+    // As a shell does: `*` matches no leading dot (nor macOS `._` litter).
+    let opts = glob::MatchOptions {
+        require_literal_leading_dot: true,
+        ..glob::MatchOptions::new()
+    };
+    let paths = glob::glob_with(pattern, opts).map_err(|e| format!("bad glob pattern: {e}"))?;
     let mut v: Vec<PathBuf> = paths.filter_map(Result::ok).collect();
-    v.sort();
+    v.sort_by(|a, b| natural_cmp_path(a, b));
     Ok(v)
 }
 
-fn add_path(path: &Path, recursive: bool, out: &mut Vec<Source>, errors: &mut Vec<ExpandError>) {
+/// The name a directory argument goes by below `--out-dir`: its own
+/// (`.` and `..` resolved).
+fn dir_name(dir: &Path) -> PathBuf {
+    let own = dir
+        .file_name()
+        .filter(|n| *n != "." && *n != "..")
+        .map(PathBuf::from);
+    own.or_else(|| {
+        dir.canonicalize()
+            .ok()
+            .and_then(|c| c.file_name().map(PathBuf::from))
+    })
+    .unwrap_or_else(|| PathBuf::from("root"))
+}
+
+fn file_rel(path: &Path) -> PathBuf {
+    PathBuf::from(path.file_name().unwrap_or(path.as_os_str()))
+}
+
+fn add_path(path: &Path, recursive: bool, max_unpacked: u64, ex: &mut Expanded) {
     let shown = path.display().to_string();
     match std::fs::metadata(path) {
         Ok(m) if m.is_dir() => match walk(path, recursive) {
             Ok(files) => {
+                if files.is_empty() {
+                    let hint = if !recursive && has_subdir(path) {
+                        " (-r looks in its sub-directories)"
+                    } else {
+                        ""
+                    };
+                    ex.empty.push(ExpandError {
+                        arg: shown,
+                        message: format!("no .xlog or .mmap3 file in this directory{hint}"),
+                    });
+                }
+                let top = dir_name(path);
                 for f in files {
-                    let rel = f.strip_prefix(path).unwrap_or(&f).to_path_buf();
-                    out.push(Source::File { path: f, rel });
+                    let rel = top.join(f.strip_prefix(path).unwrap_or(&f));
+                    ex.sources.push(Source::File { path: f, rel });
                 }
             }
-            Err(e) => errors.push(ExpandError {
+            Err(e) => ex.errors.push(ExpandError {
                 arg: shown,
                 message: io_message(&e),
             }),
         },
-        Ok(m) if m.is_file() && is_zip(path) => match zip_members(path) {
-            Ok(v) => out.extend(v),
-            Err(message) => errors.push(ExpandError {
-                arg: shown,
-                message,
+        Ok(m) if m.is_file() => match sniff(path) {
+            Some(kind) => add_archive(path, kind, max_unpacked, ex),
+            None => ex.sources.push(Source::File {
+                path: path.to_path_buf(),
+                rel: file_rel(path),
             }),
         },
         // A missing or unreadable file is reported when it is opened, with
         // the others' results.
-        _ => out.push(Source::File {
+        _ => ex.sources.push(Source::File {
             path: path.to_path_buf(),
-            rel: PathBuf::from(path.file_name().unwrap_or(path.as_os_str())),
+            rel: file_rel(path),
         }),
     }
 }
 
+fn has_subdir(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|rd| {
+        rd.filter_map(Result::ok)
+            .any(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+    })
+}
+
+/// Adds the logs of an archive on disk; on any error (a bomb, nesting too
+/// deep, a broken archive) none of them, and the error.
+fn add_archive(path: &Path, kind: Kind, max_unpacked: u64, ex: &mut Expanded) {
+    let shown = path.display().to_string();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| shown.clone());
+    if kind == Kind::Gz {
+        // One log, unpacked as it is decoded.
+        let inner = name.strip_suffix(".gz").unwrap_or(&name).to_string();
+        ex.sources.push(Source::Gz {
+            path: path.to_path_buf(),
+            rel: PathBuf::from(inner),
+        });
+        return;
+    }
+    let budget = Budget::new(max_unpacked);
+    let mut unpack = Unpack {
+        archive: path.to_path_buf(),
+        budget: &budget,
+        spool: None,
+        out: Vec::new(),
+    };
+    let top = PathBuf::from(archive_stem(&name));
+    let r = File::open(path)
+        .map_err(|e| io_message(&e))
+        .and_then(|file| unpack.on_disk(file, kind, &shown, &top));
+    match r.map_err(|e| budget.or(e)) {
+        Ok(()) if unpack.out.is_empty() => ex.empty.push(ExpandError {
+            arg: shown,
+            message: "no .xlog or .mmap3 file in this archive".into(),
+        }),
+        Ok(()) => {
+            let mut found = unpack.out;
+            found.sort_by(|a, b| natural_cmp_path(Path::new(&a.shown()), Path::new(&b.shown())));
+            ex.sources.append(&mut found);
+        }
+        Err(message) => ex.errors.push(ExpandError {
+            arg: shown,
+            message,
+        }),
+    }
+}
+
+/// The listing of one archive on disk, and the members it unpacks.
+struct Unpack<'b> {
+    archive: PathBuf,
+    budget: &'b Budget,
+    /// The temporary file members are unpacked into, and its length.
+    spool: Option<(Arc<File>, u64)>,
+    out: Vec<Source>,
+}
+
+/// Where a container is: `shown` names it in messages, `rel` below
+/// `--out-dir`; `depth` 1 for an archive on disk.
+struct Place<'a> {
+    shown: &'a str,
+    rel: &'a Path,
+    depth: usize,
+}
+
+impl Unpack<'_> {
+    /// The archive on disk: zip and plain tar members are read in place.
+    fn on_disk(&mut self, file: File, kind: Kind, shown: &str, top: &Path) -> Result<(), String> {
+        let here = Place {
+            shown,
+            rel: top,
+            depth: 1,
+        };
+        match kind {
+            Kind::Zip => {
+                let mut z = zip::ZipArchive::new(BufReader::new(file))
+                    .map_err(|e| format!("not a readable zip archive: {e}"))?;
+                for (index, name, safe) in zip_names(&z, shown)? {
+                    if is_log(Path::new(&name)) {
+                        self.out.push(Source::Zip {
+                            archive: self.archive.clone(),
+                            name,
+                            rel: top.join(&safe),
+                        });
+                    } else if name_kind(&name).is_some() {
+                        let entry = z
+                            .by_index(index)
+                            .map_err(|e| format!("{shown}:{name}: cannot read: {e}"))?;
+                        let what = format!("{shown}:{name}");
+                        let mut r = self.budget.count(entry, what);
+                        self.member(&mut r, &name, &safe, &here)?;
+                    }
+                }
+                Ok(())
+            }
+            Kind::Tar => {
+                let len = file.metadata().map_err(|e| e.to_string())?.len();
+                let whole = Arc::new(file);
+                let mut tar = tar::Archive::new(RangeReader {
+                    file: Arc::clone(&whole),
+                    pos: 0,
+                    end: len,
+                });
+                let bad = |e: io::Error| format!("not a readable tar archive: {e}");
+                for entry in tar.entries().map_err(bad)? {
+                    let mut entry = entry.map_err(bad)?;
+                    let Some((name, safe)) = tar_name(&entry, shown)? else {
+                        continue;
+                    };
+                    if is_log(Path::new(&name)) {
+                        self.out.push(Source::Part(Part {
+                            whole: Arc::clone(&whole),
+                            offset: entry.raw_file_position(),
+                            len: entry.size(),
+                            archive: self.archive.clone(),
+                            shown: format!("{shown}:{name}"),
+                            rel: top.join(&safe),
+                        }));
+                    } else {
+                        self.member(&mut entry, &name, &safe, &here)?;
+                    }
+                }
+                Ok(())
+            }
+            Kind::TarGz => {
+                let gz = MultiGzDecoder::new(BufReader::new(file));
+                let mut r = self.budget.count(gz, shown.to_string());
+                self.tar(&mut r, &here)
+            }
+            Kind::Gz => Err("a single gzip file is not listed".into()),
+        }
+    }
+
+    /// The members of a tar stream.
+    fn tar(&mut self, r: &mut dyn Read, here: &Place<'_>) -> Result<(), String> {
+        let mut tar = tar::Archive::new(r);
+        let bad = |e: io::Error| format!("{}: not a readable tar archive: {e}", here.shown);
+        for entry in tar.entries().map_err(bad)? {
+            let mut entry = entry.map_err(bad)?;
+            if let Some((name, safe)) = tar_name(&entry, here.shown)? {
+                self.member(&mut entry, &name, &safe, here)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One member of the container at `here`: a log is unpacked into the
+    /// temporary file, an archive is descended, anything else is skipped.
+    fn member(
+        &mut self,
+        r: &mut dyn Read,
+        name: &str,
+        safe: &Path,
+        here: &Place<'_>,
+    ) -> Result<(), String> {
+        let shown = format!("{}:{name}", here.shown);
+        let rel = here.rel.join(safe);
+        if is_log(Path::new(name)) {
+            return self.unpack_log(r, shown, rel);
+        }
+        let Some(kind) = name_kind(name) else {
+            return Ok(());
+        };
+        if here.depth >= MAX_DEPTH {
+            return Err(format!(
+                "{shown}: archives nested more than {MAX_DEPTH} deep (a decompression bomb?): refused"
+            ));
+        }
+        let base = rel.file_name().map(|n| n.to_string_lossy().into_owned());
+        let stem_rel = rel.with_file_name(archive_stem(base.as_deref().unwrap_or(name)));
+        let inner = Place {
+            shown: &shown,
+            rel: &stem_rel,
+            depth: here.depth + 1,
+        };
+        match kind {
+            Kind::Zip => {
+                // The zip directory is at the end: the member goes to a
+                // scratch file first (counted: it is unpacked).
+                let mut scratch = tempfile::tempfile().map_err(|e| format!("{shown}: {e}"))?;
+                io::copy(r, &mut scratch).map_err(|e| format!("{shown}: {e}"))?;
+                scratch.rewind().map_err(|e| format!("{shown}: {e}"))?;
+                let mut z = zip::ZipArchive::new(BufReader::new(scratch))
+                    .map_err(|e| format!("{shown}: not a readable zip archive: {e}"))?;
+                for (index, member, safe) in zip_names(&z, &shown)? {
+                    if !is_log(Path::new(&member)) && name_kind(&member).is_none() {
+                        continue;
+                    }
+                    let entry = z
+                        .by_index(index)
+                        .map_err(|e| format!("{shown}:{member}: cannot read: {e}"))?;
+                    let mut r = self.budget.count(entry, format!("{shown}:{member}"));
+                    self.member(&mut r, &member, &safe, &inner)?;
+                }
+                Ok(())
+            }
+            Kind::Tar => self.tar(r, &inner),
+            Kind::TarGz => {
+                let mut gz = self.budget.count(MultiGzDecoder::new(r), shown.clone());
+                self.tar(&mut gz, &inner)
+            }
+            Kind::Gz => {
+                // `NAME.xlog.gz`: the log inside.
+                let inner_name = name.strip_suffix(".gz").unwrap_or(name);
+                if !is_log(Path::new(inner_name)) {
+                    return Ok(());
+                }
+                let mut gz = self.budget.count(MultiGzDecoder::new(r), shown.clone());
+                let rel = rel.with_file_name(
+                    Path::new(inner_name)
+                        .file_name()
+                        .unwrap_or(std::ffi::OsStr::new(inner_name)),
+                );
+                self.unpack_log(&mut gz, shown, rel)
+            }
+        }
+    }
+
+    /// Copies a log member into the temporary file.
+    fn unpack_log(&mut self, r: &mut dyn Read, shown: String, rel: PathBuf) -> Result<(), String> {
+        let fail = |e: io::Error| format!("{shown}: {e}");
+        if self.spool.is_none() {
+            let f = tempfile::tempfile().map_err(fail)?;
+            self.spool = Some((Arc::new(f), 0));
+        }
+        let (whole, end) = self.spool.as_mut().expect("created above");
+        let mut w = io::BufWriter::with_capacity(1 << 20, &**whole);
+        let len = io::copy(r, &mut w).map_err(fail)?;
+        w.flush().map_err(fail)?;
+        drop(w);
+        self.out.push(Source::Part(Part {
+            whole: Arc::clone(whole),
+            offset: *end,
+            len,
+            archive: self.archive.clone(),
+            shown,
+            rel,
+        }));
+        *end += len;
+        Ok(())
+    }
+}
+
+/// A zip's member names worth reading (no folders, no macOS litter), in
+/// natural order, with their index and their path below `--out-dir`.
+fn zip_names<R: Read + Seek>(
+    z: &zip::ZipArchive<R>,
+    shown: &str,
+) -> Result<Vec<(usize, String, PathBuf)>, String> {
+    let mut names = Vec::new();
+    for (index, name) in z.file_names().enumerate() {
+        let name = name.map_err(|e| format!("bad member name in zip archive: {e}"))?;
+        if name.ends_with('/') || is_apple_double(&name) {
+            continue;
+        }
+        let Some(safe) = sanitise(&name) else {
+            return Err(format!(
+                "{shown}: member {name:?} would leave the output directory"
+            ));
+        };
+        names.push((index, name.to_string(), safe));
+    }
+    // `file_names` is in central directory order; `by_index` wants the
+    // archive's own index.
+    let mut out = Vec::new();
+    for (_, name, safe) in names {
+        let index = z
+            .index_for_name(&name)
+            .ok_or_else(|| format!("{shown}: member {name:?} cannot be found again"))?;
+        out.push((index, name, safe));
+    }
+    out.sort_by(|a, b| natural_cmp_path(Path::new(&a.1), Path::new(&b.1)));
+    Ok(out)
+}
+
+/// A tar member's name and safe path, or None for what is not a regular
+/// file (folders, links) or is macOS litter.
+fn tar_name<R: Read>(
+    entry: &tar::Entry<'_, R>,
+    shown: &str,
+) -> Result<Option<(String, PathBuf)>, String> {
+    if !entry.header().entry_type().is_file() {
+        return Ok(None);
+    }
+    let path = entry
+        .path()
+        .map_err(|e| format!("{shown}: bad member name in tar archive: {e}"))?;
+    let name = path.to_string_lossy().into_owned();
+    if is_apple_double(&name) {
+        return Ok(None);
+    }
+    match sanitise(&name) {
+        Some(safe) => Ok(Some((name, safe))),
+        None => Err(format!(
+            "{shown}: member {name:?} would leave the output directory"
+        )),
+    }
+}
+
 /// The `.xlog`/`.mmap3` files in `dir` (and below, with `recursive`;
-/// symlinked directories are not followed), sorted.
+/// symlinked directories are not followed), in natural order; macOS
+/// litter (`._NAME`, `__MACOSX/`) left by unpacking a Mac zip is skipped.
 pub fn walk(dir: &Path, recursive: bool) -> io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.file_name());
+    entries.sort_by(|a, b| natural_cmp_path(Path::new(&a.file_name()), Path::new(&b.file_name())));
     for e in entries {
         let path = e.path();
+        if is_apple_double(&e.file_name().to_string_lossy()) {
+            continue;
+        }
         let ty = e.file_type()?;
         if ty.is_dir() {
             if recursive {
@@ -241,34 +971,6 @@ pub fn walk(dir: &Path, recursive: bool) -> io::Result<Vec<PathBuf>> {
         }
     }
     Ok(files)
-}
-
-/// The decodable members of a zip archive, sorted by name.
-fn zip_members(archive: &Path) -> Result<Vec<Source>, String> {
-    let f = File::open(archive).map_err(|e| io_message(&e))?;
-    let z = zip::ZipArchive::new(f).map_err(|e| format!("not a readable zip archive: {e}"))?;
-    let stem = PathBuf::from(archive.file_stem().unwrap_or(archive.as_os_str()));
-    let mut names: Vec<(String, PathBuf)> = Vec::new();
-    for name in z.file_names() {
-        let name = name.map_err(|e| format!("bad member name in zip archive: {e}"))?;
-        if !(name.ends_with(".xlog") || name.ends_with(".mmap3")) {
-            continue;
-        }
-        // Only names that stay inside the output directory.
-        let Some(safe) = sanitise(&name) else {
-            return Err(format!("member {name:?} would leave the output directory"));
-        };
-        names.push((name.to_string(), stem.join(safe)));
-    }
-    names.sort();
-    Ok(names
-        .into_iter()
-        .map(|(name, rel)| Source::Zip {
-            archive: archive.to_path_buf(),
-            name,
-            rel,
-        })
-        .collect())
 }
 
 /// A member name as a relative path with no `..`, root or drive part.
@@ -305,5 +1007,43 @@ mod tests {
         assert_eq!(sanitise("../b.xlog"), None);
         assert_eq!(sanitise("a/../../b.xlog"), None);
         assert_eq!(sanitise("C:/b.xlog"), None);
+    }
+
+    #[test]
+    fn macos_litter_is_recognised() {
+        assert!(is_apple_double("__MACOSX/._a.xlog"));
+        assert!(is_apple_double("logs/._a.xlog"));
+        assert!(is_apple_double("__MACOSX/logs/a.xlog"));
+        assert!(!is_apple_double("logs/a.xlog"));
+        assert!(!is_apple_double("logs/a._b.xlog"));
+    }
+
+    #[test]
+    fn archive_names() {
+        assert_eq!(archive_stem("b.tar.gz"), "b");
+        assert_eq!(archive_stem("b.TGZ"), "b");
+        assert_eq!(archive_stem("b.zip"), "b");
+        assert_eq!(archive_stem("a.xlog.gz"), "a.xlog");
+        assert_eq!(name_kind("x/a.tgz"), Some(Kind::TarGz));
+        assert_eq!(name_kind("a.xlog"), None);
+        assert_eq!(numbered(Path::new("logs"), 2), PathBuf::from("logs-2"));
+        assert_eq!(numbered(Path::new("a.xlog"), 3), PathBuf::from("a-3.xlog"));
+    }
+
+    #[test]
+    fn counted_reads_stop_past_the_budget() {
+        let budget = Budget::new(10);
+        let data = [7u8; 8];
+        let mut r = budget.count(&data[..], "first".into());
+        assert_eq!(io::copy(&mut r, &mut io::sink()).ok(), Some(8));
+        // The budget is shared: the next reader has two bytes left.
+        let mut r = budget.count(&data[..], "second".into());
+        let e = io::copy(&mut r, &mut io::sink()).expect_err("past the budget");
+        assert!(
+            e.to_string()
+                .contains("second unpacks to more than 10 bytes"),
+            "{e}"
+        );
+        assert!(budget.or("other".into()).starts_with("second"));
     }
 }

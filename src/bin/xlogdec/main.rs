@@ -11,6 +11,7 @@ mod key;
 mod line_format;
 mod output;
 mod progress;
+mod search;
 mod view;
 
 use clap::{CommandFactory, Parser, Subcommand};
@@ -39,7 +40,8 @@ const EXIT_STATUS: &str = "\
 Exit status:
   0    every input decoded
   1    with --strict: an integrity problem was found (corrupt range, seq gap,
-       block that did not decompress or stayed encrypted)
+       block that did not decompress or stayed encrypted), or a directory or
+       archive held no log file
   2    an input was missing, unreadable or not an xlog, or the output could
        not be written (the other inputs are still decoded; the summary on
        stderr names the failed ones)

@@ -3,14 +3,13 @@
 
 use std::cell::Cell;
 use std::io::{self, Write};
-use std::sync::OnceLock;
+use std::rc::Rc;
 
-use chrono::{DateTime, FixedOffset, Local};
+use crate::search::{self, Context, Count, Named, SearchArgs};
 use xlogdec::color::{ColorChoice, TextRecords};
-use xlogdec::filter::{Filter, FilterOptions, TimeBound};
+use xlogdec::filter::{Filter, FilterOptions};
 use xlogdec::filtered::FilterSink;
 use xlogdec::json::JsonSink;
-use xlogdec::record::Level;
 use xlogdec::text::TextSink;
 use xlogdec::{Event, Sink, Summary};
 
@@ -39,116 +38,27 @@ pub enum ColorWhen {
 /// Flags that shape the printed output.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct OutputArgs {
+    /// The record filters, first in `--help`.
+    #[command(flatten)]
+    pub search: SearchArgs,
+
     /// Leave out the in-band integrity lines ([F]decode_log_file.py ... and
     /// [F]xlogdec: ...) for clean text.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub no_markers: bool,
 
     /// Output format: the decoded text, or JSON Lines (typed events).
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_enum, default_value_t = Format::Text, help_heading = "Output")]
     pub format: Format,
 
     /// Colour records by level (text format only).
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto,
+          help_heading = "Output")]
     pub color: ColorWhen,
-
-    /// Only records of this level or above: V D I W E F, or verbose, debug,
-    /// info, warn, error, fatal (any case).
-    #[arg(short = 'l', long, value_name = "LEVEL", value_parser = parse_level,
-          help_heading = "Record filters (combine with AND)")]
-    pub level: Option<String>,
-
-    /// Only records with this tag; exact, or a glob with * and ?. Repeat for
-    /// several tags (any may match).
-    #[arg(
-        long,
-        value_name = "TAG",
-        help_heading = "Record filters (combine with AND)"
-    )]
-    pub tag: Vec<String>,
-
-    /// Only records of this process id.
-    #[arg(
-        long,
-        value_name = "PID",
-        help_heading = "Record filters (combine with AND)"
-    )]
-    pub pid: Option<i64>,
-
-    /// Only records of this thread id.
-    #[arg(
-        long,
-        value_name = "TID",
-        help_heading = "Record filters (combine with AND)"
-    )]
-    pub tid: Option<i64>,
-
-    /// Only records of the main thread (tid marked *).
-    #[arg(long, help_heading = "Record filters (combine with AND)")]
-    pub main_thread: bool,
-
-    /// Only records at or after TIME: HH:MM[:SS], YYYY-MM-DD [HH:MM[:SS]],
-    /// optionally with Z or +HH:MM, or relative like -2h (s, m, h, d, w).
-    /// Without an offset, compared with the record's own wall clock.
-    #[arg(long, value_name = "TIME", value_parser = parse_time,
-          allow_hyphen_values = true, help_heading = "Record filters (combine with AND)")]
-    pub since: Option<String>,
-
-    /// Only records at or before TIME (same forms as --since).
-    #[arg(long, value_name = "TIME", value_parser = parse_time,
-          allow_hyphen_values = true, help_heading = "Record filters (combine with AND)")]
-    pub until: Option<String>,
-
-    /// Only records whose message matches REGEX (continuation lines included).
-    #[arg(short = 'e', long = "grep", value_name = "REGEX", value_parser = parse_regex,
-          help_heading = "Record filters (combine with AND)")]
-    pub grep: Option<String>,
-
-    /// Match --grep case-insensitively.
-    #[arg(
-        short = 'i',
-        long,
-        requires = "grep",
-        help_heading = "Record filters (combine with AND)"
-    )]
-    pub ignore_case: bool,
-
-    /// Keep the records whose message does NOT match --grep.
-    #[arg(
-        short = 'v',
-        long = "invert-match",
-        requires = "grep",
-        help_heading = "Record filters (combine with AND)"
-    )]
-    pub invert: bool,
 
     /// Whether the output goes to a terminal (set by the command, never a flag).
     #[arg(skip)]
     pub to_terminal: Cell<bool>,
-}
-
-/// The moment relative times (`--since -2h`) count back from: one for the run.
-fn now() -> DateTime<FixedOffset> {
-    static NOW: OnceLock<DateTime<FixedOffset>> = OnceLock::new();
-    *NOW.get_or_init(|| Local::now().fixed_offset())
-}
-
-fn parse_level(s: &str) -> Result<String, String> {
-    Level::parse(s)
-        .map(|_| s.to_string())
-        .map_err(|e| e.to_string())
-}
-
-fn parse_time(s: &str) -> Result<String, String> {
-    TimeBound::parse(s, now())
-        .map(|_| s.to_string())
-        .map_err(|e| e.to_string())
-}
-
-fn parse_regex(s: &str) -> Result<String, String> {
-    regex::bytes::Regex::new(s)
-        .map(|_| s.to_string())
-        .map_err(|e| e.to_string())
 }
 
 impl OutputArgs {
@@ -159,23 +69,12 @@ impl OutputArgs {
 
     /// The filter options as given.
     pub fn filter_options(&self) -> FilterOptions {
-        FilterOptions {
-            level: self.level.clone(),
-            tags: self.tag.clone(),
-            pid: self.pid,
-            tid: self.tid,
-            main_thread: self.main_thread,
-            since: self.since.clone(),
-            until: self.until.clone(),
-            regex: self.grep.clone(),
-            ignore_case: self.ignore_case,
-            invert: self.invert,
-        }
+        self.search.filter_options()
     }
 
     /// The record filter (empty when no filter flag is given).
     pub fn filter(&self) -> Result<Filter, xlogdec::filter::FilterError> {
-        Filter::new(&self.filter_options(), now())
+        Filter::new(&self.filter_options(), search::now())
     }
 
     /// Whether text is coloured: `--color`, the terminal, NO_COLOR and TERM.
@@ -204,10 +103,25 @@ pub fn make_sink<'w>(
         Err(e) => return Box::new(Failing(e.to_string())),
     };
     let markers = !args.no_markers;
+    let names = args.search.names.get();
+    if args.search.count {
+        return Box::new(Count::new(filter, out, names.then(|| path.to_string())));
+    }
     match args.format {
         Format::Json => Box::new(FilterSink::new(JsonSink::new(out, path), filter)),
         Format::Text => {
             let color = args.colored();
+            let sep = names.then(|| Rc::new(Cell::new(b':')));
+            let out: Box<dyn Write + 'w> = match &sep {
+                Some(sep) => Box::new(Named::new(out, path, Rc::clone(sep))),
+                None => out,
+            };
+            let context = args.search.context();
+            if context != (0, 0) {
+                let text = TextRecords::new(TextSink::new(out, markers), color);
+                let judged = Context::new(text, filter, context, sep);
+                return Box::new(FilterSink::new(judged, Filter::default()));
+            }
             if filter.is_empty() && !color {
                 // The plain text as the official decoder writes it.
                 return Box::new(TextSink::new(out, markers));
