@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# `xlogdec diagnose` against plain decoding (both with all cores), on a big
-# IM SDK day built here: testdata/imsdk/imsdk_20240312.xlog concatenated
-# COPIES times (the decoder walks the copies as one file; each copy starts
-# with its Mars header, so it is a new session and its clock starts over).
-# Nothing big is committed; the input lives in a temporary directory.
+# `xlogdec diagnose` against plain decoding (both with all cores, the
+# default jobs), on a big IM SDK day built here: the IM SDK days of
+# testdata/imsdk (8.x, 4.x and a mixed day) concatenated ROUNDS times (the
+# decoder walks the copies as one file; each copy starts with its Mars
+# header, so it is a new session and its clock starts over). Nothing big is
+# committed; the input lives in a temporary directory.
 #
-#   benches/diagnose.sh [COPIES]    # default 800 copies: ~106 MB decoded
+#   benches/diagnose.sh [ROUNDS]    # default 200 rounds: ~106 MB decoded
+#
+# Memory is bounded when the peak RSS stays the same for a bigger input:
+# compare `RUNS=1 benches/diagnose.sh 200` with `RUNS=1 benches/diagnose.sh 800`.
 #
 # Every variant runs RUNS times (default 7), interleaved so that a busy
 # machine hurts them alike; it reports the least and the median wall time,
@@ -15,18 +19,19 @@
 # redirection: plain decoding's -o would add an fsync).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-copies=${1:-800}
+rounds=${1:-200}
 runs=${RUNS:-7}
 cargo build --release --quiet
 bin=target/release/xlogdec
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 big=$work/big.xlog
-for ((i = 0; i < copies; i++)); do
-    cat testdata/imsdk/imsdk_20240312.xlog
+for ((i = 0; i < rounds; i++)); do
+    cat testdata/imsdk/*.xlog
 done >"$big"
 "$bin" "$big" >"$work/plain.log"
 echo "input: $(stat -c %s "$big") bytes, decoded: $(stat -c %s "$work/plain.log") bytes, $runs runs"
+echo "cores: $(nproc); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 names=(decode diagnose "diagnose --format json")
 cmds=(
@@ -59,4 +64,5 @@ for ((k = 0; k < n; k++)); do
     printf '%-24s %9s %9s %9s %9s %8.2f %8.2f\n' "${names[k]}" "$mn" "$md" "${cpu[$k]}" "${rss[$k]}" \
         "$(echo "$base_min / $mn" | bc -l)" "$(echo "$base_med / $md" | bc -l)"
 done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 tail -n 12 "$work/out.1"

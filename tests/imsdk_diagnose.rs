@@ -511,3 +511,108 @@ fn directories_and_zips_are_read_like_the_batch_command() {
     );
     assert_eq!(last["sessions"], 6);
 }
+
+/// The summaries (`file`, `sessions`) of `diagnose --format json` over
+/// `args`, with `stdin` piped in.
+fn json_summaries(args: &[&std::ffi::OsStr], stdin: Vec<u8>) -> Vec<(String, u64)> {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = xlogdec()
+        .args(["diagnose", "--format", "json"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || pipe.write_all(&stdin));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|o| o["type"] == "summary")
+        .map(|o| {
+            (
+                o["file"].as_str().unwrap().to_string(),
+                o["sessions"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Every input kind decoding takes (tar.gz, .xlog.gz, zips in zips,
+/// standard input, named or not) gives the same findings' summary as the
+/// plain file.
+#[test]
+fn archives_gz_and_stdin_are_read_like_decoding() {
+    use flate2::Compression;
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+    let day_path = testdata().join("imsdk_20240312.xlog");
+    let day = std::fs::read(&day_path).unwrap();
+    let gz = |b: &[u8]| {
+        let mut g = GzEncoder::new(Vec::new(), Compression::fast());
+        g.write_all(b).unwrap();
+        g.finish().unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // A tar.gz holding the day.
+    let mut t = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(day.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    t.append_data(&mut h, "user/imsdk_20240312.xlog", &day[..])
+        .unwrap();
+    let tgz = dir.path().join("bundle.tar.gz");
+    std::fs::write(&tgz, gz(&t.into_inner().unwrap())).unwrap();
+    let xgz = dir.path().join("imsdk_20240312.xlog.gz");
+    std::fs::write(&xgz, gz(&day)).unwrap();
+    // A zip in a zip.
+    let zip_of = |name: &str, bytes: &[u8]| {
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        z.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(bytes).unwrap();
+        z.finish().unwrap().into_inner()
+    };
+    let nested = dir.path().join("outer.zip");
+    std::fs::write(
+        &nested,
+        zip_of("inner.zip", &zip_of("imsdk_20240312.xlog", &day)),
+    )
+    .unwrap();
+
+    let plain = json_summaries(&[day_path.as_os_str()], Vec::new());
+    assert_eq!(plain.len(), 1);
+    let sessions = plain[0].1;
+    assert_eq!(sessions, 6);
+    let got = json_summaries(
+        &[tgz.as_os_str(), xgz.as_os_str(), nested.as_os_str()],
+        Vec::new(),
+    );
+    let names: Vec<&str> = got.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names[0].ends_with("bundle.tar.gz:user/imsdk_20240312.xlog"));
+    assert!(names[1].ends_with("imsdk_20240312.xlog.gz"));
+    assert!(names[2].ends_with("outer.zip:inner.zip:imsdk_20240312.xlog"));
+    assert!(got.iter().all(|&(_, s)| s == sessions), "{got:?}");
+    // Standard input, plain (`-`) and gzipped (no input named).
+    assert_eq!(
+        json_summaries(&["-".as_ref()], day.clone()),
+        vec![("-".to_string(), sessions)]
+    );
+    assert_eq!(
+        json_summaries(&[], gz(&day)),
+        vec![("-".to_string(), sessions)]
+    );
+}

@@ -1,8 +1,7 @@
 //! `xlogdec diagnose`: the IM SDK lens. What happened to this user, as a
 //! timeline of findings and a summary per input.
 
-use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -13,7 +12,7 @@ use xlogdec::reader::{Decoder, Error as DecodeError, Mmap3Mode, Options};
 
 use crate::batch::check_summary;
 use crate::decode::Output;
-use crate::inputs::{self, Source, io_message};
+use crate::inputs::{self, Opened, Source};
 use crate::output::Format;
 
 /// Arguments of `xlogdec diagnose`.
@@ -38,6 +37,10 @@ pub struct DiagnoseArgs {
     #[arg(short, long)]
     recursive: bool,
 
+    /// Refuse an archive whose members unpack to more than BYTES in all.
+    #[arg(long, value_name = "BYTES", default_value_t = inputs::DEFAULT_MAX_UNPACKED)]
+    max_unpacked: u64,
+
     /// Threads decoding the blocks of an input (default: the number of
     /// cores).
     #[arg(short = 'j', long, value_name = "N")]
@@ -47,14 +50,22 @@ pub struct DiagnoseArgs {
     #[command(flatten)]
     key: crate::key::KeyArgs,
 
-    /// Input files (.xlog, .mmap3), .zip archives, glob patterns,
-    /// directories, or - for stdin.
-    #[arg(value_name = "INPUT", required = true)]
+    /// Inputs as the decoder takes them: files (.xlog, .mmap3), archives
+    /// (.zip, .tar, .tar.gz/.tgz, .gz), glob patterns, directories, or -
+    /// for stdin (the default when stdin is not a terminal).
+    #[arg(value_name = "INPUT")]
     inputs: Vec<PathBuf>,
 }
 
 /// Runs `xlogdec diagnose`; returns the exit code.
-pub fn run(args: DiagnoseArgs) -> i32 {
+pub fn run(mut args: DiagnoseArgs) -> i32 {
+    if args.inputs.is_empty() {
+        if io::stdin().is_terminal() {
+            eprintln!("xlogdec diagnose: no input given (try `xlogdec diagnose --help`)");
+            return 2;
+        }
+        args.inputs.push(PathBuf::from("-"));
+    }
     let rules = match &args.rules {
         Some(path) => match RuleSet::with_file(path) {
             Ok(r) => r,
@@ -78,11 +89,15 @@ pub fn run(args: DiagnoseArgs) -> i32 {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
     let mut failed = false;
-    let (sources, errors) = inputs::expand(&args.inputs, args.recursive);
-    for e in errors {
+    let expanded = inputs::expand(&args.inputs, args.recursive, args.max_unpacked);
+    for e in &expanded.errors {
         eprintln!("xlogdec diagnose: {}: {}", e.arg, e.message);
         failed = true;
     }
+    for e in &expanded.empty {
+        eprintln!("xlogdec diagnose: {}: {}", e.arg, e.message);
+    }
+    let sources = expanded.sources;
     // The writes run on an output thread, as for decoding.
     let mut out = Output::new(io::stdout(), true);
     for (i, src) in sources.iter().enumerate() {
@@ -114,7 +129,7 @@ pub fn run(args: DiagnoseArgs) -> i32 {
                     write_finding(&mut *out, &name, f)
                 }
             });
-            let r = decode(src, opts.clone(), jobs, &mut sink);
+            let r = decode(src, opts.clone(), jobs, args.max_unpacked, &mut sink);
             r.map(|s| (s, sink.summary().cloned(), sink.lines()))
         };
         let (decoded, summary, lines) = match result {
@@ -174,11 +189,17 @@ fn write_failed(e: &io::Error) -> i32 {
 fn short_name(src: &Source) -> String {
     match src {
         Source::Stdin => "-".into(),
-        Source::File { path, .. } => path.file_name().map_or_else(
+        Source::File { path, .. } | Source::Gz { path, .. } => path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into(),
         ),
         Source::Zip { name, .. } => name.rsplit('/').next().unwrap_or(name).to_string(),
+        // `archive:member[:member...]`: the innermost member's file name.
+        Source::Part(_) => {
+            let shown = src.shown();
+            let member = shown.rsplit(':').next().unwrap_or(&shown);
+            member.rsplit('/').next().unwrap_or(member).to_string()
+        }
     }
 }
 
@@ -262,35 +283,24 @@ fn decode<S: xlogdec::Sink>(
     src: &Source,
     opts: Options,
     jobs: usize,
+    max_unpacked: u64,
     sink: &mut S,
 ) -> Result<xlogdec::Summary, Fail> {
     let mut decoder = Decoder::new(opts);
     decoder.set_jobs(jobs);
-    let result = match src {
-        Source::Stdin => decoder.decode(&mut ReadInput::new(io::stdin().lock()), sink),
-        Source::File { path, .. } => {
-            let file = File::open(path).map_err(|e| Fail::Input(io_message(&e)))?;
-            let meta = file.metadata().map_err(|e| Fail::Input(e.to_string()))?;
-            if meta.is_dir() {
-                return Err(Fail::Input("is a directory".into()));
-            }
-            if meta.is_file() {
-                let mut map = MmapInput::open(&file).map_err(|e| Fail::Input(e.to_string()))?;
-                decoder.decode(&mut map, sink)
-            } else {
-                decoder.decode(&mut ReadInput::new(&file), sink)
-            }
-        }
-        Source::Zip { archive, name, .. } => {
-            let file = File::open(archive).map_err(|e| Fail::Input(io_message(&e)))?;
-            let mut z = zip::ZipArchive::new(file)
-                .map_err(|e| Fail::Input(format!("not a readable zip archive: {e}")))?;
-            let entry = z
-                .by_name(name)
-                .map_err(|e| Fail::Input(format!("cannot read zip member: {e}")))?;
-            decoder.decode(&mut ReadInput::new(entry), sink)
-        }
-    };
+    let result = src
+        .open_with(max_unpacked, |opened| match opened {
+            Opened::Stdin => decoder.decode(&mut ReadInput::new(io::stdin().lock()), sink),
+            Opened::Map(file, _) => match MmapInput::open(&file) {
+                Ok(mut map) => decoder.decode(&mut map, sink),
+                Err(e) => Err(DecodeError::Read {
+                    offset: 0,
+                    source: e,
+                }),
+            },
+            Opened::Stream(r, _) => decoder.decode(&mut ReadInput::new(r), sink),
+        })
+        .map_err(Fail::Input)?;
     match result {
         Ok(s) => Ok(s),
         Err(DecodeError::Sink(e)) => Err(Fail::Output(e)),
