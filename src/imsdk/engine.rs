@@ -127,16 +127,35 @@ impl Finding {
     pub fn time_text(&self) -> Option<String> {
         use chrono::{Datelike, Timelike};
         self.time.map(|t| {
-            format!(
-                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}",
-                t.year(),
-                t.month(),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second(),
-                t.nanosecond() / 1_000_000 % 1000
-            )
+            let year = t.year();
+            let ms = t.nanosecond() / 1_000_000 % 1000;
+            if !(0..=9999).contains(&year) {
+                return format!(
+                    "{year:04}-{:02}-{:02} {:02}:{:02}:{:02}.{ms:03}",
+                    t.month(),
+                    t.day(),
+                    t.hour(),
+                    t.minute(),
+                    t.second(),
+                );
+            }
+            // Digits written directly: one finding in the timeline is one
+            // call, and `format!` was a good part of a finding's cost.
+            let mut b = *b"0000-00-00 00:00:00.000";
+            let mut put = |at: usize, width: usize, mut n: u32| {
+                for i in (at..at + width).rev() {
+                    b[i] = b'0' + (n % 10) as u8;
+                    n /= 10;
+                }
+            };
+            put(0, 4, year as u32);
+            put(5, 2, t.month());
+            put(8, 2, t.day());
+            put(11, 2, t.hour());
+            put(14, 2, t.minute());
+            put(17, 2, t.second());
+            put(20, 3, ms);
+            b.iter().map(|&c| char::from(c)).collect()
         })
     }
 
@@ -985,6 +1004,55 @@ fn mergeable(held: &Finding, next: &Finding) -> bool {
 mod tests {
     use super::*;
     use crate::imsdk::sink::DiagnoseSink;
+
+    /// The digits written directly give what `format!` gives, for any
+    /// time (leap seconds and years past four digits included).
+    #[test]
+    fn time_text_writes_what_format_writes() {
+        let finding = |t: NaiveDateTime| Finding {
+            kind: Kind::Error,
+            time: Some(t),
+            offset_minutes: Some(-90),
+            line: 1,
+            record: 1,
+            code: None,
+            name: None,
+            meaning: None,
+            advice: None,
+            confidence: Confidence::Seen,
+            evidence: String::new(),
+            attrs: Vec::new(),
+        };
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        for t in [
+            day(2024, 3, 12).and_hms_milli_opt(9, 5, 7, 31).unwrap(),
+            day(1, 1, 1).and_hms_milli_opt(0, 0, 0, 0).unwrap(),
+            day(9999, 12, 31)
+                .and_hms_milli_opt(23, 59, 59, 999)
+                .unwrap(),
+            day(2016, 12, 31)
+                .and_hms_milli_opt(23, 59, 59, 1500)
+                .unwrap(),
+            day(12345, 6, 7).and_hms_milli_opt(1, 2, 3, 4).unwrap(),
+            day(-44, 3, 15).and_hms_milli_opt(12, 0, 0, 0).unwrap(),
+        ] {
+            let f = finding(t);
+            use chrono::{Datelike, Timelike};
+            let want = format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+                t.nanosecond() / 1_000_000 % 1000
+            );
+            assert_eq!(f.time_text().unwrap(), want, "{t:?}");
+        }
+        let f = finding(day(2024, 3, 12).and_hms_milli_opt(9, 5, 7, 31).unwrap());
+        assert_eq!(f.ts().unwrap(), "2024-03-12T09:05:07.031-01:30");
+    }
 
     fn tim(time: &str, func: &str, msg: &str) -> String {
         format!("TIM: 2024-03-12 {time} I 100-101     |-x.cpp:1    {func:<40}|{msg}\n")

@@ -206,12 +206,21 @@ fn short_name(src: &Source) -> String {
 /// `s` with runs of two or more spaces shown as one (the SDK pads its
 /// columns), appended to `out`.
 fn squeeze_into(out: &mut String, s: &str) {
-    let mut rest = s;
-    while let Some(i) = rest.find("  ") {
-        out.push_str(&rest[..=i]);
-        rest = rest[i..].trim_start_matches(' ');
+    let b = s.as_bytes();
+    // `s[from..]` is still to copy; spaces are looked for from `pos`.
+    let (mut from, mut pos) = (0, 0);
+    while let Some(k) = memchr::memchr(b' ', &b[pos..]) {
+        let i = pos + k;
+        pos = i + 1;
+        if b.get(pos) == Some(&b' ') {
+            out.push_str(&s[from..=i]);
+            while b.get(pos) == Some(&b' ') {
+                pos += 1;
+            }
+            from = pos;
+        }
     }
-    out.push_str(rest);
+    out.push_str(&s[from..]);
 }
 
 /// `s` padded with spaces to `width` characters.
@@ -314,9 +323,17 @@ mod tests {
 
     #[test]
     fn padding_runs_show_as_one_space() {
-        let mut s = String::new();
-        squeeze_into(&mut s, "a   b c  d    ");
-        assert_eq!(s, "a b c d ");
+        for (text, want) in [
+            ("a   b c  d    ", "a b c d "),
+            ("  x", " x"),
+            ("é  ü ", "é ü "),
+            ("", ""),
+            ("no runs", "no runs"),
+        ] {
+            let mut s = String::new();
+            squeeze_into(&mut s, text);
+            assert_eq!(s, want);
+        }
         let mut p = String::new();
         pad(&mut p, "ab", 4);
         assert_eq!(p, "ab  ");
