@@ -15,6 +15,7 @@ use std::ops::Range;
 
 use crate::event::{Event, Sink};
 use crate::filter::{Filter, Scope, TimeBound};
+use crate::json::{JsonRenderer, RENDER_LIMIT, Rendered, RenderedMeta};
 use crate::reader::Summary;
 pub use crate::record::MAX_PIECE;
 use crate::record::formats::meta::start_offset;
@@ -74,6 +75,20 @@ pub trait RecordSink {
     /// runs gets the pieces in [`run`](RecordSink::run) instead). `level`:
     /// the record's; `more`: more pieces of it follow.
     fn record_rest(&mut self, level: Option<Level>, bytes: &[u8], more: bool) -> io::Result<()>;
+
+    /// What the decoder's worker threads may render ahead for this sink,
+    /// asked once when the filter sink is built (for a sink that takes
+    /// [`Takes::Records`]). `None`, the default, asks for nothing.
+    fn renderer(&self) -> Option<JsonRenderer> {
+        None
+    }
+
+    /// A passed record that a worker rendered with the sink's
+    /// [`renderer`](RecordSink::renderer); called instead of
+    /// [`record`](RecordSink::record). The default parses it.
+    fn rendered(&mut self, r: &Rendered<'_>) -> io::Result<()> {
+        self.record(&Record::parse(r.bytes))
+    }
 }
 
 /// What a [`RecordSink`] reads of the records it is given.
@@ -122,6 +137,12 @@ macro_rules! forward_record_sink {
             ) -> io::Result<()> {
                 (**self).record_rest(level, bytes, more)
             }
+            fn renderer(&self) -> Option<JsonRenderer> {
+                (**self).renderer()
+            }
+            fn rendered(&mut self, r: &Rendered<'_>) -> io::Result<()> {
+                (**self).rendered(r)
+            }
         }
     };
 }
@@ -157,6 +178,8 @@ struct Gate {
     /// nowhere in (rejected, or passed with `-v`).
     scan: Option<Searcher>,
     takes: Takes,
+    /// What workers may render ahead for the receiving sink.
+    render: Option<JsonRenderer>,
     /// The verdict on the record whose pieces are coming: `Some(level)`
     /// when it passed.
     passing: Option<Option<Level>>,
@@ -188,6 +211,10 @@ struct Run<'t> {
     /// the first one not yet passed by.
     verdicts: &'t [Verdict],
     next: usize,
+    /// What the worker rendered ahead of the chunk's records (see
+    /// [`JsonRenderer`]): per rendered record, and their lines end to end.
+    meta: &'t [RenderedMeta],
+    rendered: &'t [u8],
 }
 
 /// The match of a search that found none: after every record.
@@ -283,7 +310,35 @@ impl<'t> Run<'t> {
             searched: None,
             verdicts,
             next: 0,
+            meta: &[],
+            rendered: &[],
         }
+    }
+
+    /// A run over a judged chunk, with what was rendered of it.
+    fn judged(chunk: &'t [u8], v: Verdicts<'t>) -> Run<'t> {
+        Run {
+            meta: v.1,
+            rendered: v.2,
+            ..Run::new(chunk, v.0)
+        }
+    }
+
+    /// What the worker rendered of the record `v` is the verdict on, a
+    /// verdict of this chunk.
+    #[inline]
+    fn rendering<'b>(&self, v: Verdict, bytes: &'b [u8]) -> Option<Rendered<'b>>
+    where
+        't: 'b,
+    {
+        let i = v.meta as usize;
+        let meta = self.meta.get(i)?;
+        let from = match i {
+            0 => 0,
+            _ => self.meta[i - 1].json_end as usize,
+        };
+        let json = self.rendered.get(from..meta.json_end as usize)?;
+        Some(Rendered { bytes, json, meta })
     }
 
     /// The worker's verdict on the chunk's `len` bytes at `from`, if it
@@ -379,6 +434,9 @@ impl<R: RecordSink> FilterSink<R> {
                     })
                     .map(Searcher::new),
                 takes: inner.takes(),
+                render: (inner.takes() == Takes::Records)
+                    .then(|| inner.renderer())
+                    .flatten(),
                 passing: None,
                 memo: Memo::default(),
                 offset: None,
@@ -867,8 +925,14 @@ impl Gate {
         self.seen += 1;
         match self.takes {
             Takes::Records => {
-                if known.is_some_and(|v| v.pass().is_none()) {
-                    return Ok(());
+                if let Some(v) = known {
+                    if v.pass().is_none() {
+                        return Ok(());
+                    }
+                    if let Some(r) = run.as_deref().and_then(|run| run.rendering(v, bytes)) {
+                        self.passed += 1;
+                        return inner.rendered(&r);
+                    }
                 }
                 self.offer_parsed(inner, bytes, false)
             }
@@ -954,7 +1018,11 @@ impl Gate {
             return run.verdict(from, bytes.len());
         }
         match self.tail.take() {
-            Some((len, v)) if len == bytes.len() => Some(v),
+            // What was rendered of it went with its chunk.
+            Some((len, v)) if len == bytes.len() => Some(Verdict {
+                meta: Verdict::NONE,
+                ..v
+            }),
             _ => None,
         }
     }
@@ -1051,7 +1119,8 @@ impl Gate {
 impl<R: RecordSink> FilterSink<R> {
     /// Filters a text chunk, with a worker's verdicts on its records (or
     /// none).
-    fn text(&mut self, text: &[u8], verdicts: &[Verdict]) -> io::Result<()> {
+    fn text(&mut self, text: &[u8], judged: Verdicts<'_>) -> io::Result<()> {
+        let verdicts = judged.0;
         if !verdicts.is_empty() && self.gate.takes == Takes::Runs && self.splitter.at_line_start() {
             return self.judged_runs(text, verdicts);
         }
@@ -1060,7 +1129,7 @@ impl<R: RecordSink> FilterSink<R> {
             gate,
             splitter,
         } = self;
-        let mut run = Run::new(text, verdicts);
+        let mut run = Run::judged(text, judged);
         // The verdicts say where the records start: lines need not be read.
         let starts = (!verdicts.is_empty()).then(|| verdicts.iter().map(|v| v.start as usize));
         splitter.push_cut(text, starts, |b, part| {
@@ -1128,7 +1197,7 @@ impl<R: RecordSink> FilterSink<R> {
 impl<R: RecordSink> Sink for FilterSink<R> {
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
         match event {
-            Event::Text(text) => self.text(text, &[]),
+            Event::Text(text) => self.text(text, Verdicts(&[], &[], &[])),
             Event::Block(_) => self.inner.event(event),
             _ => {
                 self.flush()?;
@@ -1147,30 +1216,33 @@ impl<R: RecordSink> Sink for FilterSink<R> {
     /// nothing to judge).
     fn judge(&self) -> Option<Judge> {
         let g = &self.gate;
-        (!g.plan.empty).then(|| Judge {
+        (!g.plan.empty || g.render.is_some()).then(|| Judge {
             filter: g.filter.clone(),
             plan: g.plan,
             scan: g.scan.clone(),
+            render: g.render.clone(),
         })
     }
 
     fn judged_text(&mut self, text: &[u8], verdicts: Verdicts<'_>) -> io::Result<()> {
-        self.text(text, verdicts.0)
+        self.text(text, verdicts)
     }
 }
 
 /// What [`FilterSink`] lets worker threads compute ahead of it: whether
-/// each record of a decoded block passes the filter. The sink then only
-/// cuts records and hands on those that pass.
+/// each record of a decoded block passes the filter, and, for a sink with
+/// a [`renderer`](RecordSink::renderer), the output of those that pass.
+/// The sink then only cuts records and hands on those that pass.
 #[derive(Debug, Clone)]
 pub struct Judge {
     filter: Filter,
     plan: Plan,
     scan: Option<Searcher>,
+    render: Option<JsonRenderer>,
 }
 
 /// The shortest average record a [`Judge`] gives verdicts on: a verdict
-/// takes 8 bytes, so verdicts take at most half the memory of the text.
+/// takes 12 bytes, so verdicts take at most 3/4 of the memory of the text.
 const MIN_JUDGED: usize = 16;
 
 /// One verdict of a [`Judge`]: on the record that starts at `start` in its
@@ -1182,6 +1254,9 @@ pub(crate) struct Verdict {
     /// [`Verdict::REJECT`], [`Verdict::UNKNOWN`], or a pass: 1 + the
     /// level's place in [`Level::ALL`] (0 without a level).
     code: u8,
+    /// The record's place among those rendered ahead in its chunk
+    /// ([`Verdict::NONE`]: not rendered).
+    meta: u32,
 }
 
 impl Verdict {
@@ -1189,6 +1264,8 @@ impl Verdict {
     /// No verdict: the record is too long to be judged whole (it comes in
     /// pieces, judged by the first).
     const UNKNOWN: u8 = 0xFE;
+    /// Not rendered ahead.
+    const NONE: u32 = u32::MAX;
 
     fn new(start: usize, pass: Option<Option<Level>>) -> Verdict {
         let code = match pass {
@@ -1199,6 +1276,7 @@ impl Verdict {
         Verdict {
             start: start as u32,
             code,
+            meta: Verdict::NONE,
         }
     }
 
@@ -1218,9 +1296,14 @@ impl Verdict {
 }
 
 /// A [`Judge`]'s verdicts on the records of one text chunk, for
-/// [`Sink::judged_text`].
+/// [`Sink::judged_text`], with what it rendered of them: per rendered
+/// record, and their output end to end.
 #[derive(Debug, Clone, Copy)]
-pub struct Verdicts<'a>(pub(crate) &'a [Verdict]);
+pub struct Verdicts<'a>(
+    pub(crate) &'a [Verdict],
+    pub(crate) &'a [RenderedMeta],
+    pub(crate) &'a [u8],
+);
 
 impl Judge {
     /// Appends to `out` a verdict on each record of `text` that starts
@@ -1231,11 +1314,34 @@ impl Judge {
     /// offsets gets none, and so does one of records shorter than
     /// [`MIN_JUDGED`] bytes on average (no log is made of them; their
     /// verdicts would take more memory than the text).
+    #[cfg(test)]
     pub(crate) fn judge(&self, text: &[u8], memo: &mut Memo, out: &mut Vec<Verdict>) {
+        let mut done = Judged::default();
+        std::mem::swap(&mut done.verdicts, out);
+        self.judge_into(text, memo, &mut done);
+        std::mem::swap(&mut done.verdicts, out);
+    }
+
+    /// [`Judge::judge`], appending to `done`: verdicts, and, with a
+    /// renderer, the output of the passed records a worker may render
+    /// (see [`JsonRenderer::render`]) while `done` holds less than
+    /// [`RENDER_LIMIT`] of it.
+    pub(crate) fn judge_into(&self, text: &[u8], memo: &mut Memo, done: &mut Judged) {
         if u32::try_from(text.len()).is_err() {
             return;
         }
+        let Judged {
+            verdicts: out,
+            meta,
+            rendered,
+        } = done;
         let first = out.len();
+        let mut ahead = Ahead {
+            meta_first: meta.len(),
+            json_first: rendered.len(),
+            meta,
+            rendered,
+        };
         let most = text.len() / MIN_JUDGED + 1;
         let mut run = Run::new(text, &[]);
         let mut open = None;
@@ -1250,7 +1356,7 @@ impl Judge {
                     if out.len() - first == most {
                         return Err(());
                     }
-                    out.push(self.verdict(&mut run, s, pos, memo, &mut context));
+                    out.push(self.verdict(&mut run, s, pos, memo, &mut context, &mut ahead));
                 }
                 open = Some(pos);
             }
@@ -1258,10 +1364,12 @@ impl Judge {
         });
         if walked.is_err() {
             out.truncate(first);
+            ahead.meta.truncate(ahead.meta_first);
+            ahead.rendered.truncate(ahead.json_first);
             return;
         }
         if let Some(s) = open {
-            out.push(self.verdict(&mut run, s, text.len(), memo, &mut context));
+            out.push(self.verdict(&mut run, s, text.len(), memo, &mut context, &mut ahead));
         }
     }
 
@@ -1276,10 +1384,12 @@ impl Judge {
         end: usize,
         memo: &mut Memo,
         context: &mut Option<Option<i32>>,
+        ahead: &mut Ahead<'_>,
     ) -> Verdict {
         let unknown = Verdict {
             start: start as u32,
             code: Verdict::UNKNOWN,
+            meta: Verdict::NONE,
         };
         if end - start > MAX_PIECE {
             return unknown;
@@ -1308,8 +1418,40 @@ impl Judge {
             memo,
             context.flatten(),
         );
-        Verdict::new(start, pass)
+        let mut v = Verdict::new(start, pass);
+        if pass.is_some()
+            && let Some(render) = &self.render
+            && ahead.rendered.len() < RENDER_LIMIT
+        {
+            let at = ahead.rendered.len();
+            match render.render(bytes, ahead.rendered) {
+                Some(mut m) => {
+                    m.json_end -= ahead.json_first as u32;
+                    v.meta = (ahead.meta.len() - ahead.meta_first) as u32;
+                    ahead.meta.push(m);
+                }
+                None => ahead.rendered.truncate(at),
+            }
+        }
+        v
     }
+}
+
+/// What a [`Judge`] gives: verdicts, and what it rendered ahead.
+#[derive(Debug, Default)]
+pub(crate) struct Judged {
+    pub(crate) verdicts: Vec<Verdict>,
+    pub(crate) meta: Vec<RenderedMeta>,
+    pub(crate) rendered: Vec<u8>,
+}
+
+/// Where a [`Judge`] renders a chunk's records ahead: the buffers, and
+/// where the chunk's part of them starts.
+struct Ahead<'a> {
+    meta: &'a mut Vec<RenderedMeta>,
+    rendered: &'a mut Vec<u8>,
+    meta_first: usize,
+    json_first: usize,
 }
 
 #[cfg(test)]
@@ -1532,7 +1674,8 @@ mod tests {
                 Some(j) => {
                     verdicts.clear();
                     j.judge(part, &mut memo, &mut verdicts);
-                    s.judged_text(part, Verdicts(&verdicts)).expect("ok");
+                    s.judged_text(part, Verdicts(&verdicts, &[], &[]))
+                        .expect("ok");
                 }
                 None => s.event(&Event::Text(part)).expect("ok"),
             }
@@ -1877,7 +2020,9 @@ mod tests {
             let mut s = FilterSink::new(Log::default(), filter("W"));
             for (c, v) in chunks {
                 match v {
-                    Some(v) => s.judged_text(c.as_bytes(), Verdicts(v)).expect("ok"),
+                    Some(v) => s
+                        .judged_text(c.as_bytes(), Verdicts(v, &[], &[]))
+                        .expect("ok"),
                     None => s.event(&Event::Text(c.as_bytes())).expect("ok"),
                 }
             }
@@ -1910,8 +2055,11 @@ mod tests {
             Verdict::new(0, Some(Some(Level::Info))),
             Verdict::new(I1.len(), None),
         ];
-        s.judged_text(format!("{I1}{I1}").as_bytes(), Verdicts(&pass[..]))
-            .expect("ok");
+        s.judged_text(
+            format!("{I1}{I1}").as_bytes(),
+            Verdicts(&pass[..], &[], &[]),
+        )
+        .expect("ok");
         s.finish(&Summary::default()).expect("ok");
         let out = s.into_inner().inner.into_inner().into_inner();
         assert_eq!(out, I1.as_bytes(), "the first I1 only");

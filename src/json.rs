@@ -21,7 +21,7 @@ use crate::event::{BlockInfo, Event, Salvage};
 use crate::filtered::RecordSink;
 use crate::reader::Summary;
 use crate::record::{Header, Level, Record, Timestamp};
-use crate::stats::Stats;
+use crate::stats::{Stats, TimePoint};
 
 /// Log bytes as a string: as they are when valid UTF-8, else escaped (see
 /// the module docs). The flag says whether escaping was needed.
@@ -121,18 +121,77 @@ fn write_str<W: Write>(out: &mut W, s: &str) -> io::Result<()> {
             continue;
         }
         out.write_all(&bytes[start..i - 1])?;
-        match b {
-            b'"' => out.write_all(b"\\\"")?,
-            b'\\' => out.write_all(b"\\\\")?,
-            b'\n' => out.write_all(b"\\n")?,
-            b'\r' => out.write_all(b"\\r")?,
-            b'\t' => out.write_all(b"\\t")?,
-            _ => write!(out, "\\u{:04x}", b)?,
-        }
+        write_escape(out, b)?;
         start = i;
     }
     out.write_all(&bytes[start..])?;
     out.write_all(b"\"")
+}
+
+/// Writes the JSON escape of a byte in [`NEEDS_ESCAPE`].
+#[inline]
+fn write_escape<W: Write>(out: &mut W, b: u8) -> io::Result<()> {
+    match b {
+        b'"' => out.write_all(b"\\\""),
+        b'\\' => out.write_all(b"\\\\"),
+        b'\n' => out.write_all(b"\\n"),
+        b'\r' => out.write_all(b"\\r"),
+        b'\t' => out.write_all(b"\\t"),
+        _ => write!(out, "\\u{:04x}", b),
+    }
+}
+
+/// Writes log bytes as a JSON string literal, as `write_str` writes what
+/// [`escape_bytes`] makes of them, and says whether they were escaped
+/// (not UTF-8). One pass over bytes that are UTF-8: each run of bytes that
+/// are not ASCII is checked on its own (a UTF-8 sequence holds no ASCII
+/// byte, so the bytes are UTF-8 when every such run is).
+fn write_text(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mark = out.len();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        // Eight ASCII bytes at a time past those that need no escape.
+        while let Some(word) = bytes.get(i..i + 8) {
+            let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+            if w & HIGHS != 0 || needs_escape(w) {
+                break;
+            }
+            i += 8;
+        }
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
+        if b >= 0x80 {
+            // A run of bytes that are not ASCII: UTF-8 on its own, or the
+            // field is escaped.
+            let end = bytes[i..]
+                .iter()
+                .position(|&c| c < 0x80)
+                .map_or(bytes.len(), |n| i + n);
+            if std::str::from_utf8(&bytes[i..end]).is_err() {
+                out.truncate(mark);
+                let (s, _) = escape_bytes(bytes);
+                write_str(out, &s).expect("writing to a Vec cannot fail");
+                return true;
+            }
+            i = end;
+            continue;
+        }
+        i += 1;
+        if !NEEDS_ESCAPE[usize::from(b)] {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i - 1]);
+        write_escape(out, b).expect("writing to a Vec cannot fail");
+        start = i;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+    false
 }
 
 /// Writes `n` in decimal, as `{}` does, without the formatting machinery
@@ -167,49 +226,41 @@ fn write_digits<W: Write>(out: &mut W, n: u32, width: usize) -> io::Result<()> {
 }
 
 /// Writes the record fields of a parsed header.
-fn write_header<W: Write>(out: &mut W, h: &Header<'_>, escaped: &mut Vec<&str>) -> io::Result<()> {
-    out.write_all(b",\"time\":")?;
-    let (raw, e) = escape_bytes(h.timestamp.raw);
-    write_str(out, &raw)?;
-    if e {
+fn write_header(out: &mut Vec<u8>, h: &Header<'_>, escaped: &mut Vec<&str>) -> io::Result<()> {
+    out.extend_from_slice(b",\"time\":");
+    if write_text(out, h.timestamp.raw) {
         escaped.push("time");
     }
-    out.write_all(b",\"ts\":\"")?;
+    out.extend_from_slice(b",\"ts\":\"");
     write_iso(out, &h.timestamp)?;
-    out.write_all(b"\",\"pid\":")?;
+    out.extend_from_slice(b"\",\"pid\":");
     write_int(out, h.pid)?;
-    out.write_all(b",\"tid\":")?;
+    out.extend_from_slice(b",\"tid\":");
     write_int(out, h.tid)?;
-    out.write_all(if h.main_thread {
+    out.extend_from_slice(if h.main_thread {
         b",\"main_thread\":true"
     } else {
         b",\"main_thread\":false"
-    })?;
+    });
     for (name, bytes) in [("tag", h.tag), ("src_file", h.file)] {
-        out.write_all(b",\"")?;
-        out.write_all(name.as_bytes())?;
-        out.write_all(b"\":")?;
-        let (s, e) = escape_bytes(bytes);
-        write_str(out, &s)?;
-        if e {
+        out.extend_from_slice(b",\"");
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\":");
+        if write_text(out, bytes) {
             escaped.push(name);
         }
     }
-    out.write_all(b",\"src_line\":")?;
+    out.extend_from_slice(b",\"src_line\":");
     write_int(out, i64::from(h.line))?;
-    out.write_all(b",\"func\":")?;
-    let (s, e) = escape_bytes(h.func);
-    write_str(out, &s)?;
-    if e {
+    out.extend_from_slice(b",\"func\":");
+    if write_text(out, h.func) {
         escaped.push("func");
     }
     let format = h.format.name();
-    out.write_all(b",\"line_format\":\"")?;
-    out.write_all(format.as_bytes())?;
-    out.write_all(b"\",\"message\":")?;
-    let (s, e) = escape_bytes(h.message);
-    write_str(out, &s)?;
-    if e {
+    out.extend_from_slice(b",\"line_format\":\"");
+    out.extend_from_slice(format.as_bytes());
+    out.extend_from_slice(b"\",\"message\":");
+    if write_text(out, h.message) {
         escaped.push("message");
     }
     Ok(())
@@ -295,12 +346,7 @@ impl<W: Write> JsonSink<W> {
 
     /// Starts a line `{"type":"T","file":...`, after the `begin` line if due.
     fn open(&mut self, kind: &str) -> io::Result<()> {
-        if !self.began {
-            self.began = true;
-            self.out.write_all(b"{\"type\":\"begin\",\"file\":")?;
-            self.out.write_all(&self.file)?;
-            self.out.write_all(b"}\n")?;
-        }
+        self.begin();
         self.out.write_all(b"{\"type\":\"")?;
         self.out.write_all(kind.as_bytes())?;
         self.out.write_all(b"\",\"file\":")?;
@@ -355,6 +401,23 @@ impl<W: Write> RecordSink for JsonSink<W> {
         self.emit()
     }
 
+    /// Workers may render records ahead (see [`JsonRenderer`]).
+    fn renderer(&self) -> Option<JsonRenderer> {
+        Some(JsonRenderer {
+            file: self.file.clone().into_boxed_slice(),
+        })
+    }
+
+    /// A record rendered ahead: counted, and its line written as it is.
+    fn rendered(&mut self, r: &Rendered<'_>) -> io::Result<()> {
+        self.stats.rendered(r);
+        if !self.began {
+            self.begin();
+            self.emit()?;
+        }
+        self.dest.write_all(r.json)
+    }
+
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
         self.stats.event(event)?;
         self.line(event)?;
@@ -381,66 +444,163 @@ impl<W: Write> JsonSink<W> {
     /// longer record, whose message goes on in `continuation` objects.
     fn write_record(&mut self, rec: &Record<'_>, continued: bool) -> io::Result<()> {
         self.stats.record(rec)?;
-        self.open("record")?;
-        match rec.level {
-            Some(l) => self.out.write_all(&[
-                b',',
-                b'"',
-                b'l',
-                b'e',
-                b'v',
-                b'e',
-                b'l',
-                b'"',
-                b':',
-                b'"',
-                l.letter() as u8,
-                b'"',
-            ])?,
-            None => self.out.write_all(b",\"level\":null")?,
-        }
+        self.begin();
         let mut escaped = std::mem::take(&mut self.escaped);
-        escaped.clear();
-        match &rec.header {
-            Some(h) if continued => {
-                // The piece's last byte is not the record's: keep a newline.
-                let from = h.message.as_ptr() as usize - rec.bytes.as_ptr() as usize;
-                let h = Header {
-                    message: &rec.bytes[from..],
-                    ..*h
-                };
-                write_header(&mut self.out, &h, &mut escaped)?
-            }
-            Some(h) => write_header(&mut self.out, h, &mut escaped)?,
-            None => {
-                // Raw text and level-only lines: the bytes as they are.
-                self.out.write_all(b",\"text\":")?;
-                let (s, e) = escape_bytes(rec.bytes);
-                write_str(&mut self.out, &s)?;
-                if e {
-                    escaped.push("text");
-                }
-            }
-        }
-        if !escaped.is_empty() {
-            self.out.write_all(b",\"escaped\":[")?;
-            for (i, name) in escaped.iter().enumerate() {
-                if i > 0 {
-                    self.out.write_all(b",")?;
-                }
-                self.out.write_all(b"\"")?;
-                self.out.write_all(name.as_bytes())?;
-                self.out.write_all(b"\"")?;
-            }
-            self.out.write_all(b"]")?;
-        }
+        let r = render_record(&mut self.out, &self.file, rec, continued, &mut escaped);
         self.escaped = escaped;
-        if continued {
-            self.out.write_all(b",\"continued\":true")?;
-        }
-        self.out.write_all(b"}\n")?;
+        r?;
         self.emit()
     }
+
+    /// The `begin` line, if due.
+    fn begin(&mut self) {
+        if !self.began {
+            self.began = true;
+            self.out.extend_from_slice(b"{\"type\":\"begin\",\"file\":");
+            self.out.extend_from_slice(&self.file);
+            self.out.extend_from_slice(b"}\n");
+        }
+    }
+}
+
+/// Writes the `record` object of `rec` (see [`JsonSink`]) for the input
+/// whose name, as a JSON string literal, is `file`; `continued`: `rec` is
+/// the first piece of a longer record. `escaped` is scratch space.
+fn render_record(
+    out: &mut Vec<u8>,
+    file: &[u8],
+    rec: &Record<'_>,
+    continued: bool,
+    escaped: &mut Vec<&'static str>,
+) -> io::Result<()> {
+    out.extend_from_slice(b"{\"type\":\"record\",\"file\":");
+    out.extend_from_slice(file);
+    match rec.level {
+        Some(l) => out.extend_from_slice(&[
+            b',',
+            b'"',
+            b'l',
+            b'e',
+            b'v',
+            b'e',
+            b'l',
+            b'"',
+            b':',
+            b'"',
+            l.letter() as u8,
+            b'"',
+        ]),
+        None => out.extend_from_slice(b",\"level\":null"),
+    }
+    escaped.clear();
+    match &rec.header {
+        Some(h) if continued => {
+            // The piece's last byte is not the record's: keep a newline.
+            let from = h.message.as_ptr() as usize - rec.bytes.as_ptr() as usize;
+            let h = Header {
+                message: &rec.bytes[from..],
+                ..*h
+            };
+            write_header(out, &h, escaped)?
+        }
+        Some(h) => write_header(out, h, escaped)?,
+        None => {
+            // Raw text and level-only lines: the bytes as they are.
+            out.extend_from_slice(b",\"text\":");
+            if write_text(out, rec.bytes) {
+                escaped.push("text");
+            }
+        }
+    }
+    if !escaped.is_empty() {
+        out.extend_from_slice(b",\"escaped\":[");
+        for (i, name) in escaped.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b",");
+            }
+            out.extend_from_slice(b"\"");
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b"\"");
+        }
+        out.extend_from_slice(b"]");
+    }
+    if continued {
+        out.extend_from_slice(b",\"continued\":true");
+    }
+    out.extend_from_slice(b"}\n");
+    Ok(())
+}
+
+/// Renders `record` objects ahead of [`JsonSink`], on the decoder's
+/// worker threads (see [`RecordSink::renderer`]): the same bytes the sink
+/// writes, with what its summary counts of each record.
+#[derive(Debug, Clone)]
+pub struct JsonRenderer {
+    /// The input's name, as a JSON string literal.
+    file: Box<[u8]>,
+}
+
+/// Rendered JSON output beyond this, in one batch of blocks, is left to
+/// the sink: it bounds the memory of rendering ahead.
+pub(crate) const RENDER_LIMIT: usize = 16 << 20;
+
+impl JsonRenderer {
+    /// Renders the record in `bytes` onto `out` when a worker may: a
+    /// record with a level whose time does not take the UTC offset of an
+    /// earlier line (IM SDK shapes do; they are left to the sink, which
+    /// knows the offset). Returns what the summary counts of it.
+    pub(crate) fn render(&self, bytes: &[u8], out: &mut Vec<u8>) -> Option<RenderedMeta> {
+        let rec = Record::parse(bytes);
+        let level = rec.level?;
+        if rec.header.is_some_and(|h| h.format.borrows_offset()) {
+            return None;
+        }
+        let mut escaped = Vec::new();
+        render_record(out, &self.file, &rec, false, &mut escaped).ok()?;
+        let base = bytes.as_ptr() as usize;
+        let (time, tag) = match &rec.header {
+            Some(h) => {
+                let at = (h.tag.as_ptr() as usize - base) as u32;
+                (
+                    Some(TimePoint::from(&h.timestamp)),
+                    at..at + h.tag.len() as u32,
+                )
+            }
+            None => (None, 0..0),
+        };
+        Some(RenderedMeta {
+            json_end: u32::try_from(out.len()).ok()?,
+            level,
+            time,
+            tag,
+        })
+    }
+}
+
+/// What the summary counts of a record rendered ahead (see
+/// [`JsonRenderer`]), and where its JSON ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedMeta {
+    /// The end of the record's JSON in the rendered text of its chunk (it
+    /// starts where the previous record's ends).
+    pub(crate) json_end: u32,
+    /// The record's level.
+    pub level: Level,
+    /// The record's time, when it has a full header.
+    pub time: Option<TimePoint>,
+    /// Where the record's tag lies in its bytes (empty without a header).
+    pub tag: std::ops::Range<u32>,
+}
+
+/// A record rendered ahead (see [`RecordSink::rendered`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Rendered<'a> {
+    /// The record's bytes.
+    pub bytes: &'a [u8],
+    /// Its `record` object, one line.
+    pub json: &'a [u8],
+    /// What the summary counts of it.
+    pub meta: &'a RenderedMeta,
 }
 
 impl<W: Write> JsonSink<W> {
@@ -568,6 +728,56 @@ mod tests {
         }
         assert_eq!(escape_bytes(b"a\\\xff").0, "a\\\\\\xFF");
         assert_eq!(unescape("\\q"), None);
+    }
+
+    #[test]
+    fn one_pass_text_writer_writes_what_escaping_and_writing_write() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        // Pieces of valid and broken UTF-8, escapes and plain ASCII, joined
+        // at random so that each falls at every place of a word.
+        let pieces: [&[u8]; 12] = [
+            b"plain ascii text",
+            b"a",
+            b"\"",
+            b"\\",
+            b"\n",
+            b"\x01",
+            "消息".as_bytes(),
+            "😀".as_bytes(),
+            b"\xe6\xb6",
+            b"\xff",
+            b"\xc3",
+            b"\x80 tail",
+        ];
+        let (mut escaped, mut plain) = (0, 0);
+        for _ in 0..20_000 {
+            let r = next();
+            let mut bytes = Vec::new();
+            for k in 0..(r % 9) {
+                bytes.extend_from_slice(pieces[((r >> (4 * k + 4)) % 12) as usize]);
+            }
+            let (s, e) = escape_bytes(&bytes);
+            let mut want = b"prefix".to_vec();
+            write_str(&mut want, &s).expect("vec");
+            let mut got = b"prefix".to_vec();
+            assert_eq!(write_text(&mut got, &bytes), e, "{bytes:?}");
+            assert_eq!(got, want, "{bytes:?}");
+            if e {
+                escaped += 1;
+            } else {
+                plain += 1;
+            }
+        }
+        assert!(
+            escaped > 1000 && plain > 1000,
+            "{escaped} escaped, {plain} not"
+        );
     }
 
     #[test]

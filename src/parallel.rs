@@ -14,7 +14,7 @@
 //! delivering thread), which bounds memory by jobs × batch size.
 
 use crate::codec::{self, Decoded, Inflater, TeaKey, ZstdDecoder, tea};
-use crate::filtered::{Judge, Verdict};
+use crate::filtered::{Judge, Judged, Verdict, Verdicts};
 use crate::format::Payload;
 use std::collections::HashMap;
 use std::io;
@@ -243,11 +243,11 @@ struct Batch {
     /// The decoded texts, end to end.
     out: Vec<u8>,
     /// Per block: how the codec ended, the end of its text in `out`, and
-    /// the end of its verdicts in `verdicts`.
-    results: Vec<(Raw, usize, usize)>,
-    /// The sink's verdicts on the blocks' records (see [`Judge`]), end to
-    /// end.
-    verdicts: Vec<Verdict>,
+    /// the ends of its verdicts and of what was rendered in `judged`.
+    results: Vec<(Raw, usize, Ends)>,
+    /// The sink's verdicts on the blocks' records (see [`Judge`]), and
+    /// what was rendered of them, end to end.
+    judged: Judged,
     /// The worker panicked on this batch.
     panicked: bool,
 }
@@ -258,14 +258,36 @@ impl Batch {
         self.specs.clear();
         self.out.clear();
         self.results.clear();
-        self.verdicts.clear();
+        self.judged.verdicts.clear();
+        self.judged.meta.clear();
+        self.judged.rendered.clear();
         self.panicked = false;
     }
 
     fn too_big(&self) -> bool {
         self.payloads.capacity() > KEEP_BATCH
             || self.out.capacity() > KEEP_BATCH
-            || self.verdicts.capacity() * std::mem::size_of::<Verdict>() > KEEP_BATCH
+            || self.judged.verdicts.capacity() * std::mem::size_of::<Verdict>() > KEEP_BATCH
+            || self.judged.rendered.capacity() > KEEP_BATCH
+    }
+}
+
+/// Where a block's verdicts, rendered records and their output end in a
+/// batch's [`Judged`].
+#[derive(Debug, Clone, Copy, Default)]
+struct Ends {
+    verdicts: usize,
+    meta: usize,
+    rendered: usize,
+}
+
+impl Ends {
+    fn of(j: &Judged) -> Ends {
+        Ends {
+            verdicts: j.verdicts.len(),
+            meta: j.meta.len(),
+            rendered: j.rendered.len(),
+        }
     }
 }
 
@@ -301,13 +323,19 @@ impl Done {
     }
 
     /// The sink's verdicts on the text's records (none if it asked for
-    /// none).
-    pub(crate) fn verdicts(&self) -> &[Verdict] {
+    /// none), with what was rendered of them.
+    pub(crate) fn verdicts(&self) -> Verdicts<'_> {
         let start = match self.index {
-            0 => 0,
+            0 => Ends::default(),
             i => self.batch.results[i - 1].2,
         };
-        &self.batch.verdicts[start..self.batch.results[self.index].2]
+        let end = self.batch.results[self.index].2;
+        let j = &self.batch.judged;
+        Verdicts(
+            &j.verdicts[start.verdicts..end.verdicts],
+            &j.meta[start.meta..end.meta],
+            &j.rendered[start.rendered..end.rendered],
+        )
     }
 }
 
@@ -357,7 +385,7 @@ impl Worker {
                     specs,
                     out,
                     results,
-                    verdicts,
+                    judged,
                     ..
                 } = &mut batch;
                 let mut start = 0;
@@ -376,9 +404,9 @@ impl Worker {
                     if let Some(judge) = &self.judge
                         && raw.result.is_ok()
                     {
-                        judge.judge(&out[before..], &mut memo, verdicts);
+                        judge.judge_into(&out[before..], &mut memo, judged);
                     }
-                    results.push((raw, out.len(), verdicts.len()));
+                    results.push((raw, out.len(), Ends::of(judged)));
                 }
             }));
             codecs.trim();

@@ -8,7 +8,7 @@
 
 use crate::codec::{Decoded, PrivateKey, TeaKey};
 use crate::event::{BlockInfo, Event, LockReason, Salvage, Sink};
-use crate::filtered::{Verdict, Verdicts};
+use crate::filtered::Verdicts;
 use crate::format::{self, BadBlock, Check, MMAP3_SIZE, Payload, check_block, is_magic};
 use crate::input::{Input, SliceInput};
 use crate::parallel::{self, Codecs, IN_MEMORY, Pool, Raw, WorkersGone};
@@ -1032,15 +1032,14 @@ fn report_judged<S: Sink>(
     info: BlockInfo,
     outcome: Outcome,
     text: &[u8],
-    verdicts: &[Verdict],
+    verdicts: Verdicts<'_>,
 ) -> Result<(), Error> {
-    if verdicts.is_empty() {
+    if verdicts.0.is_empty() {
         return report(summary, sink, info, outcome, text, false);
     }
     if outcome.shows_text(false) && !text.is_empty() {
         summary.bytes_out += text.len() as u64;
-        sink.judged_text(text, Verdicts(verdicts))
-            .map_err(Error::Sink)?;
+        sink.judged_text(text, verdicts).map_err(Error::Sink)?;
     }
     close(summary, sink, info, outcome, text.len() as u64)
 }

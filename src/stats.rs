@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use crate::event::Event;
 use crate::filtered::RecordSink;
 use crate::format::{Magic, Payload};
-use crate::json::escape_bytes;
+use crate::json::{Rendered, escape_bytes};
 use crate::reader::Summary;
 use crate::record::formats::meta::Metadata;
 use crate::record::{Level, Record, Timestamp};
@@ -314,6 +314,36 @@ pub fn block_kind(byte: u8) -> String {
     }
 }
 
+impl Stats {
+    /// Counts a record rendered ahead, as [`RecordSink::record`] counts
+    /// it parsed.
+    pub fn rendered(&mut self, r: &Rendered<'_>) {
+        self.records += 1;
+        self.by_level[r.meta.level as usize] += 1;
+        let Some(t) = r.meta.time else {
+            self.no_header += 1;
+            return;
+        };
+        if self.first.is_none() {
+            self.first = Some(t);
+        }
+        self.last = Some(t);
+        let tag = &r.bytes[r.meta.tag.start as usize..r.meta.tag.end as usize];
+        self.count_tag(tag);
+    }
+
+    #[inline]
+    fn count_tag(&mut self, tag: &[u8]) {
+        if let Some(n) = self.tags.get_mut(tag) {
+            *n += 1;
+        } else if self.tags.len() < MAX_TAGS {
+            self.tags.insert(tag.into(), 1);
+        } else {
+            self.other_tags += 1;
+        }
+    }
+}
+
 impl RecordSink for Stats {
     fn record(&mut self, rec: &Record<'_>) -> io::Result<()> {
         self.records += 1;
@@ -332,13 +362,7 @@ impl RecordSink for Stats {
             self.first = Some(t);
         }
         self.last = Some(t);
-        if let Some(n) = self.tags.get_mut(h.tag) {
-            *n += 1;
-        } else if self.tags.len() < MAX_TAGS {
-            self.tags.insert(h.tag.into(), 1);
-        } else {
-            self.other_tags += 1;
-        }
+        self.count_tag(h.tag);
         Ok(())
     }
 

@@ -184,3 +184,59 @@ fn bad_formats_are_clear_errors_with_status_2() {
         String::from_utf8_lossy(&out.stderr).contains("/nonexistent/dir/f.toml: cannot read it")
     );
 }
+
+/// `--format json` with a user-defined shape: the same bytes whether the
+/// records are rendered on the worker threads (`-j 3`) or on the one
+/// thread (`-j 1`), over many blocks that cut records between their lines.
+#[test]
+fn json_of_a_custom_shape_is_the_same_on_one_and_three_threads() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("many.xlog");
+    let out = std::fs::File::create(&file).expect("create");
+    let mut w = XlogWriter::new(out, WriterOptions::default()).expect("writer");
+    for i in 0..6000 {
+        let line =
+            LINES[i % LINES.len()].replace("10:00:0", &format!("1{}:{:02}:0", i / 2000, i % 60));
+        w.write_line(line.as_bytes()).expect("write");
+        if i % 37 == 0 {
+            w.write_line("  \"quoted\" dump \u{6d88}\u{606f} \\ line\n".as_bytes())
+                .expect("write");
+        }
+        if i % 53 == 1 {
+            w.flush_block().expect("flush");
+        }
+    }
+    w.finish().expect("finish");
+    let log = file.to_string_lossy().into_owned();
+    let fmt = dir.path().join("demo.toml");
+    std::fs::write(&fmt, FORMAT).expect("write format");
+    let fmt = fmt.to_string_lossy().into_owned();
+    let empty = dir.path().join("no-config");
+    let filters: [&[&str]; 4] = [
+        &[],
+        &["-l", "W"],
+        &["--tag", "db", "-e", "Save"],
+        &["--since", "2024-03-12 11:00", "--until", "2024-03-12 11:30"],
+    ];
+    for f in filters {
+        let run = |jobs: &str| {
+            let mut args = vec!["-j", jobs, "--line-format", &fmt, "--format", "json"];
+            args.extend_from_slice(f);
+            args.push(&log);
+            let out = xlogdec(&args, &empty);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            out.stdout
+        };
+        let one = run("1");
+        let records = one
+            .split(|&b| b == b'\n')
+            .filter(|l| l.starts_with(b"{\"type\":\"record\""))
+            .count();
+        assert!(records > 500, "{f:?}: {records} records");
+        assert!(one == run("3"), "{f:?}");
+    }
+}

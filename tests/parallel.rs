@@ -9,9 +9,10 @@ use xlogdec::codec::PrivateKey;
 use xlogdec::color::TextRecords;
 use xlogdec::event::{Collect, Event, OwnedEvent};
 use xlogdec::filter::{Filter, FilterOptions};
-use xlogdec::filtered::{FilterSink, Judge, Verdicts};
-use xlogdec::json::JsonSink;
+use xlogdec::filtered::{FilterSink, Judge, RecordSink, Verdicts};
+use xlogdec::json::{JsonRenderer, JsonSink, Rendered};
 use xlogdec::reader::{Decoder, Mmap3Mode, Options};
+use xlogdec::record::{Level, Record};
 use xlogdec::text::TextSink;
 use xlogdec::writer::{Compression, LineGen, WriterOptions, XlogWriter};
 
@@ -579,4 +580,185 @@ fn filtered_output_is_the_same_when_workers_judge_the_records() {
         }
     }
     assert!(judged > 1000, "the workers judged {judged} texts");
+}
+
+/// A JSON printer that counts the records rendered ahead by the workers;
+/// `ahead: false` asks for none (every record is rendered in order).
+struct Rendering {
+    inner: JsonSink<Vec<u8>>,
+    ahead: bool,
+    rendered: usize,
+}
+
+impl RecordSink for Rendering {
+    fn record(&mut self, rec: &Record<'_>) -> std::io::Result<()> {
+        self.inner.record(rec)
+    }
+    fn event(&mut self, event: &Event<'_>) -> std::io::Result<()> {
+        self.inner.event(event)
+    }
+    fn finish(&mut self, summary: &xlogdec::Summary) -> std::io::Result<()> {
+        self.inner.finish(summary)
+    }
+    fn record_head(&mut self, rec: &Record<'_>) -> std::io::Result<()> {
+        self.inner.record_head(rec)
+    }
+    fn record_rest(
+        &mut self,
+        level: Option<Level>,
+        bytes: &[u8],
+        more: bool,
+    ) -> std::io::Result<()> {
+        self.inner.record_rest(level, bytes, more)
+    }
+    fn renderer(&self) -> Option<JsonRenderer> {
+        self.inner.renderer().filter(|_| self.ahead)
+    }
+    fn rendered(&mut self, r: &Rendered<'_>) -> std::io::Result<()> {
+        self.rendered += 1;
+        self.inner.rendered(r)
+    }
+}
+
+/// What `xlogdec [filter] --format json` prints for `data` on `jobs`
+/// threads, rendering ahead or not, and how many records were rendered
+/// ahead.
+fn json_out(data: &[u8], f: &Filter, jobs: usize, ahead: bool) -> (Vec<u8>, usize) {
+    let mut d = Decoder::new(Options::default());
+    d.set_jobs(jobs);
+    let printer = Rendering {
+        inner: JsonSink::new(Vec::new(), "in.xlog"),
+        ahead,
+        rendered: 0,
+    };
+    let mut s = FilterSink::new(printer, f.clone());
+    d.decode_slice(data, &mut s).unwrap();
+    let p = s.into_inner();
+    (p.inner.into_inner(), p.rendered)
+}
+
+/// Records cut across blocks at every place: generated lines, lines
+/// with bytes that are not UTF-8 and with characters JSON escapes, a
+/// record of more than 1 MiB, text before the first record, all cut into
+/// zlib blocks of 777 bytes of text (and one of 3 MiB).
+fn cut_across_blocks() -> Vec<u8> {
+    let mut text = b"text before any record\n".to_vec();
+    let mut lines = LineGen::new(11);
+    for i in 0..3000 {
+        lines.line(&mut text);
+        match i % 500 {
+            7 => text.extend_from_slice(
+                b"[W][2024-01-31 +8.0 10:00:00.000][1, 2*][t\xff\"g][a\\.cc:1, f\x01][bad \xc3 \x1f\"q\"\n",
+            ),
+            8 => text.extend_from_slice(b"[E] a level but no header\n  and a second line\n"),
+            9 => {
+                text.extend_from_slice(
+                    b"[E][2024-01-31 +8.0 10:00:01.000][1, 2*][long][a.cc:1, f][boom ",
+                );
+                text.resize(text.len() + (3 << 19), b'x');
+                text.extend_from_slice(b"\n  TAILMARK\n");
+            }
+            _ => {}
+        }
+    }
+    let mut file = Vec::new();
+    let mut seq = 1u16;
+    let mut rest = &text[..];
+    while !rest.is_empty() {
+        let n = if seq == 40 { 3 << 20 } else { 777 };
+        let (piece, after) = rest.split_at(n.min(rest.len()));
+        rest = after;
+        let mut c = flate2::Compress::new(flate2::Compression::fast(), false);
+        let mut payload = Vec::with_capacity(piece.len() + 1024);
+        c.compress_vec(piece, &mut payload, flate2::FlushCompress::Sync)
+            .unwrap();
+        let mut b = block(0x09, &payload);
+        b[1..3].copy_from_slice(&seq.to_le_bytes());
+        file.extend_from_slice(&b);
+        seq += 1;
+    }
+    file
+}
+
+#[test]
+fn json_is_the_same_when_workers_render_the_records() {
+    let now = DateTime::parse_from_rfc3339("2024-01-31T12:00:00+08:00").unwrap();
+    let filter = |f: &dyn Fn(&mut FilterOptions)| {
+        let mut o = FilterOptions::default();
+        f(&mut o);
+        Filter::new(&o, now).unwrap()
+    };
+    let filters = [
+        Filter::default(),
+        filter(&|o| o.level = Some("W".into())),
+        filter(&|o| {
+            o.level = Some("E".into());
+            o.tags = vec!["im*".into()];
+        }),
+        filter(&|o| {
+            o.since = Some("2024-03-12T02:00Z".into());
+            o.until = Some("2024-03-12T04:00Z".into());
+        }),
+        filter(&|o| {
+            o.regex = Some("user=".into());
+            o.invert = true;
+        }),
+        // Whole-record patterns, fixed strings, functions and files, case
+        // folding, a window across midnight, thread fields.
+        filter(&|o| o.patterns = vec!["SendHeartbeat".into(), r"\]\[login\]|ret=2".into()]),
+        filter(&|o| {
+            o.patterns = vec!["[26289, 26289*]".into()];
+            o.fixed_strings = true;
+        }),
+        filter(&|o| {
+            o.patterns = vec!["timmanager".into()];
+            o.smart_case = true;
+            o.invert = true;
+        }),
+        filter(&|o| {
+            o.regex = Some("ret=".into());
+            o.funcs = vec!["*Login*".into(), "SendHeartbeat".into()];
+        }),
+        filter(&|o| {
+            o.files = vec!["*manager*".into()];
+            o.level = Some("I".into());
+        }),
+        filter(&|o| {
+            o.since = Some("10:03".into());
+            o.until = Some("10:01".into());
+        }),
+        filter(&|o| o.main_thread = true),
+    ];
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/imsdk");
+    let mut inputs: Vec<(String, Vec<u8>)> = corpus_files()
+        .into_iter()
+        .chain(
+            std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "xlog")),
+        )
+        .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+        .collect();
+    assert!(inputs.iter().filter(|(n, _)| n.contains("imsdk")).count() >= 3);
+    inputs.push(("many small blocks".into(), many_small_blocks()));
+    inputs.push(("mixed".into(), mixed_file()));
+    inputs.push(("cut across blocks".into(), cut_across_blocks()));
+    let mut rendered = 0;
+    for (name, data) in &inputs {
+        for (k, f) in filters.iter().enumerate() {
+            let (one, none) = json_out(data, f, 1, true);
+            assert_eq!(none, 0, "one thread renders nothing ahead");
+            let (three, r) = json_out(data, f, 3, true);
+            assert!(one == three, "{name}: filter {k}");
+            let (in_order, none) = json_out(data, f, 3, false);
+            assert_eq!(none, 0);
+            assert!(in_order == three, "{name}: filter {k}, in order");
+            rendered += r;
+        }
+    }
+    assert!(
+        rendered > 100_000,
+        "the workers rendered {rendered} records"
+    );
 }
