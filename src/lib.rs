@@ -21,6 +21,7 @@
 #![deny(missing_docs)]
 
 pub mod decode;
+pub mod imsdk;
 pub mod names;
 pub mod record;
 pub mod render;

@@ -205,15 +205,17 @@ fn strip(text: &str) -> String {
             i += c.len_utf8();
         }
     }
-    if let Some(at) = out.find("#[cfg(test)]") {
+    let mut from = 0;
+    while let Some(at) = out[from..].find("#[cfg(test)]").map(|a| from + a) {
         let rest = out[at + "#[cfg(test)]".len()..].trim_start();
-        if rest.starts_with("mod ")
-            && rest
-                .find('{')
-                .is_some_and(|b| rest.find(';').is_none_or(|s| b < s))
-        {
+        let inline = rest
+            .find('{')
+            .is_some_and(|b| rest.find(';').is_none_or(|s| b < s));
+        if rest.starts_with("mod ") && inline {
             out.truncate(at);
+            break;
         }
+        from = at + 1;
     }
     out
 }

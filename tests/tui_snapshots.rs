@@ -314,3 +314,50 @@ fn imsdk_day_by_level_with_the_sdk_version() {
     assert!(status.contains("app 1400590001"), "{status}");
     check("imsdk_level_error", &s);
 }
+
+/// The IM SDK findings pane (`i`) on an IM SDK day: the same findings as
+/// `xlogdec diagnose`; Enter jumps to the finding's row, which carries the
+/// `!` marker of a known code and, expanded, the code's meaning.
+#[test]
+fn imsdk_findings_pane_jumps_and_explains() {
+    use xlogdec::imsdk::Kind;
+    use xlogdec::tui::app::Overlay;
+    let mut app = App::open_file(
+        Path::new("testdata/imsdk/imsdk_20240312.xlog"),
+        Options::default(),
+    );
+    app.update(Action::Resize(100, 30));
+    app.settle();
+    let findings = app.lens.findings.clone();
+    assert!(findings.len() > 20, "{}", findings.len());
+    assert_eq!(findings[0].kind, Kind::Session);
+    app.update(Action::Findings);
+    check("imsdk_findings", &screen(&mut app, 100, 30));
+
+    // The first connect failure: down to it, Enter.
+    let k = findings
+        .iter()
+        .position(|f| f.kind == Kind::Connect && f.code.is_some())
+        .expect("a failed connect");
+    app.update(Action::Down(k));
+    app.update(Action::Enter);
+    assert!(
+        matches!(app.overlay, Overlay::None),
+        "Enter closes the pane"
+    );
+    let row = app.view[app.cursor];
+    assert_eq!(u64::from(row), findings[k].record);
+    let text = String::from_utf8_lossy(&app.store.bytes_of(row)).into_owned();
+    assert!(text.starts_with(&findings[k].evidence), "{text}");
+    assert!(text.contains("NotifyConnectResult") && text.contains("error_code:9508"));
+    // Expanded: the meaning of 9508 under the record.
+    app.update(Action::Enter);
+    let s = screen(&mut app, 100, 30);
+    assert!(s.contains("! code 9508 ERR_SDK_NET_DISCONNECT"), "{s}");
+    assert!(
+        s.lines()
+            .any(|l| l.starts_with(">") && l.chars().nth(2) == Some('!')),
+        "{s}"
+    );
+    check("imsdk_code_detail", &s);
+}

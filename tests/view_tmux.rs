@@ -402,3 +402,42 @@ fn imsdk_day_by_level_in_tmux() {
         s.lines().filter(|l| l.starts_with("xl$")).count() >= 2
     });
 }
+
+/// The IM SDK findings pane: `i` opens it, `G` selects the last finding
+/// (the day's last failed send, code 8001 at 14:21:42.483), Enter closes
+/// it with the cursor on that line.
+#[test]
+fn imsdk_findings_pane_enter_jumps_to_the_line_in_tmux() {
+    if tmux_missing() {
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_xlogdec");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/imsdk/imsdk_20240312.xlog");
+    let t = session("findings");
+    let cmd = format!("{bin} view {}", file.display());
+    t.keys(&[&cmd, "Enter"]);
+    t.wait("the viewer", |s| s.contains(" of ") && s.contains("? help"));
+    t.wait("loading to finish", |s| !s.contains("loading"));
+    t.keys(&["i"]);
+    t.wait("the findings pane", |s| s.contains("IM SDK findings ("));
+    t.keys(&["G"]);
+    t.wait("the last finding selected", |s| {
+        s.lines()
+            .any(|l| l.contains("> 14:21:42.483 send_failed") && l.contains("code 8001"))
+    });
+    t.keys(&["Enter"]);
+    let s = t.wait("the pane closed", |s| !s.contains("IM SDK findings ("));
+    let cursor = rows(&s)
+        .into_iter()
+        .find(|l| l.starts_with('>'))
+        .unwrap_or_else(|| panic!("no cursor row:\n{s}"));
+    assert!(
+        cursor.contains("14:21:42.483") && cursor.contains("message_sender.cpp:1052"),
+        "the cursor is not on the finding's line: {cursor}\n{s}"
+    );
+    assert_eq!(cursor.chars().nth(2), Some('!'), "code marker: {cursor}");
+    t.keys(&["q"]);
+    t.wait("the prompt", |s| {
+        !s.contains("? help") && s.lines().any(|l| l.trim_end() == "xl$")
+    });
+}

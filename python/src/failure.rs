@@ -24,6 +24,8 @@ pub enum Failure {
     Key(String),
     /// A record filter is not usable.
     Filter(String),
+    /// A `diagnose` rules file is not usable.
+    Rules(String),
     /// A decoding thread stopped unexpectedly.
     Internal(String),
 }
@@ -37,7 +39,9 @@ impl Failure {
         match self {
             Failure::Input { file, reason } => format!("{file}: {reason}"),
             Failure::NotXlog { file } => format!("{file}: {NOT_XLOG}"),
-            Failure::Key(m) | Failure::Filter(m) | Failure::Internal(m) => m.clone(),
+            Failure::Key(m) | Failure::Filter(m) | Failure::Rules(m) | Failure::Internal(m) => {
+                m.clone()
+            }
         }
     }
 
@@ -48,6 +52,7 @@ impl Failure {
             Failure::NotXlog { file } => ("NotAnXlogError", Some(file.clone()), NOT_XLOG.into()),
             Failure::Key(m) => ("InvalidKeyError", None, m.clone()),
             Failure::Filter(m) => ("FilterError", None, m.clone()),
+            Failure::Rules(m) => ("RulesError", None, m.clone()),
             Failure::Internal(m) => ("XlogError", None, m.clone()),
         };
         let made = py

@@ -1,11 +1,14 @@
 //! The `xlogdec` Python package's native part (`xlogdec._xlogdec`): decode,
-//! records and info over the library, the GIL released while decoding.
+//! records, info and diagnose over the library, the GIL released while decoding.
 //! The public API, its documentation and the exception classes are in
 //! `xlogdec/__init__.py`; this module is what they call.
 
 mod failure;
 mod source;
 mod stream;
+
+use std::io::Write;
+use std::sync::Arc;
 
 use chrono::Local;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -14,6 +17,8 @@ use pyo3::types::PyBytes;
 use xlogdec::decode::codec::PrivateKey;
 use xlogdec::decode::reader::Options;
 use xlogdec::decode::text::TextSink;
+use xlogdec::imsdk::sink::DiagnoseSink;
+use xlogdec::imsdk::{Finding, RuleSet};
 use xlogdec::render::stats::Stats;
 use xlogdec::select::filter::{Filter, FilterOptions};
 use xlogdec::select::filtered::FilterSink;
@@ -123,6 +128,57 @@ fn info(
     r.or_raise(py)
 }
 
+/// `xlogdec diagnose --format json`'s objects for `source` (the findings,
+/// then the summary), as JSON Lines text, and the warnings.
+#[pyfunction]
+#[pyo3(signature = (source, *, key=None, rules=None, top=5, mmap3=None, name=None, jobs=None))]
+#[allow(clippy::too_many_arguments)]
+fn diagnose(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    key: Option<&str>,
+    rules: Option<std::path::PathBuf>,
+    top: usize,
+    mmap3: Option<bool>,
+    name: Option<String>,
+    jobs: Option<usize>,
+) -> PyResult<(String, Vec<String>)> {
+    let settings = settings(key, true, false, mmap3, jobs).or_raise(py)?;
+    let rules = match &rules {
+        Some(path) => py
+            .detach(|| RuleSet::with_file(path))
+            .map_err(|e| Failure::Rules(format!("bad rules file {e}")))
+            .or_raise(py)?,
+        None => RuleSet::builtin(),
+    };
+    let rules = Arc::new(rules);
+    let mut src = Source::from_py(source, true)?;
+    let name = name_of(source, &src, name);
+    let opts = settings.options_for(&name);
+    let r = py.detach(|| {
+        let mut out = Vec::new();
+        let (summary, warnings) = {
+            let out = &mut out;
+            let name = name.as_str();
+            let mut sink = DiagnoseSink::threaded(Arc::clone(&rules), |f: &Finding| {
+                f.write_json(&mut *out, name)?;
+                out.write_all(b"\n")
+            });
+            let decoded = source::run(&mut src, name, opts.clone(), settings.jobs, &mut sink)?
+                .ok_or_else(|| Failure::Internal("decoding stopped unexpectedly".into()))?;
+            let warnings = source::check(&decoded, &opts, name)?;
+            (sink.summary().cloned().unwrap_or_default(), warnings)
+        };
+        let obj = summary.to_json(&name, &rules, top);
+        out.extend_from_slice(obj.to_string().as_bytes());
+        out.push(b'\n');
+        let text = String::from_utf8(out)
+            .map_err(|_| Failure::Internal("diagnose wrote JSON that is not UTF-8".into()))?;
+        Ok((text, warnings))
+    });
+    r.or_raise(py)
+}
+
 /// Starts decoding `source` to JSON Lines on a thread of its own: an
 /// iterator of chunks of whole lines (the command line's `--format json`).
 #[pyfunction]
@@ -206,6 +262,7 @@ fn unescape<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyBytes>> {
 fn _xlogdec(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(decode, m)?)?;
     m.add_function(wrap_pyfunction!(info, m)?)?;
+    m.add_function(wrap_pyfunction!(diagnose, m)?)?;
     m.add_function(wrap_pyfunction!(json_chunks, m)?)?;
     m.add_function(wrap_pyfunction!(escape, m)?)?;
     m.add_function(wrap_pyfunction!(unescape, m)?)?;

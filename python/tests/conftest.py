@@ -55,7 +55,7 @@ def cli():
 def run_cli(cli, *args):
     """Runs the binary; (exit code, stdout bytes, stderr text)."""
     args = [str(a) for a in args]
-    if args[:1] != ["info"]:
+    if args[:1] not in (["info"], ["diagnose"]):
         args.insert(0, "--no-progress")
     p = subprocess.run(
         [cli, *args],

@@ -8,7 +8,10 @@ released.
 - :func:`records` -- the records and integrity events as dicts, the objects
   of ``xlogdec --format json FILE``, streamed: memory stays bounded whatever
   the input's size;
-- :func:`info` -- the object of ``xlogdec info --format json FILE``.
+- :func:`info` -- the object of ``xlogdec info --format json FILE``;
+- :func:`diagnose` -- what an IM SDK log says happened (sessions, logins,
+  kicks, failed sends, error codes with their meaning), the objects of
+  ``xlogdec diagnose --format json FILE``.
 
 A *source* is a path (``str`` or ``os.PathLike``), the input's bytes
 (``bytes``, ``bytearray``, ``memoryview``), or a binary file object (anything
@@ -32,6 +35,7 @@ from ._errors import (
     InputError,
     InvalidKeyError,
     NotAnXlogError,
+    RulesError,
     XlogError,
     XlogWarning,
 )
@@ -42,6 +46,7 @@ __all__ = [
     "decode",
     "records",
     "info",
+    "diagnose",
     "Records",
     "escape",
     "unescape",
@@ -50,6 +55,7 @@ __all__ = [
     "NotAnXlogError",
     "InvalidKeyError",
     "FilterError",
+    "RulesError",
     "XlogWarning",
 ]
 
@@ -219,8 +225,45 @@ def info(
     return _json.loads(_xlogdec.info(source, key=key, name=name, top=top))
 
 
-# `diagnose(source)` (what an IM SDK log says went wrong) joins these
-# functions once the library has it; it will take a source like they do.
+def diagnose(
+    source: Source,
+    *,
+    key: Optional[str] = None,
+    rules: Union[str, "os.PathLike[str]", None] = None,
+    top: int = 5,
+    mmap3: Optional[bool] = None,
+    name: Optional[str] = None,
+    jobs: Optional[int] = None,
+) -> List[Dict[str, Any]]:
+    """The IM SDK lens: the objects of ``xlogdec diagnose --format json
+    [--rules RULES] [--top TOP] FILE``, in order -- one dict per finding
+    (``"type"`` among ``session``, ``init``, ``connect``, ``login``,
+    ``usersig_expired``, ``kicked``, ``logout``, ``send_failed``, ``error``,
+    ``gap``; with ``file``, ``time``, ``ts``, ``line``, ``code``, ``name``,
+    ``meaning``, ``advice``, ``confidence``, ``evidence``), then the
+    ``summary`` dict (sessions, logins ok and failed, kicks, UserSig
+    expiries, send failures by code, the ``top`` most frequent codes, and
+    ``has_imsdk_lines``: false for a log with no IM SDK line). The schema
+    is the README's.
+
+    ``rules`` is a TOML file of more rules and error codes (the command
+    line's ``--rules``); a bad one raises :class:`RulesError`. ``name`` is
+    the objects' ``"file"`` (default: the path as given, a file object's
+    ``name``, or ``<bytes>``).
+    """
+    text, warns = _xlogdec.diagnose(
+        source,
+        key=key,
+        rules=rules,
+        top=top,
+        mmap3=mmap3,
+        name=name,
+        jobs=jobs,
+    )
+    _warn(warns)
+    # Split on "\n" alone: JSON escapes it in strings, not U+2028 or U+0085,
+    # which str.splitlines() would also cut at.
+    return [_json.loads(line) for line in text.split("\n") if line]
 
 
 def escape(data: bytes) -> "tuple[str, bool]":

@@ -43,6 +43,14 @@ class FilterError(XlogError, ValueError):
     the accepted forms, a regex that does not compile. Also a ``ValueError``."""
 
 
+class RulesError(XlogError, ValueError):
+    """A ``diagnose`` rules file cannot be used (``rules=``): unreadable, not
+    valid TOML, or an entry that is not understood. ``str(e)`` is what
+    ``xlogdec diagnose --rules FILE`` prints after ``xlogdec diagnose: ``:
+    ``bad rules file FILE (byte N): ...`` or ``... rule N: ...``. Also a
+    ``ValueError``."""
+
+
 class XlogWarning(UserWarning):
     """A finding worth a warning, as the command line warns on stderr:
     encrypted blocks left undecoded (no key, or a key that does not fit)."""

@@ -23,6 +23,17 @@ def info(
     source: _Source, *, key: Optional[str] = ..., name: Optional[str] = ..., top: int = ...
 ) -> str: ...
 
+def diagnose(
+    source: _Source,
+    *,
+    key: Optional[str] = ...,
+    rules: Union[str, os.PathLike[str], None] = ...,
+    top: int = ...,
+    mmap3: Optional[bool] = ...,
+    name: Optional[str] = ...,
+    jobs: Optional[int] = ...,
+) -> Tuple[str, List[str]]: ...
+
 class JsonChunks(Iterator[bytes]):
     """Chunks of whole JSON lines, decoded on a thread of its own."""
 

@@ -84,4 +84,6 @@ pub enum Action {
     /// Suspend the viewer to the shell (Ctrl-Z); handled by the terminal
     /// loop, not by the state.
     Suspend,
+    /// Open the IM SDK findings pane.
+    Findings,
 }

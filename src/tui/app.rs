@@ -20,6 +20,7 @@ use crate::retention::{self, Candidate, Policy};
 use crate::tui::action::Action;
 use crate::tui::dir::DirEntry;
 use crate::tui::filters::{Compiled, TimeRange, TimeSpec};
+use crate::tui::lens::Lens;
 use crate::tui::loader::{Loader, Msg};
 use crate::tui::retention::{Answer, RetentionDialog};
 use crate::tui::search::{Matches, smart_regex};
@@ -100,6 +101,11 @@ pub enum Overlay {
     },
     /// Files past retention, waiting for the user's answer.
     Retention(Box<RetentionDialog>),
+    /// The IM SDK findings pane.
+    Findings {
+        /// Selected finding.
+        sel: usize,
+    },
 }
 
 /// Which screen is shown.
@@ -273,6 +279,8 @@ pub struct App {
     /// Files removed past retention (or that could not be), one line each,
     /// printed when the viewer ends.
     pub removed: Vec<String>,
+    /// The IM SDK findings of the open log.
+    pub lens: Lens,
 }
 
 impl App {
@@ -313,6 +321,7 @@ impl App {
             dir_stats: None,
             quit: false,
             removed: Vec::new(),
+            lens: Lens::default(),
         }
     }
 
@@ -398,6 +407,7 @@ impl App {
         self.seek = None;
         self.follow = false;
         self.anchor = None;
+        self.lens = Lens::default();
         if let Some(s) = &mut self.search {
             s.matches = Matches::new(0);
         }
@@ -420,7 +430,13 @@ impl App {
     /// Takes one loader message.
     pub fn receive(&mut self, msg: Msg) {
         match msg {
-            Msg::Batch { batch, pos, file } => {
+            Msg::Batch {
+                mut batch,
+                pos,
+                file,
+            } => {
+                let findings = std::mem::take(&mut batch.findings);
+                self.lens.take(file, self.store.len(), findings);
                 self.store.append(batch, file);
                 self.progress.done_bytes = self.progress.bytes_before + pos;
             }
@@ -588,6 +604,7 @@ impl App {
             Overlay::Detail { row, scroll } => return self.detail(row, scroll, action),
             Overlay::Histogram { sel } => return self.histogram(sel, action),
             Overlay::Retention(dialog) => return self.retention(dialog, action),
+            Overlay::Findings { sel } => return self.findings(sel, action),
         }
         if self.screen == Screen::Dir {
             return self.dir_update(action);
@@ -689,8 +706,43 @@ impl App {
                 self.overlay = Overlay::Histogram { sel };
             }
             Action::Help => self.overlay = Overlay::Help(0),
+            Action::Findings => self.overlay = Overlay::Findings { sel: 0 },
             _ => {}
         }
+    }
+
+    fn findings(&mut self, sel: usize, action: Action) {
+        let last = self.lens.findings.len().saturating_sub(1);
+        let sel = match action {
+            Action::Close | Action::Quit | Action::Findings => return,
+            Action::Down(n) => (sel + n).min(last),
+            Action::Up(n) => sel.saturating_sub(n),
+            Action::PageDown => (sel + self.page).min(last),
+            Action::PageUp => sel.saturating_sub(self.page),
+            Action::Top => 0,
+            Action::Bottom => last,
+            Action::Enter => {
+                if let Some(f) = self.lens.findings.get(sel) {
+                    let row = f.record as u32;
+                    match self.view.iter().position(|&r| r == row) {
+                        Some(pos) => {
+                            self.message = None;
+                            self.move_to(pos);
+                        }
+                        None => {
+                            self.message = Some(format!(
+                                "line {} is hidden by the filters (c clears them)",
+                                f.line
+                            ));
+                        }
+                    }
+                    return;
+                }
+                sel
+            }
+            _ => sel,
+        };
+        self.overlay = Overlay::Findings { sel };
     }
 
     /// Stops what the user is waiting for: a seek (a jump, or a search
@@ -1006,7 +1058,8 @@ impl App {
             Overlay::Tags { .. }
             | Overlay::Filters { .. }
             | Overlay::Retention(_)
-            | Overlay::Histogram { .. } => Context::List,
+            | Overlay::Histogram { .. }
+            | Overlay::Findings { .. } => Context::List,
             Overlay::None | Overlay::Help(_) | Overlay::Detail { .. } => Context::Normal,
         }
     }

@@ -60,12 +60,20 @@ pub const KEYS: &[(&str, &str)] = &[
         "jump to a time (HH:MM: the next one after the cursor; YYYY-MM-DD HH:MM); FROM..TO filters to a range",
     ),
     ("H", "errors and warnings per minute (Enter jumps there)"),
+    (
+        "i",
+        "IM SDK findings (logins, kicks, failed sends, codes): Enter jumps to the line",
+    ),
     ("e / E", "next / previous error or fatal"),
     ("w / W", "next / previous warning"),
     ("x / X", "next / previous integrity row"),
     ("m", "toggle a mark"),
     ("' / \"", "next / previous mark"),
     ("s", "save the current view to a file"),
+    (
+        "i",
+        "IM SDK findings (logins, kicks, failed sends, codes): Enter jumps to the line",
+    ),
 ];
 
 /// The gutter markers of integrity rows, for the help overlay.
@@ -75,6 +83,7 @@ pub const MARKERS: &[(&str, &str)] = &[
     ("Z", "block that did not decompress"),
     ("K", "encrypted blocks without a (fitting) key"),
     ("R", "recovered block (mmap3 tail, cut-off last block)"),
+    ("!", "IM SDK error code (Enter: its meaning and advice)"),
     ("*", "mark"),
 ];
 
@@ -164,6 +173,7 @@ fn normal(code: KeyCode, ctrl: bool) -> Option<Action> {
         KeyCode::Char('"') => Action::NextMark(false),
         KeyCode::Char('s') => Action::SavePrompt,
         KeyCode::Char('H') => Action::Histogram,
+        KeyCode::Char('i') => Action::Findings,
         _ => return None,
     };
     Some(a)

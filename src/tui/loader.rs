@@ -23,6 +23,7 @@ use crate::decode::text::TextSink;
 use crate::record::{Level, Record, RecordSplitter};
 use crate::select::filter::Filter;
 use crate::select::filtered::{FilterSink, RecordSink};
+use crate::tui::lens::FileLens;
 use crate::tui::store::{Batch, Piece, RowKind};
 
 /// The first batch is sent after this much held work (a row counts 64
@@ -292,6 +293,8 @@ pub struct StoreSink {
     log: Rc<RefCell<TextLog>>,
     limit: usize,
     since: Instant,
+    /// The IM SDK lens over this file's records.
+    lens: FileLens,
 }
 
 /// The decoder's sink for the viewer; `pin_all` keeps every row's text in
@@ -327,6 +330,7 @@ impl StoreSink {
             log,
             limit: FIRST_BATCH,
             since: Instant::now(),
+            lens: FileLens::default(),
         }
     }
 
@@ -335,6 +339,7 @@ impl StoreSink {
             return Err(io::Error::other("viewer closed"));
         }
         let next = Batch::after(&self.batch);
+        self.lens.sent += self.batch.rows.len() as u64;
         let mut batch = std::mem::replace(&mut self.batch, next);
         batch.pieces = self.log.borrow_mut().take_pieces();
         self.limit = (self.limit * 4).min(MAX_BATCH);
@@ -392,6 +397,8 @@ impl RecordSink for StoreSink {
             self.flush_locked()?;
         }
         let (off, pinned) = self.place(rec.bytes.len());
+        let row = self.lens.row(self.batch.rows.len());
+        self.lens.record(row, rec.bytes, &mut self.batch.findings);
         self.batch.push_record(rec.bytes, off, self.file, pinned);
         // Look at the clock only now and then: this runs once per record.
         if self.batch.rows.len().is_multiple_of(256) {
@@ -403,6 +410,7 @@ impl RecordSink for StoreSink {
     /// The pieces of a long record are rows of their own, after its first.
     fn record_rest(&mut self, _: Option<Level>, bytes: &[u8], _: bool) -> io::Result<()> {
         let (off, pinned) = self.place(bytes.len());
+        self.lens.lines += crate::tui::lens::newlines(bytes);
         self.batch.push_rest(bytes, off, self.file, pinned);
         if self.pending() >= self.limit {
             self.maybe_send()?;
@@ -443,6 +451,7 @@ impl RecordSink for StoreSink {
 
     fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
         self.flush_locked()?;
+        self.lens.finish(&mut self.batch.findings);
         self.send()
     }
 }

@@ -25,6 +25,7 @@ pub mod app;
 pub mod dir;
 pub mod filters;
 pub mod keymap;
+pub mod lens;
 pub mod loader;
 pub mod printable;
 pub mod retention;

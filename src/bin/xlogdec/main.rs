@@ -2,6 +2,7 @@
 mod batch;
 mod clean;
 mod decode;
+mod diagnose;
 mod generate;
 mod info;
 mod inputs;
@@ -52,6 +53,10 @@ Exit status:
 enum Command {
     /// Remove xlog files past the retention period.
     Clean(clean::CleanArgs),
+    /// The IM SDK lens: a timeline of sessions, connects, logins, kicks,
+    /// UserSig expiries, failed sends and error codes (with their meaning),
+    /// and a summary per input.
+    Diagnose(diagnose::DiagnoseArgs),
     /// Summarise inputs without their text: blocks, seqs and gaps, corrupt
     /// ranges, time span, records per level, top tags.
     Info(info::InfoArgs),
@@ -64,7 +69,7 @@ fn main() {
     let shape = match &cli.command {
         Some(Command::Info(a)) => Some(&a.line_format),
         Some(Command::View(a)) => Some(&a.line_format),
-        Some(Command::Clean(_)) => None,
+        Some(Command::Clean(_) | Command::Diagnose(_)) => None,
         None => Some(&cli.decode.line_format),
     };
     if let Some(Err(e)) = shape.map(|s| s.install()) {
@@ -73,6 +78,7 @@ fn main() {
     }
     let code = match cli.command {
         Some(Command::Clean(args)) => clean::run(args),
+        Some(Command::Diagnose(args)) => diagnose::run(args),
         Some(Command::Info(args)) => info::run(args),
         Some(Command::View(args)) => view::run(args),
         None => match cli.decode.generate {

@@ -479,7 +479,9 @@ impl App {
 
     /// Screen lines of base row `row` unfolded, unbounded.
     pub fn full_height(&self, row: u32) -> usize {
-        let text = printable_lines(&self.store.bytes_of(row));
+        let bytes = self.store.bytes_of(row);
+        let mut text = printable_lines(&bytes);
+        text.extend(crate::tui::lens::Lens::detail(&bytes));
         text.iter().map(|l| wrap(l, self.text_width()).len()).sum()
     }
 
@@ -614,10 +616,10 @@ impl App {
     /// Lines the detail pane shows of `row` (inside its border).
     pub fn detail_lines(&self, row: u32) -> Vec<String> {
         let width = self.width.saturating_sub(2).max(1);
-        printable_lines(&self.store.bytes_of(row))
-            .iter()
-            .flat_map(|l| wrap(l, width))
-            .collect()
+        let bytes = self.store.bytes_of(row);
+        let mut lines = printable_lines(&bytes);
+        lines.extend(crate::tui::lens::Lens::detail(&bytes));
+        lines.iter().flat_map(|l| wrap(l, width)).collect()
     }
 
     pub(crate) fn detail(&mut self, row: u32, scroll: usize, action: Action) {

@@ -8,7 +8,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::tui::app::App;
+use crate::tui::lens::{CODE_MARKER, Lens};
 use crate::tui::printable::{printable_lines, wrap};
+use crate::tui::store::RowKind;
 use crate::tui::theme;
 
 /// `text` as spans, the search's matches in the highlight style.
@@ -56,10 +58,15 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         let here = i == app.cursor;
         let mark = if app.marks.contains(&r) { "*" } else { " " };
         let gutter_cursor = if here { ">" } else { " " };
-        let marker = row.kind.marker().to_string();
-        let text_lines = printable_lines(&bytes);
+        let marker = if row.kind == RowKind::Text && Lens::code_of(&bytes).is_some() {
+            CODE_MARKER.to_string()
+        } else {
+            row.kind.marker().to_string()
+        };
+        let mut text_lines = printable_lines(&bytes);
         let expanded = app.expanded.contains(&r);
         let pieces: Vec<String> = if expanded {
+            text_lines.extend(Lens::detail(&bytes));
             text_lines
                 .iter()
                 .flat_map(|l| wrap(l, app.text_width()))

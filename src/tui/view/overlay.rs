@@ -1,4 +1,5 @@
-//! Overlays: help, tag picker, filter list, retention dialog.
+//! Overlays: help, tag picker, filter list, retention dialog, IM SDK
+//! findings.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -10,6 +11,7 @@ use super::log;
 use crate::record::Level;
 use crate::tui::app::{App, Overlay};
 use crate::tui::keymap::{KEYS, MARKERS};
+use crate::tui::lens::Lens;
 use crate::tui::retention::RetentionDialog;
 use crate::tui::store::RowKind;
 use crate::tui::theme;
@@ -222,6 +224,29 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 " filters: Space toggle, d delete, Esc close ",
                 lines,
             );
+        }
+        Overlay::Findings { sel } => {
+            let r = centered(
+                area,
+                area.width.saturating_sub(4).max(20),
+                area.height.saturating_sub(2).max(3),
+            );
+            let rows = usize::from(r.height.saturating_sub(2));
+            let list: Vec<String> = app.lens.findings.iter().map(Lens::item).collect();
+            let lines = if list.is_empty() {
+                vec![Line::from(if app.progress.finished {
+                    "  no IM SDK findings"
+                } else {
+                    "  (loading...)"
+                })]
+            } else {
+                window(list, *sel, rows)
+            };
+            let title = format!(
+                " IM SDK findings ({}): Enter jump to the line, Esc close ",
+                app.lens.findings.len()
+            );
+            boxed(frame, r, &title, lines);
         }
         Overlay::Retention(d) => {
             let header = d.header();
