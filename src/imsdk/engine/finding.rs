@@ -1,0 +1,407 @@
+//! What the lens finds: the kinds of finding, a [`Finding`] with its
+//! evidence, and the [`Summary`] of an input.
+
+use super::*;
+
+/// What a finding says happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// A process start (the Mars header), with what the banners say.
+    Session,
+    /// The SDK was initialised.
+    Init,
+    /// A connect result.
+    Connect,
+    /// A login result.
+    Login,
+    /// The UserSig expired.
+    UserSigExpired,
+    /// Kicked offline.
+    Kicked,
+    /// A logout.
+    Logout,
+    /// A message failed to send.
+    SendFailed,
+    /// Any other non-zero code in a recognised field.
+    Error,
+    /// No heartbeat response for more than twice the interval while
+    /// logged in (reported on the first line read after the silence,
+    /// usually the response that ends it).
+    Gap,
+}
+
+impl Kind {
+    /// The name used in the timeline and in JSON's `type`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Session => "session",
+            Kind::Init => "init",
+            Kind::Connect => "connect",
+            Kind::Login => "login",
+            Kind::UserSigExpired => "usersig_expired",
+            Kind::Kicked => "kicked",
+            Kind::Logout => "logout",
+            Kind::SendFailed => "send_failed",
+            Kind::Error => "error",
+            Kind::Gap => "gap",
+        }
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// What happened.
+    pub kind: Kind,
+    /// The record's wall clock.
+    pub time: Option<NaiveDateTime>,
+    /// The UTC offset of the wall clock (from the session's Mars header).
+    pub offset_minutes: Option<i32>,
+    /// Line number in the decoded text (1-based).
+    pub line: u64,
+    /// The caller's id of the record that shows it
+    /// ([`Engine::record_at`]; the line number otherwise).
+    pub record: u64,
+    /// The error code, when the line has a non-zero one.
+    pub code: Option<i64>,
+    /// The code's constant name.
+    pub name: Option<String>,
+    /// What the code means (says so when the code is unknown).
+    pub meaning: Option<String>,
+    /// What to do about it.
+    pub advice: Option<String>,
+    /// Whether the anchor is seen in real logs or only documented.
+    pub confidence: Confidence,
+    /// The line that shows it.
+    pub evidence: String,
+    /// What else the lines say: `result`, `user`, `server`, `retries`,
+    /// `platform`, `sdk_version`, ... in a fixed order per kind.
+    pub attrs: Vec<(&'static str, String)>,
+}
+
+impl Finding {
+    /// An attribute's value.
+    pub fn attr(&self, key: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub(super) fn set(&mut self, key: &'static str, value: String) {
+        match self.attrs.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.attrs.push((key, value)),
+        }
+    }
+
+    pub(super) fn set_if_missing(&mut self, key: &'static str, value: Option<String>) {
+        if let Some(v) = value
+            && self.attr(key).is_none()
+        {
+            self.attrs.push((key, v));
+        }
+    }
+
+    /// `ok`/`failed` for connect, login and logout.
+    pub fn result(&self) -> Option<&str> {
+        self.attr("result")
+    }
+
+    /// The record's wall clock as `YYYY-MM-DD HH:MM:SS.mmm`.
+    pub fn time_text(&self) -> Option<String> {
+        use chrono::{Datelike, Timelike};
+        self.time.map(|t| {
+            let year = t.year();
+            let ms = t.nanosecond() / 1_000_000 % 1000;
+            if !(0..=9999).contains(&year) {
+                return format!(
+                    "{year:04}-{:02}-{:02} {:02}:{:02}:{:02}.{ms:03}",
+                    t.month(),
+                    t.day(),
+                    t.hour(),
+                    t.minute(),
+                    t.second(),
+                );
+            }
+            // Digits written directly: one finding in the timeline is one
+            // call, and `format!` was a good part of a finding's cost.
+            let mut b = *b"0000-00-00 00:00:00.000";
+            let mut put = |at: usize, width: usize, mut n: u32| {
+                for i in (at..at + width).rev() {
+                    b[i] = b'0' + (n % 10) as u8;
+                    n /= 10;
+                }
+            };
+            put(0, 4, year as u32);
+            put(5, 2, t.month());
+            put(8, 2, t.day());
+            put(11, 2, t.hour());
+            put(14, 2, t.minute());
+            put(17, 2, t.second());
+            put(20, 3, ms);
+            b.iter().map(|&c| char::from(c)).collect()
+        })
+    }
+
+    /// ISO 8601 with the offset, when the offset is known.
+    pub fn ts(&self) -> Option<String> {
+        let off = self.offset_minutes?;
+        let mut t = self.time_text()?;
+        t.replace_range(10..11, "T");
+        let sign = if off < 0 { '-' } else { '+' };
+        t.push_str(&format!(
+            "{sign}{:02}:{:02}",
+            off.abs() / 60,
+            off.abs() % 60
+        ));
+        Some(t)
+    }
+
+    /// A one-line description: the attributes, then the code.
+    pub fn detail(&self) -> String {
+        let mut s = String::with_capacity(128);
+        for (k, v) in &self.attrs {
+            if !s.is_empty() {
+                s.push_str(", ");
+            }
+            if *k != "result" {
+                for part in k.split('_') {
+                    s.push_str(part);
+                    s.push(' ');
+                }
+            }
+            s.push_str(v);
+        }
+        if let Some(c) = self.code {
+            if !s.is_empty() {
+                s.push_str(", ");
+            }
+            s.push_str("code ");
+            s.push_str(&c.to_string());
+            if let Some(n) = self.name.as_deref().filter(|n| *n != "-") {
+                s.push(' ');
+                s.push_str(n);
+            }
+            if let Some(m) = &self.meaning {
+                s.push_str(": ");
+                s.push_str(m);
+            }
+        }
+        s
+    }
+
+    /// The finding as one JSON object (see the README for the schema).
+    pub fn to_json(&self, file: &str) -> serde_json::Value {
+        let mut o = serde_json::Map::new();
+        o.insert("type".into(), self.kind.as_str().into());
+        o.insert("file".into(), file.into());
+        o.insert("time".into(), opt(self.time_text()));
+        o.insert("ts".into(), opt(self.ts()));
+        o.insert("line".into(), self.line.into());
+        o.insert(
+            "code".into(),
+            self.code.map_or(serde_json::Value::Null, Into::into),
+        );
+        o.insert("name".into(), opt(self.name.clone()));
+        o.insert("meaning".into(), opt(self.meaning.clone()));
+        o.insert("advice".into(), opt(self.advice.clone()));
+        o.insert("confidence".into(), self.confidence.as_str().into());
+        o.insert("evidence".into(), self.evidence.clone().into());
+        for (k, v) in &self.attrs {
+            let value = match v.parse::<i64>() {
+                Ok(n) if NUMERIC_ATTRS.contains(k) => n.into(),
+                _ => v.clone().into(),
+            };
+            o.insert((*k).into(), value);
+        }
+        serde_json::Value::Object(o)
+    }
+}
+
+impl Finding {
+    /// Writes [`to_json`](Finding::to_json)'s object (the same keys, in
+    /// the same order) without building it: the fast path for many
+    /// findings.
+    pub fn write_json<W: std::io::Write>(&self, out: &mut W, file: &str) -> std::io::Result<()> {
+        fn s<W: std::io::Write>(out: &mut W, v: &str) -> std::io::Result<()> {
+            // Most strings need no escape: written as they are.
+            if v.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+                out.write_all(b"\"")?;
+                out.write_all(v.as_bytes())?;
+                return out.write_all(b"\"");
+            }
+            serde_json::to_writer(&mut *out, v).map_err(std::io::Error::other)
+        }
+        fn os<W: std::io::Write>(out: &mut W, v: Option<&str>) -> std::io::Result<()> {
+            match v {
+                Some(v) => s(out, v),
+                None => out.write_all(b"null"),
+            }
+        }
+        out.write_all(b"{\"type\":")?;
+        s(out, self.kind.as_str())?;
+        out.write_all(b",\"file\":")?;
+        s(out, file)?;
+        out.write_all(b",\"time\":")?;
+        os(out, self.time_text().as_deref())?;
+        out.write_all(b",\"ts\":")?;
+        os(out, self.ts().as_deref())?;
+        write!(out, ",\"line\":{},\"code\":", self.line)?;
+        match self.code {
+            Some(c) => write!(out, "{c}")?,
+            None => out.write_all(b"null")?,
+        }
+        out.write_all(b",\"name\":")?;
+        os(out, self.name.as_deref())?;
+        out.write_all(b",\"meaning\":")?;
+        os(out, self.meaning.as_deref())?;
+        out.write_all(b",\"advice\":")?;
+        os(out, self.advice.as_deref())?;
+        out.write_all(b",\"confidence\":")?;
+        s(out, self.confidence.as_str())?;
+        out.write_all(b",\"evidence\":")?;
+        s(out, &self.evidence)?;
+        for (k, v) in &self.attrs {
+            out.write_all(b",")?;
+            s(out, k)?;
+            out.write_all(b":")?;
+            if NUMERIC_ATTRS.contains(k) && v.parse::<i64>().is_ok() {
+                out.write_all(v.as_bytes())?;
+            } else {
+                s(out, v)?;
+            }
+        }
+        out.write_all(b"}")
+    }
+}
+
+/// Attributes written as JSON numbers.
+pub(super) const NUMERIC_ATTRS: [&str; 5] = ["retries", "attempt", "pid", "interval", "silent_for"];
+
+pub(super) fn opt(s: Option<String>) -> serde_json::Value {
+    s.map_or(serde_json::Value::Null, Into::into)
+}
+
+/// The closing summary of one input.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// The input holds IM SDK lines (log lines or banners).
+    pub has_imsdk: bool,
+    /// IM SDK lines the lens read (banners, and lines naming a word some
+    /// rule or code field names; the others are skipped unparsed).
+    pub im_lines: u64,
+    /// Sessions (process starts with IM SDK lines).
+    pub sessions: u64,
+    /// Successful logins.
+    pub logins_ok: u64,
+    /// Failed logins, by code (0 when the line had none).
+    pub logins_failed: Vec<(i64, u64)>,
+    /// Kicks.
+    pub kicks: u64,
+    /// UserSig expiries.
+    pub usersig_expired: u64,
+    /// Logouts.
+    pub logouts: u64,
+    /// Failed connect attempts.
+    pub connect_failures: u64,
+    /// Send failures by code.
+    pub send_failed: Vec<(i64, u64)>,
+    /// Heartbeat gaps.
+    pub gaps: u64,
+    /// Every non-zero code of every finding, most frequent first (ties by
+    /// code).
+    pub codes: Vec<(i64, u64)>,
+}
+
+impl Summary {
+    /// Failed logins in all.
+    pub fn logins_failed_total(&self) -> u64 {
+        self.logins_failed.iter().map(|(_, n)| n).sum()
+    }
+
+    /// Send failures in all.
+    pub fn send_failed_total(&self) -> u64 {
+        self.send_failed.iter().map(|(_, n)| n).sum()
+    }
+
+    /// The summary as one JSON object (`type` is `summary`).
+    pub fn to_json(&self, file: &str, rules: &RuleSet, top: usize) -> serde_json::Value {
+        let by_code = |v: &[(i64, u64)]| {
+            serde_json::Value::Object(
+                v.iter()
+                    .map(|(c, n)| (c.to_string(), (*n).into()))
+                    .collect(),
+            )
+        };
+        let top_codes: Vec<serde_json::Value> = self
+            .codes
+            .iter()
+            .take(top)
+            .map(|(c, n)| {
+                serde_json::json!({
+                    "code": c,
+                    "count": n,
+                    "name": rules.code(*c).map(|i| i.name.clone()),
+                    "meaning": rules.code(*c).map(|i| i.meaning.clone()),
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "type": "summary",
+            "file": file,
+            "has_imsdk_lines": self.has_imsdk,
+            "im_lines_read": self.im_lines,
+            "sessions": self.sessions,
+            "logins_ok": self.logins_ok,
+            "logins_failed": self.logins_failed_total(),
+            "logins_failed_by_code": by_code(&self.logins_failed),
+            "kicks": self.kicks,
+            "usersig_expired": self.usersig_expired,
+            "logouts": self.logouts,
+            "connect_failures": self.connect_failures,
+            "send_failed": self.send_failed_total(),
+            "send_failed_by_code": by_code(&self.send_failed),
+            "gaps": self.gaps,
+            "top_codes": top_codes,
+        })
+    }
+
+    /// The summary as text lines (no trailing newline).
+    pub fn text(&self, rules: &RuleSet, top: usize) -> String {
+        let list = |v: &[(i64, u64)]| {
+            v.iter()
+                .map(|(c, n)| format!("{c} x{n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut s = format!(
+            "  sessions {}; logins {} ok, {} failed",
+            self.sessions,
+            self.logins_ok,
+            self.logins_failed_total()
+        );
+        if !self.logins_failed.is_empty() {
+            s.push_str(&format!(" ({})", list(&self.logins_failed)));
+        }
+        s.push_str(&format!(
+            "; kicks {}; UserSig expiries {}; logouts {}; connect failures {}; gaps {}\n",
+            self.kicks, self.usersig_expired, self.logouts, self.connect_failures, self.gaps
+        ));
+        s.push_str(&format!("  send failures {}", self.send_failed_total()));
+        if !self.send_failed.is_empty() {
+            s.push_str(&format!(" ({})", list(&self.send_failed)));
+        }
+        s.push_str("\n  most frequent codes:");
+        if self.codes.is_empty() {
+            s.push_str(" none");
+        }
+        for (c, n) in self.codes.iter().take(top) {
+            let name = rules
+                .code(*c)
+                .map_or("unknown code".to_string(), |i| i.name.clone());
+            s.push_str(&format!("\n    {c:>7} x{n:<5} {name}"));
+        }
+        s
+    }
+}

@@ -1,0 +1,251 @@
+use super::*;
+use crate::imsdk::sink::DiagnoseSink;
+
+/// The digits written directly give what `format!` gives, for any
+/// time (leap seconds and years past four digits included).
+#[test]
+fn time_text_writes_what_format_writes() {
+    let finding = |t: NaiveDateTime| Finding {
+        kind: Kind::Error,
+        time: Some(t),
+        offset_minutes: Some(-90),
+        line: 1,
+        record: 1,
+        code: None,
+        name: None,
+        meaning: None,
+        advice: None,
+        confidence: Confidence::Seen,
+        evidence: String::new(),
+        attrs: Vec::new(),
+    };
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    for t in [
+        day(2024, 3, 12).and_hms_milli_opt(9, 5, 7, 31).unwrap(),
+        day(1, 1, 1).and_hms_milli_opt(0, 0, 0, 0).unwrap(),
+        day(9999, 12, 31)
+            .and_hms_milli_opt(23, 59, 59, 999)
+            .unwrap(),
+        day(2016, 12, 31)
+            .and_hms_milli_opt(23, 59, 59, 1500)
+            .unwrap(),
+        day(12345, 6, 7).and_hms_milli_opt(1, 2, 3, 4).unwrap(),
+        day(-44, 3, 15).and_hms_milli_opt(12, 0, 0, 0).unwrap(),
+    ] {
+        let f = finding(t);
+        use chrono::{Datelike, Timelike};
+        let want = format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            t.nanosecond() / 1_000_000 % 1000
+        );
+        assert_eq!(f.time_text().unwrap(), want, "{t:?}");
+    }
+    let f = finding(day(2024, 3, 12).and_hms_milli_opt(9, 5, 7, 31).unwrap());
+    assert_eq!(f.ts().unwrap(), "2024-03-12T09:05:07.031-01:30");
+}
+
+fn tim(time: &str, func: &str, msg: &str) -> String {
+    format!("TIM: 2024-03-12 {time} I 100-101     |-x.cpp:1    {func:<40}|{msg}\n")
+}
+
+fn run(text: &str, chunk: usize) -> (Vec<Finding>, Summary, u64) {
+    run_with(text, chunk, false)
+}
+
+fn run_with(text: &str, chunk: usize, threaded: bool) -> (Vec<Finding>, Summary, u64) {
+    let mut found = Vec::new();
+    let (summary, lines) = {
+        let on = |f: &Finding| {
+            found.push(f.clone());
+            Ok(())
+        };
+        let rules = Arc::new(RuleSet::builtin());
+        let mut sink = if threaded {
+            DiagnoseSink::threaded(rules, on)
+        } else {
+            DiagnoseSink::new(rules, on)
+        };
+        for piece in text.as_bytes().chunks(chunk) {
+            sink.text(piece).unwrap();
+        }
+        let s = sink.end().unwrap().clone();
+        (s, sink.lines())
+    };
+    (found, summary, lines)
+}
+
+#[test]
+fn a_silent_connection_while_logged_in_is_a_gap_and_unknown_codes_say_so() {
+    let mut t = String::from(
+        "^^^^^^^^^^Dec 10 2021^^^15:15:13^^^^^^^^^^[100,100][2024-03-12 +0800 10:00:00]\n",
+    );
+    t += "TIM: ======  SDK Version: 8.1.1\n";
+    t += &tim(
+        "10:00:01.000",
+        "LogRequestEnd",
+        "Login success|error_code:0 error_message:OK|userid:u1",
+    );
+    t += &tim(
+        "10:00:01.100",
+        "StartHeartbeat",
+        "start heartbeat with interval 60s",
+    );
+    t += &tim(
+        "10:01:01.000",
+        "HandleHeartbeatResponse",
+        "receive heartbeat response|heartbeat_interval:60",
+    );
+    t += &tim("10:02:59.000", "HandleNewMessage", "message_source:c2c");
+    t += &tim("10:03:02.000", "HandleNewMessage", "message_source:c2c");
+    t += &tim("10:03:04.000", "HandleNewMessage", "message_source:c2c");
+    t += &tim(
+        "10:03:05.000",
+        "HandleHeartbeatResponse",
+        "heartbeat_interval:60",
+    );
+    t += &tim(
+        "10:04:00.000",
+        "SomethingNew",
+        "error_code:424242|error_message:x",
+    );
+    t += &tim(
+        "10:04:30.000",
+        "LogRequestEnd",
+        "Logout success|error_code:0 error_message:OK",
+    );
+    // Logged out: silence is no gap.
+    t += &tim("11:11:00.000", "HandleNewMessage", "message_source:c2c");
+    let (found, summary, lines) = run(&t, 37);
+    assert_eq!(lines, 12);
+    let kinds: Vec<Kind> = found.iter().map(|f| f.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            Kind::Session,
+            Kind::Login,
+            Kind::Gap,
+            Kind::Error,
+            Kind::Logout
+        ]
+    );
+    let gap = &found[2];
+    // Reported on the first line the lens reads past twice the
+    // interval: the response that ends the silence (the messages in
+    // between name nothing a rule knows).
+    assert_eq!(gap.line, 9);
+    assert_eq!(gap.attr("silent_for"), Some("124"));
+    assert_eq!(gap.attr("interval"), Some("60"));
+    let err = &found[3];
+    assert_eq!(err.code, Some(424242));
+    assert_eq!(err.name, None);
+    assert!(
+        err.meaning
+            .as_deref()
+            .unwrap()
+            .starts_with("unknown code 424242")
+    );
+    assert_eq!(summary.gaps, 1);
+    assert_eq!(summary.logouts, 1);
+    assert_eq!(
+        found[0].ts().as_deref(),
+        Some("2024-03-12T10:00:00.000+08:00")
+    );
+    assert_eq!(found[0].attr("sdk_version"), Some("8.1.1"));
+}
+
+#[test]
+fn a_busy_day_gives_the_same_timeline_whatever_the_chunking() {
+    // A day of 150,000 lines: one session's lines repeated.
+    let mut day = String::from(
+        "^^^^^^^^^^Dec 10 2021^^^15:15:13^^^^^^^^^^[100,100][2024-03-12 +0800 10:00:00]\n",
+    );
+    day += &tim(
+        "10:00:01.000",
+        "LogRequestEnd",
+        "Login success|error_code:0 error_message:OK|userid:u1",
+    );
+    let mut n = 2;
+    while n < 150_000 {
+        day += &tim(
+            "10:00:02.000",
+            "SendMessageComplete",
+            "error code:0|error message:Success|message:",
+        );
+        day += "message_type:c2c|message_sub_type:0x0\n";
+        day += &tim(
+            "10:00:02.000",
+            "SendMessageComplete",
+            "error code:8001|error message:too big|message:",
+        );
+        day += "\n";
+        n += 4;
+    }
+    let (a, sa, la) = run(&day, 1 << 20);
+    let (b, sb, lb) = run(&day, 4093);
+    assert_eq!(la, n as u64);
+    assert_eq!((la, &sa), (lb, &sb));
+    assert_eq!(a, b);
+    // The scanner on a thread of its own gives the same.
+    let (c, sc, lc) = run_with(&day, 7919, true);
+    assert_eq!((lc, &sc), (la, &sa));
+    assert_eq!(c, a);
+    assert_eq!(sa.send_failed, vec![(8001, (n as u64 - 2) / 4)]);
+    assert_eq!(a.last().unwrap().line, n as u64 - 1);
+}
+
+#[test]
+fn the_json_writer_writes_what_to_json_builds() {
+    let mut t = String::from(
+        "^^^^^^^^^^Dec 10 2021^^^15:15:13^^^^^^^^^^[100,100][2024-03-12 -0330 10:00:00]\n",
+    );
+    t += &tim(
+        "10:00:01.000",
+        "LogRequestEnd",
+        "Login failed|error_code:70001 error_message:\"x\"|userid:u\\1",
+    );
+    t += &tim(
+        "10:00:02.000",
+        "Connect",
+        "channel connect|server address:1.2.3.4:443(tcp)",
+    );
+    t += &tim(
+        "10:00:03.000",
+        "NotifyConnectResult",
+        "error_code:9508|server address:1.2.3.4:443(tcp)",
+    );
+    t += &tim("10:00:04.000", "X", "error_code:1234567");
+    let (found, _, _) = run(&t, 64);
+    assert_eq!(found.len(), 4);
+    for f in &found {
+        let mut out = Vec::new();
+        f.write_json(&mut out, "a \"b\".xlog").unwrap();
+        let parsed: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(parsed, f.to_json("a \"b\".xlog"));
+    }
+    assert_eq!(
+        found[1].ts().as_deref(),
+        Some("2024-03-12T10:00:01.000-03:30")
+    );
+    assert_eq!(found[2].to_json("f")["attempt"], 1);
+}
+
+#[test]
+fn a_giant_line_keeps_the_line_numbers() {
+    let mut t = "x".repeat(3 * crate::imsdk::sink::MAX_PIECE);
+    t.push('\n');
+    t += &tim(
+        "10:00:01.000",
+        "CheckInit",
+        "error_code:6013|error_message:sdk not init",
+    );
+    let (found, _, lines) = run(&t, 1000);
+    assert_eq!(lines, 2);
+    assert_eq!(found.last().unwrap().line, 2);
+    assert_eq!(found.last().unwrap().code, Some(6013));
+}
