@@ -12,6 +12,7 @@
 #   benches/same_output.sh              # old = main
 #   REV=abc123 benches/same_output.sh   # old = that commit
 #   OLD=path/to/xlogdec benches/same_output.sh
+#   CORPUS=/path/to/corpus benches/same_output.sh   # another corpus
 #
 # The old build is made in a temporary git worktree with its own target
 # directory (target/same-old). Exit status 1 when any output differs.
@@ -40,7 +41,7 @@ if [[ -z ${OLD:-} ]]; then
     echo "old: $(git rev-parse --short "$rev")"
 fi
 
-corpus=../shared/corpus
+corpus=${CORPUS:-../shared/corpus}
 if [[ ! -d $corpus ]]; then
     corpus=testdata
     echo "../shared/corpus not found: comparing on testdata/ only"
