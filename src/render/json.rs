@@ -40,15 +40,23 @@ const NEEDS_ESCAPE: [bool; 256] = {
 };
 
 /// Whether any of the eight bytes of `w` is one JSON must escape (a
-/// control character, `"` or `\\`): exact word tests for a byte below
-/// 0x20 and for a byte equal to each of the two.
+/// control character, `"` or `\\`).
 #[inline]
 fn needs_escape(w: u64) -> bool {
+    escape_flags(w) != 0
+}
+
+/// The high bit of each byte of `w` that JSON must escape, and perhaps of
+/// bytes above such a byte: exact word tests for a byte below 0x20 and for
+/// a byte equal to each of the two, whose borrows only flag bytes above a
+/// flagged one. The lowest flag is exact.
+#[inline]
+fn escape_flags(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGHS;
     let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
-    below(w, 0x20) | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) != 0
+    below(w, 0x20) | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\')))
 }
 
 /// Writes `s` as a JSON string literal.
@@ -94,57 +102,149 @@ fn write_escape<W: Write>(out: &mut W, b: u8) -> io::Result<()> {
     }
 }
 
+/// Whether `bytes` are UTF-8. SIMD validation (the simdutf8 crate): JSON
+/// output checks every byte of the log's text, much of it not ASCII.
+#[inline]
+fn is_utf8(bytes: &[u8]) -> bool {
+    simdutf8::basic::from_utf8(bytes).is_ok()
+}
+
+/// Whether the fields of a record are UTF-8, from one check of the whole
+/// record: a field that lies within a record of UTF-8 is UTF-8 when it
+/// starts and ends on character boundaries. Fields from elsewhere, and
+/// those of a record that is not UTF-8, are checked on their own.
+#[derive(Clone, Copy)]
+struct Utf8<'a> {
+    /// The record's bytes.
+    record: &'a [u8],
+    /// Whether they are UTF-8.
+    valid: bool,
+}
+
+impl<'a> Utf8<'a> {
+    /// Checks `record` once.
+    fn of(record: &'a [u8]) -> Utf8<'a> {
+        Utf8 {
+            record,
+            valid: is_utf8(record),
+        }
+    }
+
+    /// Whether `field` is UTF-8.
+    #[inline]
+    fn holds(&self, field: &[u8]) -> bool {
+        if field.is_empty() {
+            return true;
+        }
+        if self.valid {
+            let base = self.record.as_ptr() as usize;
+            let at = field.as_ptr() as usize;
+            if at >= base && at - base + field.len() <= self.record.len() {
+                let (start, end) = (at - base, at - base + field.len());
+                // A byte 0x80..=0xBF continues a character.
+                let boundary = |i: usize| self.record.get(i).is_none_or(|&b| (b as i8) >= -0x40);
+                return boundary(start) && boundary(end);
+            }
+        }
+        is_utf8(field)
+    }
+}
+
 /// Writes log bytes as a JSON string literal, as `write_str` writes what
 /// [`escape_bytes`] makes of them, and says whether they were escaped
-/// (not UTF-8). One pass over bytes that are UTF-8: each run of bytes that
-/// are not ASCII is checked on its own (a UTF-8 sequence holds no ASCII
-/// byte, so the bytes are UTF-8 when every such run is).
-fn write_text(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let mark = out.len();
+/// (not UTF-8). `utf8` says whether they are UTF-8.
+fn write_text(out: &mut Vec<u8>, bytes: &[u8], utf8: bool) -> bool {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    if utf8 {
+        write_chars(out, bytes, b"\\\\");
+    } else {
+        // As escape_bytes, then write_str: each `\` doubled, then both
+        // escaped; each invalid byte `\xNN`, its backslash escaped.
+        const HEX: &[u8; 16] = b"0123456789ABCDEF";
+        for chunk in bytes.utf8_chunks() {
+            write_chars(out, chunk.valid().as_bytes(), b"\\\\\\\\");
+            for &b in chunk.invalid() {
+                out.extend_from_slice(&[
+                    b'\\',
+                    b'\\',
+                    b'x',
+                    HEX[usize::from(b >> 4)],
+                    HEX[usize::from(b & 15)],
+                ]);
+            }
+        }
+    }
+    out.push(b'"');
+    !utf8
+}
+
+/// Writes `bytes` escaped for a JSON string, without the quotes: each
+/// `\` as `backslash` (`\\`, or four of them for text [`escape_bytes`]
+/// has doubled the backslashes of), `"` and control characters escaped,
+/// the rest as it is.
+#[inline]
+fn write_chars<const N: usize>(out: &mut Vec<u8>, bytes: &[u8], backslash: &[u8; N]) {
     let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        // Eight ASCII bytes at a time past those that need no escape.
-        while let Some(word) = bytes.get(i..i + 8) {
-            let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-            if w & HIGHS != 0 || needs_escape(w) {
-                break;
-            }
-            i += 8;
+    while let Some(n) = find_escape(&bytes[start..]) {
+        let at = start + n;
+        out.extend_from_slice(&bytes[start..at]);
+        match bytes[at] {
+            b'\\' => out.extend_from_slice(backslash),
+            b => write_escape(out, b).expect("writing to a Vec cannot fail"),
         }
-        let Some(&b) = bytes.get(i) else {
-            break;
-        };
-        if b >= 0x80 {
-            // A run of bytes that are not ASCII: UTF-8 on its own, or the
-            // field is escaped.
-            let end = bytes[i..]
-                .iter()
-                .position(|&c| c < 0x80)
-                .map_or(bytes.len(), |n| i + n);
-            if std::str::from_utf8(&bytes[i..end]).is_err() {
-                out.truncate(mark);
-                let (s, _) = escape_bytes(bytes);
-                write_str(out, &s).expect("writing to a Vec cannot fail");
-                return true;
-            }
-            i = end;
-            continue;
-        }
-        i += 1;
-        if !NEEDS_ESCAPE[usize::from(b)] {
-            continue;
-        }
-        out.extend_from_slice(&bytes[start..i - 1]);
-        write_escape(out, b).expect("writing to a Vec cannot fail");
-        start = i;
+        start = at + 1;
     }
     out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
-    false
+}
+
+/// The position of the first byte of `hay` that a JSON string escapes (a
+/// control character, `"` or `\\`): sixteen bytes a compare, then eight.
+#[inline]
+fn find_escape(hay: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    #[cfg(target_arch = "x86_64")]
+    while let Some(chunk) = hay.get(i..i + 16) {
+        let mask = sse2::escape_mask(chunk.try_into().expect("sixteen bytes"));
+        if mask != 0 {
+            return Some(i + mask.trailing_zeros() as usize);
+        }
+        i += 16;
+    }
+    while let Some(word) = hay.get(i..i + 8) {
+        let flags = escape_flags(u64::from_le_bytes(word.try_into().expect("eight bytes")));
+        if flags != 0 {
+            return Some(i + flags.trailing_zeros() as usize / 8);
+        }
+        i += 8;
+    }
+    hay[i..]
+        .iter()
+        .position(|&b| NEEDS_ESCAPE[usize::from(b)])
+        .map(|n| i + n)
+}
+
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+
+    /// Bit `i` set when byte `i` of `bytes` is one JSON escapes: below
+    /// 0x20 (unsigned), `"` or `\\`.
+    #[inline]
+    pub(super) fn escape_mask(bytes: &[u8; 16]) -> u32 {
+        // SAFETY: SSE2 is part of x86-64; one load of the 16 bytes, and
+        // loadu takes any alignment.
+        unsafe {
+            let v = _mm_loadu_si128(bytes.as_ptr().cast::<__m128i>());
+            let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
+            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+            _mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash))) as u32
+        }
+    }
 }
 
 /// Writes `n` in decimal, as `{}` does, without the formatting machinery
@@ -179,9 +279,14 @@ fn write_digits<W: Write>(out: &mut W, n: u32, width: usize) -> io::Result<()> {
 }
 
 /// Writes the record fields of a parsed header.
-fn write_header(out: &mut Vec<u8>, h: &Header<'_>, escaped: &mut Vec<&str>) -> io::Result<()> {
+fn write_header(
+    out: &mut Vec<u8>,
+    h: &Header<'_>,
+    utf8: Utf8<'_>,
+    escaped: &mut Vec<&str>,
+) -> io::Result<()> {
     out.extend_from_slice(b",\"time\":");
-    if write_text(out, h.timestamp.raw) {
+    if write_text(out, h.timestamp.raw, utf8.holds(h.timestamp.raw)) {
         escaped.push("time");
     }
     out.extend_from_slice(b",\"ts\":\"");
@@ -199,21 +304,21 @@ fn write_header(out: &mut Vec<u8>, h: &Header<'_>, escaped: &mut Vec<&str>) -> i
         out.extend_from_slice(b",\"");
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b"\":");
-        if write_text(out, bytes) {
+        if write_text(out, bytes, utf8.holds(bytes)) {
             escaped.push(name);
         }
     }
     out.extend_from_slice(b",\"src_line\":");
     write_int(out, i64::from(h.line))?;
     out.extend_from_slice(b",\"func\":");
-    if write_text(out, h.func) {
+    if write_text(out, h.func, utf8.holds(h.func)) {
         escaped.push("func");
     }
     let format = h.format.name();
     out.extend_from_slice(b",\"line_format\":\"");
     out.extend_from_slice(format.as_bytes());
     out.extend_from_slice(b"\",\"message\":");
-    if write_text(out, h.message) {
+    if write_text(out, h.message, utf8.holds(h.message)) {
         escaped.push("message");
     }
     Ok(())
@@ -446,6 +551,7 @@ fn render_record(
         None => out.extend_from_slice(b",\"level\":null"),
     }
     escaped.clear();
+    let utf8 = Utf8::of(rec.bytes);
     match &rec.header {
         Some(h) if continued => {
             // The piece's last byte is not the record's: keep a newline.
@@ -454,13 +560,13 @@ fn render_record(
                 message: &rec.bytes[from..],
                 ..*h
             };
-            write_header(out, &h, escaped)?
+            write_header(out, &h, utf8, escaped)?
         }
-        Some(h) => write_header(out, h, escaped)?,
+        Some(h) => write_header(out, h, utf8, escaped)?,
         None => {
             // Raw text and level-only lines: the bytes as they are.
             out.extend_from_slice(b",\"text\":");
-            if write_text(out, rec.bytes) {
+            if write_text(out, rec.bytes, utf8.valid) {
                 escaped.push("text");
             }
         }
@@ -689,7 +795,9 @@ mod tests {
             let mut want = b"prefix".to_vec();
             write_str(&mut want, &s).expect("vec");
             let mut got = b"prefix".to_vec();
-            assert_eq!(write_text(&mut got, &bytes), e, "{bytes:?}");
+            let utf8 = is_utf8(&bytes);
+            assert_eq!(utf8, !e, "{bytes:?}");
+            assert_eq!(write_text(&mut got, &bytes, utf8), e, "{bytes:?}");
             assert_eq!(got, want, "{bytes:?}");
             if e {
                 escaped += 1;
@@ -700,6 +808,93 @@ mod tests {
         assert!(
             escaped > 1000 && plain > 1000,
             "{escaped} escaped, {plain} not"
+        );
+    }
+
+    #[test]
+    fn escape_search_finds_the_first_byte_to_escape_at_every_place() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        // Bytes that need no escape, from both sides of each class edge,
+        // with one or two escaped ones at every place of every length.
+        let calm = [
+            0x20, 0x21, 0x23, 0x5B, 0x5D, 0x7F, 0x80, 0x9F, 0xA0, 0xDC, 0xE4, 0xFF,
+        ];
+        let hot = [0x00, 0x09, 0x0A, 0x1F, b'"', b'\\'];
+        let mut found = 0;
+        for len in 0..70 {
+            for _ in 0..60 {
+                let mut hay: Vec<u8> = (0..len)
+                    .map(|_| calm[(next() % calm.len() as u64) as usize])
+                    .collect();
+                for _ in 0..(next() % 3) {
+                    if len > 0 {
+                        let at = (next() % len as u64) as usize;
+                        hay[at] = hot[(next() % hot.len() as u64) as usize];
+                    }
+                }
+                let want = hay.iter().position(|&b| NEEDS_ESCAPE[usize::from(b)]);
+                assert_eq!(find_escape(&hay), want, "{hay:?}");
+                found += usize::from(want.is_some());
+            }
+        }
+        assert!(found > 1000, "{found} with an escape");
+    }
+
+    #[test]
+    fn fields_of_a_checked_record_are_utf8_exactly_when_they_are() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let pieces: [&[u8]; 8] = [
+            b"[I][",
+            b"ascii",
+            "消息".as_bytes(),
+            "😀".as_bytes(),
+            "é".as_bytes(),
+            b"]",
+            b"\xe6\xb6",
+            b"\xff",
+        ];
+        let (mut valid, mut broken, mut cut) = (0, 0, 0);
+        for _ in 0..5000 {
+            let r = next();
+            let mut record = Vec::new();
+            for k in 0..(r % 12) {
+                // Broken pieces in one record of four.
+                let n = if r % 4 == 0 { 8 } else { 6 };
+                record.extend_from_slice(pieces[((r >> (4 * k + 4)) % n) as usize]);
+            }
+            let utf8 = Utf8::of(&record);
+            assert_eq!(utf8.valid, std::str::from_utf8(&record).is_ok());
+            for _ in 0..20 {
+                let a = (next() % (record.len() as u64 + 1)) as usize;
+                let b = a + (next() % ((record.len() - a) as u64 + 1)) as usize;
+                let field = &record[a..b];
+                let want = std::str::from_utf8(field).is_ok();
+                assert_eq!(utf8.holds(field), want, "{record:?} {a}..{b}");
+                match (utf8.valid, want) {
+                    (true, false) => cut += 1,
+                    (_, true) => valid += 1,
+                    (false, false) => broken += 1,
+                }
+            }
+            // A field from elsewhere is checked on its own.
+            assert!(utf8.holds("消息".as_bytes()));
+            assert!(!utf8.holds(b"\xe6\xb6"));
+        }
+        assert!(
+            valid > 1000 && broken > 1000 && cut > 1000,
+            "{valid} valid, {broken} broken, {cut} cut mid-character"
         );
     }
 
