@@ -199,29 +199,51 @@ fn write_chars<const N: usize>(out: &mut Vec<u8>, bytes: &[u8], backslash: &[u8;
 }
 
 /// The position of the first byte of `hay` that a JSON string escapes (a
-/// control character, `"` or `\\`): sixteen bytes a compare, then eight.
+/// control character, `"` or `\\`): sixteen bytes a compare, the last
+/// sixteen (or eight) overlapping those already seen, which hold none.
 #[inline]
 fn find_escape(hay: &[u8]) -> Option<usize> {
-    let mut i = 0;
+    let n = hay.len();
     #[cfg(target_arch = "x86_64")]
-    while let Some(chunk) = hay.get(i..i + 16) {
-        let mask = sse2::escape_mask(chunk.try_into().expect("sixteen bytes"));
-        if mask != 0 {
-            return Some(i + mask.trailing_zeros() as usize);
+    if n >= 16 {
+        let mask = |at: usize| sse2::escape_mask(hay[at..at + 16].try_into().expect("16 bytes"));
+        let mut i = 0;
+        while i + 16 <= n {
+            let m = mask(i);
+            if m != 0 {
+                return Some(i + m.trailing_zeros() as usize);
+            }
+            i += 16;
         }
-        i += 16;
-    }
-    while let Some(word) = hay.get(i..i + 8) {
-        let flags = escape_flags(u64::from_le_bytes(word.try_into().expect("eight bytes")));
-        if flags != 0 {
-            return Some(i + flags.trailing_zeros() as usize / 8);
+        if i == n {
+            return None;
         }
-        i += 8;
+        // Each flag is exact, and the bytes before `i` have none.
+        let m = mask(n - 16);
+        return (m != 0).then(|| n - 16 + m.trailing_zeros() as usize);
     }
-    hay[i..]
-        .iter()
-        .position(|&b| NEEDS_ESCAPE[usize::from(b)])
-        .map(|n| i + n)
+    if n >= 8 {
+        let flags = |at: usize| {
+            escape_flags(u64::from_le_bytes(
+                hay[at..at + 8].try_into().expect("8 bytes"),
+            ))
+        };
+        let mut i = 0;
+        while i + 8 <= n {
+            let f = flags(i);
+            if f != 0 {
+                return Some(i + f.trailing_zeros() as usize / 8);
+            }
+            i += 8;
+        }
+        if i == n {
+            return None;
+        }
+        // The lowest flag is exact, and the bytes before `i` have none.
+        let f = flags(n - 8);
+        return (f != 0).then(|| n - 8 + f.trailing_zeros() as usize / 8);
+    }
+    hay.iter().position(|&b| NEEDS_ESCAPE[usize::from(b)])
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -247,24 +269,62 @@ mod sse2 {
     }
 }
 
+/// The two decimal digits of each number below 100.
+const PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
+/// 10^i for the digits of a u64.
+const POWERS: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// The two decimal digits of `n` (< 100).
+#[inline]
+fn pair(n: u32) -> [u8; 2] {
+    let i = n as usize * 2;
+    [PAIRS[i], PAIRS[i + 1]]
+}
+
 /// Writes `n` in decimal, as `{}` does, without the formatting machinery
-/// (a record has several numbers).
-fn write_int<W: Write>(out: &mut W, n: i64) -> io::Result<()> {
-    let mut buf = [0u8; 20];
-    let mut at = buf.len();
-    let mut u = n.unsigned_abs();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (u % 10) as u8;
-        u /= 10;
-        if u == 0 {
-            break;
-        }
-    }
+/// (a record has several numbers): two digits a division, in place.
+fn write_int(out: &mut Vec<u8>, n: i64) {
     if n < 0 {
-        out.write_all(b"-")?;
+        out.push(b'-');
     }
-    out.write_all(&buf[at..])
+    let mut u = n.unsigned_abs();
+    let mut count = 1;
+    while count < 20 && u >= POWERS[count] {
+        count += 1;
+    }
+    let at = out.len();
+    // Room for any u64, then cut to its digits.
+    out.extend_from_slice(&[0u8; 20]);
+    let digits = &mut out[at..at + count];
+    let mut end = count;
+    while end >= 2 {
+        let i = (u % 100) as usize * 2;
+        u /= 100;
+        digits[end - 2..end].copy_from_slice(&PAIRS[i..i + 2]);
+        end -= 2;
+    }
+    if end == 1 {
+        digits[0] = b'0' + u as u8;
+    }
+    out.truncate(at + count);
 }
 
 /// Writes `n` as `width` decimal digits, zero-padded (n < 10^width).
@@ -292,9 +352,9 @@ fn write_header(
     out.extend_from_slice(b",\"ts\":\"");
     write_iso(out, &h.timestamp)?;
     out.extend_from_slice(b"\",\"pid\":");
-    write_int(out, h.pid)?;
+    write_int(out, h.pid);
     out.extend_from_slice(b",\"tid\":");
-    write_int(out, h.tid)?;
+    write_int(out, h.tid);
     out.extend_from_slice(if h.main_thread {
         b",\"main_thread\":true"
     } else {
@@ -309,7 +369,7 @@ fn write_header(
         }
     }
     out.extend_from_slice(b",\"src_line\":");
-    write_int(out, i64::from(h.line))?;
+    write_int(out, i64::from(h.line));
     out.extend_from_slice(b",\"func\":");
     if write_text(out, h.func, utf8.holds(h.func)) {
         escaped.push("func");
@@ -330,31 +390,42 @@ pub fn write_iso<W: Write>(out: &mut W, ts: &Timestamp<'_>) -> io::Result<()> {
     let l = ts.local;
     let year = l.year();
     if (0..10_000).contains(&year) {
-        write_digits(out, year as u32, 4)?;
+        // The common case in one write.
+        let y = year as u32;
+        let ms = l.nanosecond() / 1_000_000 % 1000;
+        let ([y0, y1], [y2, y3]) = (pair(y / 100), pair(y % 100));
+        let ([m0, m1], [d0, d1]) = (pair(l.month()), pair(l.day()));
+        let ([h0, h1], [i0, i1]) = (pair(l.hour()), pair(l.minute()));
+        let ([s0, s1], [f1, f2]) = (pair(l.second()), pair(ms % 100));
+        let f0 = b'0' + (ms / 100) as u8;
+        out.write_all(&[
+            y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', i0, i1, b':', s0, s1,
+            b'.', f0, f1, f2,
+        ])?;
     } else {
         write!(out, "{year:04}")?;
-    }
-    for (sep, n, w) in [
-        (b'-', l.month(), 2),
-        (b'-', l.day(), 2),
-        (b'T', l.hour(), 2),
-        (b':', l.minute(), 2),
-        (b':', l.second(), 2),
-        (b'.', l.nanosecond() / 1_000_000 % 1000, 3),
-    ] {
-        out.write_all(&[sep])?;
-        write_digits(out, n, w)?;
+        for (sep, n, w) in [
+            (b'-', l.month(), 2),
+            (b'-', l.day(), 2),
+            (b'T', l.hour(), 2),
+            (b':', l.minute(), 2),
+            (b':', l.second(), 2),
+            (b'.', l.nanosecond() / 1_000_000 % 1000, 3),
+        ] {
+            out.write_all(&[sep])?;
+            write_digits(out, n, w)?;
+        }
     }
     if let Some(off) = ts.offset_minutes {
-        out.write_all(if off < 0 { b"-" } else { b"+" })?;
+        let sign = if off < 0 { b'-' } else { b'+' };
         let a = off.unsigned_abs();
         if a / 60 < 100 {
-            write_digits(out, a / 60, 2)?;
+            let ([h0, h1], [m0, m1]) = (pair(a / 60), pair(a % 60));
+            out.write_all(&[sign, h0, h1, b':', m0, m1])?;
         } else {
-            write!(out, "{}", a / 60)?;
+            write!(out, "{}{}:", sign as char, a / 60)?;
+            write_digits(out, a % 60, 2)?;
         }
-        out.write_all(b":")?;
-        write_digits(out, a % 60, 2)?;
     }
     Ok(())
 }
@@ -896,6 +967,84 @@ mod tests {
             valid > 1000 && broken > 1000 && cut > 1000,
             "{valid} valid, {broken} broken, {cut} cut mid-character"
         );
+    }
+
+    #[test]
+    fn numbers_and_times_are_written_as_formatting_writes_them() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut ns: Vec<i64> = vec![0, 9, 10, 99, 100, -1, -10, i64::MAX, i64::MIN];
+        for k in 0..19 {
+            let p = 10i64.pow(k);
+            ns.extend([p - 1, p, p + 1, -p]);
+        }
+        for _ in 0..5000 {
+            let r = next();
+            ns.push((r >> (r % 64)) as i64);
+        }
+        for n in ns {
+            let mut out = b"x".to_vec();
+            write_int(&mut out, n);
+            assert_eq!(out, format!("x{n}").into_bytes());
+        }
+        // Times across the calendar, a leap second, years out of four
+        // digits; offsets on both sides, odd minutes, and wide ones.
+        use chrono::{Datelike, NaiveDate, Timelike};
+        let mut times = Vec::new();
+        for _ in 0..3000 {
+            let r = next();
+            let day = NaiveDate::from_num_days_from_ce_opt((r % 3_700_000) as i32 - 3000)
+                .expect("in range");
+            let mut secs = (r >> 8) as u32 % 86_400;
+            let nano = if r % 50 == 0 {
+                // A leap second follows the 59th.
+                secs = secs / 60 * 60 + 59;
+                1_000_000_000 + (r >> 40) as u32 % 1_000_000
+            } else {
+                (r >> 20) as u32 % 1_000_000_000
+            };
+            let t =
+                chrono::NaiveTime::from_num_seconds_from_midnight_opt(secs, nano).expect("valid");
+            let off = match r % 5 {
+                0 => None,
+                1 => Some(-((r >> 33) as i32 % 900)),
+                2 => Some(480),
+                3 => Some((r >> 33) as i32 % 100_000),
+                _ => Some(-345),
+            };
+            times.push((day.and_time(t), off));
+        }
+        for (local, offset_minutes) in times {
+            let ts = Timestamp {
+                local,
+                offset_minutes,
+                raw: b"",
+            };
+            let mut got = Vec::new();
+            write_iso(&mut got, &ts).expect("vec");
+            let l = local;
+            let mut want = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}",
+                l.year(),
+                l.month(),
+                l.day(),
+                l.hour(),
+                l.minute(),
+                l.second(),
+                l.nanosecond() / 1_000_000 % 1000
+            );
+            if let Some(off) = offset_minutes {
+                let a = off.unsigned_abs();
+                let sign = if off < 0 { '-' } else { '+' };
+                want.push_str(&format!("{sign}{:02}:{:02}", a / 60, a % 60));
+            }
+            assert_eq!(String::from_utf8(got).expect("ascii"), want);
+        }
     }
 
     #[test]
