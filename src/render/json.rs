@@ -161,10 +161,23 @@ fn write_text(out: &mut Vec<u8>, bytes: &[u8], utf8: bool) -> bool {
     } else {
         // As escape_bytes, then write_str: each `\` doubled, then both
         // escaped; each invalid byte `\xNN`, its backslash escaped.
+        // The runs between invalid sequences found by SIMD validation, as
+        // `utf8_chunks` cuts them (a long record may hold one broken
+        // character at its end, where it was cut).
         const HEX: &[u8; 16] = b"0123456789ABCDEF";
-        for chunk in bytes.utf8_chunks() {
-            write_chars(out, chunk.valid().as_bytes(), b"\\\\\\\\");
-            for &b in chunk.invalid() {
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let (valid, bad) = match simdutf8::compat::from_utf8(rest) {
+                Ok(_) => (rest.len(), 0),
+                Err(e) => (
+                    e.valid_up_to(),
+                    e.error_len().unwrap_or(rest.len() - e.valid_up_to()),
+                ),
+            };
+            write_chars(out, &rest[..valid], b"\\\\\\\\");
+            let invalid;
+            (invalid, rest) = rest[valid..].split_at(bad);
+            for &b in invalid {
                 out.extend_from_slice(&[
                     b'\\',
                     b'\\',
