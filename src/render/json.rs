@@ -40,15 +40,23 @@ const NEEDS_ESCAPE: [bool; 256] = {
 };
 
 /// Whether any of the eight bytes of `w` is one JSON must escape (a
-/// control character, `"` or `\\`): exact word tests for a byte below
-/// 0x20 and for a byte equal to each of the two.
+/// control character, `"` or `\\`).
 #[inline]
 fn needs_escape(w: u64) -> bool {
+    escape_flags(w) != 0
+}
+
+/// The high bit of each byte of `w` that JSON must escape, and perhaps of
+/// bytes above such a byte: exact word tests for a byte below 0x20 and for
+/// a byte equal to each of the two, whose borrows only flag bytes above a
+/// flagged one. The lowest flag is exact.
+#[inline]
+fn escape_flags(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGHS;
     let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
-    below(w, 0x20) | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) != 0
+    below(w, 0x20) | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\')))
 }
 
 /// Writes `s` as a JSON string literal.
@@ -94,77 +102,242 @@ fn write_escape<W: Write>(out: &mut W, b: u8) -> io::Result<()> {
     }
 }
 
+/// Whether `bytes` are UTF-8. SIMD validation (the simdutf8 crate): JSON
+/// output checks every byte of the log's text, much of it not ASCII.
+#[inline]
+fn is_utf8(bytes: &[u8]) -> bool {
+    simdutf8::basic::from_utf8(bytes).is_ok()
+}
+
+/// Whether the fields of a record are UTF-8, from one check of the whole
+/// record: a field that lies within a record of UTF-8 is UTF-8 when it
+/// starts and ends on character boundaries. Fields from elsewhere, and
+/// those of a record that is not UTF-8, are checked on their own.
+#[derive(Clone, Copy)]
+struct Utf8<'a> {
+    /// The record's bytes.
+    record: &'a [u8],
+    /// Whether they are UTF-8.
+    valid: bool,
+}
+
+impl<'a> Utf8<'a> {
+    /// Checks `record` once.
+    fn of(record: &'a [u8]) -> Utf8<'a> {
+        Utf8 {
+            record,
+            valid: is_utf8(record),
+        }
+    }
+
+    /// Whether `field` is UTF-8.
+    #[inline]
+    fn holds(&self, field: &[u8]) -> bool {
+        if field.is_empty() {
+            return true;
+        }
+        if self.valid {
+            let base = self.record.as_ptr() as usize;
+            let at = field.as_ptr() as usize;
+            if at >= base && at - base + field.len() <= self.record.len() {
+                let (start, end) = (at - base, at - base + field.len());
+                // A byte 0x80..=0xBF continues a character.
+                let boundary = |i: usize| self.record.get(i).is_none_or(|&b| (b as i8) >= -0x40);
+                return boundary(start) && boundary(end);
+            }
+        }
+        is_utf8(field)
+    }
+}
+
 /// Writes log bytes as a JSON string literal, as `write_str` writes what
 /// [`escape_bytes`] makes of them, and says whether they were escaped
-/// (not UTF-8). One pass over bytes that are UTF-8: each run of bytes that
-/// are not ASCII is checked on its own (a UTF-8 sequence holds no ASCII
-/// byte, so the bytes are UTF-8 when every such run is).
-fn write_text(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let mark = out.len();
+/// (not UTF-8). `utf8` says whether they are UTF-8.
+fn write_text(out: &mut Vec<u8>, bytes: &[u8], utf8: bool) -> bool {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    if utf8 {
+        write_chars(out, bytes, b"\\\\");
+    } else {
+        // As escape_bytes, then write_str: each `\` doubled, then both
+        // escaped; each invalid byte `\xNN`, its backslash escaped.
+        // The runs between invalid sequences found by SIMD validation, as
+        // `utf8_chunks` cuts them (a long record may hold one broken
+        // character at its end, where it was cut).
+        const HEX: &[u8; 16] = b"0123456789ABCDEF";
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let (valid, bad) = match simdutf8::compat::from_utf8(rest) {
+                Ok(_) => (rest.len(), 0),
+                Err(e) => (
+                    e.valid_up_to(),
+                    e.error_len().unwrap_or(rest.len() - e.valid_up_to()),
+                ),
+            };
+            write_chars(out, &rest[..valid], b"\\\\\\\\");
+            let invalid;
+            (invalid, rest) = rest[valid..].split_at(bad);
+            for &b in invalid {
+                out.extend_from_slice(&[
+                    b'\\',
+                    b'\\',
+                    b'x',
+                    HEX[usize::from(b >> 4)],
+                    HEX[usize::from(b & 15)],
+                ]);
+            }
+        }
+    }
+    out.push(b'"');
+    !utf8
+}
+
+/// Writes `bytes` escaped for a JSON string, without the quotes: each
+/// `\` as `backslash` (`\\`, or four of them for text [`escape_bytes`]
+/// has doubled the backslashes of), `"` and control characters escaped,
+/// the rest as it is.
+#[inline]
+fn write_chars<const N: usize>(out: &mut Vec<u8>, bytes: &[u8], backslash: &[u8; N]) {
     let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        // Eight ASCII bytes at a time past those that need no escape.
-        while let Some(word) = bytes.get(i..i + 8) {
-            let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-            if w & HIGHS != 0 || needs_escape(w) {
-                break;
+    while let Some(n) = find_escape(&bytes[start..]) {
+        let at = start + n;
+        out.extend_from_slice(&bytes[start..at]);
+        match bytes[at] {
+            b'\\' => out.extend_from_slice(backslash),
+            b => write_escape(out, b).expect("writing to a Vec cannot fail"),
+        }
+        start = at + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+}
+
+/// The position of the first byte of `hay` that a JSON string escapes (a
+/// control character, `"` or `\\`): sixteen bytes a compare, the last
+/// sixteen (or eight) overlapping those already seen, which hold none.
+#[inline]
+fn find_escape(hay: &[u8]) -> Option<usize> {
+    let n = hay.len();
+    #[cfg(target_arch = "x86_64")]
+    if n >= 16 {
+        let mask = |at: usize| sse2::escape_mask(hay[at..at + 16].try_into().expect("16 bytes"));
+        let mut i = 0;
+        while i + 16 <= n {
+            let m = mask(i);
+            if m != 0 {
+                return Some(i + m.trailing_zeros() as usize);
+            }
+            i += 16;
+        }
+        if i == n {
+            return None;
+        }
+        // Each flag is exact, and the bytes before `i` have none.
+        let m = mask(n - 16);
+        return (m != 0).then(|| n - 16 + m.trailing_zeros() as usize);
+    }
+    if n >= 8 {
+        let flags = |at: usize| {
+            escape_flags(u64::from_le_bytes(
+                hay[at..at + 8].try_into().expect("8 bytes"),
+            ))
+        };
+        let mut i = 0;
+        while i + 8 <= n {
+            let f = flags(i);
+            if f != 0 {
+                return Some(i + f.trailing_zeros() as usize / 8);
             }
             i += 8;
         }
-        let Some(&b) = bytes.get(i) else {
-            break;
-        };
-        if b >= 0x80 {
-            // A run of bytes that are not ASCII: UTF-8 on its own, or the
-            // field is escaped.
-            let end = bytes[i..]
-                .iter()
-                .position(|&c| c < 0x80)
-                .map_or(bytes.len(), |n| i + n);
-            if std::str::from_utf8(&bytes[i..end]).is_err() {
-                out.truncate(mark);
-                let (s, _) = escape_bytes(bytes);
-                write_str(out, &s).expect("writing to a Vec cannot fail");
-                return true;
-            }
-            i = end;
-            continue;
+        if i == n {
+            return None;
         }
-        i += 1;
-        if !NEEDS_ESCAPE[usize::from(b)] {
-            continue;
-        }
-        out.extend_from_slice(&bytes[start..i - 1]);
-        write_escape(out, b).expect("writing to a Vec cannot fail");
-        start = i;
+        // The lowest flag is exact, and the bytes before `i` have none.
+        let f = flags(n - 8);
+        return (f != 0).then(|| n - 8 + f.trailing_zeros() as usize / 8);
     }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
-    false
+    hay.iter().position(|&b| NEEDS_ESCAPE[usize::from(b)])
+}
+
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+
+    /// Bit `i` set when byte `i` of `bytes` is one JSON escapes: below
+    /// 0x20 (unsigned), `"` or `\\`.
+    #[inline]
+    pub(super) fn escape_mask(bytes: &[u8; 16]) -> u32 {
+        // SAFETY: SSE2 is part of x86-64; one load of the 16 bytes, and
+        // loadu takes any alignment.
+        unsafe {
+            let v = _mm_loadu_si128(bytes.as_ptr().cast::<__m128i>());
+            let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
+            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+            _mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash))) as u32
+        }
+    }
+}
+
+/// The two decimal digits of each number below 100.
+const PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
+/// 10^i for the digits of a u64.
+const POWERS: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// The two decimal digits of `n` (< 100).
+#[inline]
+fn pair(n: u32) -> [u8; 2] {
+    let i = n as usize * 2;
+    [PAIRS[i], PAIRS[i + 1]]
 }
 
 /// Writes `n` in decimal, as `{}` does, without the formatting machinery
-/// (a record has several numbers).
-fn write_int<W: Write>(out: &mut W, n: i64) -> io::Result<()> {
-    let mut buf = [0u8; 20];
-    let mut at = buf.len();
-    let mut u = n.unsigned_abs();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (u % 10) as u8;
-        u /= 10;
-        if u == 0 {
-            break;
-        }
-    }
+/// (a record has several numbers): two digits a division, in place.
+fn write_int(out: &mut Vec<u8>, n: i64) {
     if n < 0 {
-        out.write_all(b"-")?;
+        out.push(b'-');
     }
-    out.write_all(&buf[at..])
+    let mut u = n.unsigned_abs();
+    let mut count = 1;
+    while count < 20 && u >= POWERS[count] {
+        count += 1;
+    }
+    let at = out.len();
+    // Room for any u64, then cut to its digits.
+    out.extend_from_slice(&[0u8; 20]);
+    let digits = &mut out[at..at + count];
+    let mut end = count;
+    while end >= 2 {
+        let i = (u % 100) as usize * 2;
+        u /= 100;
+        digits[end - 2..end].copy_from_slice(&PAIRS[i..i + 2]);
+        end -= 2;
+    }
+    if end == 1 {
+        digits[0] = b'0' + u as u8;
+    }
+    out.truncate(at + count);
 }
 
 /// Writes `n` as `width` decimal digits, zero-padded (n < 10^width).
@@ -179,17 +352,22 @@ fn write_digits<W: Write>(out: &mut W, n: u32, width: usize) -> io::Result<()> {
 }
 
 /// Writes the record fields of a parsed header.
-fn write_header(out: &mut Vec<u8>, h: &Header<'_>, escaped: &mut Vec<&str>) -> io::Result<()> {
+fn write_header(
+    out: &mut Vec<u8>,
+    h: &Header<'_>,
+    utf8: Utf8<'_>,
+    escaped: &mut Vec<&str>,
+) -> io::Result<()> {
     out.extend_from_slice(b",\"time\":");
-    if write_text(out, h.timestamp.raw) {
+    if write_text(out, h.timestamp.raw, utf8.holds(h.timestamp.raw)) {
         escaped.push("time");
     }
     out.extend_from_slice(b",\"ts\":\"");
     write_iso(out, &h.timestamp)?;
     out.extend_from_slice(b"\",\"pid\":");
-    write_int(out, h.pid)?;
+    write_int(out, h.pid);
     out.extend_from_slice(b",\"tid\":");
-    write_int(out, h.tid)?;
+    write_int(out, h.tid);
     out.extend_from_slice(if h.main_thread {
         b",\"main_thread\":true"
     } else {
@@ -199,21 +377,21 @@ fn write_header(out: &mut Vec<u8>, h: &Header<'_>, escaped: &mut Vec<&str>) -> i
         out.extend_from_slice(b",\"");
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b"\":");
-        if write_text(out, bytes) {
+        if write_text(out, bytes, utf8.holds(bytes)) {
             escaped.push(name);
         }
     }
     out.extend_from_slice(b",\"src_line\":");
-    write_int(out, i64::from(h.line))?;
+    write_int(out, i64::from(h.line));
     out.extend_from_slice(b",\"func\":");
-    if write_text(out, h.func) {
+    if write_text(out, h.func, utf8.holds(h.func)) {
         escaped.push("func");
     }
     let format = h.format.name();
     out.extend_from_slice(b",\"line_format\":\"");
     out.extend_from_slice(format.as_bytes());
     out.extend_from_slice(b"\",\"message\":");
-    if write_text(out, h.message) {
+    if write_text(out, h.message, utf8.holds(h.message)) {
         escaped.push("message");
     }
     Ok(())
@@ -225,31 +403,42 @@ pub fn write_iso<W: Write>(out: &mut W, ts: &Timestamp<'_>) -> io::Result<()> {
     let l = ts.local;
     let year = l.year();
     if (0..10_000).contains(&year) {
-        write_digits(out, year as u32, 4)?;
+        // The common case in one write.
+        let y = year as u32;
+        let ms = l.nanosecond() / 1_000_000 % 1000;
+        let ([y0, y1], [y2, y3]) = (pair(y / 100), pair(y % 100));
+        let ([m0, m1], [d0, d1]) = (pair(l.month()), pair(l.day()));
+        let ([h0, h1], [i0, i1]) = (pair(l.hour()), pair(l.minute()));
+        let ([s0, s1], [f1, f2]) = (pair(l.second()), pair(ms % 100));
+        let f0 = b'0' + (ms / 100) as u8;
+        out.write_all(&[
+            y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', i0, i1, b':', s0, s1,
+            b'.', f0, f1, f2,
+        ])?;
     } else {
         write!(out, "{year:04}")?;
-    }
-    for (sep, n, w) in [
-        (b'-', l.month(), 2),
-        (b'-', l.day(), 2),
-        (b'T', l.hour(), 2),
-        (b':', l.minute(), 2),
-        (b':', l.second(), 2),
-        (b'.', l.nanosecond() / 1_000_000 % 1000, 3),
-    ] {
-        out.write_all(&[sep])?;
-        write_digits(out, n, w)?;
+        for (sep, n, w) in [
+            (b'-', l.month(), 2),
+            (b'-', l.day(), 2),
+            (b'T', l.hour(), 2),
+            (b':', l.minute(), 2),
+            (b':', l.second(), 2),
+            (b'.', l.nanosecond() / 1_000_000 % 1000, 3),
+        ] {
+            out.write_all(&[sep])?;
+            write_digits(out, n, w)?;
+        }
     }
     if let Some(off) = ts.offset_minutes {
-        out.write_all(if off < 0 { b"-" } else { b"+" })?;
+        let sign = if off < 0 { b'-' } else { b'+' };
         let a = off.unsigned_abs();
         if a / 60 < 100 {
-            write_digits(out, a / 60, 2)?;
+            let ([h0, h1], [m0, m1]) = (pair(a / 60), pair(a % 60));
+            out.write_all(&[sign, h0, h1, b':', m0, m1])?;
         } else {
-            write!(out, "{}", a / 60)?;
+            write!(out, "{}{}:", sign as char, a / 60)?;
+            write_digits(out, a % 60, 2)?;
         }
-        out.write_all(b":")?;
-        write_digits(out, a % 60, 2)?;
     }
     Ok(())
 }
@@ -446,6 +635,7 @@ fn render_record(
         None => out.extend_from_slice(b",\"level\":null"),
     }
     escaped.clear();
+    let utf8 = Utf8::of(rec.bytes);
     match &rec.header {
         Some(h) if continued => {
             // The piece's last byte is not the record's: keep a newline.
@@ -454,13 +644,13 @@ fn render_record(
                 message: &rec.bytes[from..],
                 ..*h
             };
-            write_header(out, &h, escaped)?
+            write_header(out, &h, utf8, escaped)?
         }
-        Some(h) => write_header(out, h, escaped)?,
+        Some(h) => write_header(out, h, utf8, escaped)?,
         None => {
             // Raw text and level-only lines: the bytes as they are.
             out.extend_from_slice(b",\"text\":");
-            if write_text(out, rec.bytes) {
+            if write_text(out, rec.bytes, utf8.valid) {
                 escaped.push("text");
             }
         }
@@ -575,141 +765,4 @@ impl<W: Write> JsonSink<W> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::render::escape::unescape;
-
-    #[test]
-    fn word_escape_test_and_string_writer_agree_with_the_table() {
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
-        // Words of bytes drawn mostly near the escaped ones.
-        let pick = [
-            0x00, 0x01, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0xA2, 0xDC,
-            0xFF, b'a',
-        ];
-        for _ in 0..20_000 {
-            let r = next();
-            let bytes: [u8; 8] = std::array::from_fn(|k| match (r >> (8 * k)) & 3 {
-                0 => (r >> (4 * k)) as u8,
-                _ => pick[((r >> (5 * k + 2)) & 15) as usize],
-            });
-            let want = bytes.iter().any(|&b| NEEDS_ESCAPE[usize::from(b)]);
-            assert_eq!(needs_escape(u64::from_le_bytes(bytes)), want, "{bytes:?}");
-        }
-        // The writer against the byte-by-byte rule, on strings with escapes
-        // at every offset.
-        for len in 0..40 {
-            for at in 0..len {
-                for c in ["\"", "\\", "\n", "\u{1}", "\u{1f}", "é"] {
-                    let mut s: String = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"[..len].into();
-                    s.replace_range(at..at + 1, c);
-                    let mut got = Vec::new();
-                    write_str(&mut got, &s).expect("writes");
-                    let mut want = String::from("\"");
-                    for ch in s.chars() {
-                        match ch {
-                            '"' => want.push_str("\\\""),
-                            '\\' => want.push_str("\\\\"),
-                            '\n' => want.push_str("\\n"),
-                            c if (c as u32) < 0x20 => {
-                                want.push_str(&format!("\\u{:04x}", c as u32))
-                            }
-                            c => want.push(c),
-                        }
-                    }
-                    want.push('"');
-                    assert_eq!(String::from_utf8(got).expect("utf-8"), want, "{s:?}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn escaping_round_trips() {
-        let cases: [&[u8]; 5] = [
-            b"plain",
-            b"a\\b \xff\xfe tail",
-            "消息\\x41".as_bytes(),
-            b"\xe6\xb6\x88\\x41 \x80",
-            b"",
-        ];
-        for bytes in cases {
-            let (s, esc) = escape_bytes(bytes);
-            assert_eq!(esc, std::str::from_utf8(bytes).is_err());
-            let back = if esc {
-                unescape(&s).expect("valid")
-            } else {
-                s.as_bytes().to_vec()
-            };
-            assert_eq!(back, bytes);
-        }
-        assert_eq!(escape_bytes(b"a\\\xff").0, "a\\\\\\xFF");
-        assert_eq!(unescape("\\q"), None);
-    }
-
-    #[test]
-    fn one_pass_text_writer_writes_what_escaping_and_writing_write() {
-        let mut x = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
-        // Pieces of valid and broken UTF-8, escapes and plain ASCII, joined
-        // at random so that each falls at every place of a word.
-        let pieces: [&[u8]; 12] = [
-            b"plain ascii text",
-            b"a",
-            b"\"",
-            b"\\",
-            b"\n",
-            b"\x01",
-            "消息".as_bytes(),
-            "😀".as_bytes(),
-            b"\xe6\xb6",
-            b"\xff",
-            b"\xc3",
-            b"\x80 tail",
-        ];
-        let (mut escaped, mut plain) = (0, 0);
-        for _ in 0..20_000 {
-            let r = next();
-            let mut bytes = Vec::new();
-            for k in 0..(r % 9) {
-                bytes.extend_from_slice(pieces[((r >> (4 * k + 4)) % 12) as usize]);
-            }
-            let (s, e) = escape_bytes(&bytes);
-            let mut want = b"prefix".to_vec();
-            write_str(&mut want, &s).expect("vec");
-            let mut got = b"prefix".to_vec();
-            assert_eq!(write_text(&mut got, &bytes), e, "{bytes:?}");
-            assert_eq!(got, want, "{bytes:?}");
-            if e {
-                escaped += 1;
-            } else {
-                plain += 1;
-            }
-        }
-        assert!(
-            escaped > 1000 && plain > 1000,
-            "{escaped} escaped, {plain} not"
-        );
-    }
-
-    #[test]
-    fn strings_are_valid_json() {
-        for s in ["a\"b", "tab\there\u{1}\u{7f}", "line\nline\r\n", "消息 😀"] {
-            let mut out = Vec::new();
-            write_str(&mut out, s).expect("vec");
-            let back: String = serde_json::from_slice(&out).expect("valid JSON");
-            assert_eq!(back, s);
-        }
-    }
-}
+mod tests;

@@ -106,7 +106,10 @@ pub struct Stats {
     pub locked: Vec<LockedRun>,
     /// What the banner lines say: SDK version, app id, process starts.
     pub meta: Metadata,
-    tags: HashMap<Box<[u8]>, u64>,
+    /// Records per tag. A fast keyed hash (foldhash): a tag is looked up
+    /// for every record; the per-process seed keeps crafted tags from
+    /// colliding on purpose.
+    tags: HashMap<Box<[u8]>, u64, foldhash::fast::RandomState>,
     other_tags: u64,
     last_locked: bool,
 }
@@ -470,6 +473,26 @@ mod tests {
             a.last.expect("last").to_string(),
             "2024-01-31 12:00:00.000 +08:00"
         );
+    }
+
+    #[test]
+    fn tags_past_the_limit_count_as_other_and_known_ones_keep_counting() {
+        let mut s = Stats::new();
+        let line = |tag: usize| {
+            format!("[I][2024-01-31 +8.0 10:00:00.000][1, 2*][t{tag}][x.cc:1, f][m\n").into_bytes()
+        };
+        for tag in 0..MAX_TAGS + 50 {
+            s.record(&Record::parse(&line(tag))).expect("ok");
+        }
+        // Tags seen first after the limit stay out; earlier ones count on.
+        for _ in 0..3 {
+            s.record(&Record::parse(&line(7))).expect("ok");
+            s.record(&Record::parse(&line(MAX_TAGS + 10))).expect("ok");
+        }
+        assert_eq!(s.distinct_tags(), MAX_TAGS);
+        assert_eq!(s.other_tags, 50 + 3);
+        assert_eq!(s.top_tags(2), vec![("t7".into(), 4), ("t0".into(), 1)]);
+        assert_eq!(s.records, (MAX_TAGS + 50 + 6) as u64);
     }
 
     #[test]
