@@ -1,4 +1,3 @@
-
 use super::*;
 use zstd::zstd_safe::{CCtx, CParameter, zstd_sys::ZSTD_EndDirective};
 
