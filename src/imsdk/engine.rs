@@ -246,23 +246,26 @@ impl Engine {
         }
         self.check_gap(line_no, text, im.time);
 
-        let rules = Arc::clone(&self.rules);
         let msg = im.message;
-        let code = rules.read_code(msg);
+        let code = self.rules.read_code(msg);
         let head = fields::head(msg);
-        let rule = rules.find(im.function, head, code);
+        // What the rule says, copied out: no hold on the rules (nor a
+        // reference count touched) per line.
+        let rule = self
+            .rules
+            .find(im.function, head, code)
+            .map(|r| (r.event, r.confidence));
         let failed = code.is_some_and(|c| c != 0);
-        let Some(rule) = rule else {
+        let Some((event, conf)) = rule else {
             if failed {
                 let f = self.finding(Kind::Error, line_no, text, im, code, Confidence::Seen);
                 self.push(f);
             }
             return;
         };
-        let conf = rule.confidence;
         let mk = |e: &mut Engine, kind| e.finding(kind, line_no, text, im, code, conf);
         let result = if failed { "failed" } else { "ok" };
-        match rule.event {
+        match event {
             Event::Ignore => {}
             Event::Init => {
                 let mut f = mk(self, Kind::Init);

@@ -237,7 +237,8 @@ impl Scanner {
 
 /// What a scanner thread is sent.
 enum Job {
-    Chunk(Vec<u8>),
+    /// A chunk, and a picked-lines buffer to fill (handed back for reuse).
+    Chunk(Vec<u8>, Hits),
     End,
 }
 
@@ -260,6 +261,8 @@ struct Threaded {
     /// Buffers handed back, and how many exist.
     free: Vec<Vec<u8>>,
     made: usize,
+    /// Picked-lines buffers handed back (as many as chunk buffers).
+    free_hits: Vec<Hits>,
 }
 
 impl Drop for Threaded {
@@ -318,15 +321,16 @@ impl<F: FnMut(&Finding) -> io::Result<()>> DiagnoseSink<F> {
             .name("imsdk-scan".into())
             .spawn(move || {
                 while let Ok(job) = job_rx.recv() {
-                    let mut hits = Hits::default();
-                    let (buf, last) = match job {
-                        Job::Chunk(buf) => {
+                    let (hits, buf, last) = match job {
+                        Job::Chunk(buf, mut hits) => {
+                            hits.clear();
                             scanner.chunk(&buf, &mut hits);
-                            (Some(buf), false)
+                            (hits, Some(buf), false)
                         }
                         Job::End => {
+                            let mut hits = Hits::default();
                             scanner.end(&mut hits);
-                            (None, true)
+                            (hits, None, true)
                         }
                     };
                     let d = Done {
@@ -348,6 +352,7 @@ impl<F: FnMut(&Finding) -> io::Result<()>> DiagnoseSink<F> {
                 thread: Some(thread),
                 free: Vec::new(),
                 made: 0,
+                free_hits: Vec::new(),
             });
         }
         sink
@@ -393,7 +398,10 @@ impl<F: FnMut(&Finding) -> io::Result<()>> DiagnoseSink<F> {
                 };
                 buf.clear();
                 buf.extend_from_slice(text);
-                t.jobs.send(Job::Chunk(buf)).map_err(|_| scanner_gone())?;
+                let hits = t.free_hits.pop().unwrap_or_default();
+                t.jobs
+                    .send(Job::Chunk(buf, hits))
+                    .map_err(|_| scanner_gone())?;
                 while let Ok(d) = t.done.try_recv() {
                     Self::take(&mut self.engine, &mut self.lines, &mut self.open_line, t, d);
                 }
@@ -409,6 +417,7 @@ impl<F: FnMut(&Finding) -> io::Result<()>> DiagnoseSink<F> {
         *open = d.open_line;
         if let Some(b) = d.buf {
             t.free.push(b);
+            t.free_hits.push(d.hits);
         }
     }
 

@@ -140,7 +140,8 @@ impl Finding {
             put(14, 2, t.minute());
             put(17, 2, t.second());
             put(20, 3, ms);
-            b.iter().map(|&c| char::from(c)).collect()
+            // ASCII digits and separators: one copy, no per-char pushes.
+            String::from_utf8_lossy(&b).into_owned()
         })
     }
 
@@ -149,12 +150,19 @@ impl Finding {
         let off = self.offset_minutes?;
         let mut t = self.time_text()?;
         t.replace_range(10..11, "T");
-        let sign = if off < 0 { '-' } else { '+' };
-        t.push_str(&format!(
-            "{sign}{:02}:{:02}",
-            off.abs() / 60,
-            off.abs() % 60
-        ));
+        t.push(if off < 0 { '-' } else { '+' });
+        let (h, m) = (off.unsigned_abs() / 60, off.unsigned_abs() % 60);
+        if h < 100 {
+            for d in [h / 10, h % 10, 10, m / 10, m % 10] {
+                t.push(if d == 10 {
+                    ':'
+                } else {
+                    char::from(b'0' + d as u8)
+                });
+            }
+        } else {
+            t.push_str(&format!("{h:02}:{m:02}"));
+        }
         Some(t)
     }
 
