@@ -15,16 +15,8 @@
 # xlogdec itself is compiled). Exit status 1 when any output differs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
-work=$(mktemp -d)
-cleanup() {
-    if [[ -d $work/old ]]; then git worktree remove --force "$work/old" || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-cargo build --release --quiet
-new=$root/target/release/xlogdec
+# shellcheck source=benches/old_build.sh
+source benches/old_build.sh
 if [[ -z ${OLD:-} ]]; then
     added=$(git log --format=%H --diff-filter=A -1 -- src/record/formats/mod.rs)
     if [[ -z ${REV:-} ]] && git rev-parse -q --verify main >/dev/null &&
@@ -32,15 +24,7 @@ if [[ -z ${OLD:-} ]]; then
         REV=main
     fi
     rev=${REV:-$added^}
-    git worktree add --quiet --detach "$work/old" "$rev"
-    old_target=$root/target/identity-old
-    if [[ ! -d $old_target/release ]]; then
-        mkdir -p "$old_target"
-        cp -a "$root/target/release" "$old_target/release"
-    fi
-    (cd "$work/old" && CARGO_TARGET_DIR=$old_target cargo build --release --quiet)
-    OLD=$old_target/release/xlogdec
-    echo "old: $(git rev-parse --short "$rev")"
+    build_old "$rev" identity-old
 fi
 
 big=$work/big.xlog

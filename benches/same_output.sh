@@ -18,27 +18,11 @@
 # directory (target/same-old). Exit status 1 when any output differs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
-work=$(mktemp -d)
-cleanup() {
-    if [[ -d $work/old ]]; then git worktree remove --force "$work/old" || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-cargo build --release --quiet
-new=$root/target/release/xlogdec
+# shellcheck source=benches/old_build.sh
+source benches/old_build.sh
 if [[ -z ${OLD:-} ]]; then
     rev=${REV:-main}
-    git worktree add --quiet --detach "$work/old" "$rev"
-    old_target=$root/target/same-old
-    if [[ ! -d $old_target/release ]]; then
-        mkdir -p "$old_target"
-        cp -a "$root/target/release" "$old_target/release"
-    fi
-    (cd "$work/old" && CARGO_TARGET_DIR=$old_target cargo build --release --quiet --bin xlogdec)
-    OLD=$old_target/release/xlogdec
-    echo "old: $(git rev-parse --short "$rev")"
+    build_old "$rev" same-old
 fi
 
 corpus=${CORPUS:-../shared/corpus}
