@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -35,13 +36,24 @@ impl Tmux {
 
     /// Waits until the screen satisfies `ok`; panics with the screen if not.
     fn wait(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        self.wait_up_to(Duration::from_secs(30), what, ok)
+    }
+
+    /// `wait` for a step that reads the whole of a big file: loading it or
+    /// searching every row (seconds on an idle machine, more while other
+    /// tests compete for the cores).
+    fn wait_long(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        self.wait_up_to(Duration::from_secs(240), what, ok)
+    }
+
+    fn wait_up_to(&self, limit: Duration, what: &str, ok: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let s = self.capture();
             if ok(&s) {
                 return s;
             }
-            if start.elapsed() > Duration::from_secs(30) {
+            if start.elapsed() > limit {
                 panic!("timed out waiting for {what}; screen:\n{s}");
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -256,13 +268,12 @@ fn peak_rss_mib(pid: &str) -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-/// A busy day and more: 300 copies of a corpus file (453,000 rows, 90 MB
-/// decoded), built here. The first screen shows while it loads, `G`
-/// follows the end, a search over the whole file answers, Ctrl-C stops a
-/// search in its first slice (the viewer stays), and the viewer's memory
-/// stays far below the text it shows. The 1 GB run of the same steps is
-/// `benches/view_big.sh` (a debug build loads too slowly for the test
-/// budget).
+/// A file of users' size: 3,400 copies of a corpus file (257 MB of xlog,
+/// 1.02 GB decoded, 5,134,000 rows), built here. The first screen shows
+/// while it loads, `G` follows the end, a search over the whole file
+/// answers, Ctrl-C stops a search in its first slice (the viewer stays),
+/// and the viewer's peak memory stays at most 200 MiB, a fifth of the text
+/// it shows. `benches/view_big.sh` times the same steps on a release build.
 #[test]
 fn a_big_file_answers_g_search_and_ctrl_c() {
     if tmux_missing() {
@@ -275,11 +286,12 @@ fn a_big_file_answers_g_search_and_ctrl_c() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus/b_async_zlib.xlog"),
     )
     .unwrap();
-    let mut all = Vec::with_capacity(one.len() * 300);
-    for _ in 0..300 {
-        all.extend_from_slice(&one);
+    const COPIES: usize = 3_400;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
+    for _ in 0..COPIES {
+        out.write_all(&one).unwrap();
     }
-    std::fs::write(&file, &all).unwrap();
+    out.into_inner().unwrap().sync_all().unwrap();
     let pidfile = dir.path().join("pid");
     let t = session("big");
     let cmd = format!(
@@ -298,8 +310,8 @@ fn a_big_file_answers_g_search_and_ctrl_c() {
 
     // G at once: the cursor follows the end as the file loads.
     t.keys(&["G"]);
-    let total = 453_000;
-    let s = t.wait("the last row after loading", |s| {
+    let total = COPIES * 1_510;
+    let s = t.wait_long("the last row after loading", |s| {
         s.contains(&format!("{total}/{total} of {total}")) && !s.contains("loading")
     });
     assert!(rows(&s).iter().any(|l| l.starts_with('>')), "{s}");
@@ -311,7 +323,7 @@ fn a_big_file_answers_g_search_and_ctrl_c() {
     });
     t.keys(&["-l", "no such word"]);
     t.keys(&["Enter"]);
-    t.wait("the answer", |s| s.contains("pattern not found"));
+    t.wait_long("the answer", |s| s.contains("pattern not found"));
 
     // Ctrl-C right after Enter: the search stops in its first slice, and
     // the viewer stays.
@@ -329,9 +341,10 @@ fn a_big_file_answers_g_search_and_ctrl_c() {
     });
 
     let rss = peak_rss_mib(&pid).expect("the viewer's memory");
+    eprintln!("view_tmux: peak RSS {rss:.1} MiB for 1.02 GB of text");
     assert!(
-        rss < 90.0,
-        "peak RSS {rss:.0} MiB for 90 MB of text: the text is held"
+        rss <= 200.0,
+        "peak RSS {rss:.0} MiB for 1.02 GB of text: more than 200 MiB"
     );
     t.keys(&["q"]);
     t.wait("the shell prompt", |s| {
