@@ -1,6 +1,6 @@
 //! The engine: lines in, findings out, in one pass with bounded state.
 //!
-//! Feed it every line of one input in order ([`Engine::line`], or
+//! Feed it every line of one input in order ([`Engine::record`], or
 //! [`Engine::feed`] with a line already classified), take the findings as
 //! they come ([`Engine::drain`]), and call [`Engine::finish`] at the end
 //! for the closing summary. The state is one session's (a few strings and
@@ -14,7 +14,7 @@ use std::sync::Arc;
 use chrono::{Duration, NaiveDateTime};
 
 use super::fields;
-use super::line::{ImLine, Line, MarsHeader, classify};
+use super::line::{ImLine, Line, MarsHeader, Read, Shape, classify};
 use super::rules::{Confidence, Event, RuleSet};
 use crate::record::Record;
 
@@ -157,6 +157,29 @@ impl Engine {
         self.feed(line_no, first, classify(&rec));
     }
 
+    /// Feeds a line a scanner picked (as
+    /// [`record_matched`](Engine::record_matched) does), read ahead by
+    /// [`line::read`](super::line::read) with this engine's rules.
+    pub fn picked(&mut self, line_no: u64, bytes: &[u8], read: &Read) {
+        self.current = line_no;
+        if read.tim {
+            self.saw_imsdk = true;
+        }
+        if read.shape == Shape::Skipped {
+            return;
+        }
+        let first = fields::first_line(bytes);
+        let line = read.line(bytes);
+        match (line, read.shape) {
+            (Line::Im(im), Shape::Im { code, rule, .. }) => {
+                self.summary.im_lines += 1;
+                self.summary.has_imsdk = true;
+                self.im_read(line_no, first, &im, code, rule);
+            }
+            (line, _) => self.feed(line_no, first, line),
+        }
+    }
+
     /// Feeds a record already classified; `text` is its first line (the
     /// evidence).
     pub fn feed(&mut self, line_no: u64, text: &[u8], line: Line<'_>) {
@@ -232,6 +255,26 @@ impl Engine {
     }
 
     fn im(&mut self, line_no: u64, text: &[u8], im: &ImLine<'_>) {
+        let msg = im.message;
+        let code = self.rules.read_code(msg);
+        // What the rule says, copied out: no hold on the rules (nor a
+        // reference count touched) per line.
+        let rule = self
+            .rules
+            .find(im.function, fields::head(msg), code)
+            .map(|r| (r.event, r.confidence));
+        self.im_read(line_no, text, im, code, rule);
+    }
+
+    /// An IM SDK line whose code and rule are read.
+    fn im_read(
+        &mut self,
+        line_no: u64,
+        text: &[u8],
+        im: &ImLine<'_>,
+        code: Option<i64>,
+        rule: Option<(Event, Confidence)>,
+    ) {
         let s = self.session_for(line_no, text);
         if s.time.is_none() {
             s.time = Some(im.time);
@@ -247,14 +290,6 @@ impl Engine {
         self.check_gap(line_no, text, im.time);
 
         let msg = im.message;
-        let code = self.rules.read_code(msg);
-        let head = fields::head(msg);
-        // What the rule says, copied out: no hold on the rules (nor a
-        // reference count touched) per line.
-        let rule = self
-            .rules
-            .find(im.function, head, code)
-            .map(|r| (r.event, r.confidence));
         let failed = code.is_some_and(|c| c != 0);
         let Some((event, conf)) = rule else {
             if failed {
