@@ -168,7 +168,7 @@ impl Engine {
         if read.shape == Shape::Skipped {
             return;
         }
-        let first = fields::first_line(bytes);
+        let first = read.first_line(bytes);
         let line = read.line(bytes);
         match (line, read.shape) {
             (Line::Im(im), Shape::Im { code, rule, .. }) => {

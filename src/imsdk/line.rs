@@ -92,6 +92,8 @@ pub fn classify<'a>(rec: &Record<'a>) -> Line<'a> {
 pub struct Read {
     /// The line starts with `TIM: ` (an IM SDK line, read or not).
     pub tim: bool,
+    /// The length of its first line (without `\r\n`): the evidence.
+    pub first: u32,
     /// What the line is.
     pub shape: Shape,
 }
@@ -163,9 +165,11 @@ pub fn read(rules: &RuleSet, bytes: &[u8]) -> Read {
     if !parse || bytes.len() > u32::MAX as usize {
         return Read {
             tim,
+            first: 0,
             shape: Shape::Skipped,
         };
     }
+    let first = fields::first_line(bytes).len() as u32;
     let shape = match classify(&Record::parse(bytes)) {
         Line::MarsHeader(h) => Shape::MarsHeader(h),
         Line::Banner { key, value } => Shape::Banner {
@@ -188,10 +192,16 @@ pub fn read(rules: &RuleSet, bytes: &[u8]) -> Read {
         }
         Line::Other => Shape::Other,
     };
-    Read { tim, shape }
+    Read { tim, first, shape }
 }
 
 impl Read {
+    /// The first line of `bytes` (those [`read`] was given), as
+    /// [`fields::first_line`] cuts it.
+    pub fn first_line<'a>(&self, bytes: &'a [u8]) -> &'a [u8] {
+        &bytes[..(self.first as usize).min(bytes.len())]
+    }
+
     /// The line read, given its bytes (those [`read`] was given).
     pub fn line<'a>(&self, bytes: &'a [u8]) -> Line<'a> {
         let at = |(s, e): Span| bytes.get(s as usize..e as usize).unwrap_or_default();
@@ -292,6 +302,7 @@ mod tests {
                     }
                 };
                 assert_eq!(read.line(line), want, "{}", String::from_utf8_lossy(line));
+                assert_eq!(read.first_line(line), super::fields::first_line(line));
                 if let (Line::Im(im), Shape::Im { code, rule, .. }) = (want, read.shape) {
                     ims += 1;
                     assert_eq!(code, rules.read_code(im.message));

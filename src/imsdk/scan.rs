@@ -192,17 +192,18 @@ impl Picker {
                 break;
             };
             let hit = pos + m.start();
-            let end = hit + memchr::memchr(b'\n', &text[hit..]).map_or(text.len() - hit, |i| i + 1);
             if self.code_word[m.pattern().as_usize()] {
                 // `error code:0`: not a reason to read the line; the rest
-                // of it may hold another word.
+                // of it may hold another word. (The number ends at the
+                // line's end: a newline is no digit.)
                 let after = pos + m.end();
-                let code = fields::number_at(&text[..end], after, false);
+                let code = fields::number_at(text, after, false);
                 if code.is_none_or(|n| n == 0) {
                     pos = after;
                     continue;
                 }
             }
+            let end = hit + memchr::memchr(b'\n', &text[hit..]).map_or(text.len() - hit, |i| i + 1);
             let start = memchr::memrchr(b'\n', &text[..hit]).map_or(0, |i| i + 1);
             let line = &text[start..end];
             if starts_record(line) {

@@ -110,39 +110,49 @@ impl Finding {
 
     /// The record's wall clock as `YYYY-MM-DD HH:MM:SS.mmm`.
     pub fn time_text(&self) -> Option<String> {
+        let mut s = String::new();
+        self.push_time(&mut s).then_some(s)
+    }
+
+    /// Appends [`time_text`](Finding::time_text) to `out`; returns whether
+    /// the time is known (nothing is appended otherwise).
+    pub fn push_time(&self, out: &mut String) -> bool {
         use chrono::{Datelike, Timelike};
-        self.time.map(|t| {
-            let year = t.year();
-            let ms = t.nanosecond() / 1_000_000 % 1000;
-            if !(0..=9999).contains(&year) {
-                return format!(
-                    "{year:04}-{:02}-{:02} {:02}:{:02}:{:02}.{ms:03}",
-                    t.month(),
-                    t.day(),
-                    t.hour(),
-                    t.minute(),
-                    t.second(),
-                );
+        let Some(t) = self.time else {
+            return false;
+        };
+        let year = t.year();
+        let ms = t.nanosecond() / 1_000_000 % 1000;
+        if !(0..=9999).contains(&year) {
+            out.push_str(&format!(
+                "{year:04}-{:02}-{:02} {:02}:{:02}:{:02}.{ms:03}",
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+            ));
+            return true;
+        }
+        // Digits written directly: one finding in the timeline is one
+        // call, and `format!` was a good part of a finding's cost.
+        let mut b = *b"0000-00-00 00:00:00.000";
+        let mut put = |at: usize, width: usize, mut n: u32| {
+            for i in (at..at + width).rev() {
+                b[i] = b'0' + (n % 10) as u8;
+                n /= 10;
             }
-            // Digits written directly: one finding in the timeline is one
-            // call, and `format!` was a good part of a finding's cost.
-            let mut b = *b"0000-00-00 00:00:00.000";
-            let mut put = |at: usize, width: usize, mut n: u32| {
-                for i in (at..at + width).rev() {
-                    b[i] = b'0' + (n % 10) as u8;
-                    n /= 10;
-                }
-            };
-            put(0, 4, year as u32);
-            put(5, 2, t.month());
-            put(8, 2, t.day());
-            put(11, 2, t.hour());
-            put(14, 2, t.minute());
-            put(17, 2, t.second());
-            put(20, 3, ms);
-            // ASCII digits and separators: one copy, no per-char pushes.
-            String::from_utf8_lossy(&b).into_owned()
-        })
+        };
+        put(0, 4, year as u32);
+        put(5, 2, t.month());
+        put(8, 2, t.day());
+        put(11, 2, t.hour());
+        put(14, 2, t.minute());
+        put(17, 2, t.second());
+        put(20, 3, ms);
+        // ASCII digits and separators.
+        out.push_str(std::str::from_utf8(&b).expect("ASCII"));
+        true
     }
 
     /// ISO 8601 with the offset, when the offset is known.
@@ -169,34 +179,40 @@ impl Finding {
     /// A one-line description: the attributes, then the code.
     pub fn detail(&self) -> String {
         let mut s = String::with_capacity(128);
+        self.push_detail(&mut s);
+        s
+    }
+
+    /// Appends [`detail`](Finding::detail) to `out`.
+    pub fn push_detail(&self, out: &mut String) {
+        let start = out.len();
         for (k, v) in &self.attrs {
-            if !s.is_empty() {
-                s.push_str(", ");
+            if out.len() > start {
+                out.push_str(", ");
             }
             if *k != "result" {
                 for part in k.split('_') {
-                    s.push_str(part);
-                    s.push(' ');
+                    out.push_str(part);
+                    out.push(' ');
                 }
             }
-            s.push_str(v);
+            out.push_str(v);
         }
         if let Some(c) = self.code {
-            if !s.is_empty() {
-                s.push_str(", ");
+            if out.len() > start {
+                out.push_str(", ");
             }
-            s.push_str("code ");
-            s.push_str(&c.to_string());
+            out.push_str("code ");
+            push_int(out, c);
             if let Some(n) = self.name.as_deref().filter(|n| *n != "-") {
-                s.push(' ');
-                s.push_str(n);
+                out.push(' ');
+                out.push_str(n);
             }
             if let Some(m) = &self.meaning {
-                s.push_str(": ");
-                s.push_str(m);
+                out.push_str(": ");
+                out.push_str(m);
             }
         }
-        s
     }
 
     /// The finding as one JSON object (see the README for the schema).
@@ -282,6 +298,30 @@ impl Finding {
         }
         out.write_all(b"}")
     }
+}
+
+/// Appends the decimal digits of `n` to `out` (what `n.to_string()`
+/// gives, without the allocation).
+pub fn push_int(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    push_uint(out, n.unsigned_abs());
+}
+
+/// [`push_int`] for an unsigned number.
+pub fn push_uint(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&digits[i..]).expect("ASCII digits"));
 }
 
 /// Attributes written as JSON numbers.

@@ -332,3 +332,15 @@ fn blocks_cut_anywhere_give_the_timeline_of_the_whole_text() {
         assert!(got == want, "the glued line is one line");
     }
 }
+
+#[test]
+fn numbers_are_written_as_to_string_writes_them() {
+    for n in [0, 7, -5, 1_000_000, i64::MIN, i64::MAX] {
+        let mut s = String::from("x");
+        push_int(&mut s, n);
+        assert_eq!(s, format!("x{n}"));
+    }
+    let mut s = String::new();
+    push_uint(&mut s, u64::MAX);
+    assert_eq!(s, u64::MAX.to_string());
+}
