@@ -14,7 +14,7 @@ use std::sync::Arc;
 use chrono::{Duration, NaiveDateTime};
 
 use super::fields;
-use super::line::{ImLine, Line, MarsHeader, Read, Shape, classify};
+use super::line::{ImLine, Known, Line, MarsHeader, Read, Shape, classify, know};
 use super::rules::{Confidence, Event, RuleSet};
 use crate::record::Record;
 
@@ -171,10 +171,10 @@ impl Engine {
         let first = read.first_line(bytes);
         let line = read.line(bytes);
         match (line, read.shape) {
-            (Line::Im(im), Shape::Im { code, rule, .. }) => {
+            (Line::Im(im), Shape::Im { known, .. }) => {
                 self.summary.im_lines += 1;
                 self.summary.has_imsdk = true;
-                self.im_read(line_no, first, &im, code, rule);
+                self.im_read(line_no, first, &im, known);
             }
             (line, _) => self.feed(line_no, first, line),
         }
@@ -255,26 +255,17 @@ impl Engine {
     }
 
     fn im(&mut self, line_no: u64, text: &[u8], im: &ImLine<'_>) {
-        let msg = im.message;
-        let code = self.rules.read_code(msg);
-        // What the rule says, copied out: no hold on the rules (nor a
-        // reference count touched) per line.
-        let rule = self
-            .rules
-            .find(im.function, fields::head(msg), code)
-            .map(|r| (r.event, r.confidence));
-        self.im_read(line_no, text, im, code, rule);
+        let known = know(&self.rules, im);
+        self.im_read(line_no, text, im, known);
     }
 
-    /// An IM SDK line whose code and rule are read.
-    fn im_read(
-        &mut self,
-        line_no: u64,
-        text: &[u8],
-        im: &ImLine<'_>,
-        code: Option<i64>,
-        rule: Option<(Event, Confidence)>,
-    ) {
+    /// An IM SDK line, with what the rules make of it.
+    fn im_read(&mut self, line_no: u64, text: &[u8], im: &ImLine<'_>, known: Known) {
+        let Known {
+            code,
+            rule,
+            interval,
+        } = known;
         let s = self.session_for(line_no, text);
         if s.time.is_none() {
             s.time = Some(im.time);
@@ -376,19 +367,16 @@ impl Engine {
                 self.push(f);
             }
             Event::HeartbeatStart => {
-                let n = fields::number(msg, b"heartbeat_interval")
-                    .or_else(|| fields::number_unit(msg, b"interval"));
                 let s = self.session.as_mut().expect("a session is open");
-                if let Some(n) = n.filter(|&n| n > 0) {
+                if let Some(n) = interval.filter(|&n| n > 0) {
                     s.interval_s = Some(n);
                 }
                 s.last_alive = Some(im.time);
                 self.error_if(failed, line_no, text, im, code);
             }
             Event::Heartbeat => {
-                let n = fields::number(msg, b"heartbeat_interval");
                 let s = self.session.as_mut().expect("a session is open");
-                if let Some(n) = n.filter(|&n| n > 0) {
+                if let Some(n) = interval.filter(|&n| n > 0) {
                     s.interval_s = Some(n);
                 }
                 s.last_alive = Some(im.time);

@@ -125,13 +125,42 @@ pub enum Shape {
         function: Span,
         /// The message's first line.
         message: Span,
-        /// The code read from the message ([`RuleSet::read_code`]).
-        code: Option<i64>,
-        /// The first rule that matches: what it says.
-        rule: Option<(Event, Confidence)>,
+        /// What the rules make of it.
+        known: Known,
     },
     /// See [`Line::Other`].
     Other,
+}
+
+/// What the rules make of an IM SDK line, read from the line alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Known {
+    /// The code read from the message ([`RuleSet::read_code`]).
+    pub code: Option<i64>,
+    /// The first rule that matches: what it says.
+    pub rule: Option<(Event, Confidence)>,
+    /// The heartbeat interval a heartbeat line announces, in seconds.
+    pub interval: Option<i64>,
+}
+
+/// What the rules make of `im`.
+pub fn know(rules: &RuleSet, im: &ImLine<'_>) -> Known {
+    let msg = im.message;
+    let code = rules.read_code(msg);
+    let rule = rules
+        .find(im.function, fields::head(msg), code)
+        .map(|r| (r.event, r.confidence));
+    let interval = match rule {
+        Some((Event::HeartbeatStart, _)) => fields::number(msg, b"heartbeat_interval")
+            .or_else(|| fields::number_unit(msg, b"interval")),
+        Some((Event::Heartbeat, _)) => fields::number(msg, b"heartbeat_interval"),
+        _ => None,
+    };
+    Known {
+        code,
+        rule,
+        interval,
+    }
 }
 
 /// `part`'s place in `whole`, of which it is a sub-slice (an empty part
@@ -176,20 +205,13 @@ pub fn read(rules: &RuleSet, bytes: &[u8]) -> Read {
             key: span(bytes, key),
             value: span(bytes, value),
         },
-        Line::Im(im) => {
-            let code = rules.read_code(im.message);
-            let rule = rules
-                .find(im.function, fields::head(im.message), code)
-                .map(|r| (r.event, r.confidence));
-            Shape::Im {
-                time: im.time,
-                pid: im.pid,
-                function: span(bytes, im.function),
-                message: span(bytes, im.message),
-                code,
-                rule,
-            }
-        }
+        Line::Im(im) => Shape::Im {
+            time: im.time,
+            pid: im.pid,
+            function: span(bytes, im.function),
+            message: span(bytes, im.message),
+            known: know(rules, &im),
+        },
         Line::Other => Shape::Other,
     };
     Read { tim, first, shape }
@@ -303,8 +325,9 @@ mod tests {
                 };
                 assert_eq!(read.line(line), want, "{}", String::from_utf8_lossy(line));
                 assert_eq!(read.first_line(line), super::fields::first_line(line));
-                if let (Line::Im(im), Shape::Im { code, rule, .. }) = (want, read.shape) {
+                if let (Line::Im(im), Shape::Im { known, .. }) = (want, read.shape) {
                     ims += 1;
+                    let Known { code, rule, .. } = known;
                     assert_eq!(code, rules.read_code(im.message));
                     let r = rules.find(im.function, super::fields::head(im.message), code);
                     assert_eq!(rule, r.map(|r| (r.event, r.confidence)));
