@@ -344,3 +344,26 @@ fn numbers_are_written_as_to_string_writes_them() {
     push_uint(&mut s, u64::MAX);
     assert_eq!(s, u64::MAX.to_string());
 }
+
+/// The word-at-a-time test agrees with the byte-at-a-time one, wherever
+/// the byte that needs an escape sits.
+#[test]
+fn strings_needing_no_json_escape_are_told_apart() {
+    let naive = |v: &[u8]| v.iter().all(|&c| c >= 0x20 && c != b'"' && c != b'\\');
+    let base = "héllo wörld, a plain line: 0123456789 ~!@#$%^&*()".as_bytes();
+    assert!(super::finding::plain_json(base));
+    for special in [
+        0u8, 0x1f, b'\t', b'\n', b'"', b'\\', 0x20, 0x7f, 0x80, 0xff, b'!', b'#', b']',
+    ] {
+        for at in 0..base.len() {
+            let mut v = base.to_vec();
+            v[at] = special;
+            assert_eq!(
+                super::finding::plain_json(&v),
+                naive(&v),
+                "{special:#x} at {at}"
+            );
+        }
+    }
+    assert!(super::finding::plain_json(b""));
+}
