@@ -1,6 +1,6 @@
 //! The engine: lines in, findings out, in one pass with bounded state.
 //!
-//! Feed it every line of one input in order ([`Engine::line`], or
+//! Feed it every line of one input in order ([`Engine::record`], or
 //! [`Engine::feed`] with a line already classified), take the findings as
 //! they come ([`Engine::drain`]), and call [`Engine::finish`] at the end
 //! for the closing summary. The state is one session's (a few strings and
@@ -14,7 +14,7 @@ use std::sync::Arc;
 use chrono::{Duration, NaiveDateTime};
 
 use super::fields;
-use super::line::{ImLine, Line, MarsHeader, classify};
+use super::line::{ImLine, Known, Line, MarsHeader, Read, Shape, classify, know};
 use super::rules::{Confidence, Event, RuleSet};
 use crate::record::Record;
 
@@ -157,6 +157,29 @@ impl Engine {
         self.feed(line_no, first, classify(&rec));
     }
 
+    /// Feeds a line a scanner picked (as
+    /// [`record_matched`](Engine::record_matched) does), read ahead by
+    /// [`line::read`](super::line::read) with this engine's rules.
+    pub fn picked(&mut self, line_no: u64, bytes: &[u8], read: &Read) {
+        self.current = line_no;
+        if read.tim {
+            self.saw_imsdk = true;
+        }
+        if read.shape == Shape::Skipped {
+            return;
+        }
+        let first = read.first_line(bytes);
+        let line = read.line(bytes);
+        match (line, read.shape) {
+            (Line::Im(im), Shape::Im { known, .. }) => {
+                self.summary.im_lines += 1;
+                self.summary.has_imsdk = true;
+                self.im_read(line_no, first, &im, known);
+            }
+            (line, _) => self.feed(line_no, first, line),
+        }
+    }
+
     /// Feeds a record already classified; `text` is its first line (the
     /// evidence).
     pub fn feed(&mut self, line_no: u64, text: &[u8], line: Line<'_>) {
@@ -232,6 +255,17 @@ impl Engine {
     }
 
     fn im(&mut self, line_no: u64, text: &[u8], im: &ImLine<'_>) {
+        let known = know(&self.rules, im);
+        self.im_read(line_no, text, im, known);
+    }
+
+    /// An IM SDK line, with what the rules make of it.
+    fn im_read(&mut self, line_no: u64, text: &[u8], im: &ImLine<'_>, known: Known) {
+        let Known {
+            code,
+            rule,
+            interval,
+        } = known;
         let s = self.session_for(line_no, text);
         if s.time.is_none() {
             s.time = Some(im.time);
@@ -247,14 +281,6 @@ impl Engine {
         self.check_gap(line_no, text, im.time);
 
         let msg = im.message;
-        let code = self.rules.read_code(msg);
-        let head = fields::head(msg);
-        // What the rule says, copied out: no hold on the rules (nor a
-        // reference count touched) per line.
-        let rule = self
-            .rules
-            .find(im.function, head, code)
-            .map(|r| (r.event, r.confidence));
         let failed = code.is_some_and(|c| c != 0);
         let Some((event, conf)) = rule else {
             if failed {
@@ -341,19 +367,16 @@ impl Engine {
                 self.push(f);
             }
             Event::HeartbeatStart => {
-                let n = fields::number(msg, b"heartbeat_interval")
-                    .or_else(|| fields::number_unit(msg, b"interval"));
                 let s = self.session.as_mut().expect("a session is open");
-                if let Some(n) = n.filter(|&n| n > 0) {
+                if let Some(n) = interval.filter(|&n| n > 0) {
                     s.interval_s = Some(n);
                 }
                 s.last_alive = Some(im.time);
                 self.error_if(failed, line_no, text, im, code);
             }
             Event::Heartbeat => {
-                let n = fields::number(msg, b"heartbeat_interval");
                 let s = self.session.as_mut().expect("a session is open");
-                if let Some(n) = n.filter(|&n| n > 0) {
+                if let Some(n) = interval.filter(|&n| n > 0) {
                     s.interval_s = Some(n);
                 }
                 s.last_alive = Some(im.time);

@@ -2,10 +2,12 @@
 //!
 //! [`rules`] holds the knowledge as data (which function names and codes
 //! mean a login, a kick, a failed send; the error-code table), [`fields`]
-//! reads the SDK's `key:value|key:value` messages, [`line`] says what a record
+//! reads the SDK's `key:value|key:value` messages, [`line`](mod@line) says what a record
 //! of decoded text is (from the one record model), and [`engine`] turns the lines of one input into a
-//! timeline of [`Finding`]s and a [`Summary`]. [`sink`] drives the engine
-//! from the decoder's event stream.
+//! timeline of [`Finding`]s and a [`Summary`]. [`scan`] picks, out of
+//! decoded text, the lines the rules can match and reads them ahead (on
+//! the decoder's worker threads), and [`sink`] drives the engine from the
+//! decoder's event stream.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -24,6 +26,7 @@ pub mod engine;
 pub mod fields;
 pub mod line;
 pub mod rules;
+pub mod scan;
 pub mod sink;
 
 pub use engine::{Engine, Finding, Kind, Summary};

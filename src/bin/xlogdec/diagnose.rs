@@ -118,15 +118,16 @@ pub fn run(mut args: DiagnoseArgs) -> i32 {
                 return write_failed(&e);
             }
         }
-        let name = short_name(src);
+        let name = Place::new(short_name(src));
         let result = {
             let out = &mut out;
+            let mut buf = String::with_capacity(1024);
             let mut sink = DiagnoseSink::threaded(Arc::clone(&rules), |f: &Finding| {
                 if json {
                     f.write_json(&mut *out, &shown)?;
                     out.write_all(b"\n")
                 } else {
-                    write_finding(&mut *out, &name, f)
+                    write_finding(&mut *out, &name, f, &mut buf)
                 }
             });
             let r = decode(src, opts.clone(), jobs, args.max_unpacked, &mut sink);
@@ -206,18 +207,17 @@ fn short_name(src: &Source) -> String {
 /// `s` with runs of two or more spaces shown as one (the SDK pads its
 /// columns), appended to `out`.
 fn squeeze_into(out: &mut String, s: &str) {
+    static TWO: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"  "));
     let b = s.as_bytes();
-    // `s[from..]` is still to copy; spaces are looked for from `pos`.
-    let (mut from, mut pos) = (0, 0);
-    while let Some(k) = memchr::memchr(b' ', &b[pos..]) {
-        let i = pos + k;
-        pos = i + 1;
-        if b.get(pos) == Some(&b' ') {
-            out.push_str(&s[from..=i]);
-            while b.get(pos) == Some(&b' ') {
-                pos += 1;
-            }
-            from = pos;
+    // `s[from..]` is still to copy.
+    let mut from = 0;
+    while let Some(k) = TWO.find(&b[from..]) {
+        let i = from + k;
+        out.push_str(&s[from..=i]);
+        from = i + 2;
+        while b.get(from) == Some(&b' ') {
+            from += 1;
         }
     }
     out.push_str(&s[from..]);
@@ -226,8 +226,29 @@ fn squeeze_into(out: &mut String, s: &str) {
 /// `s` padded with spaces to `width` characters.
 fn pad(out: &mut String, s: &str, width: usize) {
     out.push_str(s);
-    for _ in s.chars().count()..width {
-        out.push(' ');
+    pad_from(out, s.chars().count(), width);
+}
+
+/// Spaces from column `at` to `width`.
+fn pad_from(out: &mut String, at: usize, width: usize) {
+    const SPACES: &str = "                              ";
+    let n = width.saturating_sub(at);
+    match SPACES.get(..n) {
+        Some(sp) => out.push_str(sp),
+        None => (0..n).for_each(|_| out.push(' ')),
+    }
+}
+
+/// The input's name in the `NAME:LINE` of each finding, and its width.
+struct Place {
+    name: String,
+    chars: usize,
+}
+
+impl Place {
+    fn new(name: String) -> Place {
+        let chars = name.chars().count();
+        Place { name, chars }
     }
 }
 
@@ -235,21 +256,29 @@ fn pad(out: &mut String, s: &str, width: usize) {
 const INDENT: &str = "                                            ";
 
 /// One finding of the text timeline: a line, then its advice and
-/// evidence, indented.
-fn write_finding(out: &mut impl Write, name: &str, f: &Finding) -> io::Result<()> {
-    let mut s = String::with_capacity(512);
+/// evidence, indented; built in `s` (a buffer kept between calls).
+fn write_finding(
+    out: &mut impl Write,
+    place: &Place,
+    f: &Finding,
+    s: &mut String,
+) -> io::Result<()> {
+    s.clear();
     s.push_str(if f.kind == Kind::Session { "==" } else { "  " });
-    match f.time_text() {
-        Some(t) => s.push_str(&t),
-        None => s.push_str(&"-".repeat(23)),
+    if !f.push_time(s) {
+        s.push_str("-----------------------");
     }
     s.push_str("  ");
-    let place = format!("{name}:{}", f.line);
-    pad(&mut s, &place, 26);
+    let at = s.len();
+    s.push_str(&place.name);
+    s.push(':');
+    xlogdec::imsdk::engine::push_uint(s, f.line);
+    // `NAME:LINE` padded to 26 characters; the line's digits are ASCII.
+    pad_from(s, place.chars + (s.len() - at - place.name.len()), 26);
     s.push(' ');
-    pad(&mut s, f.kind.as_str(), 15);
+    pad(s, f.kind.as_str(), 15);
     s.push(' ');
-    s.push_str(&f.detail());
+    f.push_detail(s);
     s.push('\n');
     if let Some(a) = &f.advice {
         s.push_str(INDENT);
@@ -260,7 +289,7 @@ fn write_finding(out: &mut impl Write, name: &str, f: &Finding) -> io::Result<()
     if f.kind != Kind::Session {
         s.push_str(INDENT);
         s.push_str("> ");
-        squeeze_into(&mut s, &f.evidence);
+        squeeze_into(s, &f.evidence);
         if f.confidence == xlogdec::imsdk::Confidence::Documented {
             s.push_str(" (anchor documented, not seen in real logs)");
         }

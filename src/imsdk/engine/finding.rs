@@ -110,93 +110,121 @@ impl Finding {
 
     /// The record's wall clock as `YYYY-MM-DD HH:MM:SS.mmm`.
     pub fn time_text(&self) -> Option<String> {
+        let mut s = String::new();
+        self.push_time(&mut s).then_some(s)
+    }
+
+    /// Appends [`time_text`](Finding::time_text) to `out`; returns whether
+    /// the time is known (nothing is appended otherwise).
+    pub fn push_time(&self, out: &mut String) -> bool {
         use chrono::{Datelike, Timelike};
-        self.time.map(|t| {
-            let year = t.year();
-            let ms = t.nanosecond() / 1_000_000 % 1000;
-            if !(0..=9999).contains(&year) {
-                return format!(
-                    "{year:04}-{:02}-{:02} {:02}:{:02}:{:02}.{ms:03}",
-                    t.month(),
-                    t.day(),
-                    t.hour(),
-                    t.minute(),
-                    t.second(),
-                );
+        let Some(t) = self.time else {
+            return false;
+        };
+        let year = t.year();
+        let ms = t.nanosecond() / 1_000_000 % 1000;
+        if !(0..=9999).contains(&year) {
+            out.push_str(&format!(
+                "{year:04}-{:02}-{:02} {:02}:{:02}:{:02}.{ms:03}",
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+            ));
+            return true;
+        }
+        // Digits written directly: one finding in the timeline is one
+        // call, and `format!` was a good part of a finding's cost.
+        let mut b = *b"0000-00-00 00:00:00.000";
+        let mut put = |at: usize, width: usize, mut n: u32| {
+            for i in (at..at + width).rev() {
+                b[i] = b'0' + (n % 10) as u8;
+                n /= 10;
             }
-            // Digits written directly: one finding in the timeline is one
-            // call, and `format!` was a good part of a finding's cost.
-            let mut b = *b"0000-00-00 00:00:00.000";
-            let mut put = |at: usize, width: usize, mut n: u32| {
-                for i in (at..at + width).rev() {
-                    b[i] = b'0' + (n % 10) as u8;
-                    n /= 10;
-                }
-            };
-            put(0, 4, year as u32);
-            put(5, 2, t.month());
-            put(8, 2, t.day());
-            put(11, 2, t.hour());
-            put(14, 2, t.minute());
-            put(17, 2, t.second());
-            put(20, 3, ms);
-            // ASCII digits and separators: one copy, no per-char pushes.
-            String::from_utf8_lossy(&b).into_owned()
-        })
+        };
+        put(0, 4, year as u32);
+        put(5, 2, t.month());
+        put(8, 2, t.day());
+        put(11, 2, t.hour());
+        put(14, 2, t.minute());
+        put(17, 2, t.second());
+        put(20, 3, ms);
+        // ASCII digits and separators.
+        out.push_str(std::str::from_utf8(&b).expect("ASCII"));
+        true
     }
 
     /// ISO 8601 with the offset, when the offset is known.
     pub fn ts(&self) -> Option<String> {
-        let off = self.offset_minutes?;
-        let mut t = self.time_text()?;
-        t.replace_range(10..11, "T");
-        t.push(if off < 0 { '-' } else { '+' });
+        let mut t = String::new();
+        self.push_ts(&mut t).then_some(t)
+    }
+
+    /// Appends [`ts`](Finding::ts) to `out`; returns whether it is known
+    /// (nothing is appended otherwise).
+    pub fn push_ts(&self, out: &mut String) -> bool {
+        let Some(off) = self.offset_minutes else {
+            return false;
+        };
+        let at = out.len();
+        if !self.push_time(out) {
+            return false;
+        }
+        out.replace_range(at + 10..at + 11, "T");
+        out.push(if off < 0 { '-' } else { '+' });
         let (h, m) = (off.unsigned_abs() / 60, off.unsigned_abs() % 60);
         if h < 100 {
             for d in [h / 10, h % 10, 10, m / 10, m % 10] {
-                t.push(if d == 10 {
+                out.push(if d == 10 {
                     ':'
                 } else {
                     char::from(b'0' + d as u8)
                 });
             }
         } else {
-            t.push_str(&format!("{h:02}:{m:02}"));
+            out.push_str(&format!("{h:02}:{m:02}"));
         }
-        Some(t)
+        true
     }
 
     /// A one-line description: the attributes, then the code.
     pub fn detail(&self) -> String {
         let mut s = String::with_capacity(128);
+        self.push_detail(&mut s);
+        s
+    }
+
+    /// Appends [`detail`](Finding::detail) to `out`.
+    pub fn push_detail(&self, out: &mut String) {
+        let start = out.len();
         for (k, v) in &self.attrs {
-            if !s.is_empty() {
-                s.push_str(", ");
+            if out.len() > start {
+                out.push_str(", ");
             }
             if *k != "result" {
                 for part in k.split('_') {
-                    s.push_str(part);
-                    s.push(' ');
+                    out.push_str(part);
+                    out.push(' ');
                 }
             }
-            s.push_str(v);
+            out.push_str(v);
         }
         if let Some(c) = self.code {
-            if !s.is_empty() {
-                s.push_str(", ");
+            if out.len() > start {
+                out.push_str(", ");
             }
-            s.push_str("code ");
-            s.push_str(&c.to_string());
+            out.push_str("code ");
+            push_int(out, c);
             if let Some(n) = self.name.as_deref().filter(|n| *n != "-") {
-                s.push(' ');
-                s.push_str(n);
+                out.push(' ');
+                out.push_str(n);
             }
             if let Some(m) = &self.meaning {
-                s.push_str(": ");
-                s.push_str(m);
+                out.push_str(": ");
+                out.push_str(m);
             }
         }
-        s
     }
 
     /// The finding as one JSON object (see the README for the schema).
@@ -232,56 +260,125 @@ impl Finding {
     /// the same order) without building it: the fast path for many
     /// findings.
     pub fn write_json<W: std::io::Write>(&self, out: &mut W, file: &str) -> std::io::Result<()> {
-        fn s<W: std::io::Write>(out: &mut W, v: &str) -> std::io::Result<()> {
-            // Most strings need no escape: written as they are.
-            if v.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-                out.write_all(b"\"")?;
-                out.write_all(v.as_bytes())?;
-                return out.write_all(b"\"");
-            }
-            serde_json::to_writer(&mut *out, v).map_err(std::io::Error::other)
-        }
-        fn os<W: std::io::Write>(out: &mut W, v: Option<&str>) -> std::io::Result<()> {
-            match v {
-                Some(v) => s(out, v),
-                None => out.write_all(b"null"),
-            }
-        }
-        out.write_all(b"{\"type\":")?;
-        s(out, self.kind.as_str())?;
-        out.write_all(b",\"file\":")?;
-        s(out, file)?;
-        out.write_all(b",\"time\":")?;
-        os(out, self.time_text().as_deref())?;
-        out.write_all(b",\"ts\":")?;
-        os(out, self.ts().as_deref())?;
-        write!(out, ",\"line\":{},\"code\":", self.line)?;
-        match self.code {
-            Some(c) => write!(out, "{c}")?,
-            None => out.write_all(b"null")?,
-        }
-        out.write_all(b",\"name\":")?;
-        os(out, self.name.as_deref())?;
-        out.write_all(b",\"meaning\":")?;
-        os(out, self.meaning.as_deref())?;
-        out.write_all(b",\"advice\":")?;
-        os(out, self.advice.as_deref())?;
-        out.write_all(b",\"confidence\":")?;
-        s(out, self.confidence.as_str())?;
-        out.write_all(b",\"evidence\":")?;
-        s(out, &self.evidence)?;
-        for (k, v) in &self.attrs {
-            out.write_all(b",")?;
-            s(out, k)?;
-            out.write_all(b":")?;
-            if NUMERIC_ATTRS.contains(k) && v.parse::<i64>().is_ok() {
-                out.write_all(v.as_bytes())?;
-            } else {
-                s(out, v)?;
-            }
-        }
-        out.write_all(b"}")
+        let mut b = String::with_capacity(1024);
+        self.push_json(&mut b, file);
+        out.write_all(b.as_bytes())
     }
+
+    /// Appends what [`write_json`](Finding::write_json) writes to `b`.
+    pub fn push_json(&self, b: &mut String, file: &str) {
+        fn s(b: &mut String, v: &str) {
+            // Most strings need no escape: written as they are.
+            if plain_json(v.as_bytes()) {
+                b.push('"');
+                b.push_str(v);
+                b.push('"');
+                return;
+            }
+            let quoted = serde_json::to_string(v).expect("a str serialises");
+            b.push_str(&quoted);
+        }
+        fn os(b: &mut String, v: Option<&str>) {
+            match v {
+                Some(v) => s(b, v),
+                None => b.push_str("null"),
+            }
+        }
+        b.push_str("{\"type\":");
+        s(b, self.kind.as_str());
+        b.push_str(",\"file\":");
+        s(b, file);
+        // The time and the stamp: ASCII digits and separators.
+        b.push_str(",\"time\":\"");
+        if !self.push_time(b) {
+            b.pop();
+            b.push_str("null");
+        } else {
+            b.push('"');
+        }
+        b.push_str(",\"ts\":\"");
+        if !self.push_ts(b) {
+            b.pop();
+            b.push_str("null");
+        } else {
+            b.push('"');
+        }
+        b.push_str(",\"line\":");
+        push_uint(b, self.line);
+        b.push_str(",\"code\":");
+        match self.code {
+            Some(c) => push_int(b, c),
+            None => b.push_str("null"),
+        }
+        b.push_str(",\"name\":");
+        os(b, self.name.as_deref());
+        b.push_str(",\"meaning\":");
+        os(b, self.meaning.as_deref());
+        b.push_str(",\"advice\":");
+        os(b, self.advice.as_deref());
+        b.push_str(",\"confidence\":");
+        s(b, self.confidence.as_str());
+        b.push_str(",\"evidence\":");
+        s(b, &self.evidence);
+        for (k, v) in &self.attrs {
+            b.push(',');
+            s(b, k);
+            b.push(':');
+            if NUMERIC_ATTRS.contains(k) && v.parse::<i64>().is_ok() {
+                b.push_str(v);
+            } else {
+                s(b, v);
+            }
+        }
+        b.push('}');
+    }
+}
+
+/// Whether `v` is written in JSON as it is, between quotes: no control
+/// byte, quote nor backslash (looked for eight bytes at a time).
+pub(super) fn plain_json(v: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Whether some byte of `x` is below `n` (n <= 128).
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH != 0;
+    let mut words = v.chunks_exact(8);
+    for w in &mut words {
+        let x = u64::from_le_bytes(w.try_into().expect("eight bytes"));
+        if below(x, 0x20)
+            || below(x ^ (ONES * u64::from(b'"')), 1)
+            || below(x ^ (ONES * u64::from(b'\\')), 1)
+        {
+            return false;
+        }
+    }
+    words
+        .remainder()
+        .iter()
+        .all(|&c| c >= 0x20 && c != b'"' && c != b'\\')
+}
+
+/// Appends the decimal digits of `n` to `out` (what `n.to_string()`
+/// gives, without the allocation).
+pub fn push_int(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    push_uint(out, n.unsigned_abs());
+}
+
+/// [`push_int`] for an unsigned number.
+pub fn push_uint(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&digits[i..]).expect("ASCII digits"));
 }
 
 /// Attributes written as JSON numbers.

@@ -55,10 +55,30 @@ fn tim(time: &str, func: &str, msg: &str) -> String {
 }
 
 fn run(text: &str, chunk: usize) -> (Vec<Finding>, Summary, u64) {
-    run_with(text, chunk, false)
+    run_with(text, chunk, How::Inline)
 }
 
-fn run_with(text: &str, chunk: usize, threaded: bool) -> (Vec<Finding>, Summary, u64) {
+/// How a test feeds the sink.
+#[derive(Clone, Copy, PartialEq)]
+enum How {
+    /// Everything on the caller's thread.
+    Inline,
+    /// Through the sink's scanner thread.
+    Threaded,
+    /// As the decoder's workers do: each chunk a block picked by the
+    /// sink's hook, but every third chunk plain text (to the thread) and
+    /// every fifth a block the worker did not work on.
+    Hooked,
+}
+
+fn run_with(text: &str, chunk: usize, how: How) -> (Vec<Finding>, Summary, u64) {
+    let pieces: Vec<&[u8]> = text.as_bytes().chunks(chunk).collect();
+    run_pieces(&pieces, how)
+}
+
+fn run_pieces(pieces: &[&[u8]], how: How) -> (Vec<Finding>, Summary, u64) {
+    use crate::decode::ahead::Worked;
+    use crate::decode::event::Sink;
     let mut found = Vec::new();
     let (summary, lines) = {
         let on = |f: &Finding| {
@@ -66,13 +86,30 @@ fn run_with(text: &str, chunk: usize, threaded: bool) -> (Vec<Finding>, Summary,
             Ok(())
         };
         let rules = Arc::new(RuleSet::builtin());
-        let mut sink = if threaded {
-            DiagnoseSink::threaded(rules, on)
-        } else {
-            DiagnoseSink::new(rules, on)
+        let mut sink = match how {
+            How::Inline => DiagnoseSink::new(rules, on),
+            How::Threaded | How::Hooked => DiagnoseSink::threaded(rules, on),
         };
-        for piece in text.as_bytes().chunks(chunk) {
-            sink.text(piece).unwrap();
+        let hook = sink.hook();
+        assert_eq!(hook.is_some(), how != How::Inline);
+        let mut worker = hook.as_ref().map(|h| h.worker());
+        let mut results = hook.as_ref().map(|h| h.results());
+        for (i, &piece) in pieces.iter().enumerate() {
+            match (&mut worker, &mut results) {
+                (Some(w), Some(r)) if how == How::Hooked && i % 3 != 2 => {
+                    r.clear();
+                    if i % 5 != 4 {
+                        w.work(piece, &mut **r);
+                    }
+                    r.end_block();
+                    let worked = Worked {
+                        results: &**r,
+                        block: 0,
+                    };
+                    sink.worked_text(piece, worked).unwrap();
+                }
+                _ => sink.text(piece).unwrap(),
+            }
         }
         let s = sink.end().unwrap().clone();
         (s, sink.lines())
@@ -191,10 +228,13 @@ fn a_busy_day_gives_the_same_timeline_whatever_the_chunking() {
     assert_eq!(la, n as u64);
     assert_eq!((la, &sa), (lb, &sb));
     assert_eq!(a, b);
-    // The scanner on a thread of its own gives the same.
-    let (c, sc, lc) = run_with(&day, 7919, true);
-    assert_eq!((lc, &sc), (la, &sa));
-    assert_eq!(c, a);
+    // The scanner on a thread of its own gives the same, and so do the
+    // decoder's workers.
+    for how in [How::Threaded, How::Hooked] {
+        let (c, sc, lc) = run_with(&day, 7919, how);
+        assert_eq!((lc, &sc), (la, &sa));
+        assert!(c == a);
+    }
     assert_eq!(sa.send_failed, vec![(8001, (n as u64 - 2) / 4)]);
     assert_eq!(a.last().unwrap().line, n as u64 - 1);
 }
@@ -248,4 +288,82 @@ fn a_giant_line_keeps_the_line_numbers() {
     assert_eq!(lines, 2);
     assert_eq!(found.last().unwrap().line, 2);
     assert_eq!(found.last().unwrap().code, Some(6013));
+}
+
+/// The lines a block boundary cuts are mended, whoever picked the blocks:
+/// the IM SDK days give the same timeline fed whole, and fed in blocks
+/// cut anywhere (picked by the workers' hook, by the sink's thread, or
+/// not at all).
+#[test]
+fn blocks_cut_anywhere_give_the_timeline_of_the_whole_text() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/imsdk");
+    let mut days = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.to_string_lossy().ends_with(".expected.log") {
+            continue;
+        }
+        days += 1;
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        let (want, summary, lines) = run(&text, text.len());
+        assert!(want.len() > 5, "{}: findings", path.display());
+        for chunk in [7, 97, 4096] {
+            for how in [How::Inline, How::Threaded, How::Hooked] {
+                let (got, s, l) = run_with(&text, chunk, how);
+                assert_eq!((l, &s), (lines, &summary), "{}", path.display());
+                assert!(got == want, "{} in {chunk}-byte blocks", path.display());
+            }
+        }
+    }
+    assert!(days >= 4);
+    // A block that starts inside a line, with what would start a record.
+    let line = tim(
+        "10:00:01.000",
+        "CheckInit",
+        "error_code:6013|error_message:x",
+    );
+    let glued = format!("glued {line}{line}");
+    let (want, _, _) = run(&glued, glued.len());
+    assert_eq!(want.iter().map(|f| f.line).collect::<Vec<_>>(), [2, 2]);
+    let (a, b) = glued.as_bytes().split_at(6);
+    for how in [How::Inline, How::Threaded, How::Hooked] {
+        let (got, _, lines) = run_pieces(&[a, b], how);
+        assert_eq!(lines, 2);
+        assert!(got == want, "the glued line is one line");
+    }
+}
+
+#[test]
+fn numbers_are_written_as_to_string_writes_them() {
+    for n in [0, 7, -5, 1_000_000, i64::MIN, i64::MAX] {
+        let mut s = String::from("x");
+        push_int(&mut s, n);
+        assert_eq!(s, format!("x{n}"));
+    }
+    let mut s = String::new();
+    push_uint(&mut s, u64::MAX);
+    assert_eq!(s, u64::MAX.to_string());
+}
+
+/// The word-at-a-time test agrees with the byte-at-a-time one, wherever
+/// the byte that needs an escape sits.
+#[test]
+fn strings_needing_no_json_escape_are_told_apart() {
+    let naive = |v: &[u8]| v.iter().all(|&c| c >= 0x20 && c != b'"' && c != b'\\');
+    let base = "héllo wörld, a plain line: 0123456789 ~!@#$%^&*()".as_bytes();
+    assert!(super::finding::plain_json(base));
+    for special in [
+        0u8, 0x1f, b'\t', b'\n', b'"', b'\\', 0x20, 0x7f, 0x80, 0xff, b'!', b'#', b']',
+    ] {
+        for at in 0..base.len() {
+            let mut v = base.to_vec();
+            v[at] = special;
+            assert_eq!(
+                super::finding::plain_json(&v),
+                naive(&v),
+                "{special:#x} at {at}"
+            );
+        }
+    }
+    assert!(super::finding::plain_json(b""));
 }
