@@ -14,13 +14,14 @@
 //! the record's `"escaped"` array, so that [`unescape`] gives the bytes
 //! back exactly. Fields of valid UTF-8 are written as they are.
 
+use std::cell::RefCell;
 use std::io::{self, Write};
 use std::sync::Arc;
 
 use crate::decode::event::{BlockInfo, Event, Salvage};
 use crate::decode::summary::Summary;
 use crate::record::TimePoint;
-use crate::record::{Header, Level, Record, Timestamp};
+use crate::record::{DateMemo, Header, Level, Record, Timestamp, parse_record};
 use crate::render::escape::escape_bytes;
 use crate::render::stats::Stats;
 use crate::select::ahead::{RenderAhead, Rendered, RenderedMeta};
@@ -674,6 +675,12 @@ fn render_record(
     Ok(())
 }
 
+thread_local! {
+    /// The last date a renderer read on this thread (a worker renders the
+    /// records of a block in a row, most of them of one date).
+    static DATES: RefCell<DateMemo> = RefCell::new(DateMemo::default());
+}
+
 /// Renders `record` objects ahead of [`JsonSink`], on the decoder's
 /// worker threads (see [`RecordSink::renderer`]): the same bytes the sink
 /// writes, with what its summary counts of each record.
@@ -688,7 +695,7 @@ impl RenderAhead for JsonRenderer {
     /// offset of an earlier line (IM SDK shapes do; they are left to the
     /// sink, which knows the offset).
     fn render(&self, bytes: &[u8], out: &mut Vec<u8>) -> Option<RenderedMeta> {
-        let rec = Record::parse(bytes);
+        let rec = DATES.with(|memo| parse_record(bytes, &mut memo.borrow_mut()));
         let level = rec.level?;
         if rec.header.is_some_and(|h| h.format.borrows_offset()) {
             return None;

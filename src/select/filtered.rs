@@ -20,7 +20,7 @@ pub use crate::record::MAX_PIECE;
 use crate::record::formats::meta::start_offset;
 use crate::record::{
     DateMemo, Level, Part, Prefix, Record, RecordSplitter, Records, Timestamp, body_start,
-    find_byte, formats, header_spans, parse_prefix, starts_record, whole_lines,
+    find_byte, formats, header_spans, parse_prefix, parse_record, starts_record, whole_lines,
 };
 use crate::select::ahead::{RENDER_LIMIT, RenderAhead, Rendered, RenderedMeta};
 use crate::select::filter::{Filter, Scope, TimeBound};
@@ -610,7 +610,7 @@ impl Gate {
         if self.plan.prefix && bytes.first() == Some(&b'[') && !prefix_passes(filter, bytes) {
             return Ok(());
         }
-        let mut rec = Record::parse(bytes);
+        let mut rec = parse_record(bytes, &mut self.memo.date);
         rec.borrow_offset(self.offset);
         if !filter.matches(&rec) {
             return Ok(());
