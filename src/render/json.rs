@@ -24,7 +24,7 @@ use crate::record::TimePoint;
 use crate::record::{DateMemo, Header, Level, Record, Timestamp, parse_record};
 use crate::render::escape::escape_bytes;
 use crate::render::stats::Stats;
-use crate::select::ahead::{RenderAhead, Rendered, RenderedMeta};
+use crate::select::ahead::{RenderAhead, Rendered, RenderedMeta, RenderedRun};
 use crate::select::filtered::RecordSink;
 
 /// Bytes that JSON strings must escape: control characters, `"` and `\`.
@@ -561,6 +561,17 @@ impl<W: Write> RecordSink for JsonSink<W> {
         self.dest.write_all(r.json)
     }
 
+    /// Records rendered ahead in a row: counted, and their lines written
+    /// in one piece.
+    fn rendered_run(&mut self, run: &RenderedRun<'_>) -> io::Result<()> {
+        self.stats.rendered_run(run);
+        if !self.began {
+            self.begin();
+            self.emit()?;
+        }
+        self.dest.write_all(run.json)
+    }
+
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
         self.stats.event(event)?;
         self.line(event)?;
@@ -718,6 +729,7 @@ impl RenderAhead for JsonRenderer {
             level,
             time,
             tag,
+            len: u32::try_from(bytes.len()).ok()?,
         })
     }
 }
