@@ -706,7 +706,20 @@ impl RenderAhead for JsonRenderer {
     /// offset of an earlier line (IM SDK shapes do; they are left to the
     /// sink, which knows the offset).
     fn render(&self, bytes: &[u8], out: &mut Vec<u8>) -> Option<RenderedMeta> {
-        let rec = DATES.with(|memo| parse_record(bytes, &mut memo.borrow_mut()));
+        DATES.with(|memo| self.render_with(bytes, out, &mut memo.borrow_mut()))
+    }
+}
+
+impl JsonRenderer {
+    /// [`RenderAhead::render`] with the thread's memo of dates.
+    #[inline(always)]
+    fn render_with(
+        &self,
+        bytes: &[u8],
+        out: &mut Vec<u8>,
+        memo: &mut DateMemo,
+    ) -> Option<RenderedMeta> {
+        let rec = parse_record(bytes, memo);
         let level = rec.level?;
         if rec.header.is_some_and(|h| h.format.borrows_offset()) {
             return None;
