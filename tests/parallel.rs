@@ -17,7 +17,7 @@ use xlogdec::decode::writer::{
 use xlogdec::record::{Level, Record};
 use xlogdec::render::color::TextRecords;
 use xlogdec::render::json::JsonSink;
-use xlogdec::select::ahead::{RenderAhead, Rendered};
+use xlogdec::select::ahead::{RenderAhead, Rendered, RenderedRun};
 use xlogdec::select::filter::{Filter, FilterOptions};
 use xlogdec::select::filtered::{FilterSink, RecordSink};
 
@@ -580,12 +580,20 @@ fn filtered_output_is_the_same_when_workers_judge_the_records() {
     assert!(judged > 1000, "the workers judged {judged} texts");
 }
 
-/// A JSON printer that counts the records rendered ahead by the workers;
-/// `ahead: false` asks for none (every record is rendered in order).
+/// A JSON printer that counts the records rendered ahead by the workers,
+/// handed on one by one and in runs; `ahead: false` asks for none (every
+/// record is rendered in order).
 struct Rendering {
     inner: JsonSink<Vec<u8>>,
     ahead: bool,
-    rendered: usize,
+    rendered: Ahead,
+}
+
+/// Records rendered ahead: handed on one by one, and in runs.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Ahead {
+    single: usize,
+    in_runs: usize,
 }
 
 impl RecordSink for Rendering {
@@ -613,21 +621,25 @@ impl RecordSink for Rendering {
         self.inner.renderer().filter(|_| self.ahead)
     }
     fn rendered(&mut self, r: &Rendered<'_>) -> std::io::Result<()> {
-        self.rendered += 1;
+        self.rendered.single += 1;
         self.inner.rendered(r)
+    }
+    fn rendered_run(&mut self, run: &RenderedRun<'_>) -> std::io::Result<()> {
+        self.rendered.in_runs += run.meta.len();
+        self.inner.rendered_run(run)
     }
 }
 
 /// What `xlogdec [filter] --format json` prints for `data` on `jobs`
 /// threads, rendering ahead or not, and how many records were rendered
 /// ahead.
-fn json_out(data: &[u8], f: &Filter, jobs: usize, ahead: bool) -> (Vec<u8>, usize) {
+fn json_out(data: &[u8], f: &Filter, jobs: usize, ahead: bool) -> (Vec<u8>, Ahead) {
     let mut d = Decoder::new(Options::default());
     d.set_jobs(jobs);
     let printer = Rendering {
         inner: JsonSink::new(Vec::new(), "in.xlog"),
         ahead,
-        rendered: 0,
+        rendered: Ahead::default(),
     };
     let mut s = FilterSink::new(printer, f.clone());
     d.decode_slice(data, &mut s).unwrap();
@@ -742,21 +754,24 @@ fn json_is_the_same_when_workers_render_the_records() {
     inputs.push(("many small blocks".into(), many_small_blocks()));
     inputs.push(("mixed".into(), mixed_file()));
     inputs.push(("cut across blocks".into(), cut_across_blocks()));
-    let mut rendered = 0;
+    let mut rendered = Ahead::default();
     for (name, data) in &inputs {
         for (k, f) in filters.iter().enumerate() {
             let (one, none) = json_out(data, f, 1, true);
-            assert_eq!(none, 0, "one thread renders nothing ahead");
+            assert_eq!(none, Ahead::default(), "one thread renders nothing ahead");
             let (three, r) = json_out(data, f, 3, true);
             assert!(one == three, "{name}: filter {k}");
             let (in_order, none) = json_out(data, f, 3, false);
-            assert_eq!(none, 0);
+            assert_eq!(none, Ahead::default());
             assert!(in_order == three, "{name}: filter {k}, in order");
-            rendered += r;
+            rendered.single += r.single;
+            rendered.in_runs += r.in_runs;
         }
     }
+    // Both ways of handing them on were taken: runs within chunks, single
+    // records where a chunk does not start a line.
     assert!(
-        rendered > 100_000,
-        "the workers rendered {rendered} records"
+        rendered.in_runs > 100_000 && rendered.single > 1_000,
+        "the workers rendered {rendered:?}"
     );
 }

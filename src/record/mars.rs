@@ -355,6 +355,53 @@ pub(super) fn parse_header(rec: &[u8]) -> Option<Header<'_>> {
     })
 }
 
+/// [`Record::parse`] with a memo of the last date read: the same record,
+/// its header found by the one-pass scan ([`header_spans`]) and its time
+/// read through `memo` (records in a row share their date). For writers
+/// that parse every record (JSON output).
+#[inline]
+pub(crate) fn parse_record<'a>(bytes: &'a [u8], memo: &mut DateMemo) -> Record<'a> {
+    if bytes.len() >= 3
+        && bytes[0] == b'['
+        && bytes[2] == b']'
+        && let Some(level) = Level::from_letter(bytes[1])
+    {
+        return Record {
+            bytes,
+            level: Some(level),
+            header: header_with(bytes, memo),
+        };
+    }
+    Record::parse(bytes)
+}
+
+/// [`parse_header`] by [`header_spans`] and `memo`.
+#[inline]
+fn header_with<'a>(rec: &'a [u8], memo: &mut DateMemo) -> Option<Header<'a>> {
+    let s = header_spans(rec)?;
+    let timestamp = memo.timestamp(&rec[4..s.time_end])?;
+    // The location parser, on the header alone (its answer on the whole
+    // line: it accepted the line, ending the location where `s` does).
+    let (file, line, func, body, format) = parse_location(&rec[..s.body], s.tag_end + 2)?;
+    let msg_end = if rec.last() == Some(&b'\n') {
+        rec.len() - 1
+    } else {
+        rec.len()
+    };
+    Some(Header {
+        timestamp,
+        pid: s.pid(rec)?,
+        tid: s.tid(rec)?,
+        main_thread: s.main_thread(),
+        tag: &rec[s.tag()],
+        file,
+        line,
+        func,
+        message: &rec[body..msg_end],
+        format,
+    })
+}
+
 pub(super) type Location<'a> = (&'a [u8], u32, &'a [u8], usize, LineFormat);
 
 /// Location bracket from `start` (just after its `[`): `file:LINE, func][`

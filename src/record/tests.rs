@@ -376,3 +376,47 @@ fn date_memo_reads_timestamps_as_parse_timestamp_does() {
         );
     }
 }
+
+#[test]
+fn parse_record_gives_what_record_parse_gives() {
+    // One memo throughout, as a renderer keeps it: most times come from it.
+    let mut memo = DateMemo::default();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/text");
+    let mut headers = 0;
+    for entry in std::fs::read_dir(dir).expect("corpus text") {
+        let text = std::fs::read(entry.expect("entry").path()).expect("readable");
+        for rec in Records::new(&text) {
+            assert_eq!(parse_record(rec.bytes, &mut memo), rec);
+            headers += usize::from(rec.header.is_some());
+        }
+    }
+    assert!(headers > 5000, "{headers}");
+    // Every one-byte damage of headers of both layouts, after the intact
+    // header (the memo holds its date) and from scratch.
+    let line =
+        b"[E][2024-02-29 +8.0 23:59:59.999][-12, 34*][t g][a.cc:10, f(x)][m\nmore\n".to_vec();
+    let legacy = b"[I][2024-01-31 -2.5 10:00:00.000][1, 2][][a.cc, f, 7][m".to_vec();
+    let mut damaged = 0;
+    for base in [line, legacy] {
+        assert!(parse_record(&base, &mut memo).header.is_some());
+        for i in 0..base.len() {
+            for b in [
+                b'0', b'9', b'-', b' ', b']', b'[', b',', b':', b'*', b'x', b'\n', b'.',
+            ] {
+                let mut bad = base.clone();
+                bad[i] = b;
+                let want = Record::parse(&bad);
+                damaged += usize::from(want.header.is_none());
+                assert_eq!(parse_record(&base, &mut memo), Record::parse(&base));
+                assert_eq!(
+                    parse_record(&bad, &mut memo),
+                    want,
+                    "{}",
+                    String::from_utf8_lossy(&bad)
+                );
+                assert_eq!(parse_record(&bad, &mut DateMemo::default()), want);
+            }
+        }
+    }
+    assert!(damaged > 100, "{damaged}");
+}

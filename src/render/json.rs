@@ -14,16 +14,17 @@
 //! the record's `"escaped"` array, so that [`unescape`] gives the bytes
 //! back exactly. Fields of valid UTF-8 are written as they are.
 
+use std::cell::RefCell;
 use std::io::{self, Write};
 use std::sync::Arc;
 
 use crate::decode::event::{BlockInfo, Event, Salvage};
 use crate::decode::summary::Summary;
 use crate::record::TimePoint;
-use crate::record::{Header, Level, Record, Timestamp};
+use crate::record::{DateMemo, Header, Level, Record, Timestamp, parse_record};
 use crate::render::escape::escape_bytes;
 use crate::render::stats::Stats;
-use crate::select::ahead::{RenderAhead, Rendered, RenderedMeta};
+use crate::select::ahead::{RenderAhead, Rendered, RenderedMeta, RenderedRun};
 use crate::select::filtered::RecordSink;
 
 /// Bytes that JSON strings must escape: control characters, `"` and `\`.
@@ -560,6 +561,17 @@ impl<W: Write> RecordSink for JsonSink<W> {
         self.dest.write_all(r.json)
     }
 
+    /// Records rendered ahead in a row: counted, and their lines written
+    /// in one piece.
+    fn rendered_run(&mut self, run: &RenderedRun<'_>) -> io::Result<()> {
+        self.stats.rendered_run(run);
+        if !self.began {
+            self.begin();
+            self.emit()?;
+        }
+        self.dest.write_all(run.json)
+    }
+
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
         self.stats.event(event)?;
         self.line(event)?;
@@ -674,6 +686,12 @@ fn render_record(
     Ok(())
 }
 
+thread_local! {
+    /// The last date a renderer read on this thread (a worker renders the
+    /// records of a block in a row, most of them of one date).
+    static DATES: RefCell<DateMemo> = RefCell::new(DateMemo::default());
+}
+
 /// Renders `record` objects ahead of [`JsonSink`], on the decoder's
 /// worker threads (see [`RecordSink::renderer`]): the same bytes the sink
 /// writes, with what its summary counts of each record.
@@ -688,7 +706,20 @@ impl RenderAhead for JsonRenderer {
     /// offset of an earlier line (IM SDK shapes do; they are left to the
     /// sink, which knows the offset).
     fn render(&self, bytes: &[u8], out: &mut Vec<u8>) -> Option<RenderedMeta> {
-        let rec = Record::parse(bytes);
+        DATES.with(|memo| self.render_with(bytes, out, &mut memo.borrow_mut()))
+    }
+}
+
+impl JsonRenderer {
+    /// [`RenderAhead::render`] with the thread's memo of dates.
+    #[inline(always)]
+    fn render_with(
+        &self,
+        bytes: &[u8],
+        out: &mut Vec<u8>,
+        memo: &mut DateMemo,
+    ) -> Option<RenderedMeta> {
+        let rec = parse_record(bytes, memo);
         let level = rec.level?;
         if rec.header.is_some_and(|h| h.format.borrows_offset()) {
             return None;
@@ -711,6 +742,7 @@ impl RenderAhead for JsonRenderer {
             level,
             time,
             tag,
+            len: u32::try_from(bytes.len()).ok()?,
         })
     }
 }

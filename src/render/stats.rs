@@ -17,7 +17,7 @@ use crate::decode::summary::Summary;
 use crate::record::formats::meta::Metadata;
 use crate::record::{Level, Record, TimePoint};
 use crate::render::escape::escape_bytes;
-use crate::select::ahead::Rendered;
+use crate::select::ahead::{Rendered, RenderedRun};
 use crate::select::filtered::RecordSink;
 
 /// Distinct tags counted by name; later new tags count as "other".
@@ -288,6 +288,14 @@ impl Stats {
         self.last = Some(t);
         let tag = &r.bytes[r.meta.tag.start as usize..r.meta.tag.end as usize];
         self.count_tag(tag);
+    }
+
+    /// Counts records rendered ahead in a row, as
+    /// [`rendered`](Stats::rendered) counts each.
+    pub fn rendered_run(&mut self, run: &RenderedRun<'_>) {
+        for r in run.records() {
+            self.rendered(&r);
+        }
     }
 
     #[inline]

@@ -33,9 +33,12 @@ pub struct RenderedMeta {
     pub time: Option<TimePoint>,
     /// Where the record's tag lies in its bytes (empty without a header).
     pub tag: std::ops::Range<u32>,
+    /// The length of the record's bytes.
+    pub len: u32,
 }
 
-/// A record rendered ahead (see [`RecordSink::rendered`]).
+/// A record rendered ahead (see
+/// [`RecordSink::rendered`](super::filtered::RecordSink::rendered)).
 #[derive(Debug, Clone, Copy)]
 pub struct Rendered<'a> {
     /// The record's bytes.
@@ -44,4 +47,39 @@ pub struct Rendered<'a> {
     pub json: &'a [u8],
     /// What the summary counts of it.
     pub meta: &'a RenderedMeta,
+}
+
+/// Records rendered ahead that follow one another in their chunk (see
+/// [`RecordSink::rendered_run`](super::filtered::RecordSink::rendered_run)):
+/// their bytes, their lines and what the summary counts of each.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderedRun<'a> {
+    /// The records' bytes, end to end.
+    pub bytes: &'a [u8],
+    /// Their `record` objects, one line each, end to end.
+    pub json: &'a [u8],
+    /// What the summary counts of each record, in order; their
+    /// [`json_end`](RenderedMeta::json_end)s count from `json_base`.
+    pub meta: &'a [RenderedMeta],
+    /// Where `json` starts in the rendered text of its chunk.
+    pub json_base: u32,
+}
+
+impl<'a> RenderedRun<'a> {
+    /// The records one by one.
+    pub fn records(&self) -> impl Iterator<Item = Rendered<'a>> + use<'a> {
+        let (bytes, json, base) = (self.bytes, self.json, self.json_base as usize);
+        let (mut at, mut json_at) = (0usize, 0usize);
+        self.meta.iter().map(move |meta| {
+            let end = at + meta.len as usize;
+            let json_end = meta.json_end as usize - base;
+            let r = Rendered {
+                bytes: &bytes[at..end],
+                json: &json[json_at..json_end],
+                meta,
+            };
+            (at, json_at) = (end, json_end);
+            r
+        })
+    }
 }

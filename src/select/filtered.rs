@@ -20,9 +20,9 @@ pub use crate::record::MAX_PIECE;
 use crate::record::formats::meta::start_offset;
 use crate::record::{
     DateMemo, Level, Part, Prefix, Record, RecordSplitter, Records, Timestamp, body_start,
-    find_byte, formats, header_spans, parse_prefix, starts_record, whole_lines,
+    find_byte, formats, header_spans, parse_prefix, parse_record, starts_record, whole_lines,
 };
-use crate::select::ahead::{RENDER_LIMIT, RenderAhead, Rendered, RenderedMeta};
+use crate::select::ahead::{RENDER_LIMIT, RenderAhead, Rendered, RenderedMeta, RenderedRun};
 use crate::select::filter::{Filter, Scope, TimeBound};
 use chrono::Timelike;
 use regex::bytes::Regex;
@@ -33,6 +33,7 @@ use search::*;
 mod decide;
 use decide::*;
 mod judge;
+mod rendered;
 use judge::*;
 
 /// Receives records and the decoder's other events, in input order.
@@ -98,6 +99,13 @@ pub trait RecordSink {
     fn rendered(&mut self, r: &Rendered<'_>) -> io::Result<()> {
         self.record(&Record::parse(r.bytes))
     }
+
+    /// Passed records rendered ahead that follow one another in a chunk;
+    /// called instead of [`rendered`](RecordSink::rendered) for each. The
+    /// default hands them to it one by one.
+    fn rendered_run(&mut self, run: &RenderedRun<'_>) -> io::Result<()> {
+        run.records().try_for_each(|r| self.rendered(&r))
+    }
 }
 
 /// What a [`RecordSink`] reads of the records it is given.
@@ -151,6 +159,9 @@ macro_rules! forward_record_sink {
             }
             fn rendered(&mut self, r: &Rendered<'_>) -> io::Result<()> {
                 (**self).rendered(r)
+            }
+            fn rendered_run(&mut self, run: &RenderedRun<'_>) -> io::Result<()> {
+                (**self).rendered_run(run)
             }
         }
     };
@@ -610,7 +621,7 @@ impl Gate {
         if self.plan.prefix && bytes.first() == Some(&b'[') && !prefix_passes(filter, bytes) {
             return Ok(());
         }
-        let mut rec = Record::parse(bytes);
+        let mut rec = parse_record(bytes, &mut self.memo.date);
         rec.borrow_offset(self.offset);
         if !filter.matches(&rec) {
             return Ok(());
@@ -629,8 +640,14 @@ impl<R: RecordSink> FilterSink<R> {
     /// none).
     fn text(&mut self, text: &[u8], judged: Verdicts<'_>) -> io::Result<()> {
         let verdicts = judged.0;
-        if !verdicts.is_empty() && self.gate.takes == Takes::Runs && self.splitter.at_line_start() {
-            return self.judged_runs(text, verdicts);
+        if !verdicts.is_empty() && self.splitter.at_line_start() {
+            match self.gate.takes {
+                Takes::Runs => return self.judged_runs(text, verdicts),
+                Takes::Records if !judged.1.is_empty() => {
+                    return self.judged_rendered(text, judged);
+                }
+                _ => {}
+            }
         }
         let FilterSink {
             inner,
