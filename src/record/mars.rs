@@ -3,42 +3,37 @@
 
 use super::*;
 
-/// Unsigned decimal of 1..=9 ASCII digits.
-#[inline]
-pub(super) fn num(b: &[u8]) -> Option<u32> {
-    if b.is_empty() || b.len() > 9 {
-        return None;
-    }
-    let mut v = 0u32;
-    for &c in b {
-        let d = c.wrapping_sub(b'0');
-        if d > 9 {
-            return None;
-        }
-        v = v * 10 + u32::from(d);
-    }
-    Some(v)
-}
-
-/// Signed decimal (optional `-`, up to 18 digits).
+/// The value of 1..=`max` ASCII digits (`max` at most 18: no overflow).
 #[inline(always)]
-pub(super) fn int(b: &[u8]) -> Option<i64> {
-    let (neg, digits) = match b.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, b),
-    };
-    if digits.is_empty() || digits.len() > 18 {
+fn digits(b: &[u8], max: usize) -> Option<i64> {
+    if b.is_empty() || b.len() > max {
         return None;
     }
     let mut v = 0i64;
-    for &c in digits {
+    for &c in b {
         let d = c.wrapping_sub(b'0');
         if d > 9 {
             return None;
         }
         v = v * 10 + i64::from(d);
     }
-    Some(if neg { -v } else { v })
+    Some(v)
+}
+
+/// Unsigned decimal of 1..=9 ASCII digits.
+#[inline]
+pub(super) fn num(b: &[u8]) -> Option<u32> {
+    // Nine digits fit in a u32.
+    digits(b, 9).map(|v| v as u32)
+}
+
+/// Signed decimal (optional `-`, up to 18 digits).
+#[inline(always)]
+pub(super) fn int(b: &[u8]) -> Option<i64> {
+    match b.split_first() {
+        Some((b'-', rest)) => digits(rest, 18).map(|v| -v),
+        _ => digits(b, 18),
+    }
 }
 
 /// The fields of a header before its location, `[L][time][pid, tid*][tag][`.
@@ -326,33 +321,29 @@ pub(super) fn date_fields(date: &[u8]) -> Option<(u32, u32, u32)> {
 pub(super) fn parse_header(rec: &[u8]) -> Option<Header<'_>> {
     let line_end = find_byte(b'\n', rec).unwrap_or(rec.len());
     let line = &rec[..line_end];
-    let Prefix {
-        timestamp,
-        pid,
-        tid,
-        main_thread,
-        tag,
-        loc_start: i,
-    } = parse_prefix(line)?;
+    let p = parse_prefix(line)?;
+    let loc = parse_location(line, p.loc_start)?;
+    Some(assemble(rec, p, loc))
+}
 
-    let (file, line_no, func, body, format) = parse_location(line, i)?;
-    let msg_end = if rec.last() == Some(&b'\n') {
-        rec.len() - 1
-    } else {
-        rec.len()
-    };
-    Some(Header {
-        timestamp,
-        pid,
-        tid,
-        main_thread,
-        tag,
+/// The header of record `rec` from its prefix and its location; the
+/// message runs to the record's end, without its last newline.
+#[inline(always)]
+fn assemble<'a>(rec: &'a [u8], p: Prefix<'a>, loc: Location<'a>) -> Header<'a> {
+    let (file, line, func, body, format) = loc;
+    let msg_end = rec.len() - usize::from(rec.last() == Some(&b'\n'));
+    Header {
+        timestamp: p.timestamp,
+        pid: p.pid,
+        tid: p.tid,
+        main_thread: p.main_thread,
+        tag: p.tag,
         file,
-        line: line_no,
+        line,
         func,
         message: &rec[body..msg_end],
         format,
-    })
+    }
 }
 
 /// [`Record::parse`] with a memo of the last date read: the same record,
@@ -379,27 +370,18 @@ pub(crate) fn parse_record<'a>(bytes: &'a [u8], memo: &mut DateMemo) -> Record<'
 #[inline]
 fn header_with<'a>(rec: &'a [u8], memo: &mut DateMemo) -> Option<Header<'a>> {
     let s = header_spans(rec)?;
-    let timestamp = memo.timestamp(&rec[4..s.time_end])?;
-    // The location parser, on the header alone (its answer on the whole
-    // line: it accepted the line, ending the location where `s` does).
-    let (file, line, func, body, format) = parse_location(&rec[..s.body], s.tag_end + 2)?;
-    let msg_end = if rec.last() == Some(&b'\n') {
-        rec.len() - 1
-    } else {
-        rec.len()
-    };
-    Some(Header {
-        timestamp,
+    let p = Prefix {
+        timestamp: memo.timestamp(&rec[4..s.time_end])?,
         pid: s.pid(rec)?,
         tid: s.tid(rec)?,
         main_thread: s.main_thread(),
         tag: &rec[s.tag()],
-        file,
-        line,
-        func,
-        message: &rec[body..msg_end],
-        format,
-    })
+        loc_start: s.tag_end + 2,
+    };
+    // The location parser, on the header alone (its answer on the whole
+    // line: it accepted the line, ending the location where `s` does).
+    let loc = parse_location(&rec[..s.body], p.loc_start)?;
+    Some(assemble(rec, p, loc))
 }
 
 pub(super) type Location<'a> = (&'a [u8], u32, &'a [u8], usize, LineFormat);
