@@ -1,7 +1,7 @@
 //! `xlogdec info`: what an input holds, without its text.
 
 use std::fmt::Write as _;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 
 use serde_json::Value;
@@ -58,19 +58,11 @@ pub struct InfoArgs {
 
 /// Runs `xlogdec info`; returns the exit code.
 pub fn run(mut args: InfoArgs) -> i32 {
-    if args.inputs.is_empty() {
-        if io::stdin().is_terminal() {
-            eprintln!("xlogdec info: no input given (try `xlogdec info --help`)");
-            return 2;
-        }
-        args.inputs.push(PathBuf::from("-"));
-    }
-    let key = match args.key.load() {
+    let key = match inputs::or_stdin(&mut args.inputs, "xlogdec info")
+        .and_then(|()| args.key.load_for("xlogdec info"))
+    {
         Ok(k) => k,
-        Err(e) => {
-            eprintln!("xlogdec info: {e}");
-            return 2;
-        }
+        Err(code) => return code,
     };
     let expanded = inputs::expand(&args.inputs, args.recursive, args.max_unpacked);
     let mut failed = !expanded.errors.is_empty();
