@@ -41,11 +41,19 @@ pub trait RecordSink {
     /// raw text included).
     fn record(&mut self, rec: &Record<'_>) -> io::Result<()>;
 
-    /// Any event but [`Event::Text`]: blocks and integrity findings.
-    fn event(&mut self, event: &Event<'_>) -> io::Result<()>;
+    /// Any event but [`Event::Text`]: blocks and integrity findings. The
+    /// default ignores it (a sink that keeps only records).
+    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
+        let _ = event;
+        Ok(())
+    }
 
-    /// Called once after the last event of an input.
-    fn finish(&mut self, summary: &Summary) -> io::Result<()>;
+    /// Called once after the last event of an input. The default does
+    /// nothing.
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        let _ = summary;
+        Ok(())
+    }
 
     /// How much of the passed records this sink reads; [`FilterSink`]
     /// skips the work the sink does not need.
