@@ -254,6 +254,32 @@ pub(super) fn other_level(bytes: &[u8]) -> Option<Level> {
     formats::level(bytes)
 }
 
+/// The first checks of every record, before any of it is parsed: its
+/// level against the minimum, then (with [`Plan::prefilter`]) the message
+/// regex over its whole bytes, which a record whose bytes do not match
+/// fails.
+#[inline(always)]
+fn level_and_bytes_pass(
+    filter: &Filter,
+    plan: &Plan,
+    level: Level,
+    bytes: &[u8],
+    search: &Search,
+) -> bool {
+    if filter.min_level.is_some_and(|m| level < m) {
+        return false;
+    }
+    match &filter.regex {
+        Some(re) if plan.prefilter => match search {
+            Search::NoMatch => false,
+            // A match inside the bytes is one of the bytes alone.
+            Search::Hit(h) if h.end <= bytes.len() => true,
+            _ => re.is_match(bytes),
+        },
+        _ => true,
+    }
+}
+
 /// Whether the record in `bytes` passes, with its level: the answer of
 /// `filter.matches(&Record::parse(bytes))`, parsing only what the filter
 /// reads (the level letter; the fields before the location when a filter
@@ -281,18 +307,7 @@ pub(super) fn decide(
         }
         _ => return decide_other(filter, plan, bytes, search, memo, offset),
     };
-    if filter.min_level.is_some_and(|m| l < m) {
-        return None;
-    }
-    if plan.prefilter
-        && let Some(re) = &filter.regex
-        && match &search {
-            Search::NoMatch => true,
-            // A match inside the bytes is one of the bytes alone.
-            Search::Hit(h) if h.end <= bytes.len() => false,
-            _ => !re.is_match(bytes),
-        }
-    {
+    if !level_and_bytes_pass(filter, plan, l, bytes, &search) {
         return None;
     }
     let body = if plan.prefix {
@@ -371,17 +386,7 @@ pub(super) fn decide_other(
     offset: Option<i32>,
 ) -> Option<Option<Level>> {
     let level = formats::level(bytes)?;
-    if filter.min_level.is_some_and(|m| level < m) {
-        return None;
-    }
-    if plan.prefilter
-        && let Some(re) = &filter.regex
-        && match &search {
-            Search::NoMatch => true,
-            Search::Hit(h) if h.end <= bytes.len() => false,
-            _ => !re.is_match(bytes),
-        }
-    {
+    if !level_and_bytes_pass(filter, plan, level, bytes, &search) {
         return None;
     }
     let time = formats::time_text(bytes);
