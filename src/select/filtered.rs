@@ -659,23 +659,17 @@ impl<R: RecordSink> FilterSink<R> {
             .map(|v| (text.len() - v.start as usize, *v));
         run.flush(inner)
     }
-}
 
-impl<R: RecordSink> FilterSink<R> {
     /// [`text`](FilterSink::text) for a judged chunk that starts a line,
     /// to a sink that takes runs: the splitter's work done from the
     /// verdicts' starts (as [`RecordSplitter::push_cut`] does it), and the
     /// records between the first and the last start, which lie whole in
     /// the chunk, passed on by their verdicts alone, in runs.
     fn judged_runs(&mut self, text: &[u8], verdicts: &[Verdict]) -> io::Result<()> {
-        let FilterSink {
-            inner,
-            gate,
-            splitter,
-        } = self;
+        let (inner, gate) = (&mut self.inner, &mut self.gate);
         let mut run = Run::new(text, verdicts);
         let first = verdicts[0].start as usize;
-        splitter.close_with(&text[..first], |b, part| {
+        self.splitter.close_with(&text[..first], |b, part| {
             gate.offer(inner, Some(&mut run), b, part)
         })?;
         for pair in verdicts.windows(2) {
@@ -702,9 +696,10 @@ impl<R: RecordSink> FilterSink<R> {
         let from = last.start as usize;
         // The last start is that of a whole line, so a `\n` follows it.
         let lines_end = memchr::memrchr(b'\n', text).map_or(from, |n| n + 1);
-        splitter.hold_last(&text[from..], lines_end - from, |b, part| {
-            gate.offer(inner, Some(&mut run), b, part)
-        })?;
+        self.splitter
+            .hold_last(&text[from..], lines_end - from, |b, part| {
+                gate.offer(inner, Some(&mut run), b, part)
+            })?;
         gate.tail = last.known().then_some((text.len() - from, last));
         run.flush(inner)
     }
