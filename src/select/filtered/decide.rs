@@ -269,15 +269,18 @@ fn level_and_bytes_pass(
     if filter.min_level.is_some_and(|m| level < m) {
         return false;
     }
-    match &filter.regex {
-        Some(re) if plan.prefilter => match search {
-            Search::NoMatch => false,
+    if plan.prefilter
+        && let Some(re) = &filter.regex
+        && match search {
+            Search::NoMatch => true,
             // A match inside the bytes is one of the bytes alone.
-            Search::Hit(h) if h.end <= bytes.len() => true,
-            _ => re.is_match(bytes),
-        },
-        _ => true,
+            Search::Hit(h) if h.end <= bytes.len() => false,
+            _ => !re.is_match(bytes),
+        }
+    {
+        return false;
     }
+    true
 }
 
 /// Whether the record in `bytes` passes, with its level: the answer of
@@ -305,7 +308,10 @@ pub(super) fn decide(
             let l = Level::from_letter(*c);
             (l, l?)
         }
-        _ => return decide_other(filter, plan, bytes, search, memo, offset),
+        _ => {
+            let level = other_level(bytes)?;
+            return decide_other(filter, plan, level, bytes, search, memo, offset);
+        }
     };
     if !level_and_bytes_pass(filter, plan, l, bytes, &search) {
         return None;
@@ -372,20 +378,20 @@ pub(super) fn decide(
 }
 
 /// [`decide`] for a record that is not a Mars bracket line (an IM SDK
-/// shape, a user-defined one, raw text): the level and the time, read at
-/// their places, reject most records before the record is parsed.
-/// `offset`: the UTC offset of the Mars open banner before the record,
-/// for the shapes that write none.
+/// shape, a user-defined one, raw text), whose `level` was read at its
+/// place: the level and the time reject most records before the record is
+/// parsed. `offset`: the UTC offset of the Mars open banner before the
+/// record, for the shapes that write none.
 #[inline(never)]
 pub(super) fn decide_other(
     filter: &Filter,
     plan: &Plan,
+    level: Level,
     bytes: &[u8],
     search: Search,
     memo: &mut Memo,
     offset: Option<i32>,
 ) -> Option<Option<Level>> {
-    let level = formats::level(bytes)?;
     if !level_and_bytes_pass(filter, plan, level, bytes, &search) {
         return None;
     }
