@@ -308,10 +308,7 @@ pub(super) fn decide(
             let l = Level::from_letter(*c);
             (l, l?)
         }
-        _ => {
-            let level = other_level(bytes)?;
-            return decide_other(filter, plan, level, bytes, search, memo, offset);
-        }
+        _ => return decide_other(filter, plan, bytes, search, memo, offset),
     };
     if !level_and_bytes_pass(filter, plan, l, bytes, &search) {
         return None;
@@ -386,12 +383,12 @@ pub(super) fn decide(
 pub(super) fn decide_other(
     filter: &Filter,
     plan: &Plan,
-    level: Level,
     bytes: &[u8],
     search: Search,
     memo: &mut Memo,
     offset: Option<i32>,
 ) -> Option<Option<Level>> {
+    let level = formats::level(bytes)?;
     if !level_and_bytes_pass(filter, plan, level, bytes, &search) {
         return None;
     }
