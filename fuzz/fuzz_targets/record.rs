@@ -26,12 +26,6 @@ impl RecordSink for Collect {
         self.out.extend_from_slice(rec.bytes);
         Ok(())
     }
-    fn event(&mut self, _event: &Event<'_>) -> io::Result<()> {
-        Ok(())
-    }
-    fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
-        Ok(())
-    }
     fn takes(&self) -> Takes {
         self.takes
     }

@@ -27,7 +27,19 @@ them (see ``xlogdec._errors``); encrypted blocks left undecoded give an
 import json as _json
 import os
 import warnings as _warnings
-from typing import IO, Any, Dict, Iterable, Iterator, List, Optional, Union
+from typing import (
+    IO,
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Tuple,
+    TypeVar,
+    Union,
+)
 
 from . import _xlogdec
 from ._errors import (
@@ -62,9 +74,22 @@ __all__ = [
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes]]
 
 
-def _warn(messages: List[str]) -> None:
+_T = TypeVar("_T")
+
+
+def _warn(messages: List[str], stacklevel: int = 3) -> None:
     for m in messages:
-        _warnings.warn(m, XlogWarning, stacklevel=3)
+        _warnings.warn(m, XlogWarning, stacklevel=stacklevel)
+
+
+def _text(
+    native: Callable[..., Tuple[_T, List[str]]], source: Source, **options: Any
+) -> _T:
+    """The text of ``native(source, **options)``, its warnings issued for
+    the caller of the public function that called this one."""
+    text, warns = native(source, **options)
+    _warn(warns, stacklevel=4)
+    return text
 
 
 def decode(
@@ -86,7 +111,8 @@ def decode(
     is ``--recover``. ``jobs`` decoding threads (default: one per core).
     The whole text is returned: for large inputs prefer :func:`records`.
     """
-    text, warns = _xlogdec.decode(
+    return _text(
+        _xlogdec.decode,
         source,
         key=key,
         salvage=salvage,
@@ -96,8 +122,6 @@ def decode(
         name=name,
         jobs=jobs,
     )
-    _warn(warns)
-    return text
 
 
 class Records(Iterator[Dict[str, Any]]):
@@ -251,7 +275,8 @@ def diagnose(
     the objects' ``"file"`` (default: the path as given, a file object's
     ``name``, or ``<bytes>``).
     """
-    text, warns = _xlogdec.diagnose(
+    text = _text(
+        _xlogdec.diagnose,
         source,
         key=key,
         rules=rules,
@@ -260,7 +285,6 @@ def diagnose(
         name=name,
         jobs=jobs,
     )
-    _warn(warns)
     # Split on "\n" alone: JSON escapes it in strings, not U+2028 or U+0085,
     # which str.splitlines() would also cut at.
     return [_json.loads(line) for line in text.split("\n") if line]

@@ -9,7 +9,9 @@
 use crate::decode::ahead::Worked;
 use crate::decode::codec::{Decoded, PrivateKey, TeaKey};
 use crate::decode::event::{BlockInfo, Event, LockReason, Salvage, Sink};
-use crate::decode::format::{self, BadBlock, Check, MMAP3_SIZE, Payload, check_block, is_magic};
+use crate::decode::format::{
+    self, BadBlock, Check, Header, MMAP3_SIZE, Payload, check_block, is_magic,
+};
 use crate::decode::input::{Input, SliceInput};
 use crate::decode::parallel::{self, Codecs, IN_MEMORY, Pool, Raw, WorkersGone};
 use crate::decode::recover::{self, Recoverer};
@@ -323,22 +325,12 @@ impl Decoder {
             }
             match self.queue.pop_front() {
                 Some(Item::Event(e)) => emit(sink, &e)?,
-                Some(Item::Plain { info, text }) => report(
-                    &mut self.summary,
-                    sink,
-                    info,
-                    Outcome::Text { capped: false },
-                    &text,
-                    false,
-                )?,
-                Some(Item::Locked { info, reason }) => report(
-                    &mut self.summary,
-                    sink,
-                    info,
-                    Outcome::Locked(reason),
-                    &[],
-                    false,
-                )?,
+                Some(Item::Plain { info, text }) => {
+                    report_ready(&mut self.summary, sink, info, Ready::Plain(&text), false)?
+                }
+                Some(Item::Locked { info, reason }) => {
+                    report_ready(&mut self.summary, sink, info, Ready::Locked(reason), false)?
+                }
                 _ => unreachable!("decodes are handled above"),
             }
         }
@@ -415,14 +407,7 @@ impl Decoder {
         let w = fetch(input, at, next)?;
         let bytes = w.range(at, next);
         let header = format::parse_header(bytes).expect("a good block has a full header");
-        let info = BlockInfo {
-            offset: at,
-            magic: header.magic,
-            seq: header.seq,
-            begin_hour: header.begin_hour,
-            end_hour: header.end_hour,
-            len: header.len,
-        };
+        let info = block_info(at, &header);
         // The official seq check, false alarms and all.
         let seq = u32::from(header.seq);
         if seq != 0 && seq != 1 && self.last_seq != 0 && seq != self.last_seq + 1 {
@@ -449,23 +434,13 @@ impl Decoder {
                 info,
                 text: payload.to_vec(),
             }),
-            Prep::Plain => report(
-                &mut self.summary,
-                sink,
-                info,
-                Outcome::Text { capped: false },
-                payload,
-                false,
-            )?,
+            Prep::Plain => {
+                report_ready(&mut self.summary, sink, info, Ready::Plain(payload), false)?
+            }
             Prep::Locked(reason) if queued => self.queue.push_back(Item::Locked { info, reason }),
-            Prep::Locked(reason) => report(
-                &mut self.summary,
-                sink,
-                info,
-                Outcome::Locked(reason),
-                &[],
-                false,
-            )?,
+            Prep::Locked(reason) => {
+                report_ready(&mut self.summary, sink, info, Ready::Locked(reason), false)?
+            }
             Prep::Decode { tea, key_id, fits } => {
                 let cap = self.max_block_output;
                 if let Some(pool) = &mut self.pool {
@@ -598,14 +573,7 @@ impl Decoder {
         if have == 0 {
             return Ok(());
         }
-        let info = BlockInfo {
-            offset: at,
-            magic: header.magic,
-            seq: header.seq,
-            begin_hour: header.begin_hour,
-            end_hour: header.end_hour,
-            len: header.len,
-        };
+        let info = block_info(at, &header);
         let how = if self.opts.mmap3 == Mmap3Mode::Always
             || (size_known && w.end() == MMAP3_SIZE && have == u64::from(header.len))
         {
@@ -629,13 +597,9 @@ impl Decoder {
             *fits = *fits || self.payload_fits(*id, header.magic.payload, tea, payload, enc);
         }
         match prep {
-            Prep::Plain => {
-                let text = Outcome::Text { capped: false };
-                report(&mut self.summary, sink, info, text, payload, true)
-            }
+            Prep::Plain => report_ready(&mut self.summary, sink, info, Ready::Plain(payload), true),
             Prep::Locked(reason) => {
-                let locked = Outcome::Locked(reason);
-                report(&mut self.summary, sink, info, locked, &[], true)
+                report_ready(&mut self.summary, sink, info, Ready::Locked(reason), true)
             }
             Prep::Decode { tea, key_id, fits } => {
                 let full_len = Some(u64::from(header.len));

@@ -42,11 +42,19 @@ pub trait RecordSink {
     /// raw text included).
     fn record(&mut self, rec: &Record<'_>) -> io::Result<()>;
 
-    /// Any event but [`Event::Text`]: blocks and integrity findings.
-    fn event(&mut self, event: &Event<'_>) -> io::Result<()>;
+    /// Any event but [`Event::Text`]: blocks and integrity findings. The
+    /// default ignores it (a sink that keeps only records).
+    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
+        let _ = event;
+        Ok(())
+    }
 
-    /// Called once after the last event of an input.
-    fn finish(&mut self, summary: &Summary) -> io::Result<()>;
+    /// Called once after the last event of an input. The default does
+    /// nothing.
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        let _ = summary;
+        Ok(())
+    }
 
     /// How much of the passed records this sink reads; [`FilterSink`]
     /// skips the work the sink does not need.
@@ -668,23 +676,17 @@ impl<R: RecordSink> FilterSink<R> {
             .map(|v| (text.len() - v.start as usize, *v));
         run.flush(inner)
     }
-}
 
-impl<R: RecordSink> FilterSink<R> {
     /// [`text`](FilterSink::text) for a judged chunk that starts a line,
     /// to a sink that takes runs: the splitter's work done from the
     /// verdicts' starts (as [`RecordSplitter::push_cut`] does it), and the
     /// records between the first and the last start, which lie whole in
     /// the chunk, passed on by their verdicts alone, in runs.
     fn judged_runs(&mut self, text: &[u8], verdicts: &[Verdict]) -> io::Result<()> {
-        let FilterSink {
-            inner,
-            gate,
-            splitter,
-        } = self;
+        let (inner, gate) = (&mut self.inner, &mut self.gate);
         let mut run = Run::new(text, verdicts);
         let first = verdicts[0].start as usize;
-        splitter.close_with(&text[..first], |b, part| {
+        self.splitter.close_with(&text[..first], |b, part| {
             gate.offer(inner, Some(&mut run), b, part)
         })?;
         for pair in verdicts.windows(2) {
@@ -711,9 +713,10 @@ impl<R: RecordSink> FilterSink<R> {
         let from = last.start as usize;
         // The last start is that of a whole line, so a `\n` follows it.
         let lines_end = memchr::memrchr(b'\n', text).map_or(from, |n| n + 1);
-        splitter.hold_last(&text[from..], lines_end - from, |b, part| {
-            gate.offer(inner, Some(&mut run), b, part)
-        })?;
+        self.splitter
+            .hold_last(&text[from..], lines_end - from, |b, part| {
+                gate.offer(inner, Some(&mut run), b, part)
+            })?;
         gate.tail = last.known().then_some((text.len() - from, last));
         run.flush(inner)
     }

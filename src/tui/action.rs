@@ -87,3 +87,20 @@ pub enum Action {
     /// Open the IM SDK findings pane.
     Findings,
 }
+
+impl Action {
+    /// Where a movement (down, up, a page either way, top, bottom) takes
+    /// the selection `sel` of a list whose last entry is `last`, with
+    /// `page` entries to a screen; `None` for any other action.
+    pub fn moved(&self, sel: usize, last: usize, page: usize) -> Option<usize> {
+        Some(match *self {
+            Action::Down(n) => (sel + n).min(last),
+            Action::Up(n) => sel.saturating_sub(n),
+            Action::PageDown => (sel + page).min(last),
+            Action::PageUp => sel.saturating_sub(page),
+            Action::Top => 0,
+            Action::Bottom => last,
+            _ => return None,
+        })
+    }
+}

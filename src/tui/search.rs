@@ -148,43 +148,35 @@ impl Matches {
     /// wrapping around an end.
     pub fn next(&self, c: usize, forward: bool) -> Answer {
         let n = self.count();
-        if forward {
+        // The nearest match on the way to the end, the rows from `c` to
+        // that end, and the match nearest the other end (where the search
+        // goes on after wrapping).
+        let (near, to_end, far) = if forward {
             let i = self.first_after(c);
-            if i < n {
-                let h = self.at(i);
-                return self.answer(self.clear(c + 1, h), h, false);
-            }
-            if !self.clear(c + 1, usize::MAX) {
-                return Answer::Wait;
-            }
-            if n == 0 {
-                return if self.done() {
-                    Answer::None
-                } else {
-                    Answer::Wait
-                };
-            }
-            let h = self.at(0);
-            self.answer(self.clear(0, h), h, true)
+            let far = (n > 0).then(|| self.at(0));
+            ((i < n).then(|| self.at(i)), (c + 1, usize::MAX), far)
         } else {
             let below = self.before(c);
-            if below > 0 {
-                let h = self.at(below - 1);
-                return self.answer(self.clear(h + 1, c), h, false);
-            }
-            if !self.clear(0, c) {
-                return Answer::Wait;
-            }
-            if n == 0 {
-                return if self.done() {
-                    Answer::None
-                } else {
-                    Answer::Wait
-                };
-            }
-            let h = self.at(n - 1);
-            self.answer(self.clear(h + 1, usize::MAX), h, true)
+            let far = n.checked_sub(1).map(|i| self.at(i));
+            (below.checked_sub(1).map(|i| self.at(i)), (0, c), far)
+        };
+        if let Some(h) = near {
+            let (a, b) = if forward { (c + 1, h) } else { (h + 1, c) };
+            return self.answer(self.clear(a, b), h, false);
         }
+        if !self.clear(to_end.0, to_end.1) {
+            return Answer::Wait;
+        }
+        let Some(h) = far else {
+            return if self.done() {
+                Answer::None
+            } else {
+                Answer::Wait
+            };
+        };
+        // Wrapped: the rows from the other end to `h`.
+        let (a, b) = if forward { (0, h) } else { (h + 1, usize::MAX) };
+        self.answer(self.clear(a, b), h, true)
     }
 
     fn answer(&self, clear: bool, pos: usize, wrapped: bool) -> Answer {
@@ -238,34 +230,20 @@ mod tests {
         let m = scan(30, &hits, 12, 100, true);
         assert!(m.done());
         assert_eq!(m.count(), 3);
-        assert_eq!(
-            m.next(12, true),
-            Answer::Hit {
-                pos: 20,
-                wrapped: false
-            }
-        );
-        assert_eq!(
-            m.next(20, true),
-            Answer::Hit {
-                pos: 3,
-                wrapped: true
-            }
-        );
-        assert_eq!(
-            m.next(10, false),
-            Answer::Hit {
-                pos: 3,
-                wrapped: false
-            }
-        );
-        assert_eq!(
-            m.next(3, false),
-            Answer::Hit {
-                pos: 20,
-                wrapped: true
-            }
-        );
+        // (from, forward) -> (the hit, whether the search wrapped)
+        for ((from, forward), (pos, wrapped)) in [
+            ((12, true), (20, false)),
+            ((20, true), (3, true)),
+            ((10, false), (3, false)),
+            ((3, false), (20, true)),
+        ] {
+            let want = Answer::Hit { pos, wrapped };
+            assert_eq!(
+                m.next(from, forward),
+                want,
+                "from {from}, forward {forward}"
+            );
+        }
         assert_eq!(m.rank(10), Some(2));
         assert_eq!(m.rank(11), None);
         // Forward from 12 with only 12..30 scanned: the hit at 20 is sure.

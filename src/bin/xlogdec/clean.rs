@@ -3,11 +3,8 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use chrono::NaiveDate;
 use serde_json::json;
-use xlogdec::retention::{
-    self, Candidate, DEFAULT_KEEP_DAYS, KeepReason, Policy, Reference, Verdict,
-};
+use xlogdec::retention::{self, Candidate, KeepReason, Policy, Reference, Verdict};
 
 const RULE: &str = "\
 The rule: a file is expired when its date is more than N days before the
@@ -44,20 +41,9 @@ unreadable.";
     after_long_help = RULE
 )]
 pub struct CleanArgs {
-    /// Keep files dated up to N days before the reference day; older ones
-    /// are removed.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_KEEP_DAYS)]
-    keep_days: u32,
-
-    /// Count the days back from this date (default: the newest dated log's
-    /// day).
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
-    now: Option<NaiveDate>,
-
-    /// Count the days back from the local date (default: the newest dated
-    /// log's day).
-    #[arg(long, conflicts_with = "now")]
-    today: bool,
+    /// --keep-days, --now, --today.
+    #[command(flatten)]
+    retention: crate::retention::RetentionArgs,
 
     /// Also search sub-directories (symlinked ones are never followed).
     #[arg(short, long)]
@@ -89,28 +75,14 @@ enum Format {
     Json,
 }
 
-fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| format!("expected YYYY-MM-DD: {e}"))
-}
-
 /// Runs `xlogdec clean`; returns the exit code.
 pub fn run(args: CleanArgs) -> i32 {
     let policy = Policy {
-        keep_days: args.keep_days,
         recursive: args.recursive,
         include_decoded: args.include_decoded,
-        ..Policy::new(args.now.unwrap_or_else(retention::local_today))
+        ..args.retention.policy()
     };
-    let policy = if args.now.is_some() {
-        Ok(policy)
-    } else if args.today {
-        Ok(Policy {
-            reference: Reference::Today,
-            ..policy
-        })
-    } else {
-        policy.from_newest_log(&args.dir)
-    };
+    let policy = args.retention.reference(policy, &args.dir);
     let out_reference;
     let candidates = match policy.and_then(|p| Ok((retention::scan(&args.dir, &p)?, p))) {
         Ok((c, policy)) => {

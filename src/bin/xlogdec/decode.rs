@@ -130,20 +130,11 @@ pub struct DecodeArgs {
 
 /// Runs the decode command; returns the exit code.
 pub fn run(mut args: DecodeArgs) -> i32 {
-    if args.inputs.is_empty() {
-        // Like rg, bat and jq: a pipe on stdin is the input.
-        if io::stdin().is_terminal() {
-            eprintln!("xlogdec: no input given (try `xlogdec --help`)");
-            return 2;
-        }
-        args.inputs.push(PathBuf::from("-"));
-    }
-    let key = match args.key.load() {
+    let key = match inputs::or_stdin(&mut args.inputs, "xlogdec")
+        .and_then(|()| args.key.load_for("xlogdec"))
+    {
         Ok(k) => k,
-        Err(e) => {
-            eprintln!("xlogdec: {e}");
-            return 2;
-        }
+        Err(code) => return code,
     };
     let base = Options {
         key,

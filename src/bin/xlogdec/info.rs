@@ -1,7 +1,7 @@
 //! `xlogdec info`: what an input holds, without its text.
 
 use std::fmt::Write as _;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 
 use serde_json::Value;
@@ -58,19 +58,11 @@ pub struct InfoArgs {
 
 /// Runs `xlogdec info`; returns the exit code.
 pub fn run(mut args: InfoArgs) -> i32 {
-    if args.inputs.is_empty() {
-        if io::stdin().is_terminal() {
-            eprintln!("xlogdec info: no input given (try `xlogdec info --help`)");
-            return 2;
-        }
-        args.inputs.push(PathBuf::from("-"));
-    }
-    let key = match args.key.load() {
+    let key = match inputs::or_stdin(&mut args.inputs, "xlogdec info")
+        .and_then(|()| args.key.load_for("xlogdec info"))
+    {
         Ok(k) => k,
-        Err(e) => {
-            eprintln!("xlogdec info: {e}");
-            return 2;
-        }
+        Err(code) => return code,
     };
     let expanded = inputs::expand(&args.inputs, args.recursive, args.max_unpacked);
     let mut failed = !expanded.errors.is_empty();
@@ -265,39 +257,13 @@ fn table(file: &str, st: &Stats, s: &Summary, top: usize, inputs: Option<usize>)
         Some((a, b)) => format!("{a}-{b}"),
         None => "none".into(),
     };
-    if st.gap_count > 0 && inputs.is_some() {
-        let _ = write!(seq, "; {} gaps", st.gap_count);
-    } else if st.gap_count > 0 {
-        let list: Vec<String> = st
-            .gaps
-            .iter()
-            .take(5)
-            .map(|g| format!("{}-{} at byte {}", g.first, g.last, g.offset))
-            .collect();
-        let more = if st.gap_count as usize > list.len() {
-            ", ..."
-        } else {
-            ""
-        };
-        let _ = write!(seq, "; {} gaps: {}{more}", st.gap_count, list.join(", "));
-    }
-    if st.seq_back_count > 0 && inputs.is_some() {
-        let _ = write!(seq, "; {} went back", st.seq_back_count);
-    } else if st.seq_back_count > 0 {
-        let list: Vec<String> = st
-            .seq_back
-            .iter()
-            .take(5)
-            .map(|b| format!("{} to {} at byte {}", b.from, b.to, b.offset))
-            .collect();
-        let more = if st.seq_back_count as usize > list.len() {
-            ", ..."
-        } else {
-            ""
-        };
-        let n = st.seq_back_count;
-        let _ = write!(seq, "; {n} went back: {}{more}", list.join(", "));
-    }
+    let brief = inputs.is_some();
+    let gaps = st.gaps.iter();
+    let gaps = gaps.map(|g| format!("{}-{} at byte {}", g.first, g.last, g.offset));
+    count_and_list(&mut seq, st.gap_count, "gaps", brief, gaps);
+    let back = st.seq_back.iter();
+    let back = back.map(|b| format!("{} to {} at byte {}", b.from, b.to, b.offset));
+    count_and_list(&mut seq, st.seq_back_count, "went back", brief, back);
     row(&mut t, "seq", seq);
     let corrupt = s.skipped + s.decompress_errors;
     let mut c = corrupt.to_string();
@@ -396,4 +362,28 @@ fn table(file: &str, st: &Stats, s: &Summary, top: usize, inputs: Option<usize>)
         );
     }
     t
+}
+
+/// Appends `; COUNT WHAT` when `count` is not 0 and, unless `brief`, `: `
+/// and the first five `items`, with `, ...` when there are more.
+fn count_and_list(
+    out: &mut String,
+    count: u64,
+    what: &str,
+    brief: bool,
+    items: impl Iterator<Item = String>,
+) {
+    if count == 0 {
+        return;
+    }
+    let _ = write!(out, "; {count} {what}");
+    if !brief {
+        let list: Vec<String> = items.take(5).collect();
+        let more = if count > list.len() as u64 {
+            ", ..."
+        } else {
+            ""
+        };
+        let _ = write!(out, ": {}{more}", list.join(", "));
+    }
 }

@@ -17,7 +17,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Seek, Write};
+use std::io::{self, BufRead, BufReader, IsTerminal, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -26,6 +26,20 @@ use xlogdec::names::natural_cmp_path;
 
 mod archive;
 use archive::*;
+
+/// `inputs`, or `-` (stdin) when none are given and stdin is not a
+/// terminal (like rg, bat and jq: a pipe on stdin is the input). With
+/// neither, says so after `cmd` (`xlogdec info`) and gives the exit code 2.
+pub fn or_stdin(inputs: &mut Vec<PathBuf>, cmd: &str) -> Result<(), i32> {
+    if inputs.is_empty() {
+        if io::stdin().is_terminal() {
+            eprintln!("{cmd}: no input given (try `{cmd} --help`)");
+            return Err(2);
+        }
+        inputs.push(PathBuf::from("-"));
+    }
+    Ok(())
+}
 
 /// How deep archives may nest: an archive in an archive in an archive...
 pub const MAX_DEPTH: usize = 4;

@@ -37,4 +37,13 @@ impl KeyArgs {
         text.map(|t| PrivateKey::from_hex(&t).map_err(|e| e.to_string()))
             .transpose()
     }
+
+    /// [`KeyArgs::load`] for a command: an error is said on stderr after
+    /// `cmd` (`xlogdec info: ...`) and becomes the exit code 2.
+    pub fn load_for(&self, cmd: &str) -> Result<Option<PrivateKey>, i32> {
+        self.load().map_err(|e| {
+            eprintln!("{cmd}: {e}");
+            2
+        })
+    }
 }

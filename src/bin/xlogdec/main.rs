@@ -12,6 +12,7 @@ mod line_format;
 mod out_file;
 mod output;
 mod progress;
+mod retention;
 mod search;
 mod view;
 

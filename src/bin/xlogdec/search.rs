@@ -449,12 +449,6 @@ impl RecordSink for Discard {
     fn record(&mut self, _rec: &Record<'_>) -> io::Result<()> {
         Ok(())
     }
-    fn event(&mut self, _event: &Event<'_>) -> io::Result<()> {
-        Ok(())
-    }
-    fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
-        Ok(())
-    }
     fn takes(&self) -> Takes {
         Takes::Runs
     }

@@ -3,14 +3,15 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use chrono::NaiveDate;
 use xlogdec::decode::reader::Options;
-use xlogdec::retention::{self, DEFAULT_KEEP_DAYS, Policy, Reference};
 use xlogdec::tui::{app::App, runtime};
 
 /// Arguments of `xlogdec view`.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Keys: press ? in the viewer for the full list; q quits.")]
+#[command(
+    after_help = "Keys: press ? in the viewer for the full list; q quits.",
+    mut_args = directory_help,
+)]
 pub struct ViewArgs {
     /// An .xlog, .mmap3 or already-decoded text file, or a log directory
     /// (a file list; Enter opens a file or all files merged by time).
@@ -25,21 +26,9 @@ pub struct ViewArgs {
     #[command(flatten)]
     pub line_format: crate::line_format::LineFormatArgs,
 
-    /// Directory: files dated more than N days before the reference day
-    /// (the newest dated log's day, or --now, --today) are past retention
-    /// and offered for removal.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_KEEP_DAYS)]
-    keep_days: u32,
-
-    /// Directory: count the retention days back from this date (default:
-    /// the newest dated log's day).
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
-    now: Option<NaiveDate>,
-
-    /// Directory: count the retention days back from the local date
-    /// (default: the newest dated log's day).
-    #[arg(long, conflicts_with = "now")]
-    today: bool,
+    /// --keep-days, --now, --today (worded for a directory below).
+    #[command(flatten)]
+    retention: crate::retention::RetentionArgs,
 
     /// Directory: remove files past retention without asking (the removed
     /// files are listed when the viewer ends).
@@ -51,8 +40,25 @@ pub struct ViewArgs {
     no_retention: bool,
 }
 
-fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| format!("expected YYYY-MM-DD: {e}"))
+/// The retention flags' help, worded for the viewer, where they apply to a
+/// directory only.
+fn directory_help(arg: clap::Arg) -> clap::Arg {
+    let help = match arg.get_id().as_str() {
+        "keep_days" => {
+            "Directory: files dated more than N days before the reference day (the newest dated \
+             log's day, or --now, --today) are past retention and offered for removal"
+        }
+        "now" => {
+            "Directory: count the retention days back from this date (default: the newest dated \
+             log's day)"
+        }
+        "today" => {
+            "Directory: count the retention days back from the local date (default: the newest \
+             dated log's day)"
+        }
+        _ => return arg,
+    };
+    arg.help(help)
 }
 
 /// Runs the viewer; returns the exit code.
@@ -63,12 +69,9 @@ pub fn run(args: ViewArgs) -> i32 {
         );
         return 2;
     }
-    let key = match args.key.load() {
+    let key = match args.key.load_for("xlogdec view") {
         Ok(k) => k,
-        Err(e) => {
-            eprintln!("xlogdec view: {e}");
-            return 2;
-        }
+        Err(code) => return code,
     };
     let opts = Options {
         key,
@@ -83,21 +86,11 @@ pub fn run(args: ViewArgs) -> i32 {
     };
     let app = if meta.is_dir() {
         let policy = (!args.no_retention).then(|| {
-            let policy = Policy {
-                keep_days: args.keep_days,
-                ..Policy::new(args.now.unwrap_or_else(retention::local_today))
-            };
-            if args.now.is_some() {
-                policy
-            } else if args.today {
-                Policy {
-                    reference: Reference::Today,
-                    ..policy
-                }
-            } else {
-                // Unreadable: the scan in the viewer reports it.
-                policy.clone().from_newest_log(&args.path).unwrap_or(policy)
-            }
+            let policy = args.retention.policy();
+            // Unreadable: the scan in the viewer reports it.
+            args.retention
+                .reference(policy.clone(), &args.path)
+                .unwrap_or(policy)
         });
         App::open_dir(&args.path, opts, policy, args.yes)
     } else {

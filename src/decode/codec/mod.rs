@@ -43,24 +43,27 @@ pub fn join_chunks(payload: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
     Ok(())
 }
 
-/// What the chunked-decoding tests of [`inflate`] and [`zstd`] share: a
-/// codec's whole-buffer path and its chunked path.
+/// A codec under the chunked-decoding tests of [`inflate`] and [`zstd`]:
+/// its whole-buffer path and its chunked path.
 #[cfg(test)]
-pub(crate) trait Chunked {
-    /// The whole-buffer path.
-    fn whole(&mut self, p: &[u8], out: &mut Vec<u8>) -> Result<(), String>;
-    /// The chunked path, with the cap `cap` and chunks of `buf`'s size.
-    fn chunks(
-        &mut self,
-        p: &[u8],
-        cap: usize,
-        buf: &mut [u8],
-        emit: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
-    ) -> std::io::Result<Result<Decoded, String>>;
+pub(crate) enum Chunked<'a> {
+    Inflate(&'a mut Inflater),
+    Zstd(&'a mut ZstdDecoder),
+}
 
-    /// Decodes `p` in chunks of `size` bytes: the text, the chunk sizes
-    /// and the result.
-    fn chunked(
+#[cfg(test)]
+impl Chunked<'_> {
+    /// The whole-buffer path.
+    fn whole(&mut self, p: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+        match self {
+            Chunked::Inflate(d) => d.inflate(p, out),
+            Chunked::Zstd(d) => d.decode(p, out),
+        }
+    }
+
+    /// Decodes `p` in chunks of `size` bytes under the cap `cap`: the
+    /// text, the chunk sizes and the result.
+    pub(crate) fn chunked(
         &mut self,
         p: &[u8],
         cap: usize,
@@ -68,14 +71,16 @@ pub(crate) trait Chunked {
     ) -> (Vec<u8>, Vec<usize>, Result<Decoded, String>) {
         let mut buf = vec![0u8; size];
         let (mut text, mut sizes) = (Vec::new(), Vec::new());
-        let r = self
-            .chunks(p, cap, &mut buf, &mut |c| {
-                text.extend_from_slice(c);
-                sizes.push(c.len());
-                Ok(())
-            })
-            .unwrap();
-        (text, sizes, r)
+        let mut emit = |c: &[u8]| {
+            text.extend_from_slice(c);
+            sizes.push(c.len());
+            Ok(())
+        };
+        let r = match self {
+            Chunked::Inflate(d) => d.inflate_chunks(p, cap, &mut buf, &mut emit),
+            Chunked::Zstd(d) => d.decode_chunks(p, cap, &mut buf, &mut emit),
+        };
+        (text, sizes, r.unwrap())
     }
 }
 
@@ -84,7 +89,7 @@ pub(crate) trait Chunked {
 /// (each chunk but the last full), under every cap (cut at the same byte),
 /// and on every prefix of `p` (the same result).
 #[cfg(test)]
-pub(crate) fn check_chunks_match_whole(d: &mut dyn Chunked, p: &[u8]) {
+pub(crate) fn check_chunks_match_whole(mut d: Chunked<'_>, p: &[u8]) {
     let mut whole = Vec::new();
     d.whole(p, &mut whole).unwrap();
     for size in [1, 1000, 4096, 1 << 20] {

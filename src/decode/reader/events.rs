@@ -19,6 +19,51 @@ pub(super) fn report<S: Sink>(
     close(summary, sink, info, outcome, text.len() as u64)
 }
 
+/// A block that needs no decoding: its payload is its text, or it stays
+/// locked.
+pub(super) enum Ready<'a> {
+    /// A plain block's text.
+    Plain(&'a [u8]),
+    /// An encrypted block that cannot be decoded.
+    Locked(LockReason),
+}
+
+/// [`report`] for a block that needs no decoding.
+pub(super) fn report_ready<S: Sink>(
+    summary: &mut Summary,
+    sink: &mut S,
+    info: BlockInfo,
+    ready: Ready<'_>,
+    keep_partial: bool,
+) -> Result<(), Error> {
+    match ready {
+        Ready::Plain(text) => {
+            let outcome = Outcome::Text { capped: false };
+            report(summary, sink, info, outcome, text, keep_partial)
+        }
+        Ready::Locked(reason) => report(
+            summary,
+            sink,
+            info,
+            Outcome::Locked(reason),
+            &[],
+            keep_partial,
+        ),
+    }
+}
+
+/// The block's place and header fields, for events.
+pub(super) fn block_info(at: u64, header: &Header<'_>) -> BlockInfo {
+    BlockInfo {
+        offset: at,
+        magic: header.magic,
+        seq: header.seq,
+        begin_hour: header.begin_hour,
+        end_hour: header.end_hour,
+        len: header.len,
+    }
+}
+
 /// [`report`] for a text a worker decoded, with what the sink's hook
 /// computed on it there.
 pub(super) fn report_worked<S: Sink>(
@@ -48,40 +93,32 @@ pub(super) fn close<S: Sink>(
     outcome: Outcome,
     len: u64,
 ) -> Result<(), Error> {
-    match outcome {
-        Outcome::Text { capped: false } => {}
-        Outcome::Text { capped: true } => {
-            summary.capped += 1;
-            emit(
-                sink,
-                &Event::OutputCapped {
-                    block: info,
-                    cap: len,
-                },
-            )?;
-        }
-        Outcome::Failed(message) => {
-            summary.decompress_errors += 1;
-            emit(
-                sink,
-                &Event::DecompressError {
-                    block: info,
-                    message,
-                },
-            )?;
-        }
-        Outcome::Locked(reason) => {
-            summary.locked += 1;
-            emit(
-                sink,
-                &Event::Locked {
-                    block: info,
-                    reason,
-                },
-            )?;
-        }
-    }
-    Ok(())
+    let (count, event) = match outcome {
+        Outcome::Text { capped: false } => return Ok(()),
+        Outcome::Text { capped: true } => (
+            &mut summary.capped,
+            Event::OutputCapped {
+                block: info,
+                cap: len,
+            },
+        ),
+        Outcome::Failed(message) => (
+            &mut summary.decompress_errors,
+            Event::DecompressError {
+                block: info,
+                message,
+            },
+        ),
+        Outcome::Locked(reason) => (
+            &mut summary.locked,
+            Event::Locked {
+                block: info,
+                reason,
+            },
+        ),
+    };
+    *count += 1;
+    emit(sink, &event)
 }
 
 pub(super) fn emit<S: Sink>(sink: &mut S, e: &Event<'_>) -> Result<(), Error> {

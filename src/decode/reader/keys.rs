@@ -58,14 +58,7 @@ impl Decoder {
         if false_encrypted {
             return Ok(Prep::Plain);
         }
-        let info = BlockInfo {
-            offset: at,
-            magic: header.magic,
-            seq: header.seq,
-            begin_hour: header.begin_hour,
-            end_hour: header.end_hour,
-            len: header.len,
-        };
+        let info = block_info(at, &header);
         let kind = header.magic.payload;
         if header.magic.is_encrypted() {
             self.encrypted_seen = true;

@@ -11,8 +11,10 @@
 //! tag is the component; a line with a file and line number has an empty
 //! tag. The main thread is not marked.
 
-use super::super::{Header, Level, LineFormat, Timestamp, find_near, int, num};
-use super::{first_line, local_time, message_end, skip_spaces, time_ok, trim};
+use super::super::{Header, Level, LineFormat, find_near, int, num};
+use super::{
+    Location, first_line, local_header, local_time, message_end, skip_spaces, time_ok, trim,
+};
 
 /// What every IM SDK line (records and banner) starts with.
 pub(crate) const PREFIX: &[u8] = b"TIM: ";
@@ -41,8 +43,20 @@ pub(crate) fn level(rec: &[u8]) -> Option<Level> {
 /// Parses a 5.x – 8.x record: its level, and its header when every field
 /// parses. `None` when the first line is not one (the banner, a logcat copy).
 pub fn parse(rec: &[u8]) -> Option<(Option<Level>, Option<Header<'_>>)> {
+    parse_with(rec, b' ', header)
+}
+
+/// Parses a `TIM: ` record whose first line has `sep` after the time (` `
+/// in 5.x – 8.x lines, `/` in 4.x ones): its level, and the header that
+/// the shape's `header` reads from the record and its first line.
+#[inline(always)]
+pub(super) fn parse_with<'a>(
+    rec: &'a [u8],
+    sep: u8,
+    header: impl FnOnce(&'a [u8], &'a [u8]) -> Option<Header<'a>>,
+) -> Option<(Option<Level>, Option<Header<'a>>)> {
     let line = first_line(rec);
-    if line.get(SEP) != Some(&b' ') {
+    if line.get(SEP) != Some(&sep) {
         return None;
     }
     let level = level(line)?;
@@ -101,26 +115,17 @@ fn header<'a>(rec: &'a [u8], line: &'a [u8]) -> Option<Header<'a>> {
     let local = local_time(raw)?;
     let (pid, tid, loc_start, bar) = fields_end(line)?;
     let loc = trim(&line[loc_start..bar]);
-    let (tag, file, line_no, func) = location(loc)?;
-    Some(Header {
-        timestamp: Timestamp {
-            local,
-            offset_minutes: None,
-            raw,
-        },
-        pid,
-        tid,
-        main_thread: false,
-        tag,
-        file,
-        line: line_no,
-        func,
-        message: &rec[bar + 1..message_end(rec)],
-        format: LineFormat::ImSdk,
-    })
+    let message = &rec[bar + 1..message_end(rec)];
+    let ids = (pid, tid);
+    Some(local_header(
+        raw,
+        local,
+        ids,
+        location(loc)?,
+        message,
+        LineFormat::ImSdk,
+    ))
 }
-
-type Location<'a> = (&'a [u8], &'a [u8], u32, &'a [u8]);
 
 /// `file:line   Func` -> (no tag, file, line, func); `Component` -> (the
 /// component, no file, 0, no func).

@@ -9,18 +9,13 @@
 //! `-file.line` (a dot before the line number; `Name.0` for Java code) +
 //! the function + `/` + the message. The tag is the module.
 
-use super::super::{Header, Level, LineFormat, Timestamp, find_near, int, num};
-use super::imsdk::{SEP, level};
-use super::{find_either, first_line, local_time, message_end, skip_spaces, trim};
+use super::super::{Header, Level, LineFormat, find_near, int, num};
+use super::imsdk::{SEP, parse_with};
+use super::{find_either, local_header, local_time, message_end, skip_spaces, trim};
 
 /// Parses a 4.x record: its level, and its header when every field parses.
 pub fn parse(rec: &[u8]) -> Option<(Option<Level>, Option<Header<'_>>)> {
-    let line = first_line(rec);
-    if line.get(SEP) != Some(&b'/') {
-        return None;
-    }
-    let level = level(line)?;
-    Some((Some(level), header(rec, line)))
+    parse_with(rec, b'/', header)
 }
 
 fn header<'a>(rec: &'a [u8], line: &'a [u8]) -> Option<Header<'a>> {
@@ -49,22 +44,16 @@ fn header<'a>(rec: &'a [u8], line: &'a [u8]) -> Option<Header<'a>> {
     let line_no = num(&loc[dot + 1..])?;
     let func_start = skip_spaces(line, loc_end);
     let body = func_start + find_near(b'/', &line[func_start..])?;
-    Some(Header {
-        timestamp: Timestamp {
-            local,
-            offset_minutes: None,
-            raw,
-        },
-        pid,
-        tid,
-        main_thread: false,
-        tag,
-        file: &loc[..dot],
-        line: line_no,
-        func: trim(&line[func_start..body]),
-        message: &rec[body + 1..message_end(rec)],
-        format: LineFormat::ImSdk4,
-    })
+    let place = (tag, &loc[..dot], line_no, trim(&line[func_start..body]));
+    let message = &rec[body + 1..message_end(rec)];
+    Some(local_header(
+        raw,
+        local,
+        (pid, tid),
+        place,
+        message,
+        LineFormat::ImSdk4,
+    ))
 }
 
 #[cfg(test)]

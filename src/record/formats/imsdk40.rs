@@ -11,8 +11,8 @@
 //! pid is 0); the thread number, when written, is the tid (else 0). The
 //! tag is the thread's name.
 
-use super::super::{Header, Level, LineFormat, Timestamp, find_near, int, num};
-use super::{first_line, local_time, message_end, trim};
+use super::super::{Header, Level, LineFormat, find_near, int, num};
+use super::{first_line, local_header, local_time, message_end, trim};
 
 /// Length of the leading `YYYY-MM-DD HH:MM:SS.mmm`.
 const TIME_LEN: usize = 23;
@@ -88,22 +88,21 @@ fn header<'a>(
     let func_start = loc_start + bar + 1;
     let arrow = memchr::memmem::find(&line[func_start..], b"> ")?;
     let body = func_start + arrow + 2;
-    Some(Header {
-        timestamp: Timestamp {
-            local,
-            offset_minutes: None,
-            raw,
-        },
-        pid: 0,
-        tid,
-        main_thread: false,
+    let place = (
         tag,
-        file: &loc[..colon],
-        line: line_no,
-        func: trim(&line[func_start..func_start + arrow]),
-        message: &rec[body..message_end(rec)],
-        format: LineFormat::ImSdk40,
-    })
+        &loc[..colon],
+        line_no,
+        trim(&line[func_start..func_start + arrow]),
+    );
+    let message = &rec[body..message_end(rec)];
+    Some(local_header(
+        raw,
+        local,
+        (0, tid),
+        place,
+        message,
+        LineFormat::ImSdk40,
+    ))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 //! Lines that no shape claims and that are not the writers' own header-less
 //! lines (see [`meta`]) continue the record before them.
 
-use super::{Header, Level};
+use super::{Header, Level, LineFormat, Timestamp};
 
 pub mod custom;
 pub mod imsdk;
@@ -58,6 +58,39 @@ pub(crate) fn first_line(rec: &[u8]) -> &[u8] {
 #[inline]
 pub(crate) fn message_end(rec: &[u8]) -> usize {
     rec.len() - usize::from(rec.last() == Some(&b'\n'))
+}
+
+/// Where a header says its line was written: (tag, file, line, function).
+pub(crate) type Location<'a> = (&'a [u8], &'a [u8], u32, &'a [u8]);
+
+/// The header of a shape that writes a local time without a UTC offset
+/// and marks no main thread (every IM SDK shape): the time's text `raw`,
+/// read as `local`; the process and thread ids; the location; the message.
+#[inline]
+pub(crate) fn local_header<'a>(
+    raw: &'a [u8],
+    local: chrono::NaiveDateTime,
+    (pid, tid): (i64, i64),
+    (tag, file, line, func): Location<'a>,
+    message: &'a [u8],
+    format: LineFormat,
+) -> Header<'a> {
+    Header {
+        timestamp: Timestamp {
+            local,
+            offset_minutes: None,
+            raw,
+        },
+        pid,
+        tid,
+        main_thread: false,
+        tag,
+        file,
+        line,
+        func,
+        message,
+        format,
+    }
 }
 
 /// `YYYY-MM-DD HH:MM:SS.mmm`, the local time the IM SDK writes: every

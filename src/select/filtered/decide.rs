@@ -254,6 +254,35 @@ pub(super) fn other_level(bytes: &[u8]) -> Option<Level> {
     formats::level(bytes)
 }
 
+/// The first checks of every record, before any of it is parsed: its
+/// level against the minimum, then (with [`Plan::prefilter`]) the message
+/// regex over its whole bytes, which a record whose bytes do not match
+/// fails.
+#[inline(always)]
+fn level_and_bytes_pass(
+    filter: &Filter,
+    plan: &Plan,
+    level: Level,
+    bytes: &[u8],
+    search: &Search,
+) -> bool {
+    if filter.min_level.is_some_and(|m| level < m) {
+        return false;
+    }
+    if plan.prefilter
+        && let Some(re) = &filter.regex
+        && match search {
+            Search::NoMatch => true,
+            // A match inside the bytes is one of the bytes alone.
+            Search::Hit(h) if h.end <= bytes.len() => false,
+            _ => !re.is_match(bytes),
+        }
+    {
+        return false;
+    }
+    true
+}
+
 /// Whether the record in `bytes` passes, with its level: the answer of
 /// `filter.matches(&Record::parse(bytes))`, parsing only what the filter
 /// reads (the level letter; the fields before the location when a filter
@@ -281,18 +310,7 @@ pub(super) fn decide(
         }
         _ => return decide_other(filter, plan, bytes, search, memo, offset),
     };
-    if filter.min_level.is_some_and(|m| l < m) {
-        return None;
-    }
-    if plan.prefilter
-        && let Some(re) = &filter.regex
-        && match &search {
-            Search::NoMatch => true,
-            // A match inside the bytes is one of the bytes alone.
-            Search::Hit(h) if h.end <= bytes.len() => false,
-            _ => !re.is_match(bytes),
-        }
-    {
+    if !level_and_bytes_pass(filter, plan, l, bytes, &search) {
         return None;
     }
     let body = if plan.prefix {
@@ -357,10 +375,10 @@ pub(super) fn decide(
 }
 
 /// [`decide`] for a record that is not a Mars bracket line (an IM SDK
-/// shape, a user-defined one, raw text): the level and the time, read at
-/// their places, reject most records before the record is parsed.
-/// `offset`: the UTC offset of the Mars open banner before the record,
-/// for the shapes that write none.
+/// shape, a user-defined one, raw text), whose `level` was read at its
+/// place: the level and the time reject most records before the record is
+/// parsed. `offset`: the UTC offset of the Mars open banner before the
+/// record, for the shapes that write none.
 #[inline(never)]
 pub(super) fn decide_other(
     filter: &Filter,
@@ -371,17 +389,7 @@ pub(super) fn decide_other(
     offset: Option<i32>,
 ) -> Option<Option<Level>> {
     let level = formats::level(bytes)?;
-    if filter.min_level.is_some_and(|m| level < m) {
-        return None;
-    }
-    if plan.prefilter
-        && let Some(re) = &filter.regex
-        && match &search {
-            Search::NoMatch => true,
-            Search::Hit(h) if h.end <= bytes.len() => false,
-            _ => !re.is_match(bytes),
-        }
-    {
+    if !level_and_bytes_pass(filter, plan, level, bytes, &search) {
         return None;
     }
     let time = formats::time_text(bytes);

@@ -663,19 +663,13 @@ impl App {
         let last = n.saturating_sub(1);
         let sel = match action {
             Action::Close | Action::Quit | Action::Histogram => return,
-            Action::Down(k) => (sel + k).min(last),
-            Action::Up(k) => sel.saturating_sub(k),
-            Action::PageDown => (sel + self.page).min(last),
-            Action::PageUp => sel.saturating_sub(self.page),
-            Action::Top => 0,
-            Action::Bottom => last,
             Action::Enter => {
                 if let Some((&m, _)) = self.store.minutes.iter().nth(sel) {
                     self.jump_to_time(TimeSpec::At(m * 60));
                 }
                 return;
             }
-            _ => sel,
+            _ => action.moved(sel, last, self.page).unwrap_or(sel),
         };
         self.overlay = Overlay::Histogram { sel };
     }

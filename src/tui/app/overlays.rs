@@ -9,12 +9,6 @@ impl App {
         let last = self.lens.findings.len().saturating_sub(1);
         let sel = match action {
             Action::Close | Action::Quit | Action::Findings => return,
-            Action::Down(n) => (sel + n).min(last),
-            Action::Up(n) => sel.saturating_sub(n),
-            Action::PageDown => (sel + self.page).min(last),
-            Action::PageUp => sel.saturating_sub(self.page),
-            Action::Top => 0,
-            Action::Bottom => last,
             Action::Enter => {
                 if let Some(f) = self.lens.findings.get(sel) {
                     let row = f.record as u32;
@@ -34,7 +28,7 @@ impl App {
                 }
                 sel
             }
-            _ => sel,
+            _ => action.moved(sel, last, self.page).unwrap_or(sel),
         };
         self.overlay = Overlay::Findings { sel };
     }
@@ -223,14 +217,9 @@ impl App {
     }
 
     pub(super) fn tags(&mut self, items: Vec<(String, u64)>, sel: usize, action: Action) {
+        let last = items.len().saturating_sub(1);
         let sel = match action {
             Action::Close | Action::Quit => return,
-            Action::Down(n) => (sel + n).min(items.len().saturating_sub(1)),
-            Action::Up(n) => sel.saturating_sub(n),
-            Action::PageDown => (sel + self.page).min(items.len().saturating_sub(1)),
-            Action::PageUp => sel.saturating_sub(self.page),
-            Action::Top => 0,
-            Action::Bottom => items.len().saturating_sub(1),
             Action::Enter => {
                 self.filters.tag = if sel == 0 {
                     None
@@ -239,7 +228,7 @@ impl App {
                 };
                 return self.refilter();
             }
-            _ => sel,
+            _ => action.moved(sel, last, self.page).unwrap_or(sel),
         };
         self.overlay = Overlay::Tags { items, sel };
     }
@@ -303,15 +292,9 @@ impl App {
         self.message = None;
         match action {
             Action::Quit => self.quit = true,
-            Action::Down(n) => d.sel = (d.sel + n).min(last),
-            Action::Up(n) => d.sel = d.sel.saturating_sub(n),
             Action::Scroll(n) => {
                 d.sel = (d.sel as i64 + i64::from(n)).clamp(0, last as i64) as usize;
             }
-            Action::PageDown => d.sel = (d.sel + self.page).min(last),
-            Action::PageUp => d.sel = d.sel.saturating_sub(self.page),
-            Action::Top => d.sel = 0,
-            Action::Bottom => d.sel = last,
             Action::Help => self.overlay = Overlay::Help(0),
             Action::Enter => {
                 if d.sel == 0 {
@@ -328,7 +311,7 @@ impl App {
                 self.refilter();
                 self.message = None;
             }
-            _ => {}
+            _ => d.sel = action.moved(d.sel, last, self.page).unwrap_or(d.sel),
         }
     }
 }
