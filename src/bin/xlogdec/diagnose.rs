@@ -1,7 +1,7 @@
 //! `xlogdec diagnose`: the IM SDK lens. What happened to this user, as a
 //! timeline of findings and a summary per input.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -59,12 +59,8 @@ pub struct DiagnoseArgs {
 
 /// Runs `xlogdec diagnose`; returns the exit code.
 pub fn run(mut args: DiagnoseArgs) -> i32 {
-    if args.inputs.is_empty() {
-        if io::stdin().is_terminal() {
-            eprintln!("xlogdec diagnose: no input given (try `xlogdec diagnose --help`)");
-            return 2;
-        }
-        args.inputs.push(PathBuf::from("-"));
+    if let Err(code) = inputs::or_stdin(&mut args.inputs, "xlogdec diagnose") {
+        return code;
     }
     let rules = match &args.rules {
         Some(path) => match RuleSet::with_file(path) {
@@ -77,12 +73,9 @@ pub fn run(mut args: DiagnoseArgs) -> i32 {
         None => RuleSet::builtin(),
     };
     let rules = Arc::new(rules);
-    let key = match args.key.load() {
+    let key = match args.key.load_for("xlogdec diagnose") {
         Ok(k) => k,
-        Err(e) => {
-            eprintln!("xlogdec diagnose: {e}");
-            return 2;
-        }
+        Err(code) => return code,
     };
     let jobs = args
         .jobs
