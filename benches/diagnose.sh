@@ -16,7 +16,8 @@
 # the least CPU time (user + sys), the peak RSS, and the speed relative to
 # plain decoding (plain wall / variant wall, from the least and from the
 # medians). Every output goes to a file in the temporary directory (by
-# redirection: plain decoding's -o would add an fsync).
+# redirection: plain decoding's -o would add an fsync), removed before
+# each run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-200}
@@ -44,6 +45,9 @@ TIMEFORMAT='%3R %3U %3S'
 declare -A walls cpu rss
 for ((r = 0; r < runs; r++)); do
     for ((k = 0; k < n; k++)); do
+        # Removed first, outside the timing: truncating the last run's
+        # output (106 MB of plain text) would be counted to the variant.
+        rm -f "$work/out.$k"
         # shellcheck disable=SC2086 # the command is a list of words
         { time /usr/bin/time -f "%M" -o "$work/t" ${cmds[k]} >"$work/out.$k"; } 2>"$work/bash-time"
         read -r w u s <"$work/bash-time"
