@@ -117,7 +117,10 @@ def test_decoding_releases_the_gil(call):
     import threading
     import time
 
-    data = (ALL_FILES[0].parent / "b_async_zlib.xlog").read_bytes() * 60
+    # 72 MB of text: long enough that the middle half of the decode spans
+    # many scheduler slices even on a loaded machine (with a fifth of it,
+    # a busy machine once left the ticking thread without a slice there).
+    data = (ALL_FILES[0].parent / "b_async_zlib.xlog").read_bytes() * 240
     span = {}
 
     def work():
