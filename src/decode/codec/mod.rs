@@ -14,6 +14,8 @@ pub use inflate::Inflater;
 pub use key::{KeyError, PrivateKey, TeaKey};
 pub use zstd::ZstdDecoder;
 
+use std::io;
+
 /// How far a capped decode went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decoded {
@@ -21,6 +23,41 @@ pub enum Decoded {
     All,
     /// The output reached the cap; the rest of the payload was not decoded.
     Capped,
+}
+
+/// A payload codec: one block's compressed payload in, its text out.
+/// [`Inflater`] and [`ZstdDecoder`] are the two; each is reusable (one
+/// per thread).
+pub trait Codec {
+    /// Decodes one payload, appending at most `cap` bytes to `out`: a
+    /// payload that decodes further is cut there ([`Decoded::Capped`]).
+    /// On a data error, returns the official decoder's text for it; the
+    /// text decoded so far stays in `out`.
+    fn decode_capped(
+        &mut self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+        cap: usize,
+    ) -> Result<Decoded, String>;
+
+    /// [`Codec::decode_capped`] for a payload whose text is too long to
+    /// hold: the text is written into `buf` and each full buffer (and the
+    /// rest at the end) is handed to `emit`, so memory stays at `buf`'s
+    /// size whatever the text's. The text before a data error is emitted
+    /// too. An error from `emit` stops decoding and is returned as the
+    /// outer error.
+    fn decode_chunks(
+        &mut self,
+        input: &[u8],
+        cap: usize,
+        buf: &mut [u8],
+        emit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    ) -> io::Result<Result<Decoded, String>>;
+
+    /// Decodes one whole payload, appending to `out`.
+    fn decode(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+        self.decode_capped(input, out, usize::MAX).map(|_| ())
+    }
 }
 
 /// Joins the legacy 0x05 payload chunks (`[u16 LE len][len bytes]`...) into
@@ -43,45 +80,24 @@ pub fn join_chunks(payload: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
     Ok(())
 }
 
-/// A codec under the chunked-decoding tests of [`inflate`] and [`zstd`]:
-/// its whole-buffer path and its chunked path.
+/// Decodes `p` with `d` in chunks of `size` bytes under the cap `cap`:
+/// the text, the chunk sizes and the result.
 #[cfg(test)]
-pub(crate) enum Chunked<'a> {
-    Inflate(&'a mut Inflater),
-    Zstd(&'a mut ZstdDecoder),
-}
-
-#[cfg(test)]
-impl Chunked<'_> {
-    /// The whole-buffer path.
-    fn whole(&mut self, p: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
-        match self {
-            Chunked::Inflate(d) => d.inflate(p, out),
-            Chunked::Zstd(d) => d.decode(p, out),
-        }
-    }
-
-    /// Decodes `p` in chunks of `size` bytes under the cap `cap`: the
-    /// text, the chunk sizes and the result.
-    pub(crate) fn chunked(
-        &mut self,
-        p: &[u8],
-        cap: usize,
-        size: usize,
-    ) -> (Vec<u8>, Vec<usize>, Result<Decoded, String>) {
-        let mut buf = vec![0u8; size];
-        let (mut text, mut sizes) = (Vec::new(), Vec::new());
-        let mut emit = |c: &[u8]| {
-            text.extend_from_slice(c);
-            sizes.push(c.len());
-            Ok(())
-        };
-        let r = match self {
-            Chunked::Inflate(d) => d.inflate_chunks(p, cap, &mut buf, &mut emit),
-            Chunked::Zstd(d) => d.decode_chunks(p, cap, &mut buf, &mut emit),
-        };
-        (text, sizes, r.unwrap())
-    }
+pub(crate) fn chunked(
+    d: &mut dyn Codec,
+    p: &[u8],
+    cap: usize,
+    size: usize,
+) -> (Vec<u8>, Vec<usize>, Result<Decoded, String>) {
+    let mut buf = vec![0u8; size];
+    let (mut text, mut sizes) = (Vec::new(), Vec::new());
+    let mut emit = |c: &[u8]| {
+        text.extend_from_slice(c);
+        sizes.push(c.len());
+        Ok(())
+    };
+    let r = d.decode_chunks(p, cap, &mut buf, &mut emit);
+    (text, sizes, r.unwrap())
 }
 
 /// Checks that the chunked path of a codec gives the text of its
@@ -89,11 +105,11 @@ impl Chunked<'_> {
 /// (each chunk but the last full), under every cap (cut at the same byte),
 /// and on every prefix of `p` (the same result).
 #[cfg(test)]
-pub(crate) fn check_chunks_match_whole(mut d: Chunked<'_>, p: &[u8]) {
+pub(crate) fn check_chunks_match_whole(d: &mut dyn Codec, p: &[u8]) {
     let mut whole = Vec::new();
-    d.whole(p, &mut whole).unwrap();
+    d.decode(p, &mut whole).unwrap();
     for size in [1, 1000, 4096, 1 << 20] {
-        let (text, sizes, r) = d.chunked(p, usize::MAX, size);
+        let (text, sizes, r) = chunked(d, p, usize::MAX, size);
         assert_eq!(r, Ok(Decoded::All));
         assert!(text == whole, "chunks of {size}");
         assert!(sizes.iter().all(|&n| n > 0 && n <= size));
@@ -102,18 +118,18 @@ pub(crate) fn check_chunks_match_whole(mut d: Chunked<'_>, p: &[u8]) {
     }
     // The cap cuts at the same byte.
     for cap in [0, 1, 999, 1000, 1001, whole.len() - 1] {
-        let (text, _, r) = d.chunked(p, cap, 1000);
+        let (text, _, r) = chunked(d, p, cap, 1000);
         assert_eq!(r, Ok(Decoded::Capped), "cap {cap}");
         assert!(text[..] == whole[..cap], "cap {cap}");
     }
-    let (text, _, r) = d.chunked(p, whole.len(), 1000);
+    let (text, _, r) = chunked(d, p, whole.len(), 1000);
     assert_eq!(r, Ok(Decoded::All));
     assert_eq!(text.len(), whole.len());
     // A prefix decodes to what the whole-buffer path gives it.
     for cut in (0..p.len()).step_by(331) {
         let mut out = Vec::new();
-        let want = d.whole(&p[..cut], &mut out);
-        let (text, _, r) = d.chunked(&p[..cut], usize::MAX, 777);
+        let want = d.decode(&p[..cut], &mut out);
+        let (text, _, r) = chunked(d, &p[..cut], usize::MAX, 777);
         assert_eq!(r.map(|_| ()), want, "cut {cut}");
         assert!(text == out, "cut {cut}");
     }

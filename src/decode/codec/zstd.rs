@@ -4,7 +4,7 @@
 //! never ended, so there is no last block. The decoder drains the frame
 //! until the input is used up and no more output comes.
 
-use super::Decoded;
+use super::{Codec, Decoded};
 use std::io;
 use zstd::zstd_safe::{DCtx, InBuffer, OutBuffer, ResetDirective, WriteBuf, get_error_name};
 
@@ -55,19 +55,14 @@ impl ZstdDecoder {
             dctx: DCtx::create(),
         }
     }
+}
 
-    /// Decodes one payload, appending to `out`. Stops at the end of the
-    /// input or of the frame. Errors carry python-zstandard's wording. A
-    /// payload that yields no bytes at all is an error with an empty text,
-    /// as it is for the official decoder (its `next()` on an empty
-    /// iterator raises `StopIteration`).
-    pub fn decode(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
-        self.decode_capped(input, out, usize::MAX).map(|_| ())
-    }
-
-    /// [`ZstdDecoder::decode`], appending at most `cap` bytes: a payload
-    /// that decodes further is cut there ([`Decoded::Capped`]).
-    pub fn decode_capped(
+/// Decoding stops at the end of the input or of the frame. Errors carry
+/// python-zstandard's wording. A payload that yields no bytes at all is an
+/// error with an empty text, as it is for the official decoder (its
+/// `next()` on an empty iterator raises `StopIteration`).
+impl Codec for ZstdDecoder {
+    fn decode_capped(
         &mut self,
         input: &[u8],
         out: &mut Vec<u8>,
@@ -113,13 +108,7 @@ impl ZstdDecoder {
         Ok(Decoded::All)
     }
 
-    /// [`ZstdDecoder::decode_capped`] for a payload whose text is too long
-    /// to hold: the text is written into `buf` and each full buffer (and
-    /// the rest at the end) is handed to `emit`, so memory stays at
-    /// `buf`'s size whatever the text's. The text before a data error is
-    /// emitted too. An error from `emit` stops decoding and is returned as
-    /// the outer error.
-    pub fn decode_chunks(
+    fn decode_chunks(
         &mut self,
         input: &[u8],
         cap: usize,
