@@ -14,7 +14,7 @@
 //! delivering thread), which bounds memory by jobs × batch size.
 
 use crate::decode::ahead::{BlockHook, HookResults, Worked};
-use crate::decode::codec::{self, Codec, Decoded, Inflater, TeaKey, ZstdDecoder, tea};
+use crate::decode::codec::{self, Chunks, Codec, Decoded, Inflater, TeaKey, ZstdDecoder, tea};
 use crate::decode::format::Payload;
 use std::collections::HashMap;
 use std::io;
@@ -156,7 +156,9 @@ impl Codecs {
         self.chunk.resize(TEXT_CHUNK, 0);
         let result = match self.decoders.of(payload.kind) {
             None => Ok(Decoded::All),
-            Some(codec) => codec.decode_chunks(input, cap, &mut self.chunk, emit)?,
+            Some(codec) => {
+                codec.decode_chunks(input, &mut Chunks::new(&mut self.chunk, cap, emit))?
+            }
         };
         Ok(Raw::new(result, not_zstd))
     }

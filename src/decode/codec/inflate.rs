@@ -8,7 +8,7 @@
 //! inflate flate2 offers; its error messages are zlib's own, so the
 //! `decompress err` lines match the official decoder's byte for byte.
 
-use super::{Codec, Decoded};
+use super::{Chunks, Codec, Decoded};
 use flate2::{Decompress, DecompressError, FlushDecompress, Status};
 use std::io;
 use std::ptr::NonNull;
@@ -257,35 +257,27 @@ impl Codec for Inflater {
         self.stream(input, out, cap)
     }
 
-    /// The streaming zlib-rs path, writing into `buf`.
+    /// The streaming zlib-rs path.
     fn decode_chunks(
         &mut self,
         input: &[u8],
-        cap: usize,
-        buf: &mut [u8],
-        emit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+        out: &mut Chunks<'_>,
     ) -> io::Result<Result<Decoded, String>> {
-        assert!(!buf.is_empty(), "a chunk buffer has room");
         self.z.reset(false);
         let mut pos = 0usize;
-        // Bytes emitted, and bytes waiting in `buf`.
-        let (mut total, mut filled) = (0usize, 0usize);
         loop {
-            let room = cap - total - filled;
-            let want = (buf.len() - filled).min(room.saturating_add(1));
+            let room = out.room();
+            let want = room.len();
             let in_before = self.z.total_in();
             let out_before = self.z.total_out();
-            let status = self.z.decompress(
-                &input[pos..],
-                &mut buf[filled..filled + want],
-                FlushDecompress::Sync,
-            );
+            let status = self
+                .z
+                .decompress(&input[pos..], room, FlushDecompress::Sync);
             let consumed = (self.z.total_in() - in_before) as usize;
             let produced = (self.z.total_out() - out_before) as usize;
             pos += consumed;
-            filled += produced;
-            if total + filled > cap {
-                emit(&buf[..cap - total])?;
+            out.wrote(produced);
+            if out.cut()? {
                 return Ok(Ok(Decoded::Capped));
             }
             match status {
@@ -297,21 +289,13 @@ impl Codec for Inflater {
                     }
                 }
                 Err(e) => {
-                    if filled > 0 {
-                        emit(&buf[..filled])?;
-                    }
+                    out.emit_waiting()?;
                     return Ok(Err(self.error_text(&e, input)));
                 }
             }
-            if filled == buf.len() {
-                emit(buf)?;
-                total += filled;
-                filled = 0;
-            }
+            out.emit_full()?;
         }
-        if filled > 0 {
-            emit(&buf[..filled])?;
-        }
+        out.emit_waiting()?;
         Ok(Ok(Decoded::All))
     }
 }

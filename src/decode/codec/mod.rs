@@ -41,22 +41,91 @@ pub trait Codec {
     ) -> Result<Decoded, String>;
 
     /// [`Codec::decode_capped`] for a payload whose text is too long to
-    /// hold: the text is written into `buf` and each full buffer (and the
-    /// rest at the end) is handed to `emit`, so memory stays at `buf`'s
-    /// size whatever the text's. The text before a data error is emitted
-    /// too. An error from `emit` stops decoding and is returned as the
-    /// outer error.
+    /// hold: the text goes to `out` ([`Chunks`]), so memory stays at its
+    /// buffer's size whatever the text's. The text before a data error is
+    /// emitted too. An error from the emitter stops decoding and is
+    /// returned as the outer error.
     fn decode_chunks(
         &mut self,
         input: &[u8],
-        cap: usize,
-        buf: &mut [u8],
-        emit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+        out: &mut Chunks<'_>,
     ) -> io::Result<Result<Decoded, String>>;
 
     /// Decodes one whole payload, appending to `out`.
     fn decode(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
         self.decode_capped(input, out, usize::MAX).map(|_| ())
+    }
+}
+
+/// Where a chunked decode writes: a buffer handed to `emit` each time it
+/// fills (and the rest at the end), under a cap.
+pub struct Chunks<'a> {
+    buf: &'a mut [u8],
+    emit: &'a mut dyn FnMut(&[u8]) -> io::Result<()>,
+    cap: usize,
+    /// Bytes emitted, and bytes waiting in `buf`.
+    total: usize,
+    filled: usize,
+}
+
+impl<'a> Chunks<'a> {
+    /// Text in pieces of `buf`'s size (not empty) to `emit`, at most `cap`
+    /// bytes.
+    pub fn new(
+        buf: &'a mut [u8],
+        cap: usize,
+        emit: &'a mut dyn FnMut(&[u8]) -> io::Result<()>,
+    ) -> Chunks<'a> {
+        assert!(!buf.is_empty(), "a chunk buffer has room");
+        Chunks {
+            buf,
+            emit,
+            cap,
+            total: 0,
+            filled: 0,
+        }
+    }
+
+    /// Where the codec writes next: the rest of the buffer, and no more
+    /// than one byte past the cap (one byte past tells a cut from an exact
+    /// fit). The codec then reports what it wrote with [`Chunks::wrote`].
+    fn room(&mut self) -> &mut [u8] {
+        let room = self.cap - self.total - self.filled;
+        let want = (self.buf.len() - self.filled).min(room.saturating_add(1));
+        &mut self.buf[self.filled..self.filled + want]
+    }
+
+    /// Counts `n` bytes written at the start of [`Chunks::room`].
+    fn wrote(&mut self, n: usize) {
+        self.filled += n;
+    }
+
+    /// Whether the text went past the cap; if so, emits it up to the cap.
+    fn cut(&mut self) -> io::Result<bool> {
+        if self.total + self.filled <= self.cap {
+            return Ok(false);
+        }
+        (self.emit)(&self.buf[..self.cap - self.total])?;
+        Ok(true)
+    }
+
+    /// Emits the buffer if it is full.
+    fn emit_full(&mut self) -> io::Result<()> {
+        if self.filled == self.buf.len() {
+            self.emit_waiting()?;
+        }
+        Ok(())
+    }
+
+    /// Emits the text waiting in the buffer; returns the length of all the
+    /// text emitted.
+    fn emit_waiting(&mut self) -> io::Result<usize> {
+        if self.filled > 0 {
+            (self.emit)(&self.buf[..self.filled])?;
+            self.total += self.filled;
+            self.filled = 0;
+        }
+        Ok(self.total)
     }
 }
 
@@ -96,7 +165,7 @@ pub(crate) fn chunked(
         sizes.push(c.len());
         Ok(())
     };
-    let r = d.decode_chunks(p, cap, &mut buf, &mut emit);
+    let r = d.decode_chunks(p, &mut Chunks::new(&mut buf, cap, &mut emit));
     (text, sizes, r.unwrap())
 }
 

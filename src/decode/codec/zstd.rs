@@ -4,7 +4,7 @@
 //! never ended, so there is no last block. The decoder drains the frame
 //! until the input is used up and no more output comes.
 
-use super::{Codec, Decoded};
+use super::{Chunks, Codec, Decoded};
 use std::io;
 use zstd::zstd_safe::{DCtx, InBuffer, OutBuffer, ResetDirective, WriteBuf, get_error_name};
 
@@ -111,51 +111,36 @@ impl Codec for ZstdDecoder {
     fn decode_chunks(
         &mut self,
         input: &[u8],
-        cap: usize,
-        buf: &mut [u8],
-        emit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+        out: &mut Chunks<'_>,
     ) -> io::Result<Result<Decoded, String>> {
-        assert!(!buf.is_empty(), "a chunk buffer has room");
         let zerr = |code| format!("zstd decompress error: {}", get_error_name(code));
         if let Err(code) = self.dctx.reset(ResetDirective::SessionOnly) {
             return Ok(Err(zerr(code)));
         }
         let mut inb = InBuffer::around(input);
-        // Bytes emitted, and bytes waiting in `buf`.
-        let (mut total, mut filled) = (0usize, 0usize);
         loop {
-            let room = cap - total - filled;
-            let want = (buf.len() - filled).min(room.saturating_add(1));
-            let mut ob = OutBuffer::around(&mut buf[filled..filled + want]);
+            let room = out.room();
+            let want = room.len();
+            let mut ob = OutBuffer::around(room);
             let hint = self.dctx.decompress_stream(&mut ob, &mut inb);
             let produced = ob.pos();
-            filled += produced;
+            out.wrote(produced);
             let hint = match hint {
                 Ok(hint) => hint,
                 Err(code) => {
-                    if filled > 0 {
-                        emit(&buf[..filled])?;
-                    }
+                    out.emit_waiting()?;
                     return Ok(Err(zerr(code)));
                 }
             };
-            if total + filled > cap {
-                emit(&buf[..cap - total])?;
+            if out.cut()? {
                 return Ok(Ok(Decoded::Capped));
             }
             if hint == 0 || (inb.pos() >= input.len() && produced < want) {
                 break; // the frame ended, or the input is used up and flushed
             }
-            if filled == buf.len() {
-                emit(buf)?;
-                total += filled;
-                filled = 0;
-            }
+            out.emit_full()?;
         }
-        if filled > 0 {
-            emit(&buf[..filled])?;
-        }
-        if total + filled == 0 {
+        if out.emit_waiting()? == 0 {
             return Ok(Err(String::new()));
         }
         Ok(Ok(Decoded::All))

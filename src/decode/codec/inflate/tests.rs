@@ -173,14 +173,15 @@ fn a_sink_error_stops_the_chunks() {
     let p = mars_deflate(&[&zeros]);
     let mut buf = vec![0u8; 1000];
     let mut calls = 0;
-    let r = Inflater::new().decode_chunks(&p, usize::MAX, &mut buf, &mut |_| {
+    let mut emit = |_: &[u8]| {
         calls += 1;
         if calls == 3 {
             Err(io::Error::other("closed"))
         } else {
             Ok(())
         }
-    });
+    };
+    let r = Inflater::new().decode_chunks(&p, &mut Chunks::new(&mut buf, usize::MAX, &mut emit));
     assert_eq!(r.unwrap_err().to_string(), "closed");
     assert_eq!(calls, 3);
 }
