@@ -5,7 +5,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use xlogdec::decode::codec::{Inflater, ZstdDecoder};
+use xlogdec::decode::codec::{Codec, Inflater, ZstdDecoder};
 use xlogdec::decode::format::parse_header;
 use xlogdec::decode::reader::{Decoder, Options};
 use xlogdec::decode::text::TextSink;
@@ -59,7 +59,7 @@ fn engines(c: &mut Criterion) {
         b.iter(|| {
             for p in &blocks {
                 out.clear();
-                inflater.inflate(p, &mut out).expect("clean");
+                inflater.decode(p, &mut out).expect("clean");
                 black_box(&out);
             }
         })

@@ -11,7 +11,7 @@
 //! Encrypted blocks are decrypted (corpus test key) beforehand.
 
 use std::time::Instant;
-use xlogdec::decode::codec::{PrivateKey, tea};
+use xlogdec::decode::codec::{Codec, PrivateKey, tea};
 use xlogdec::decode::format::{Magic, Payload, parse_header};
 
 const TEST_KEY: &str = "9f730faaf15961d6f44e63977f81c7505d54c83480f0c7f7e1b5fbbd661e7fc7";

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use xlogdec::decode::codec::{Inflater, PrivateKey, ZstdDecoder, tea};
+use xlogdec::decode::codec::{Codec, Inflater, PrivateKey, ZstdDecoder, tea};
 use xlogdec::decode::event::{Collect, Event, LockReason, OwnedEvent};
 use xlogdec::decode::format::{self, Check, Payload};
 use xlogdec::decode::reader::{Decoder, Options, decode_to_vec};
@@ -74,7 +74,7 @@ fn official_error(b: &Block, data: &[u8]) -> Option<String> {
     tea::decrypt(&mut p, &b.tea);
     let mut out = Vec::new();
     match b.kind {
-        Payload::EncryptedDeflate => Inflater::new().inflate(&p, &mut out).err(),
+        Payload::EncryptedDeflate => Inflater::new().decode(&p, &mut out).err(),
         Payload::EncryptedZstd => ZstdDecoder::new().decode(&p, &mut out).err(),
         k => panic!("{k:?} is not encrypted"),
     }
@@ -280,7 +280,7 @@ fn a_false_encrypted_header_after_damage_says_nothing_of_keys() {
     let mut want = Vec::new();
     let mut p = crypt[b.payload.clone()].to_vec();
     tea::decrypt(&mut p, &b.tea);
-    Inflater::new().inflate(&p, &mut want).unwrap();
+    Inflater::new().decode(&p, &mut want).unwrap();
     let ev = events(&data, key(TEST_KEY), 1);
     assert!(ev.contains(&OwnedEvent::Text(want)), "decoded");
     // Without a key, such a lone block cannot be told from a false one:
@@ -360,7 +360,7 @@ fn a_lone_one_line_block_damaged_after_its_first_text_is_damage() {
             let mut p = d[b.clone()].to_vec();
             tea::decrypt(&mut p, &tea);
             let mut out = Vec::new();
-            let err = Inflater::new().inflate(&p, &mut out).err()?;
+            let err = Inflater::new().decode(&p, &mut out).err()?;
             Some((d, err))
         })
         .expect("a flip the codec refuses");

@@ -14,7 +14,7 @@
 //! delivering thread), which bounds memory by jobs × batch size.
 
 use crate::decode::ahead::{BlockHook, HookResults, Worked};
-use crate::decode::codec::{self, Decoded, Inflater, TeaKey, ZstdDecoder, tea};
+use crate::decode::codec::{self, Chunks, Codec, Decoded, Inflater, TeaKey, ZstdDecoder, tea};
 use crate::decode::format::Payload;
 use std::collections::HashMap;
 use std::io;
@@ -36,10 +36,42 @@ pub(crate) const TEXT_CHUNK: usize = 1 << 20;
 /// it is handed back undecoded, to be decoded on the delivering thread.
 const BATCH_TEXT: usize = 8 << 20;
 
-/// One thread's codecs and buffers.
-pub(crate) struct Codecs {
+/// One block's payload, as its header describes it.
+#[derive(Clone, Copy)]
+pub(crate) struct Encoded<'a> {
+    /// How the payload is compressed and encrypted.
+    pub(crate) kind: Payload,
+    /// The key of an encrypted payload, if one is known.
+    pub(crate) tea_key: Option<&'a TeaKey>,
+    /// The payload's bytes.
+    pub(crate) bytes: &'a [u8],
+    /// Set for a salvaged, possibly cut, payload: the length its header
+    /// claims.
+    pub(crate) full_len: Option<u64>,
+}
+
+/// One thread's codecs.
+struct Decoders {
     inflater: Inflater,
     zstd: ZstdDecoder,
+}
+
+impl Decoders {
+    /// The codec of a payload of `kind`; `None` for plain text.
+    fn of(&mut self, kind: Payload) -> Option<&mut dyn Codec> {
+        match kind {
+            Payload::Plain => None,
+            Payload::Zstd | Payload::EncryptedZstd => Some(&mut self.zstd),
+            Payload::Deflate | Payload::ChunkedDeflate | Payload::EncryptedDeflate => {
+                Some(&mut self.inflater)
+            }
+        }
+    }
+}
+
+/// One thread's codecs and buffers.
+pub(crate) struct Codecs {
+    decoders: Decoders,
     /// The decoded text of the last payload.
     pub(crate) out: Vec<u8>,
     scratch: Vec<u8>,
@@ -72,8 +104,10 @@ impl Raw {
 impl Codecs {
     pub(crate) fn new() -> Codecs {
         Codecs {
-            inflater: Inflater::new(),
-            zstd: ZstdDecoder::new(),
+            decoders: Decoders {
+                inflater: Inflater::new(),
+                zstd: ZstdDecoder::new(),
+            },
             out: Vec::new(),
             scratch: Vec::new(),
             chunk: Vec::new(),
@@ -81,45 +115,26 @@ impl Codecs {
     }
 
     /// Decodes one compressed payload into `self.out`, at most `cap`
-    /// bytes. `full_len` is set for a salvaged, possibly cut, payload: the
-    /// length its header claims.
-    pub(crate) fn run(
-        &mut self,
-        kind: Payload,
-        tea_key: Option<&TeaKey>,
-        payload: &[u8],
-        full_len: Option<u64>,
-        cap: usize,
-    ) -> Raw {
+    /// bytes.
+    pub(crate) fn run(&mut self, payload: Encoded<'_>, cap: usize) -> Raw {
         let mut out = std::mem::take(&mut self.out);
         out.clear();
-        let raw = self.append(kind, tea_key, payload, full_len, cap, &mut out);
+        let raw = self.append(payload, cap, &mut out);
         self.out = out;
         raw
     }
 
     /// [`Codecs::run`], appending the text to `out` (the cap counts from
     /// the end of what `out` already holds).
-    fn append(
-        &mut self,
-        kind: Payload,
-        tea_key: Option<&TeaKey>,
-        payload: &[u8],
-        full_len: Option<u64>,
-        cap: usize,
-        out: &mut Vec<u8>,
-    ) -> Raw {
-        let input = match codec_input(&mut self.scratch, kind, tea_key, payload, full_len) {
+    fn append(&mut self, payload: Encoded<'_>, cap: usize, out: &mut Vec<u8>) -> Raw {
+        let input = match codec_input(&mut self.scratch, payload) {
             Ok(input) => input,
             Err(e) => return Raw::new(Err(e), false),
         };
-        let not_zstd = not_zstd(kind, input);
-        let result = match kind {
-            Payload::Plain => Ok(Decoded::All),
-            Payload::Zstd | Payload::EncryptedZstd => self.zstd.decode_capped(input, out, cap),
-            Payload::Deflate | Payload::ChunkedDeflate | Payload::EncryptedDeflate => {
-                self.inflater.inflate_capped(input, out, cap)
-            }
+        let not_zstd = not_zstd(payload.kind, input);
+        let result = match self.decoders.of(payload.kind) {
+            None => Ok(Decoded::All),
+            Some(codec) => codec.decode_capped(input, out, cap),
         };
         Raw::new(result, not_zstd)
     }
@@ -129,27 +144,21 @@ impl Codecs {
     /// error from `emit` stops decoding and is returned.
     pub(crate) fn stream(
         &mut self,
-        kind: Payload,
-        tea_key: Option<&TeaKey>,
-        payload: &[u8],
-        full_len: Option<u64>,
+        payload: Encoded<'_>,
         cap: usize,
         emit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
     ) -> io::Result<Raw> {
-        let input = match codec_input(&mut self.scratch, kind, tea_key, payload, full_len) {
+        let input = match codec_input(&mut self.scratch, payload) {
             Ok(input) => input,
             Err(e) => return Ok(Raw::new(Err(e), false)),
         };
-        let not_zstd = not_zstd(kind, input);
+        let not_zstd = not_zstd(payload.kind, input);
         self.chunk.resize(TEXT_CHUNK, 0);
-        let result = match kind {
-            Payload::Plain => Ok(Decoded::All),
-            Payload::Zstd | Payload::EncryptedZstd => {
-                self.zstd.decode_chunks(input, cap, &mut self.chunk, emit)?
+        let result = match self.decoders.of(payload.kind) {
+            None => Ok(Decoded::All),
+            Some(codec) => {
+                codec.decode_chunks(input, &mut Chunks::new(&mut self.chunk, cap, emit))?
             }
-            Payload::Deflate | Payload::ChunkedDeflate | Payload::EncryptedDeflate => self
-                .inflater
-                .inflate_chunks(input, cap, &mut self.chunk, emit)?,
         };
         Ok(Raw::new(result, not_zstd))
     }
@@ -167,15 +176,14 @@ impl Codecs {
 }
 
 /// The bytes a payload's codec reads: the payload itself, its legacy
-/// chunks joined, or its decryption (in `scratch`). `full_len` is set for
-/// a salvaged, possibly cut, payload: the length its header claims.
-fn codec_input<'a>(
-    scratch: &'a mut Vec<u8>,
-    kind: Payload,
-    tea_key: Option<&TeaKey>,
-    payload: &'a [u8],
-    full_len: Option<u64>,
-) -> Result<&'a [u8], String> {
+/// chunks joined, or its decryption (in `scratch`).
+fn codec_input<'a>(scratch: &'a mut Vec<u8>, encoded: Encoded<'a>) -> Result<&'a [u8], String> {
+    let Encoded {
+        kind,
+        tea_key,
+        bytes: payload,
+        full_len,
+    } = encoded;
     match kind {
         Payload::ChunkedDeflate => {
             scratch.clear();
@@ -369,7 +377,13 @@ impl Worker {
                     // that, hand the block back.
                     let before = out.len();
                     let bound = s.cap.min(IN_MEMORY).min(BATCH_TEXT.saturating_sub(before));
-                    let mut raw = codecs.append(s.kind, s.tea.as_ref(), payload, None, bound, out);
+                    let payload = Encoded {
+                        kind: s.kind,
+                        tea_key: s.tea.as_ref(),
+                        bytes: payload,
+                        full_len: None,
+                    };
+                    let mut raw = codecs.append(payload, bound, out);
                     if bound < s.cap && raw.result == Ok(Decoded::Capped) {
                         out.truncate(before);
                         raw.redo = true;

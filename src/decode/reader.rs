@@ -13,7 +13,7 @@ use crate::decode::format::{
     self, BadBlock, Check, Header, MMAP3_SIZE, Payload, check_block, is_magic,
 };
 use crate::decode::input::{Input, SliceInput};
-use crate::decode::parallel::{self, Codecs, IN_MEMORY, Pool, Raw, WorkersGone};
+use crate::decode::parallel::{self, Codecs, Encoded, IN_MEMORY, Pool, Raw, WorkersGone};
 use crate::decode::recover::{self, Recoverer};
 use crate::decode::summary::Summary;
 use std::collections::{HashMap, VecDeque};
@@ -485,9 +485,13 @@ impl Decoder {
         let cap = self.max_block_output;
         let bound = cap.min(IN_MEMORY);
         let salvaged = full_len.is_some();
-        let raw = self
-            .codecs
-            .run(kind, tea.as_ref(), payload, full_len, bound);
+        let encoded = Encoded {
+            kind,
+            tea_key: tea.as_ref(),
+            bytes: payload,
+            full_len,
+        };
+        let raw = self.codecs.run(encoded, bound);
         let long = bound < cap && raw.result == Ok(Decoded::Capped);
         let (raw, len) = if long {
             let mut len = 0;
@@ -496,7 +500,7 @@ impl Decoder {
                 Ok(())
             };
             let codecs = &mut self.codecs;
-            let raw = codecs.stream(kind, tea.as_ref(), payload, full_len, cap, &mut count);
+            let raw = codecs.stream(encoded, cap, &mut count);
             (raw.map_err(Error::Sink)?, len)
         } else {
             (raw, self.codecs.out.len())
@@ -538,7 +542,7 @@ impl Decoder {
             };
             let codecs = &mut self.codecs;
             codecs
-                .stream(kind, tea.as_ref(), payload, full_len, cap, &mut deliver)
+                .stream(encoded, cap, &mut deliver)
                 .map_err(Error::Sink)?;
         }
         close(&mut self.summary, sink, info, outcome, len as u64)

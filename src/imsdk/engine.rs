@@ -14,9 +14,10 @@ use std::sync::Arc;
 use chrono::{Duration, NaiveDateTime};
 
 use super::fields;
-use super::line::{ImLine, Known, Line, MarsHeader, Read, Shape, classify, know};
+use super::line::{ImLine, Known, Line, Read, Shape, classify, know};
 use super::rules::{Confidence, Event, RuleSet};
 use crate::record::Record;
+use crate::record::formats::meta::{MetaLine, ProcessStart};
 
 mod finding;
 pub use finding::*;
@@ -184,8 +185,8 @@ impl Engine {
     /// evidence).
     pub fn feed(&mut self, line_no: u64, text: &[u8], line: Line<'_>) {
         match line {
-            Line::MarsHeader(h) => self.header(line_no, text, h),
-            Line::Banner { key, value } => {
+            Line::Meta(MetaLine::Start(h)) => self.header(line_no, text, h),
+            Line::Meta(MetaLine::Banner { key, value }) => {
                 self.summary.im_lines += 1;
                 self.summary.has_imsdk = true;
                 let s = self.session_for(line_no, text);
@@ -230,13 +231,13 @@ impl Engine {
         s
     }
 
-    fn header(&mut self, line_no: u64, text: &[u8], h: MarsHeader) {
+    fn header(&mut self, line_no: u64, text: &[u8], h: ProcessStart) {
         self.flush();
         self.session = Some(Session {
             line: line_no,
             record: self.current,
             evidence: lossy(text),
-            time: h.time,
+            time: Some(h.local),
             offset_minutes: h.offset_minutes,
             pid: h.pid,
             ..Session::default()

@@ -11,36 +11,19 @@ use chrono::NaiveDateTime;
 
 use super::fields;
 use super::rules::{Confidence, Event, RuleSet};
-use crate::record::formats::meta::{MetaLine, meta_line};
+use crate::record::formats::meta::{MetaLine, ProcessStart, meta_line};
 use crate::record::{LineFormat, Record};
 
 /// One record, classified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Line<'a> {
-    /// The Mars appender's open banner: a process (re)opened the log.
-    MarsHeader(MarsHeader),
-    /// An IM SDK banner line: `key` and `value` (`SDK Version`, `8.1.6108`).
-    Banner {
-        /// The banner's key.
-        key: &'a [u8],
-        /// Its value.
-        value: &'a [u8],
-    },
+    /// The Mars appender's open banner (a process (re)opened the log) or
+    /// an IM SDK banner line (`SDK Version`, `8.1.6108`).
+    Meta(MetaLine<'a>),
     /// An IM SDK log record.
     Im(ImLine<'a>),
     /// Anything else.
     Other,
-}
-
-/// The Mars appender's open banner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MarsHeader {
-    /// The process id.
-    pub pid: Option<i64>,
-    /// The wall clock when the log was opened.
-    pub time: Option<NaiveDateTime>,
-    /// The UTC offset of that wall clock, in minutes east.
-    pub offset_minutes: Option<i32>,
 }
 
 /// The fields of an IM SDK record the lens reads.
@@ -73,15 +56,7 @@ pub fn classify<'a>(rec: &Record<'a>) -> Line<'a> {
     if !matches!(rec.bytes.first(), Some(b'^' | b'T')) {
         return Line::Other;
     }
-    match meta_line(rec.bytes) {
-        Some(MetaLine::Start(s)) => Line::MarsHeader(MarsHeader {
-            pid: s.pid,
-            time: Some(s.local),
-            offset_minutes: s.offset_minutes,
-        }),
-        Some(MetaLine::Banner { key, value }) => Line::Banner { key, value },
-        None => Line::Other,
-    }
+    meta_line(rec.bytes).map_or(Line::Other, Line::Meta)
 }
 
 /// What the engine reads of one line that depends on the line alone (its
@@ -106,9 +81,9 @@ pub type Span = (u32, u32);
 pub enum Shape {
     /// Not read: no line the engine looks at.
     Skipped,
-    /// See [`Line::MarsHeader`].
-    MarsHeader(MarsHeader),
-    /// See [`Line::Banner`].
+    /// See [`MetaLine::Start`].
+    Start(ProcessStart),
+    /// See [`MetaLine::Banner`].
     Banner {
         /// The banner's key.
         key: Span,
@@ -200,8 +175,8 @@ pub fn read(rules: &RuleSet, bytes: &[u8]) -> Read {
     }
     let first = fields::first_line(bytes).len() as u32;
     let shape = match classify(&Record::parse(bytes)) {
-        Line::MarsHeader(h) => Shape::MarsHeader(h),
-        Line::Banner { key, value } => Shape::Banner {
+        Line::Meta(MetaLine::Start(s)) => Shape::Start(s),
+        Line::Meta(MetaLine::Banner { key, value }) => Shape::Banner {
             key: span(bytes, key),
             value: span(bytes, value),
         },
@@ -229,11 +204,11 @@ impl Read {
         let at = |(s, e): Span| bytes.get(s as usize..e as usize).unwrap_or_default();
         match self.shape {
             Shape::Skipped | Shape::Other => Line::Other,
-            Shape::MarsHeader(h) => Line::MarsHeader(h),
-            Shape::Banner { key, value } => Line::Banner {
+            Shape::Start(s) => Line::Meta(MetaLine::Start(s)),
+            Shape::Banner { key, value } => Line::Meta(MetaLine::Banner {
                 key: at(key),
                 value: at(value),
-            },
+            }),
             Shape::Im {
                 time,
                 pid,
@@ -341,26 +316,26 @@ mod tests {
     fn banners_and_headers() {
         assert_eq!(
             of("TIM: ======  SDK Version: 8.1.6108\n"),
-            Line::Banner {
+            Line::Meta(MetaLine::Banner {
                 key: b"SDK Version",
                 value: b"8.1.6108"
-            }
+            })
         );
         assert_eq!(
             of("TIM: ======  Ver: 4.6.51"),
-            Line::Banner {
+            Line::Meta(MetaLine::Banner {
                 key: b"Ver",
                 value: b"4.6.51"
-            }
+            })
         );
-        let Line::MarsHeader(h) = of(
+        let Line::Meta(MetaLine::Start(h)) = of(
             "^^^^^^^^^^Dec 10 2021^^^15:15:13^^^^^^^^^^[16633,16633][2024-03-12 +0800 09:55:35]\n",
         ) else {
             panic!()
         };
         assert_eq!(h.pid, Some(16633));
         assert_eq!(h.offset_minutes, Some(480));
-        assert_eq!(h.time.unwrap().to_string(), "2024-03-12 09:55:35");
+        assert_eq!(h.local.to_string(), "2024-03-12 09:55:35");
         assert_eq!(
             of("[I][2024-03-12 +8.0 06:55:58.319][4242, 4243][x][y.cc:1, z][body"),
             Line::Other

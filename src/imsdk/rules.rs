@@ -423,30 +423,12 @@ fn parse(text: &str, path: &Path) -> Result<Data, RulesError> {
     };
     for (key, value) in &table {
         match key.as_str() {
-            "rule" => {
-                let list = value
-                    .as_array()
-                    .ok_or_else(|| err(None, "`rule` must be [[rule]] tables".into()))?;
-                for (i, v) in list.iter().enumerate() {
-                    let t = v
-                        .as_table()
-                        .ok_or_else(|| err(None, format!("rule {}: not a table", i + 1)))?;
-                    data.rules
-                        .push(rule(t).map_err(|m| err(None, format!("rule {}: {m}", i + 1)))?);
-                }
-            }
-            "code" => {
-                let list = value
-                    .as_array()
-                    .ok_or_else(|| err(None, "`code` must be [[code]] tables".into()))?;
-                for (i, v) in list.iter().enumerate() {
-                    let t = v
-                        .as_table()
-                        .ok_or_else(|| err(None, format!("code {}: not a table", i + 1)))?;
-                    data.codes
-                        .push(code(t).map_err(|m| err(None, format!("code {}: {m}", i + 1)))?);
-                }
-            }
+            "rule" => data
+                .rules
+                .extend(tables(value, "rule", rule).map_err(|m| err(None, m))?),
+            "code" => data
+                .codes
+                .extend(tables(value, "code", code).map_err(|m| err(None, m))?),
             "code_fields" => {
                 let list = value
                     .as_array()
@@ -496,6 +478,26 @@ fn check_keys(t: &Table, allowed: &[&str]) -> Result<(), String> {
         )),
         None => Ok(()),
     }
+}
+
+/// The `[[name]]` tables of `value`, each read by `read`; an error names
+/// the table by its number (from 1).
+fn tables<T>(
+    value: &Value,
+    name: &str,
+    read: fn(&Table) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
+    let list = value
+        .as_array()
+        .ok_or_else(|| format!("`{name}` must be [[{name}]] tables"))?;
+    let mut out = Vec::with_capacity(list.len());
+    for (i, v) in list.iter().enumerate() {
+        let t = v
+            .as_table()
+            .ok_or_else(|| format!("{name} {}: not a table", i + 1))?;
+        out.push(read(t).map_err(|m| format!("{name} {}: {m}", i + 1))?);
+    }
+    Ok(out)
 }
 
 fn rule(t: &Table) -> Result<Rule, String> {
@@ -711,6 +713,12 @@ advice = "do mine"
             ("[[code]]\ncode = \"12\"\n", "`code` must be an integer"),
             ("[[code]]\ncode = 12\nname = \"A\"\n", "needs `meaning`"),
             ("rules = 1\n", "unknown key `rules`"),
+            ("rule = 1\n", "`rule` must be [[rule]] tables"),
+            ("code = [1]\n", "code 1: not a table"),
+            (
+                "[[code]]\ncode = 1\nname = \"A\"\nmeaning = \"m\"\nadvice = \"a\"\n[[code]]\ncode = 7\n",
+                "code 2: code 7: needs `name`",
+            ),
             ("[[rule]\n", "not valid TOML"),
         ];
         for (text, want) in cases {

@@ -554,22 +554,13 @@ impl<W: Write> RecordSink for JsonSink<W> {
     /// A record rendered ahead: counted, and its line written as it is.
     fn rendered(&mut self, r: &Rendered<'_>) -> io::Result<()> {
         self.stats.rendered(r);
-        if !self.began {
-            self.begin();
-            self.emit()?;
-        }
-        self.dest.write_all(r.json)
+        self.write_ahead(r.json)
     }
 
-    /// Records rendered ahead in a row: counted, and their lines written
-    /// in one piece.
+    /// Records rendered ahead in a row: counted, their lines written at once.
     fn rendered_run(&mut self, run: &RenderedRun<'_>) -> io::Result<()> {
         self.stats.rendered_run(run);
-        if !self.began {
-            self.begin();
-            self.emit()?;
-        }
-        self.dest.write_all(run.json)
+        self.write_ahead(run.json)
     }
 
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
@@ -604,6 +595,15 @@ impl<W: Write> JsonSink<W> {
         self.escaped = escaped;
         r?;
         self.emit()
+    }
+
+    /// Writes lines rendered ahead, after the `begin` line if due.
+    fn write_ahead(&mut self, json: &[u8]) -> io::Result<()> {
+        if !self.began {
+            self.begin();
+            self.emit()?;
+        }
+        self.dest.write_all(json)
     }
 
     /// The `begin` line, if due.

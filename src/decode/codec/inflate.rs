@@ -8,7 +8,7 @@
 //! inflate flate2 offers; its error messages are zlib's own, so the
 //! `decompress err` lines match the official decoder's byte for byte.
 
-use super::Decoded;
+use super::{Chunks, Codec, Decoded};
 use flate2::{Decompress, DecompressError, FlushDecompress, Status};
 use std::io;
 use std::ptr::NonNull;
@@ -59,7 +59,7 @@ const MIN_GUESS: usize = 64 * 1024;
 
 /// libdeflate's decompressor: a whole-buffer inflate about twice as fast
 /// as zlib-rs's streaming one. It is used only where it accepts the
-/// input whole (see [`Inflater::inflate_capped`]); the vendored copy
+/// input whole (see [`Codec::decode_capped`]); the vendored copy
 /// refuses every damaged stream upstream libdeflate would decode and zlib
 /// would not.
 struct Libdeflate(NonNull<ffi::Decompressor>);
@@ -107,38 +107,6 @@ impl Inflater {
             tail: Vec::new(),
             ratio: 8,
         }
-    }
-
-    /// Inflates one block's payload, appending to `out`. Stops at the end
-    /// of the input or at a final block, whichever comes first. On a data
-    /// error, returns Python's text for it; the output decoded so far stays
-    /// in `out`.
-    pub fn inflate(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
-        self.inflate_capped(input, out, usize::MAX).map(|_| ())
-    }
-
-    /// [`Inflater::inflate`], appending at most `cap` bytes: a payload
-    /// that inflates further is cut there ([`Decoded::Capped`]).
-    ///
-    /// A payload that ends with a sync flush (every Mars payload does) is
-    /// first given to libdeflate, finished with an empty final block. Its
-    /// result is kept only if it consumed every byte: then it decoded
-    /// exactly the blocks zlib decodes. Anything libdeflate refuses (bad
-    /// data, a stream that does not end on a block boundary, output over
-    /// the cap) is decoded again by the streaming zlib-rs path, which
-    /// gives zlib's error texts and the output before the error.
-    pub fn inflate_capped(
-        &mut self,
-        input: &[u8],
-        out: &mut Vec<u8>,
-        cap: usize,
-    ) -> Result<Decoded, String> {
-        let start = out.len();
-        if input.ends_with(&SYNC_FLUSH) && self.whole(input, out, cap) {
-            return Ok(Decoded::All);
-        }
-        out.truncate(start);
-        self.stream(input, out, cap)
     }
 
     /// libdeflate over the whole payload; `false` if it refused.
@@ -228,69 +196,6 @@ impl Inflater {
         }
     }
 
-    /// [`Inflater::inflate_capped`] for a payload whose text is too long
-    /// to hold: the streaming zlib-rs path writes into `buf` and hands
-    /// each full buffer (and the rest at the end) to `emit`, so memory
-    /// stays at `buf`'s size whatever the text's. The text before a data
-    /// error is emitted too. An error from `emit` stops decoding and is
-    /// returned as the outer error.
-    pub fn inflate_chunks(
-        &mut self,
-        input: &[u8],
-        cap: usize,
-        buf: &mut [u8],
-        emit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
-    ) -> io::Result<Result<Decoded, String>> {
-        assert!(!buf.is_empty(), "a chunk buffer has room");
-        self.z.reset(false);
-        let mut pos = 0usize;
-        // Bytes emitted, and bytes waiting in `buf`.
-        let (mut total, mut filled) = (0usize, 0usize);
-        loop {
-            let room = cap - total - filled;
-            let want = (buf.len() - filled).min(room.saturating_add(1));
-            let in_before = self.z.total_in();
-            let out_before = self.z.total_out();
-            let status = self.z.decompress(
-                &input[pos..],
-                &mut buf[filled..filled + want],
-                FlushDecompress::Sync,
-            );
-            let consumed = (self.z.total_in() - in_before) as usize;
-            let produced = (self.z.total_out() - out_before) as usize;
-            pos += consumed;
-            filled += produced;
-            if total + filled > cap {
-                emit(&buf[..cap - total])?;
-                return Ok(Ok(Decoded::Capped));
-            }
-            match status {
-                Ok(Status::StreamEnd) => break,
-                Ok(Status::Ok | Status::BufError) => {
-                    let output_full = produced == want;
-                    if !output_full && (pos >= input.len() || (consumed == 0 && produced == 0)) {
-                        break;
-                    }
-                }
-                Err(e) => {
-                    if filled > 0 {
-                        emit(&buf[..filled])?;
-                    }
-                    return Ok(Err(self.error_text(&e, input)));
-                }
-            }
-            if filled == buf.len() {
-                emit(buf)?;
-                total += filled;
-                filled = 0;
-            }
-        }
-        if filled > 0 {
-            emit(&buf[..filled])?;
-        }
-        Ok(Ok(Decoded::All))
-    }
-
     /// Python's text for a data error `e` found in `input`.
     fn error_text(&mut self, e: &DecompressError, input: &[u8]) -> String {
         let mut msg = e.message().map(str::to_owned);
@@ -325,6 +230,73 @@ impl Inflater {
             pos += (self.z.total_in() - before) as usize;
         }
         None
+    }
+}
+
+/// Decoding stops at the end of the input or at a final block, whichever
+/// comes first; data errors carry Python's text.
+impl Codec for Inflater {
+    /// A payload that ends with a sync flush (every Mars payload does) is
+    /// first given to libdeflate, finished with an empty final block. Its
+    /// result is kept only if it consumed every byte: then it decoded
+    /// exactly the blocks zlib decodes. Anything libdeflate refuses (bad
+    /// data, a stream that does not end on a block boundary, output over
+    /// the cap) is decoded again by the streaming zlib-rs path, which
+    /// gives zlib's error texts and the output before the error.
+    fn decode_capped(
+        &mut self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+        cap: usize,
+    ) -> Result<Decoded, String> {
+        let start = out.len();
+        if input.ends_with(&SYNC_FLUSH) && self.whole(input, out, cap) {
+            return Ok(Decoded::All);
+        }
+        out.truncate(start);
+        self.stream(input, out, cap)
+    }
+
+    /// The streaming zlib-rs path.
+    fn decode_chunks(
+        &mut self,
+        input: &[u8],
+        out: &mut Chunks<'_>,
+    ) -> io::Result<Result<Decoded, String>> {
+        self.z.reset(false);
+        let mut pos = 0usize;
+        loop {
+            let room = out.room();
+            let want = room.len();
+            let in_before = self.z.total_in();
+            let out_before = self.z.total_out();
+            let status = self
+                .z
+                .decompress(&input[pos..], room, FlushDecompress::Sync);
+            let consumed = (self.z.total_in() - in_before) as usize;
+            let produced = (self.z.total_out() - out_before) as usize;
+            pos += consumed;
+            out.wrote(produced);
+            if out.cut()? {
+                return Ok(Ok(Decoded::Capped));
+            }
+            match status {
+                Ok(Status::StreamEnd) => break,
+                Ok(Status::Ok | Status::BufError) => {
+                    let output_full = produced == want;
+                    if !output_full && (pos >= input.len() || (consumed == 0 && produced == 0)) {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    out.emit_waiting()?;
+                    return Ok(Err(self.error_text(&e, input)));
+                }
+            }
+            out.emit_full()?;
+        }
+        out.emit_waiting()?;
+        Ok(Ok(Decoded::All))
     }
 }
 

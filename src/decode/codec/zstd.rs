@@ -4,7 +4,7 @@
 //! never ended, so there is no last block. The decoder drains the frame
 //! until the input is used up and no more output comes.
 
-use super::Decoded;
+use super::{Chunks, Codec, Decoded};
 use std::io;
 use zstd::zstd_safe::{DCtx, InBuffer, OutBuffer, ResetDirective, WriteBuf, get_error_name};
 
@@ -55,19 +55,14 @@ impl ZstdDecoder {
             dctx: DCtx::create(),
         }
     }
+}
 
-    /// Decodes one payload, appending to `out`. Stops at the end of the
-    /// input or of the frame. Errors carry python-zstandard's wording. A
-    /// payload that yields no bytes at all is an error with an empty text,
-    /// as it is for the official decoder (its `next()` on an empty
-    /// iterator raises `StopIteration`).
-    pub fn decode(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
-        self.decode_capped(input, out, usize::MAX).map(|_| ())
-    }
-
-    /// [`ZstdDecoder::decode`], appending at most `cap` bytes: a payload
-    /// that decodes further is cut there ([`Decoded::Capped`]).
-    pub fn decode_capped(
+/// Decoding stops at the end of the input or of the frame. Errors carry
+/// python-zstandard's wording. A payload that yields no bytes at all is an
+/// error with an empty text, as it is for the official decoder (its
+/// `next()` on an empty iterator raises `StopIteration`).
+impl Codec for ZstdDecoder {
+    fn decode_capped(
         &mut self,
         input: &[u8],
         out: &mut Vec<u8>,
@@ -113,60 +108,39 @@ impl ZstdDecoder {
         Ok(Decoded::All)
     }
 
-    /// [`ZstdDecoder::decode_capped`] for a payload whose text is too long
-    /// to hold: the text is written into `buf` and each full buffer (and
-    /// the rest at the end) is handed to `emit`, so memory stays at
-    /// `buf`'s size whatever the text's. The text before a data error is
-    /// emitted too. An error from `emit` stops decoding and is returned as
-    /// the outer error.
-    pub fn decode_chunks(
+    fn decode_chunks(
         &mut self,
         input: &[u8],
-        cap: usize,
-        buf: &mut [u8],
-        emit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+        out: &mut Chunks<'_>,
     ) -> io::Result<Result<Decoded, String>> {
-        assert!(!buf.is_empty(), "a chunk buffer has room");
         let zerr = |code| format!("zstd decompress error: {}", get_error_name(code));
         if let Err(code) = self.dctx.reset(ResetDirective::SessionOnly) {
             return Ok(Err(zerr(code)));
         }
         let mut inb = InBuffer::around(input);
-        // Bytes emitted, and bytes waiting in `buf`.
-        let (mut total, mut filled) = (0usize, 0usize);
         loop {
-            let room = cap - total - filled;
-            let want = (buf.len() - filled).min(room.saturating_add(1));
-            let mut ob = OutBuffer::around(&mut buf[filled..filled + want]);
+            let room = out.room();
+            let want = room.len();
+            let mut ob = OutBuffer::around(room);
             let hint = self.dctx.decompress_stream(&mut ob, &mut inb);
             let produced = ob.pos();
-            filled += produced;
+            out.wrote(produced);
             let hint = match hint {
                 Ok(hint) => hint,
                 Err(code) => {
-                    if filled > 0 {
-                        emit(&buf[..filled])?;
-                    }
+                    out.emit_waiting()?;
                     return Ok(Err(zerr(code)));
                 }
             };
-            if total + filled > cap {
-                emit(&buf[..cap - total])?;
+            if out.cut()? {
                 return Ok(Ok(Decoded::Capped));
             }
             if hint == 0 || (inb.pos() >= input.len() && produced < want) {
                 break; // the frame ended, or the input is used up and flushed
             }
-            if filled == buf.len() {
-                emit(buf)?;
-                total += filled;
-                filled = 0;
-            }
+            out.emit_full()?;
         }
-        if filled > 0 {
-            emit(&buf[..filled])?;
-        }
-        if total + filled == 0 {
+        if out.emit_waiting()? == 0 {
             return Ok(Err(String::new()));
         }
         Ok(Ok(Decoded::All))

@@ -3,7 +3,7 @@
 //! too (or decode them exactly as zlib does), so that `inflate` gives
 //! zlib's verdict, words and bytes.
 
-use super::{FINAL_EMPTY, Inflater};
+use super::{Codec, FINAL_EMPTY, Inflater};
 
 /// Deflate's bit order: values LSB first, Huffman codes MSB first.
 #[derive(Default)]
@@ -133,7 +133,7 @@ fn check(input: &[u8], upstream_misdecodes: Option<bool>) -> Option<String> {
         );
     }
     let mut got = Vec::new();
-    let r = inf.inflate(input, &mut got);
+    let r = inf.decode(input, &mut got);
     assert_eq!(r.is_ok(), ok);
     assert!(got == want);
     let mut tail = input.to_vec();

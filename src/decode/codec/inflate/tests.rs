@@ -28,7 +28,7 @@ fn unterminated_stream_yields_everything_flushed() {
     let p = mars_deflate(&[b"first line\n", b"second line\n"]);
     assert_eq!(&p[p.len() - 4..], &[0, 0, 0xFF, 0xFF]);
     let mut out = Vec::new();
-    Inflater::new().inflate(&p, &mut out).unwrap();
+    Inflater::new().decode(&p, &mut out).unwrap();
     assert_eq!(out, b"first line\nsecond line\n");
 }
 
@@ -38,7 +38,7 @@ fn large_outputs_are_not_cut() {
     let lines: Vec<&[u8]> = std::iter::repeat_n(&line[..], 3000).collect();
     let p = mars_deflate(&lines);
     let mut out = Vec::new();
-    Inflater::new().inflate(&p, &mut out).unwrap();
+    Inflater::new().decode(&p, &mut out).unwrap();
     assert_eq!(out.len(), 3_000_000);
 }
 
@@ -47,10 +47,10 @@ fn a_prefix_decodes_to_a_prefix() {
     let p = mars_deflate(&[b"alpha\n", b"beta\n", b"gamma\n"]);
     let mut inf = Inflater::new();
     let mut full = Vec::new();
-    inf.inflate(&p, &mut full).unwrap();
+    inf.decode(&p, &mut full).unwrap();
     for cut in 0..p.len() {
         let mut out = Vec::new();
-        inf.inflate(&p[..cut], &mut out).unwrap();
+        inf.decode(&p[..cut], &mut out).unwrap();
         assert!(full.starts_with(&out), "cut {cut}");
     }
 }
@@ -83,7 +83,7 @@ fn errors_found_on_the_fast_path_keep_zlibs_words() {
             *b ^= 0xFF;
         }
         let mut out = Vec::new();
-        if let Err(err) = inf.inflate(&p, &mut out) {
+        if let Err(err) = inf.decode(&p, &mut out) {
             errors += 1;
             assert!(!err.contains("repeated call"), "{err}");
             assert!(
@@ -114,7 +114,7 @@ fn the_whole_buffer_path_agrees_with_the_streaming_path() {
     assert_eq!(fast, lines.concat());
     // Output already in the buffer stays in front.
     let mut out = b"before".to_vec();
-    inf.inflate(&p, &mut out).unwrap();
+    inf.decode(&p, &mut out).unwrap();
     assert_eq!(&out[..6], b"before");
     assert_eq!(&out[6..], &fast[..]);
 }
@@ -127,7 +127,7 @@ fn a_deflate_bomb_stops_at_the_cap() {
     assert!(p.len() < 100_000);
     let mut inf = Inflater::new();
     let mut out = Vec::new();
-    let r = inf.inflate_capped(&p, &mut out, 1 << 20).unwrap();
+    let r = inf.decode_capped(&p, &mut out, 1 << 20).unwrap();
     assert_eq!(r, Decoded::Capped);
     assert_eq!(out.len(), 1 << 20);
     assert!(
@@ -138,11 +138,11 @@ fn a_deflate_bomb_stops_at_the_cap() {
     // A cap the output fits in exactly is not a cut.
     let small = mars_deflate(&[&zeros[..1000]]);
     let mut out = Vec::new();
-    assert_eq!(inf.inflate_capped(&small, &mut out, 1000), Ok(Decoded::All));
+    assert_eq!(inf.decode_capped(&small, &mut out, 1000), Ok(Decoded::All));
     assert_eq!(out.len(), 1000);
     let mut out = Vec::new();
     assert_eq!(
-        inf.inflate_capped(&small, &mut out, 999),
+        inf.decode_capped(&small, &mut out, 999),
         Ok(Decoded::Capped)
     );
     assert_eq!(out.len(), 999);
@@ -150,19 +150,19 @@ fn a_deflate_bomb_stops_at_the_cap() {
 
 #[test]
 fn chunks_give_the_text_of_the_whole_buffer_paths() {
-    use crate::decode::codec::{Chunked, check_chunks_match_whole, chunk_test_lines};
+    use crate::decode::codec::{check_chunks_match_whole, chunk_test_lines, chunked};
     let lines = chunk_test_lines();
     let refs: Vec<&[u8]> = lines.iter().map(|l| &l[..]).collect();
     let p = mars_deflate(&refs);
     let mut inf = Inflater::new();
-    check_chunks_match_whole(Chunked::Inflate(&mut inf), &p);
+    check_chunks_match_whole(&mut inf, &p);
     // A data error keeps zlib's words and the text before it.
     let mut bad = p.clone();
     let n = bad.len();
     bad[n / 2..n / 2 + 8].fill(0xFF);
     let mut out = Vec::new();
-    let err = inf.inflate(&bad, &mut out).unwrap_err();
-    let (text, _, r) = Chunked::Inflate(&mut inf).chunked(&bad, usize::MAX, 1000);
+    let err = inf.decode(&bad, &mut out).unwrap_err();
+    let (text, _, r) = chunked(&mut inf, &bad, usize::MAX, 1000);
     assert_eq!(r, Err(err));
     assert!(text == out);
 }
@@ -173,14 +173,15 @@ fn a_sink_error_stops_the_chunks() {
     let p = mars_deflate(&[&zeros]);
     let mut buf = vec![0u8; 1000];
     let mut calls = 0;
-    let r = Inflater::new().inflate_chunks(&p, usize::MAX, &mut buf, &mut |_| {
+    let mut emit = |_: &[u8]| {
         calls += 1;
         if calls == 3 {
             Err(io::Error::other("closed"))
         } else {
             Ok(())
         }
-    });
+    };
+    let r = Inflater::new().decode_chunks(&p, &mut Chunks::new(&mut buf, usize::MAX, &mut emit));
     assert_eq!(r.unwrap_err().to_string(), "closed");
     assert_eq!(calls, 3);
 }
@@ -189,7 +190,7 @@ fn a_sink_error_stops_the_chunks() {
 fn errors_use_zlibs_words() {
     let mut out = Vec::new();
     let err = Inflater::new()
-        .inflate(&[0xFF, 0xFF, 0xFF], &mut out)
+        .decode(&[0xFF, 0xFF, 0xFF], &mut out)
         .unwrap_err();
     assert_eq!(err, "Error -3 while decompressing data: invalid block type");
 }

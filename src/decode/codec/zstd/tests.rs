@@ -60,20 +60,19 @@ fn a_zstd_bomb_stops_at_the_cap() {
 
 #[test]
 fn chunks_give_the_text_of_the_whole_buffer_path() {
-    use crate::decode::codec::{Chunked, check_chunks_match_whole, chunk_test_lines};
+    use crate::decode::codec::{check_chunks_match_whole, chunk_test_lines, chunked};
     let lines = chunk_test_lines();
     let refs: Vec<&[u8]> = lines.iter().map(|l| &l[..]).collect();
     let p = mars_zstd(&refs);
     let mut d = ZstdDecoder::new();
-    check_chunks_match_whole(Chunked::Zstd(&mut d), &p);
-    let mut d = Chunked::Zstd(&mut d);
-    let (text, _, r) = d.chunked(b"not zstd at all", usize::MAX, 1000);
+    check_chunks_match_whole(&mut d, &p);
+    let (text, _, r) = chunked(&mut d, b"not zstd at all", usize::MAX, 1000);
     assert_eq!(
         r,
         Err("zstd decompress error: Unknown frame descriptor".into())
     );
     assert!(text.is_empty());
-    let (_, _, r) = d.chunked(b"", usize::MAX, 1000);
+    let (_, _, r) = chunked(&mut d, b"", usize::MAX, 1000);
     assert_eq!(r, Err(String::new()));
 }
 
