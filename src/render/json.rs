@@ -11,8 +11,8 @@
 //! Text from the log is written as JSON strings. Bytes that are not UTF-8
 //! are kept: such a field is written with each invalid byte as the four
 //! characters `\xNN` and each backslash doubled, and its name is listed in
-//! the record's `"escaped"` array, so that [`unescape`] gives the bytes
-//! back exactly. Fields of valid UTF-8 are written as they are.
+//! the record's `"escaped"` array, so that [`unescape`](super::escape::unescape)
+//! gives the bytes back exactly. Fields of valid UTF-8 are written as is.
 
 use std::cell::RefCell;
 use std::io::{self, Write};

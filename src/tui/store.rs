@@ -152,8 +152,9 @@ pub struct Batch {
     pub plain: bool,
     /// What the batch's banner lines say (SDK version, app id, ...).
     pub meta: Metadata,
-    /// IM SDK findings of the rows so far; [`Finding::record`] is the
-    /// row's number among the rows of its file.
+    /// IM SDK findings of the rows so far;
+    /// [`Finding::record`](crate::imsdk::Finding::record) is the row's
+    /// number among the rows of its file.
     pub findings: Vec<crate::imsdk::Finding>,
     last_time: u32,
     last_millis: i64,
