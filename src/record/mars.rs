@@ -352,11 +352,7 @@ fn assemble<'a>(rec: &'a [u8], p: Prefix<'a>, loc: Location<'a>) -> Header<'a> {
 /// that parse every record (JSON output).
 #[inline]
 pub(crate) fn parse_record<'a>(bytes: &'a [u8], memo: &mut DateMemo) -> Record<'a> {
-    if bytes.len() >= 3
-        && bytes[0] == b'['
-        && bytes[2] == b']'
-        && let Some(level) = Level::from_letter(bytes[1])
-    {
+    if let Some(level) = Level::of_bracket(bytes) {
         return Record {
             bytes,
             level: Some(level),

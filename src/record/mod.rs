@@ -96,6 +96,15 @@ impl Level {
         }
     }
 
+    /// The level of a record that starts with a Mars `[L]` bracket.
+    #[inline(always)]
+    pub fn of_bracket(bytes: &[u8]) -> Option<Level> {
+        match bytes {
+            [b'[', l, b']', ..] => Level::from_letter(*l),
+            _ => None,
+        }
+    }
+
     /// The letter the writer prints for this level.
     pub fn letter(self) -> char {
         match self {
@@ -264,11 +273,7 @@ pub struct Record<'a> {
 impl<'a> Record<'a> {
     /// Parses the bytes of one record (as cut by [`Records`] or [`RecordSplitter`]).
     pub fn parse(bytes: &'a [u8]) -> Record<'a> {
-        if bytes.len() >= 3
-            && bytes[0] == b'['
-            && bytes[2] == b']'
-            && let Some(level) = Level::from_letter(bytes[1])
-        {
+        if let Some(level) = Level::of_bracket(bytes) {
             return Record {
                 bytes,
                 level: Some(level),

@@ -242,10 +242,7 @@ pub(super) fn prefix_passes(f: &Filter, bytes: &[u8]) -> bool {
 /// The record's level, from its `[L]` (or the level of another shape).
 #[inline(always)]
 pub(super) fn level_of(bytes: &[u8]) -> Option<Level> {
-    match bytes {
-        [b'[', l, b']', ..] if Level::from_letter(*l).is_some() => Level::from_letter(*l),
-        _ => other_level(bytes),
-    }
+    Level::of_bracket(bytes).or_else(|| other_level(bytes))
 }
 
 /// [`level_of`] for a record that is not a Mars bracket line.
@@ -303,13 +300,10 @@ pub(super) fn decide(
     if plan.empty {
         return Some(level_of(bytes));
     }
-    let (level, l) = match bytes {
-        [b'[', c, b']', ..] if Level::from_letter(*c).is_some() => {
-            let l = Level::from_letter(*c);
-            (l, l?)
-        }
-        _ => return decide_other(filter, plan, bytes, search, memo, offset),
+    let Some(l) = Level::of_bracket(bytes) else {
+        return decide_other(filter, plan, bytes, search, memo, offset);
     };
+    let level = Some(l);
     if !level_and_bytes_pass(filter, plan, l, bytes, &search) {
         return None;
     }
