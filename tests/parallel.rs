@@ -467,9 +467,7 @@ fn many_small_blocks_give_the_same_events_on_one_two_and_four_threads() {
                 matches!(
                     e,
                     OwnedEvent::Other(
-                        Event::Skipped { .. }
-                            | Event::DecompressError { .. }
-                            | Event::SeqGap { .. }
+                        Event::Skipped { .. } | Event::DecompressError { .. } | Event::SeqGap(_)
                     )
                 )
             })

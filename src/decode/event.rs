@@ -69,6 +69,19 @@ pub enum Salvage {
     },
 }
 
+/// The official decoder's seq check fired: seqs `first..=last` are not in
+/// the file. Often harmless (two xlog instances in one process). A
+/// reversed range (`first > last`) is a seq that went back or repeated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeqGap {
+    /// Offset of the block whose seq showed the gap.
+    pub offset: u64,
+    /// First missing seq.
+    pub first: u32,
+    /// Last missing seq.
+    pub last: u32,
+}
+
 /// One thing the decoder found, in input order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -81,16 +94,8 @@ pub enum Event<'a> {
     /// is delivered in chunks of at most 1 MiB rather than held whole.
     /// Chunks split the text anywhere, inside a line too.
     Text(&'a [u8]),
-    /// The official decoder's seq check fired: seqs `first..=last` are not
-    /// in the file. Often harmless (two xlog instances in one process).
-    SeqGap {
-        /// Offset of the block whose seq showed the gap.
-        offset: u64,
-        /// First missing seq.
-        first: u32,
-        /// Last missing seq.
-        last: u32,
-    },
+    /// The official decoder's seq check fired (see [`SeqGap`]).
+    SeqGap(SeqGap),
     /// Bytes skipped to resynchronise after a bad block.
     Skipped {
         /// Offset where the bad block was expected.
@@ -221,15 +226,7 @@ impl Sink for Collect {
         let owned = match event {
             Event::Block(b) => OwnedEvent::Block(*b),
             Event::Text(t) => OwnedEvent::Text(t.to_vec()),
-            Event::SeqGap {
-                offset,
-                first,
-                last,
-            } => OwnedEvent::Other(Event::SeqGap {
-                offset: *offset,
-                first: *first,
-                last: *last,
-            }),
+            Event::SeqGap(gap) => OwnedEvent::Other(Event::SeqGap(*gap)),
             Event::Skipped {
                 offset,
                 len,

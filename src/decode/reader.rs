@@ -8,7 +8,7 @@
 
 use crate::decode::ahead::Worked;
 use crate::decode::codec::{Decoded, PrivateKey, TeaKey};
-use crate::decode::event::{BlockInfo, Event, LockReason, Salvage, Sink};
+use crate::decode::event::{BlockInfo, Event, LockReason, Salvage, SeqGap, Sink};
 use crate::decode::format::{
     self, BadBlock, Check, Header, MMAP3_SIZE, Payload, check_block, is_magic,
 };
@@ -412,11 +412,11 @@ impl Decoder {
         let seq = u32::from(header.seq);
         if seq != 0 && seq != 1 && self.last_seq != 0 && seq != self.last_seq + 1 {
             self.summary.gaps += 1;
-            let gap = Event::SeqGap {
+            let gap = Event::SeqGap(SeqGap {
                 offset: at,
                 first: self.last_seq + 1,
                 last: seq - 1,
-            };
+            });
             self.emit(sink, gap)?;
         }
         if seq != 0 {

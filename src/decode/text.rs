@@ -2,7 +2,7 @@
 //! with its in-band `[F]decode_log_file.py ...` lines, plus xlogdec's own
 //! one-line markers where it does better (locked runs, salvaged blocks).
 
-use crate::decode::event::{Event, LockReason, Salvage, Sink};
+use crate::decode::event::{Event, LockReason, Salvage, SeqGap, Sink};
 use crate::decode::summary::Summary;
 use std::io::{self, Write};
 
@@ -93,7 +93,7 @@ impl<W: Write> Sink for TextSink<W> {
         match event {
             Event::Text(t) => self.out.write_all(t),
             _ if !self.markers => Ok(()),
-            Event::SeqGap { first, last, .. } => writeln!(
+            Event::SeqGap(SeqGap { first, last, .. }) => writeln!(
                 self.out,
                 "[F]decode_log_file.py log seq:{first}-{last} is missing"
             ),

@@ -18,7 +18,7 @@ use std::cell::RefCell;
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use crate::decode::event::{BlockInfo, Event, Salvage};
+use crate::decode::event::{BlockInfo, Event, Salvage, SeqGap};
 use crate::decode::summary::Summary;
 use crate::record::TimePoint;
 use crate::record::{DateMemo, Header, Level, Record, Timestamp, parse_record};
@@ -751,11 +751,11 @@ impl<W: Write> JsonSink<W> {
     /// Builds the line of a non-text event (none for blocks).
     fn line(&mut self, event: &Event<'_>) -> io::Result<()> {
         match event {
-            Event::SeqGap {
+            Event::SeqGap(SeqGap {
                 offset,
                 first,
                 last,
-            } => {
+            }) => {
                 self.open("gap")?;
                 writeln!(
                     self.out,

@@ -11,7 +11,7 @@ use std::io;
 
 use serde_json::{Map, Value, json};
 
-use crate::decode::event::Event;
+use crate::decode::event::{Event, SeqGap};
 use crate::decode::format::{Magic, Payload};
 use crate::decode::summary::Summary;
 use crate::record::formats::meta::Metadata;
@@ -24,17 +24,6 @@ use crate::select::filtered::RecordSink;
 pub const MAX_TAGS: usize = 10_000;
 /// Gaps, corrupt ranges and locked runs kept in the lists.
 pub const MAX_LISTED: usize = 1_000;
-
-/// Seqs missing between two blocks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Gap {
-    /// Offset of the block after the gap.
-    pub offset: u64,
-    /// First missing seq.
-    pub first: u32,
-    /// Last missing seq.
-    pub last: u32,
-}
 
 /// A seq that went back (or repeated) where the next one was expected:
 /// the official decoder's seq check reports it as a reversed "missing"
@@ -93,7 +82,7 @@ pub struct Stats {
     /// Time of the last record with a header, in input order.
     pub last: Option<TimePoint>,
     /// Seq gaps: seqs skipped forwards (at most [`MAX_LISTED`]).
-    pub gaps: Vec<Gap>,
+    pub gaps: Vec<SeqGap>,
     /// Seq gaps, all counted.
     pub gap_count: u64,
     /// Seqs that went back or repeated (at most [`MAX_LISTED`]).
@@ -335,11 +324,11 @@ impl RecordSink for Stats {
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
         let locked = matches!(event, Event::Locked { .. });
         match event {
-            Event::SeqGap {
+            Event::SeqGap(SeqGap {
                 offset,
                 first,
                 last,
-            } if first > last => {
+            }) if first > last => {
                 // The official check's reversed range: the seq went back.
                 self.seq_back_count += 1;
                 if self.seq_back.len() < MAX_LISTED {
@@ -350,18 +339,10 @@ impl RecordSink for Stats {
                     });
                 }
             }
-            Event::SeqGap {
-                offset,
-                first,
-                last,
-            } => {
+            Event::SeqGap(gap) => {
                 self.gap_count += 1;
                 if self.gaps.len() < MAX_LISTED {
-                    self.gaps.push(Gap {
-                        offset: *offset,
-                        first: *first,
-                        last: *last,
-                    });
+                    self.gaps.push(*gap);
                 }
             }
             Event::Skipped {

@@ -432,7 +432,7 @@ impl RecordSink for StoreSink {
                 return Ok(());
             }
             Event::Text(_) => return Ok(()),
-            Event::SeqGap { .. } => RowKind::SeqGap,
+            Event::SeqGap(_) => RowKind::SeqGap,
             Event::Skipped { .. } => RowKind::Skipped,
             // A block cut at the output cap did not fully decompress either.
             Event::DecompressError { .. } | Event::OutputCapped { .. } => RowKind::DecompressError,

@@ -1,4 +1,5 @@
 use super::*;
+use crate::decode::event::SeqGap;
 use crate::select::filter::FilterOptions;
 use chrono::DateTime;
 use regex::bytes::RegexBuilder;
@@ -15,7 +16,7 @@ impl RecordSink for Log {
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
         let name = match event {
             Event::Block(_) => "block",
-            Event::SeqGap { .. } => "gap",
+            Event::SeqGap(_) => "gap",
             _ => "other",
         };
         self.0.push(name.into());
@@ -54,11 +55,11 @@ fn records_pass_whole_and_events_keep_their_place() {
     s.event(&Event::Text(first.as_bytes())).expect("ok");
     s.event(&Event::Text(&I1.as_bytes()[20..])).expect("ok");
     s.event(&Event::Text(E1.as_bytes())).expect("ok");
-    s.event(&Event::SeqGap {
+    s.event(&Event::SeqGap(SeqGap {
         offset: 0,
         first: 2,
         last: 3,
-    })
+    }))
     .expect("ok");
     s.event(&Event::Text(b"  tail of nothing\n")).expect("ok");
     s.finish(&Summary::default()).expect("ok");
@@ -219,11 +220,11 @@ fn print(
             None => s.event(&Event::Text(part)).expect("ok"),
         }
         if i == 2 {
-            s.event(&Event::SeqGap {
+            s.event(&Event::SeqGap(SeqGap {
                 offset: 0,
                 first: 7,
                 last: 8,
-            })
+            }))
             .expect("ok");
         }
     }

@@ -158,7 +158,7 @@ impl Sink for TextOnly {
                 Some(last) => last.extend_from_slice(t),
                 None => self.other = true,
             },
-            Event::SeqGap { .. } => {}
+            Event::SeqGap(_) => {}
             _ => self.other = true,
         }
         Ok(())
