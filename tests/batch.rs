@@ -3,18 +3,14 @@
 
 mod common;
 
+use common::corpus;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 const TEST_KEY: &str = "9f730faaf15961d6f44e63977f81c7505d54c83480f0c7f7e1b5fbbd661e7fc7";
-
-fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/corpus")
-        .join(name)
-}
 
 fn expected(name: &str) -> Vec<u8> {
     fs::read(corpus(&format!("{name}.expected.log"))).unwrap()

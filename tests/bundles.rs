@@ -3,19 +3,16 @@
 //! bombs, empty inputs and standard input. Every bundle is built here from
 //! the corpus, and its output is compared with the corpus expectations.
 
+mod common;
+
+use common::corpus;
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
-
-fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/corpus")
-        .join(name)
-}
 
 fn log(name: &str) -> Vec<u8> {
     fs::read(corpus(name)).unwrap()

@@ -2,36 +2,23 @@
 //! through the real binary on corpus files. Expected results come from a
 //! line scan written here, independent of the library's record parser.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
 fn corpus(name: &str) -> String {
-    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "testdata", "corpus", name]
-        .iter()
-        .collect();
-    p.to_string_lossy().into_owned()
+    common::corpus(name).to_string_lossy().into_owned()
 }
 
 fn xlogdec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xlogdec"))
-        .args(args)
-        .env_remove("NO_COLOR")
-        .env_remove("XLOGDEC_PRIVATE_KEY")
-        .output()
-        .expect("run xlogdec")
+    common::xlogdec().args(args).output().expect("run xlogdec")
 }
 
 /// Standard output of a run that must succeed.
 fn ok(args: &[&str]) -> Vec<u8> {
-    let out = xlogdec(args);
-    assert!(
-        out.status.success(),
-        "xlogdec {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    common::stdout_of(common::xlogdec().args(args))
 }
 
 /// A record found by the line scan.

@@ -3,7 +3,9 @@
 //! (`decompress err`, as the official decoder says), never a wrong key; a
 //! false encrypted header inside an unencrypted file says nothing of keys.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::corpus;
 use std::process::Command;
 
 use xlogdec::decode::codec::{Codec, Inflater, PrivateKey, ZstdDecoder, tea};
@@ -15,12 +17,6 @@ use xlogdec::decode::reader::{Decoder, Options, decode_to_vec};
 const TEST_KEY: &str = "9f730faaf15961d6f44e63977f81c7505d54c83480f0c7f7e1b5fbbd661e7fc7";
 /// A valid private key that fits no corpus file.
 const OTHER_KEY: &str = "1111111111111111111111111111111111111111111111111111111111111111";
-
-fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/corpus")
-        .join(name)
-}
 
 fn key(hex: &str) -> Option<PrivateKey> {
     Some(PrivateKey::from_hex(hex).unwrap())

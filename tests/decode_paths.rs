@@ -1,20 +1,16 @@
 //! The same input through every reader path gives the same events, and
 //! hostile inputs give errors or markers, never a panic.
 
+mod common;
+
+use common::corpus;
 use std::io::Read;
-use std::path::{Path, PathBuf};
 use xlogdec::decode::codec::PrivateKey;
 use xlogdec::decode::event::{Collect, Event, OwnedEvent};
 use xlogdec::decode::input::{MmapInput, ReadInput, SliceInput};
 use xlogdec::decode::reader::{Decoder, Options, decode_to_vec};
 
 const TEST_KEY: &str = "9f730faaf15961d6f44e63977f81c7505d54c83480f0c7f7e1b5fbbd661e7fc7";
-
-fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/corpus")
-        .join(name)
-}
 
 fn keyed() -> Options {
     Options {

@@ -2,7 +2,9 @@
 //! the regressions the property tests and fuzzers found. Each test says
 //! what it guards.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::corpus;
 use xlogdec::decode::codec::PrivateKey;
 use xlogdec::decode::event::{Collect, Event, LockReason, OwnedEvent};
 use xlogdec::decode::reader::{Decoder, Options, decode_to_vec};
@@ -11,12 +13,6 @@ use xlogdec::decode::text::TextSink;
 const TEST_KEY: &str = "9f730faaf15961d6f44e63977f81c7505d54c83480f0c7f7e1b5fbbd661e7fc7";
 /// A valid private key that is not the one the corpus was written for.
 const OTHER_KEY: &str = "1111111111111111111111111111111111111111111111111111111111111111";
-
-fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/corpus")
-        .join(name)
-}
 
 fn with_key(key: &str, recover: bool) -> Options {
     Options {

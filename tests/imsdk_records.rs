@@ -4,9 +4,10 @@
 //! line scan of each `NAME.expected.log` written here; it shares no code
 //! with the library's record parser.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
 use serde_json::Value;
 use xlogdec::decode::writer::{WriterOptions, XlogWriter};
@@ -29,24 +30,12 @@ fn expected(name: &str) -> Vec<u8> {
     std::fs::read(path(&format!("{name}.expected.log"))).expect("expected text")
 }
 
-fn xlogdec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xlogdec"))
-        .args(args)
-        .env_remove("NO_COLOR")
-        .env_remove("XLOGDEC_PRIVATE_KEY")
-        .env("XDG_CONFIG_HOME", env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run xlogdec")
-}
-
 fn ok(args: &[&str]) -> Vec<u8> {
-    let out = xlogdec(args);
-    assert!(
-        out.status.success(),
-        "xlogdec {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    common::stdout_of(
+        common::xlogdec()
+            .args(args)
+            .env("XDG_CONFIG_HOME", env!("CARGO_MANIFEST_DIR")),
+    )
 }
 
 /// A record of the line scan: its bytes, level letter, local time text

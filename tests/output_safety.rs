@@ -6,17 +6,13 @@
 
 mod common;
 
+use common::corpus;
+
 use std::ffi::CString;
 use std::fs;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-
-fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/corpus")
-        .join(name)
-}
 
 fn expected(name: &str) -> Vec<u8> {
     fs::read(corpus(&format!("{name}.expected.log"))).expect("expectation")

@@ -4,36 +4,25 @@
 //! the corpus `.expected.log` texts written here, independent of the
 //! library's record parser.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::corpus;
 use std::process::{Command, Output, Stdio};
 
-fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/corpus")
-        .join(name)
+/// The binary with `args`, reading no standard input.
+fn command(args: &[&str]) -> Command {
+    let mut c = common::xlogdec();
+    c.arg("--no-progress").args(args).stdin(Stdio::null());
+    c
 }
 
 fn xlogdec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xlogdec"))
-        .arg("--no-progress")
-        .args(args)
-        .env_remove("NO_COLOR")
-        .env_remove("XLOGDEC_PRIVATE_KEY")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run xlogdec")
+    command(args).output().expect("run xlogdec")
 }
 
 /// Standard output of a run that must succeed.
 fn ok(args: &[&str]) -> Vec<u8> {
-    let out = xlogdec(args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "xlogdec {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    common::stdout_of(&mut command(args))
 }
 
 /// A record of the expected text: its lines, and its header fields when

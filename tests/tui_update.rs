@@ -3,7 +3,10 @@
 //! texts (`*.expected.log`) and from the library's own record filters,
 //! which define what the CLI prints.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::corpus;
+use std::path::Path;
 
 use chrono::{Local, NaiveDate};
 use xlogdec::decode::reader::Options;
@@ -14,12 +17,6 @@ use xlogdec::tui::action::Action;
 use xlogdec::tui::app::{App, Overlay, Screen};
 use xlogdec::tui::keymap::{self, Context, KEYS};
 use xlogdec::tui::store::RowKind;
-
-fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/corpus")
-        .join(name)
-}
 
 fn expected(name: &str) -> Vec<u8> {
     let mut p = corpus(name).into_os_string();

@@ -12,3 +12,33 @@ pub fn skip_loudly(test: &str, why: &str) {
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "SKIPPED {test}: {why}");
 }
+
+/// A file of the test corpus, `testdata/corpus/NAME`.
+#[allow(dead_code)]
+pub fn corpus(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/corpus")
+        .join(name)
+}
+
+/// The real binary, without the environment variables that change its
+/// output (`NO_COLOR`, and the key of `XLOGDEC_PRIVATE_KEY`).
+#[allow(dead_code)]
+pub fn xlogdec() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_xlogdec"));
+    c.env_remove("NO_COLOR").env_remove("XLOGDEC_PRIVATE_KEY");
+    c
+}
+
+/// The standard output of a run that must succeed (exit status 0).
+#[allow(dead_code)]
+pub fn stdout_of(cmd: &mut std::process::Command) -> Vec<u8> {
+    let out = cmd.output().expect("run xlogdec");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
