@@ -3,33 +3,19 @@
 
 mod common;
 
-use common::corpus;
+use common::{corpus, expected, run};
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 const TEST_KEY: &str = "9f730faaf15961d6f44e63977f81c7505d54c83480f0c7f7e1b5fbbd661e7fc7";
 
-fn expected(name: &str) -> Vec<u8> {
-    fs::read(corpus(&format!("{name}.expected.log"))).unwrap()
-}
-
 fn xlogdec() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_xlogdec"));
-    c.env_remove("XLOGDEC_PRIVATE_KEY").arg("--no-progress");
+    let mut c = common::xlogdec();
+    c.arg("--no-progress");
     c
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.code().is_some(),
-        "killed by a signal: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 fn copy(name: &str, to: &Path) {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::corpus;
+use common::{corpus, expected};
 use std::fs;
 use std::io::Write;
 use std::path::Path;
@@ -18,20 +18,14 @@ fn log(name: &str) -> Vec<u8> {
     fs::read(corpus(name)).unwrap()
 }
 
-fn expected(name: &str) -> Vec<u8> {
-    fs::read(corpus(&format!("{name}.expected.log"))).unwrap()
-}
-
 fn xlogdec() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_xlogdec"));
-    c.env_remove("XLOGDEC_PRIVATE_KEY").arg("--no-progress");
+    let mut c = common::xlogdec();
+    c.arg("--no-progress");
     c
 }
 
 fn run(cmd: &mut Command) -> Output {
-    let out = cmd.stdin(Stdio::null()).output().unwrap();
-    assert!(out.status.code().is_some(), "killed by a signal");
-    out
+    common::run(cmd.stdin(Stdio::null()))
 }
 
 fn stderr(out: &Output) -> String {

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::corpus;
+use common::{corpus, expected, run};
 
 use std::ffi::CString;
 use std::fs;
@@ -14,26 +14,12 @@ use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn expected(name: &str) -> Vec<u8> {
-    fs::read(corpus(&format!("{name}.expected.log"))).expect("expectation")
-}
-
 fn xlogdec(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_xlogdec"));
     c.env_remove("XLOGDEC_PRIVATE_KEY")
         .arg("--no-progress")
         .current_dir(dir);
     c
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("run xlogdec");
-    assert!(
-        out.status.code().is_some(),
-        "killed by a signal: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 fn stderr(out: &Output) -> String {

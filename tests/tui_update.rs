@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::corpus;
+use common::{corpus, expected};
 use std::path::Path;
 
 use chrono::{Local, NaiveDate};
@@ -17,12 +17,6 @@ use xlogdec::tui::action::Action;
 use xlogdec::tui::app::{App, Overlay, Screen};
 use xlogdec::tui::keymap::{self, Context, KEYS};
 use xlogdec::tui::store::RowKind;
-
-fn expected(name: &str) -> Vec<u8> {
-    let mut p = corpus(name).into_os_string();
-    p.push(".expected.log");
-    std::fs::read(p).expect("expected text")
-}
 
 fn open(name: &str) -> App {
     let mut app = App::open_file(&corpus(name), Options::default());

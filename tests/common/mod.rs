@@ -42,3 +42,21 @@ pub fn stdout_of(cmd: &mut std::process::Command) -> Vec<u8> {
     );
     out.stdout
 }
+
+/// The expected decoded text of corpus file NAME (`NAME.expected.log`).
+#[allow(dead_code)]
+pub fn expected(name: &str) -> Vec<u8> {
+    std::fs::read(corpus(&format!("{name}.expected.log"))).expect("expected text")
+}
+
+/// The output of `cmd`, which must end by exiting, not by a signal.
+#[allow(dead_code)]
+pub fn run(cmd: &mut std::process::Command) -> std::process::Output {
+    let out = cmd.output().expect("run xlogdec");
+    assert!(
+        out.status.code().is_some(),
+        "killed by a signal: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
