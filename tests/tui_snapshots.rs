@@ -3,6 +3,8 @@
 //! of the screens, rewrite them with `UPDATE_SNAPSHOTS=1 cargo test --test
 //! tui_snapshots` and review the diff.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use ratatui::Terminal;
@@ -86,18 +88,7 @@ fn integrity_row_and_expanded_record() {
     app.update(Action::NextIntegrity(true));
     check("log_integrity", &screen(&mut app, 80, 24));
     let mut app = open("b_async_zlib.xlog");
-    let multi = app
-        .view
-        .iter()
-        .position(|&r| {
-            app.store
-                .bytes_of(r)
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count()
-                > 2
-        })
-        .expect("a multi-line record");
+    let multi = common::record_with_breaks(&app, 2);
     app.update(Action::Down(multi));
     app.update(Action::Enter);
     check("log_expanded", &screen(&mut app, 80, 24));

@@ -588,18 +588,7 @@ fn time_jump_goes_to_the_first_record_at_or_after() {
 #[test]
 fn enter_expands_a_multi_line_record() {
     let mut app = open("b_async_zlib.xlog");
-    let multi = app
-        .view
-        .iter()
-        .position(|&r| {
-            app.store
-                .bytes_of(r)
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count()
-                > 1
-        })
-        .expect("a multi-line record");
+    let multi = common::record_with_breaks(&app, 1);
     app.update(Action::Down(multi));
     assert_eq!(app.row_height(app.cursor), 1);
     app.update(Action::Enter);

@@ -60,3 +60,20 @@ pub fn run(cmd: &mut std::process::Command) -> std::process::Output {
     );
     out
 }
+
+/// Where the viewer's view shows the first record with more than
+/// `breaks` line breaks.
+#[allow(dead_code)]
+pub fn record_with_breaks(app: &xlogdec::tui::app::App, breaks: usize) -> usize {
+    app.view
+        .iter()
+        .position(|&r| {
+            app.store
+                .bytes_of(r)
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                > breaks
+        })
+        .expect("a multi-line record")
+}
