@@ -105,15 +105,7 @@ fn every_prefix_of_a_file_decodes_without_error() {
         Decoder::new(Options::default())
             .decode_slice(&data[..cut], &mut c)
             .unwrap();
-        let text: Vec<u8> = c
-            .events
-            .iter()
-            .filter_map(|e| match e {
-                OwnedEvent::Text(t) => Some(t.clone()),
-                _ => None,
-            })
-            .flatten()
-            .collect();
+        let text = common::texts(&c.events).concat();
         // A cut file either ends on a block boundary or salvages its tail;
         // either way no more text than the whole file holds.
         assert!(text.len() <= full.len() + 200, "cut {cut}");

@@ -1,6 +1,8 @@
 //! Decoding on worker threads gives exactly the events of decoding on one
 //! thread, and the per-block output cap cuts decompression bombs.
 
+mod common;
+
 use chrono::DateTime;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -197,14 +199,7 @@ fn with_long_block(zstd: bool, zeros: usize) -> (Vec<u8>, Vec<u8>) {
     let mut file = normal.clone();
     file.extend_from_slice(&long_block(zstd, zeros));
     file.extend_from_slice(&normal);
-    let plain: Vec<u8> = events(&normal, &Options::default(), 1, None)
-        .into_iter()
-        .filter_map(|e| match e {
-            OwnedEvent::Text(t) => Some(t),
-            _ => None,
-        })
-        .flatten()
-        .collect();
+    let plain = common::texts(&events(&normal, &Options::default(), 1, None)).concat();
     let mut text = plain.clone();
     text.extend_from_slice(&long_text(zeros));
     text.extend_from_slice(&plain);
@@ -221,13 +216,7 @@ fn a_long_block_under_the_cap_comes_whole_in_chunks_of_at_most_a_mebibyte() {
         let mut per_jobs = Vec::new();
         for jobs in [1, 2] {
             let events = events(&file, &Options::default(), jobs, Some(64 << 20));
-            let texts: Vec<&[u8]> = events
-                .iter()
-                .filter_map(|e| match e {
-                    OwnedEvent::Text(t) => Some(&t[..]),
-                    _ => None,
-                })
-                .collect();
+            let texts = common::texts(&events);
             let chunks = texts.iter().filter(|t| t.len() == 1 << 20).count();
             assert!(chunks >= 40, "zstd {zstd} -j{jobs}: {chunks} chunks");
             let largest = texts.iter().map(|t| t.len()).max().unwrap();
@@ -345,13 +334,7 @@ fn a_long_block_that_fails_shows_no_text_and_a_cut_one_shows_what_is_there() {
         events[0],
         OwnedEvent::Other(Event::Salvaged { .. })
     ));
-    let texts: Vec<&[u8]> = events
-        .iter()
-        .filter_map(|e| match e {
-            OwnedEvent::Text(t) => Some(&t[..]),
-            _ => None,
-        })
-        .collect();
+    let texts = common::texts(&events);
     assert!(texts.iter().all(|t| t.len() <= 1 << 20));
     let text = texts.concat();
     assert!(text.len() > 5 << 20, "{}", text.len());

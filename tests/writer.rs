@@ -1,8 +1,10 @@
 //! The xlog writer: what it writes decodes, with this crate's decoder, to
 //! exactly the lines given, in every block kind Mars writes.
 
+mod common;
+
 use xlogdec::decode::codec::PrivateKey;
-use xlogdec::decode::event::{Collect, OwnedEvent};
+use xlogdec::decode::event::Collect;
 use xlogdec::decode::reader::{Decoder, Options, decode_to_vec};
 use xlogdec::decode::writer::{Compression, LineGen, WriterOptions, XlogWriter};
 
@@ -77,15 +79,7 @@ fn every_mode_decodes_to_exactly_the_lines_written() {
         } else {
             assert_eq!(blocks, n as u64, "{name}: one sync block per line");
         }
-        let decoded: Vec<u8> = events
-            .events
-            .into_iter()
-            .filter_map(|e| match e {
-                OwnedEvent::Text(t) => Some(t),
-                _ => None,
-            })
-            .flatten()
-            .collect();
+        let decoded = common::texts(&events.events).concat();
         assert!(decoded == text, "{name}: decoded text differs");
     }
 }

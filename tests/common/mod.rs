@@ -77,3 +77,15 @@ pub fn record_with_breaks(app: &xlogdec::tui::app::App, breaks: usize) -> usize 
         })
         .expect("a multi-line record")
 }
+
+/// The decoded text among `events`, as its `Text` events delivered it.
+#[allow(dead_code)]
+pub fn texts(events: &[xlogdec::decode::event::OwnedEvent]) -> Vec<&[u8]> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            xlogdec::decode::event::OwnedEvent::Text(t) => Some(&t[..]),
+            _ => None,
+        })
+        .collect()
+}
