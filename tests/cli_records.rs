@@ -41,24 +41,13 @@ struct Head {
     after_tag: Vec<u8>,
 }
 
-const TIPS: [&[u8]; 8] = [
-    b"^^^^^^^^^^",
-    b"$$$$$$$$$$",
-    b"~~~~~ ",
-    b"get mmap time: ",
-    b"MARS_",
-    b"log appender mode:",
-    b"log dir space info, ",
-    b"cache dir space info, ",
-];
-
 fn level_of(line: &[u8]) -> Option<u8> {
     (line.len() >= 3 && line[0] == b'[' && line[2] == b']' && b"VDIWEF".contains(&line[1]))
         .then(|| line[1])
 }
 
 fn starts(line: &[u8]) -> bool {
-    level_of(line).is_some() || TIPS.iter().any(|t| line.starts_with(t))
+    level_of(line).is_some() || common::is_tip(line)
 }
 
 /// `[L][date tz time][pid, tid*][tag][rest`, split on `][`.

@@ -1,6 +1,9 @@
 //! Record splitting/parsing and filters, checked against the decoded corpus
 //! texts in `testdata/text/` (byte-exact outputs of Mars's official decoder).
 
+mod common;
+
+use common::is_tip;
 use std::path::PathBuf;
 
 use xlogdec::record::{Level, LineFormat, Record, RecordSplitter, Records};
@@ -38,22 +41,6 @@ fn is_level_letter(b: u8) -> bool {
 /// `[L][20` at the start of a line: a real header line in this corpus.
 fn looks_like_header(line: &[u8]) -> bool {
     line.len() >= 6 && line[0] == b'[' && is_level_letter(line[1]) && &line[2..6] == b"][20"
-}
-
-/// The writer's header-less lines, spelled out from docs/xlog-format.md 7.1.
-fn is_tip(line: &[u8]) -> bool {
-    [
-        &b"^^^^^^^^^^"[..],
-        b"$$$$$$$$$$",
-        b"~~~~~ ",
-        b"get mmap time: ",
-        b"MARS_",
-        b"log appender mode:",
-        b"log dir space info, ",
-        b"cache dir space info, ",
-    ]
-    .iter()
-    .any(|p| line.starts_with(p))
 }
 
 fn owned(r: &Record<'_>) -> String {

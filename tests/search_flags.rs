@@ -43,21 +43,9 @@ struct Head {
     message: String,
 }
 
-const TIPS: [&str; 8] = [
-    "^^^^^^^^^^",
-    "$$$$$$$$$$",
-    "~~~~~ ",
-    "get mmap time: ",
-    "MARS_",
-    "log appender mode:",
-    "log dir space info, ",
-    "cache dir space info, ",
-];
-
 fn starts_record(line: &str) -> bool {
     let b = line.as_bytes();
-    (b.len() >= 3 && b[0] == b'[' && b[2] == b']' && b"VDIWEF".contains(&b[1]))
-        || TIPS.iter().any(|t| line.starts_with(t))
+    (b.len() >= 3 && b[0] == b'[' && b[2] == b']' && b"VDIWEF".contains(&b[1])) || common::is_tip(b)
 }
 
 /// `[L][date tz time][pid, tid][tag][file:line, func][message`.

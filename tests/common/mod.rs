@@ -89,3 +89,22 @@ pub fn texts(events: &[xlogdec::decode::event::OwnedEvent]) -> Vec<&[u8]> {
         })
         .collect()
 }
+
+/// Whether `line` is one of the Mars writer's header-less lines (its
+/// banners and notes, spelled out from docs/xlog-format.md 7.1), which
+/// each start a record.
+#[allow(dead_code)]
+pub fn is_tip(line: &[u8]) -> bool {
+    [
+        &b"^^^^^^^^^^"[..],
+        b"$$$$$$$$$$",
+        b"~~~~~ ",
+        b"get mmap time: ",
+        b"MARS_",
+        b"log appender mode:",
+        b"log dir space info, ",
+        b"cache dir space info, ",
+    ]
+    .iter()
+    .any(|p| line.starts_with(p))
+}
