@@ -327,50 +327,35 @@ fn standard_input_is_read_when_no_input_is_named() {
         log("b_async_zlib.xlog"),
         gz_bytes(&log("b_async_zlib.xlog")),
     ] {
-        let mut child = xlogdec()
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        let writer = std::thread::spawn(move || stdin.write_all(&data));
-        let out = child.wait_with_output().unwrap();
-        writer.join().unwrap().unwrap();
+        let out = fed(&mut xlogdec(), data);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         assert!(out.stdout == expected("b_async_zlib.xlog"));
     }
-    let mut child = xlogdec()
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let data = log("b_async_zlib.xlog");
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(&data));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
+    let out = fed(xlogdec().arg("-"), log("b_async_zlib.xlog"));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(out.stdout == expected("b_async_zlib.xlog"));
     // `info` too.
-    let mut child = info()
-        .args(["--format", "json"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let data = log("b_async_zlib.xlog");
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(&data));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
+    let out = fed(info().args(["--format", "json"]), log("b_async_zlib.xlog"));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["file"], "-");
     assert_eq!(v["bytes_out"], expected("b_async_zlib.xlog").len());
+}
+
+/// The output of `cmd` with `data` written to its standard input (from a
+/// thread of its own, while the output is read).
+fn fed(cmd: &mut Command, data: Vec<u8>) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(&data));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    out
 }
 
 /// `xlogdec info` (which has no progress bar to turn off).
