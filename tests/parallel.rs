@@ -508,14 +508,16 @@ fn filtered(data: &[u8], f: &Filter, json: bool, jobs: usize) -> (Vec<u8>, usize
     }
 }
 
+/// The filter of the options `f` sets, "now" being 2024-01-31 12:00 +08:00.
+fn filter(f: &dyn Fn(&mut FilterOptions)) -> Filter {
+    let now = DateTime::parse_from_rfc3339("2024-01-31T12:00:00+08:00").unwrap();
+    let mut o = FilterOptions::default();
+    f(&mut o);
+    Filter::new(&o, now).unwrap()
+}
+
 #[test]
 fn filtered_output_is_the_same_when_workers_judge_the_records() {
-    let now = DateTime::parse_from_rfc3339("2024-01-31T12:00:00+08:00").unwrap();
-    let filter = |f: &dyn Fn(&mut FilterOptions)| {
-        let mut o = FilterOptions::default();
-        f(&mut o);
-        Filter::new(&o, now).unwrap()
-    };
     let filters = [
         filter(&|o| o.level = Some("V".into())),
         filter(&|o| o.level = Some("W".into())),
@@ -673,12 +675,6 @@ fn cut_across_blocks() -> Vec<u8> {
 
 #[test]
 fn json_is_the_same_when_workers_render_the_records() {
-    let now = DateTime::parse_from_rfc3339("2024-01-31T12:00:00+08:00").unwrap();
-    let filter = |f: &dyn Fn(&mut FilterOptions)| {
-        let mut o = FilterOptions::default();
-        f(&mut o);
-        Filter::new(&o, now).unwrap()
-    };
     let filters = [
         Filter::default(),
         filter(&|o| o.level = Some("W".into())),
