@@ -147,6 +147,9 @@ fn check(input: &[u8], upstream_misdecodes: Option<bool>) -> Option<String> {
     r.err()
 }
 
+/// zlib's text for a distance code that is none.
+const INVALID_DISTANCE: &str = "Error -3 while decompressing data: invalid distance code";
+
 /// 33000 bytes of text in stored blocks: enough history for any distance.
 fn history(b: &mut Bits) {
     let text: Vec<u8> = (0..33_000u32).map(|i| b'a' + (i % 26) as u8).collect();
@@ -171,10 +174,7 @@ fn static_distance_codes_30_and_31_are_invalid() {
         let (c, l) = fixed_litlen(256);
         b.code(c, l);
         let err = check(&b.finish(), upstream);
-        assert_eq!(
-            err.as_deref(),
-            Some("Error -3 while decompressing data: invalid distance code")
-        );
+        assert_eq!(err.as_deref(), Some(INVALID_DISTANCE));
     }
 }
 
@@ -223,14 +223,7 @@ fn an_empty_distance_code_decodes_only_literals() {
         }
         b.code(lit[256], 8);
         let err = check(&b.finish(), Some(with_match));
-        if with_match {
-            assert_eq!(
-                err.as_deref(),
-                Some("Error -3 while decompressing data: invalid distance code")
-            );
-        } else {
-            assert_eq!(err, None);
-        }
+        assert_eq!(err.as_deref(), with_match.then_some(INVALID_DISTANCE));
     }
 }
 
@@ -246,14 +239,7 @@ fn a_lone_distance_code_of_one_bit_fails_on_its_unused_half() {
         b.put(0, 1); // symbol 4's extra bit
         b.code(lit[256], 8);
         let err = check(&b.finish(), Some(bit == 1));
-        if bit == 1 {
-            assert_eq!(
-                err.as_deref(),
-                Some("Error -3 while decompressing data: invalid distance code")
-            );
-        } else {
-            assert_eq!(err, None);
-        }
+        assert_eq!(err.as_deref(), (bit == 1).then_some(INVALID_DISTANCE));
     }
 }
 
