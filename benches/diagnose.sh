@@ -7,12 +7,12 @@
 #   testdata/imsdk/imsdk_20240312 (6 process starts, logins, a failed
 #   login, a kick, a UserSig expiry, connect and send failures, heartbeats
 #   every 120 s), each record once, with the message traffic between them
-#   multiplied to 100 MB (1.4 M lines, ~70 findings);
+#   multiplied to 100 MB (1.4 M lines, 54 findings);
 # - dense: the IM SDK days of testdata/imsdk (8.x, 4.x and a mixed day)
 #   concatenated ROUNDS times (the decoder walks the copies as one file;
 #   each copy starts with its Mars header, so it is a new session and its
 #   clock starts over): a stress case, with an event every ~30 lines
-#   (4,800 sessions, ~37,000 findings, 175,000 lines read by the lens).
+#   (4,800 sessions, 43,400 findings, 175,000 lines read by the lens).
 #
 #   benches/diagnose.sh [ROUNDS]    # default 200 rounds: ~106 MB decoded
 #
