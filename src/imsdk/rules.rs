@@ -214,10 +214,16 @@ impl RuleSet {
             codes: HashMap::new(),
         };
         let builtin = Path::new("<built-in>");
-        let rules = parse(BUILTIN_RULES, builtin).expect("the built-in rules parse");
-        let codes = parse(BUILTIN_CODES, builtin).expect("the built-in codes parse");
-        set.add(rules, false);
-        set.add(codes, false);
+        // The code table is most of the text (and of the start-up time of
+        // `diagnose`): it is parsed beside the rules.
+        let (rules, codes) = std::thread::scope(|s| {
+            let codes = s.spawn(|| parse(BUILTIN_CODES, builtin));
+            (parse(BUILTIN_RULES, builtin), codes.join())
+        });
+        let codes = codes.unwrap_or_else(|e| std::panic::resume_unwind(e));
+        set.add(rules.expect("the built-in rules parse"), false);
+        set.add(codes.expect("the built-in codes parse"), false);
+        set.index();
         set
     }
 
@@ -237,9 +243,12 @@ impl RuleSet {
         let user = parse(text, path)?;
         let mut set = RuleSet::builtin();
         set.add(user, true);
+        set.index();
         Ok(set)
     }
 
+    /// Adds the rules, code fields and codes of `data`: before the ones
+    /// already held when `first`. [`index`](RuleSet::index) must follow.
     fn add(&mut self, data: Data, first: bool) {
         if first {
             let mut rules = data.rules;
@@ -261,6 +270,11 @@ impl RuleSet {
         for c in data.codes {
             self.codes.insert(c.code, c);
         }
+    }
+
+    /// Builds what finds the rules (code searchers, the word automaton,
+    /// the rules by function) once every [`add`](RuleSet::add) is done.
+    fn index(&mut self) {
         self.code_keys = CodeKeys::new(&self.code_fields);
         // A rule with a function is found by it; a head-only rule by its
         // head. A word holding another word adds nothing to the scan.

@@ -26,6 +26,16 @@ use crate::record::starts_record;
 /// Lines that matter whatever the rules: process starts and banners.
 const ALWAYS: [&[u8]; 2] = [b"^^^^^^^^^^", b"TIM: ="];
 
+/// Beginnings so common in IM SDK text (`TIM` starts every line, `error`
+/// most code fields) that a search keyed on them stops all the time: a
+/// word that begins with one is looked for by the rest of it (its anchor,
+/// at least [`MIN_ANCHOR`] bytes), and the beginning is checked before the
+/// anchor. Longest first.
+const COMMON_STARTS: [&[u8]; 3] = [b"error", b"err", b"TIM"];
+
+/// The shortest anchor worth a search of its own.
+const MIN_ANCHOR: usize = 3;
+
 /// Newlines in `bytes`.
 pub(super) fn newlines(bytes: &[u8]) -> u64 {
     memchr::memchr_iter(b'\n', bytes).count() as u64
@@ -34,11 +44,42 @@ pub(super) fn newlines(bytes: &[u8]) -> u64 {
 /// Picks and reads the lines the rules can match.
 #[derive(Debug, Clone)]
 pub struct Picker {
-    words: AhoCorasick,
-    /// Which patterns are code fields (a hit counts only with a non-zero
+    /// The anchors of the words (see [`COMMON_STARTS`]), each once.
+    anchors: AhoCorasick,
+    /// The anchors' bytes.
+    anchors_text: Vec<Vec<u8>>,
+    /// For each anchor, the words it ends: (word, length of the beginning
+    /// before the anchor), the longest beginning first.
+    ends: Vec<Vec<(usize, usize)>>,
+    words: Vec<Vec<u8>>,
+    /// Which words are code fields (a hit counts only with a non-zero
     /// number after it).
     code_word: Vec<bool>,
     rules: Arc<RuleSet>,
+}
+
+/// How many bytes of `words[i]` come before its anchor: the length of a
+/// [`COMMON_STARTS`] beginning, when the rest is long enough and no other
+/// word can begin within that beginning or at the anchor (where two
+/// matches could then be found by their anchors in another order than by
+/// their starts). Otherwise 0: the word is its own anchor.
+fn anchor_skip(words: &[&[u8]], i: usize) -> usize {
+    let w = words[i];
+    let Some(k) = COMMON_STARTS
+        .iter()
+        .find(|c| w.starts_with(c) && w.len() >= c.len() + MIN_ANCHOR)
+        .map(|c| c.len())
+    else {
+        return 0;
+    };
+    // Another word fits at `j`: it lies inside `w` there, or `w`'s rest
+    // begins it.
+    let fits = |u: &[u8], j: usize| w[j..].starts_with(u) || u.starts_with(&w[j..]);
+    let alone = words
+        .iter()
+        .enumerate()
+        .all(|(n, u)| n == i || (0..=k).all(|j| !fits(u, j)));
+    if alone { k } else { 0 }
 }
 
 /// One picked line of a block.
@@ -127,16 +168,97 @@ impl Picker {
     pub fn new(rules: Arc<RuleSet>) -> Picker {
         let mut words: Vec<&[u8]> = rules.words().collect();
         words.extend(ALWAYS);
+        let words: Vec<Vec<u8>> = words.into_iter().map(<[u8]>::to_vec).collect();
+        Picker::with_words(rules, words)
+    }
+
+    /// A picker for `words` (the code fields among them as `rules` says).
+    fn with_words(rules: Arc<RuleSet>, words: Vec<Vec<u8>>) -> Picker {
         let code_word = words.iter().map(|w| rules.is_code_field(w)).collect();
-        let words = AhoCorasick::builder()
+        let words_ref: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
+        let mut anchors: Vec<&[u8]> = Vec::new();
+        let mut ends: Vec<Vec<(usize, usize)>> = Vec::new();
+        let skips: Vec<usize> = (0..words.len())
+            .map(|i| anchor_skip(&words_ref, i))
+            .collect();
+        // Whole words first, in their order (which decides between two
+        // that start at one place), then the anchors of the others.
+        let order = (0..words.len())
+            .filter(|&i| skips[i] == 0)
+            .chain((0..words.len()).filter(|&i| skips[i] > 0));
+        for i in order {
+            let k = skips[i];
+            let anchor = &words[i][k..];
+            let at = match anchors.iter().position(|a| *a == anchor) {
+                Some(at) => at,
+                None => {
+                    anchors.push(anchor);
+                    ends.push(Vec::new());
+                    anchors.len() - 1
+                }
+            };
+            ends[at].push((i, k));
+            ends[at].sort_by_key(|&(_, k)| std::cmp::Reverse(k));
+        }
+        let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
-            .build(&words)
+            .build(&anchors)
             .expect("a few short words build an automaton");
+        let anchors_text = anchors.iter().map(|a| a.to_vec()).collect();
         Picker {
+            anchors: automaton,
+            anchors_text,
+            ends,
             words,
             code_word,
             rules,
         }
+    }
+
+    /// The first word in `text` that starts at or after `from`: (start,
+    /// end, word), as a leftmost-first search for the words themselves
+    /// would give it. (Two words found by their anchors come in the order
+    /// of their starts, see [`anchor_skip`]; where an anchor's beginning
+    /// is missing, another anchor may start at the same place.)
+    #[inline]
+    fn next_word(&self, text: &[u8], from: usize) -> Option<(usize, usize, usize)> {
+        let mut pos = from;
+        loop {
+            let m = self.anchors.find(&text[pos..])?;
+            let a = pos + m.start();
+            if let Some(found) = self.word_at(text, from, a, m.pattern().as_usize()) {
+                return Some(found);
+            }
+            let other = (0..self.ends.len()).find_map(|p| {
+                let anchor = self.anchors_text[p].as_slice();
+                (p != m.pattern().as_usize() && text[a..].starts_with(anchor))
+                    .then(|| self.word_at(text, from, a, p))
+                    .flatten()
+            });
+            if other.is_some() {
+                return other;
+            }
+            pos = a + 1;
+        }
+    }
+
+    /// The word of anchor `p`, found at `a`, whose beginning is in place
+    /// (and starts at or after `from`).
+    #[inline]
+    fn word_at(
+        &self,
+        text: &[u8],
+        from: usize,
+        a: usize,
+        p: usize,
+    ) -> Option<(usize, usize, usize)> {
+        let end = a + self.anchors_text[p].len();
+        self.ends[p].iter().find_map(|&(w, k)| {
+            // A byte loop: the beginnings are a few bytes (a slice
+            // comparison would call `memcmp`).
+            let fits = a >= from + k && (0..k).all(|j| text[a - k + j] == self.words[w][j]);
+            fits.then_some((a - k, end, w))
+        })
     }
 
     /// Reads one line (see [`line::read`]).
@@ -148,11 +270,8 @@ impl Picker {
     /// non-zero number.
     pub fn matters(&self, line: &[u8]) -> bool {
         let mut pos = 0;
-        while let Some(m) = self.words.find(&line[pos..]) {
-            let end = pos + m.end();
-            if !self.code_word[m.pattern().as_usize()]
-                || fields::number_at(line, end, false).is_some_and(|n| n != 0)
-            {
+        while let Some((_, end, w)) = self.next_word(line, pos) {
+            if !self.code_word[w] || fields::number_at(line, end, false).is_some_and(|n| n != 0) {
                 return true;
             }
             pos = end;
@@ -188,15 +307,13 @@ impl Picker {
         // Newlines are counted up to `counted`.
         let mut counted = 0;
         while pos < text.len() {
-            let Some(m) = self.words.find(&text[pos..]) else {
+            let Some((hit, after, w)) = self.next_word(text, pos) else {
                 break;
             };
-            let hit = pos + m.start();
-            if self.code_word[m.pattern().as_usize()] {
+            if self.code_word[w] {
                 // `error code:0`: not a reason to read the line; the rest
                 // of it may hold another word. (The number ends at the
                 // line's end: a newline is no digit.)
-                let after = pos + m.end();
                 let code = fields::number_at(text, after, false);
                 if code.is_none_or(|n| n == 0) {
                     pos = after;
@@ -244,5 +361,133 @@ impl HookWorker for ScanHook {
         if let Some(picks) = any.downcast_mut::<Picks>() {
             self.0.block(text, picks);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Texts made of pieces of the words, their common beginnings, digits
+    /// and separators: every way the anchors can be found without their
+    /// word, with it, and overlapping.
+    fn texts(words: &[Vec<u8>], n: usize, seed: u64) -> Vec<Vec<u8>> {
+        let mut pieces: Vec<Vec<u8>> = Vec::new();
+        for w in words {
+            for a in 0..w.len() {
+                pieces.push(w[a..].to_vec());
+                pieces.push(w[..=a].to_vec());
+            }
+        }
+        for p in [
+            &b"TIM: "[..],
+            b"error",
+            b"err",
+            b"Code",
+            b"code",
+            b":",
+            b" ",
+            b"0",
+            b"7",
+            b"\n",
+            b"=",
+        ] {
+            pieces.push(p.to_vec());
+        }
+        let mut x = seed;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        (0..n)
+            .map(|_| {
+                let mut t = Vec::new();
+                for _ in 0..next() % 12 {
+                    t.extend_from_slice(&pieces[(next() % pieces.len() as u64) as usize]);
+                }
+                t
+            })
+            .collect()
+    }
+
+    /// The anchored search gives, from every position of every text, what
+    /// a leftmost-first search for the whole words gives.
+    fn finds_like_whole_words(words: &[&[u8]]) {
+        let rules = Arc::new(RuleSet::builtin());
+        let words: Vec<Vec<u8>> = words.iter().map(|w| w.to_vec()).collect();
+        let picker = Picker::with_words(rules, words.clone());
+        let whole = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&words)
+            .unwrap();
+        for text in texts(&words, 20_000, 0x5EED_1234_ABCD_0001) {
+            for from in 0..=text.len() {
+                let want = whole
+                    .find(&text[from..])
+                    .map(|m| (from + m.start(), from + m.end(), m.pattern().as_usize()));
+                let got = picker.next_word(&text, from);
+                assert_eq!(
+                    got,
+                    want,
+                    "{:?} from {from}",
+                    String::from_utf8_lossy(&text)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_built_in_words_are_found_as_whole_words() {
+        let rules = RuleSet::builtin();
+        let mut words: Vec<&[u8]> = rules.words().collect();
+        words.extend(ALWAYS);
+        finds_like_whole_words(&words);
+    }
+
+    #[test]
+    fn overlapping_words_are_found_as_whole_words() {
+        // Words that begin inside others, share anchors or overlap them.
+        finds_like_whole_words(&[
+            b"errorCode",
+            b"errCode",
+            b"code",
+            b"TIM: =",
+            b"rorCo",
+            b"Codex",
+        ]);
+        finds_like_whole_words(&[
+            b"errCode",
+            b"errorCode",
+            b"TIM: =",
+            b"TIM: ===",
+            b"x^^",
+            b"^^^^",
+        ]);
+        finds_like_whole_words(&[b"errorCode", b"errCode", b"eCo", b"IM: =", b"de"]);
+        // Anchors that start at one place: `Code` without its `err`, then
+        // `CodeX` of a word of its own.
+        finds_like_whole_words(&[b"errCode", b"TIMCodeX"]);
+        finds_like_whole_words(&[b"errCode", b"TIMCodeX", b"errorCode", b"CodeY"]);
+        finds_like_whole_words(&[b"TIM: =", b"TIM: ==", b"errCode", b"errorCo"]);
+    }
+
+    #[test]
+    fn common_beginnings_are_skipped_only_for_words_alone() {
+        let words: Vec<&[u8]> = vec![b"errorCode", b"errCode", b"TIM: =", b"code", b"err"];
+        let skips: Vec<usize> = (0..words.len()).map(|i| anchor_skip(&words, i)).collect();
+        // `err` fits at the start of `errorCode` and `errCode`: those keep
+        // their whole word; `TIM: =` is looked for by `: =`; `code` and
+        // `err` have no long enough rest.
+        assert_eq!(skips, [0, 0, 3, 0, 0]);
+        let words: Vec<&[u8]> = vec![b"errorCode", b"errCode", b"TIM: ="];
+        let skips: Vec<usize> = (0..words.len()).map(|i| anchor_skip(&words, i)).collect();
+        assert_eq!(skips, [5, 3, 3]);
+        // A word that would begin at the anchor (`Code...`) or inside the
+        // skipped beginning (`rCo`) keeps the whole word searched.
+        let words: Vec<&[u8]> = vec![b"errorCode", b"Codex", b"errCode", b"rCo"];
+        let skips: Vec<usize> = (0..words.len()).map(|i| anchor_skip(&words, i)).collect();
+        assert_eq!(skips, [0, 0, 0, 0]);
     }
 }
