@@ -257,7 +257,7 @@ impl Picker {
             // A byte loop: the beginnings are a few bytes (a slice
             // comparison would call `memcmp`).
             let fits = a >= from + k && (0..k).all(|j| text[a - k + j] == self.words[w][j]);
-            fits.then_some((a - k, end, w))
+            if fits { Some((a - k, end, w)) } else { None }
         })
     }
 
