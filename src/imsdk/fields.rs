@@ -170,7 +170,11 @@ pub(crate) fn number_at(line: &[u8], key_end: usize, unit_ok: bool) -> Option<i6
     if i < line.len() && is_word(line[i]) && !(unit_ok && line[i].is_ascii_alphabetic()) {
         return None;
     }
-    std::str::from_utf8(&line[start..i]).ok()?.parse().ok()
+    // At most 18 digits: the value fits an i64.
+    let n = line[digits..i]
+        .iter()
+        .fold(0i64, |n, &d| n * 10 + i64::from(d - b'0'));
+    Some(if digits > start { -n } else { n })
 }
 
 /// The integer of field `key` (see the module docs for the forms read).
@@ -275,6 +279,34 @@ mod tests {
         // Keys without the common piece are looked for too.
         let other = CodeKeys::new(&["ret"]);
         assert_eq!(other.code(b"x|ret:5"), Some(5));
+    }
+
+    #[test]
+    fn numbers_read_as_the_standard_parser_reads_them() {
+        for text in [
+            "0",
+            "-0",
+            "7",
+            "-7",
+            "120",
+            "-10003",
+            "000042",
+            "-",
+            "--5",
+            "x",
+            "999999999999999999",
+            "-999999999999999999",
+            "1000000000000000000",
+            "-1000000000000000000",
+            "123456789012345678",
+        ] {
+            let line = format!("code:{text}|next");
+            let digits = text.trim_start_matches('-').len();
+            let want = (digits > 0 && digits <= 18)
+                .then(|| text.parse::<i64>().ok())
+                .flatten();
+            assert_eq!(number_at(line.as_bytes(), 4, false), want, "{text}");
+        }
     }
 
     #[test]
