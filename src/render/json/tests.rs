@@ -2,6 +2,7 @@
 //! and times.
 
 use super::*;
+use crate::record::Timestamp;
 use crate::render::escape::unescape;
 
 #[test]
