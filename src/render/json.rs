@@ -23,6 +23,7 @@ use crate::decode::summary::Summary;
 use crate::record::TimePoint;
 use crate::record::{DateMemo, Header, Level, Record, parse_record};
 use crate::render::escape::escape_bytes;
+use crate::render::shared::WriteShared;
 use crate::render::stats::Stats;
 use crate::select::ahead::{RenderAhead, Rendered, RenderedMeta, RenderedRun};
 use crate::select::filtered::RecordSink;
@@ -78,7 +79,7 @@ fn write_header(
 }
 
 /// Writes JSON Lines for one input.
-pub struct JsonSink<W: Write> {
+pub struct JsonSink<W: WriteShared> {
     /// The line being built: one write per line to `dest`.
     out: Vec<u8>,
     dest: W,
@@ -92,7 +93,7 @@ pub struct JsonSink<W: Write> {
     rest_header: bool,
 }
 
-impl<W: Write> JsonSink<W> {
+impl<W: WriteShared> JsonSink<W> {
     /// A writer for the input named `file`.
     pub fn new(out: W, file: &str) -> JsonSink<W> {
         let mut lit = Vec::new();
@@ -143,7 +144,7 @@ impl<W: Write> JsonSink<W> {
     }
 }
 
-impl<W: Write> RecordSink for JsonSink<W> {
+impl<W: WriteShared> RecordSink for JsonSink<W> {
     fn record(&mut self, rec: &Record<'_>) -> io::Result<()> {
         self.write_record(rec, false)
     }
@@ -190,10 +191,17 @@ impl<W: Write> RecordSink for JsonSink<W> {
         self.write_ahead(r.json)
     }
 
-    /// Records rendered ahead in a row: counted, their lines written at once.
+    /// Records rendered ahead in a row: counted, their lines written at
+    /// once, from the worker's buffer when it is shared.
     fn rendered_run(&mut self, run: &RenderedRun<'_>) -> io::Result<()> {
         self.stats.rendered_run(run);
-        self.write_ahead(run.json)
+        match run.shared() {
+            Some((buffer, range)) => {
+                self.begin_ahead()?;
+                self.dest.write_shared(buffer, range)
+            }
+            None => self.write_ahead(run.json),
+        }
     }
 
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
@@ -217,7 +225,7 @@ impl<W: Write> RecordSink for JsonSink<W> {
     }
 }
 
-impl<W: Write> JsonSink<W> {
+impl<W: WriteShared> JsonSink<W> {
     /// Writes a `record` object; `continued`: `rec` is the first piece of a
     /// longer record, whose message goes on in `continuation` objects.
     fn write_record(&mut self, rec: &Record<'_>, continued: bool) -> io::Result<()> {
@@ -232,11 +240,17 @@ impl<W: Write> JsonSink<W> {
 
     /// Writes lines rendered ahead, after the `begin` line if due.
     fn write_ahead(&mut self, json: &[u8]) -> io::Result<()> {
+        self.begin_ahead()?;
+        self.dest.write_all(json)
+    }
+
+    /// The `begin` line, if due, written before lines rendered ahead.
+    fn begin_ahead(&mut self) -> io::Result<()> {
         if !self.began {
             self.begin();
             self.emit()?;
         }
-        self.dest.write_all(json)
+        Ok(())
     }
 
     /// The `begin` line, if due.
@@ -380,7 +394,7 @@ impl JsonRenderer {
     }
 }
 
-impl<W: Write> JsonSink<W> {
+impl<W: WriteShared> JsonSink<W> {
     /// Builds the line of a non-text event (none for blocks).
     fn line(&mut self, event: &Event<'_>) -> io::Result<()> {
         match event {

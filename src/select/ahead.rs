@@ -4,6 +4,8 @@
 //! judge them; the sink then only writes what was rendered.
 
 use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
 
 use crate::record::{Level, TimePoint};
 
@@ -63,9 +65,22 @@ pub struct RenderedRun<'a> {
     pub meta: &'a [RenderedMeta],
     /// Where `json` starts in the rendered text of its chunk.
     pub json_base: u32,
+    /// The buffer the worker rendered `json` into, when it is shared: a
+    /// writer may keep it rather than copy the lines (see
+    /// [`RenderedRun::shared`]).
+    pub buffer: Option<&'a Arc<Vec<u8>>>,
 }
 
 impl<'a> RenderedRun<'a> {
+    /// The shared buffer that holds `json`, and where `json` lies in it.
+    pub fn shared(&self) -> Option<(&'a Arc<Vec<u8>>, Range<usize>)> {
+        let buffer = self.buffer?;
+        let base = buffer.as_ptr() as usize;
+        let at = (self.json.as_ptr() as usize).checked_sub(base)?;
+        let range = at..at + self.json.len();
+        (range.end <= buffer.len()).then_some((buffer, range))
+    }
+
     /// The records one by one.
     pub fn records(&self) -> impl Iterator<Item = Rendered<'a>> + use<'a> {
         let (bytes, json, base) = (self.bytes, self.json, self.json_base as usize);

@@ -725,7 +725,7 @@ impl<R: RecordSink> FilterSink<R> {
 impl<R: RecordSink> Sink for FilterSink<R> {
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
         match event {
-            Event::Text(text) => self.text(text, Verdicts(&[], &[], &[])),
+            Event::Text(text) => self.text(text, Verdicts::NONE),
             Event::Block(_) => self.inner.event(event),
             _ => {
                 self.flush()?;
@@ -746,7 +746,7 @@ impl<R: RecordSink> Sink for FilterSink<R> {
     fn worked_text(&mut self, text: &[u8], worked: Worked<'_>) -> io::Result<()> {
         match worked.results.as_any().downcast_ref::<Judged>() {
             Some(judged) => self.judged_text(text, judged.block(worked.block)),
-            None => self.text(text, Verdicts(&[], &[], &[])),
+            None => self.text(text, Verdicts::NONE),
         }
     }
 }
@@ -762,6 +762,7 @@ impl<R: RecordSink> FilterSink<R> {
             plan: g.plan,
             scan: g.scan.clone(),
             render: g.render.clone(),
+            spare: Arc::default(),
         })
     }
 

@@ -13,6 +13,41 @@ pub struct Judge {
     pub(super) plan: Plan,
     pub(super) scan: Option<Searcher>,
     pub(super) render: Option<Arc<dyn RenderAhead>>,
+    /// Rendered buffers a writer held when their batch was reused.
+    pub(super) spare: Arc<Spare>,
+}
+
+/// Buffers of rendered output that a writer still held when their store
+/// was used again (see [`Judged`]): kept until the writer lets go, then
+/// reused, so that rendering ahead does not allocate (and fault in) a new
+/// buffer per batch.
+#[derive(Debug, Default)]
+pub(super) struct Spare(std::sync::Mutex<Vec<Arc<Vec<u8>>>>);
+
+impl Spare {
+    /// Buffers kept at most: more than the writer holds at once.
+    const MAX: usize = 8;
+
+    /// Takes `old`, still held by a writer, and gives an empty buffer: one
+    /// the writer has let go of, else a new one of `old`'s capacity.
+    fn exchange(&self, old: Arc<Vec<u8>>) -> Arc<Vec<u8>> {
+        let mut held = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let cap = old.capacity();
+        let free = held.iter().position(|b| Arc::strong_count(b) == 1);
+        let fresh = match free {
+            Some(i) => {
+                let mut b = held.swap_remove(i);
+                Arc::get_mut(&mut b).map(Vec::clear);
+                b
+            }
+            None => Arc::new(Vec::with_capacity(cap)),
+        };
+        if held.len() == Spare::MAX {
+            held.remove(0);
+        }
+        held.push(old);
+        fresh
+    }
 }
 
 /// The shortest average record a [`Judge`] gives verdicts on: a verdict
@@ -71,13 +106,20 @@ impl Verdict {
 
 /// A [`Judge`]'s verdicts on the records of one text chunk, for
 /// [`Sink::judged_text`], with what it rendered of them: per rendered
-/// record, and their output end to end.
+/// record, and their output end to end, with the shared buffer it lies in
+/// (when it does).
 #[derive(Debug, Clone, Copy)]
 pub struct Verdicts<'a>(
     pub(crate) &'a [Verdict],
     pub(crate) &'a [RenderedMeta],
     pub(crate) &'a [u8],
+    pub(crate) Option<&'a Arc<Vec<u8>>>,
 );
+
+impl Verdicts<'_> {
+    /// No verdicts.
+    pub(crate) const NONE: Verdicts<'static> = Verdicts(&[], &[], &[], None);
+}
 
 impl Judge {
     /// Appends to `out` a verdict on each record of `text` that starts
@@ -108,8 +150,10 @@ impl Judge {
             verdicts: out,
             meta,
             rendered,
+            stale,
             ..
         } = done;
+        let rendered = writable(rendered, stale, &self.spare);
         let first = out.len();
         let mut ahead = Ahead {
             meta_first: meta.len(),
@@ -218,9 +262,31 @@ impl Judge {
 pub(crate) struct Judged {
     pub(crate) verdicts: Vec<Verdict>,
     pub(crate) meta: Vec<RenderedMeta>,
-    pub(crate) rendered: Vec<u8>,
+    /// Shared: the sink's writer may keep it until written, past the
+    /// batch (see [`RenderedRun::shared`]).
+    rendered: Arc<Vec<u8>>,
+    /// `rendered` holds an earlier batch's output, to let go of.
+    stale: bool,
     /// Per block: where its verdicts, rendered records and their output end.
     pub(super) ends: Vec<[usize; 3]>,
+}
+
+/// A [`Judged`]'s rendered output, to add to: emptied first if it is an
+/// earlier batch's (`stale`), or exchanged for a spare buffer if a writer
+/// still holds that one.
+fn writable<'a>(
+    rendered: &'a mut Arc<Vec<u8>>,
+    stale: &mut bool,
+    spare: &Spare,
+) -> &'a mut Vec<u8> {
+    if std::mem::take(stale) {
+        match Arc::get_mut(rendered) {
+            Some(v) => v.clear(),
+            None => *rendered = spare.exchange(std::mem::take(rendered)),
+        }
+    }
+    // Unique: writers only get the buffer once the batch is delivered.
+    Arc::make_mut(rendered)
 }
 
 impl Judged {
@@ -236,20 +302,24 @@ impl Judged {
             &self.verdicts[v0..v1],
             &self.meta[m0..m1],
             &self.rendered[r0..r1],
+            Some(&self.rendered),
         )
     }
 }
 
 impl HookResults for Judged {
     fn end_block(&mut self) {
-        let end = [self.verdicts.len(), self.meta.len(), self.rendered.len()];
+        let rendered = if self.stale { 0 } else { self.rendered.len() };
+        let end = [self.verdicts.len(), self.meta.len(), rendered];
         self.ends.push(end);
     }
 
     fn clear(&mut self) {
         self.verdicts.clear();
         self.meta.clear();
-        self.rendered.clear();
+        // A writer may still hold the output: it is let go of when the
+        // store is used again.
+        self.stale = !self.rendered.is_empty();
         self.ends.clear();
     }
 

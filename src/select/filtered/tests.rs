@@ -213,7 +213,7 @@ fn print(
             Some(j) => {
                 verdicts.clear();
                 j.judge(part, &mut memo, &mut verdicts);
-                s.judged_text(part, Verdicts(&verdicts, &[], &[]))
+                s.judged_text(part, Verdicts(&verdicts, &[], &[], None))
                     .expect("ok");
             }
             None => s.event(&Event::Text(part)).expect("ok"),
@@ -560,7 +560,7 @@ fn verdicts_serve_exactly_the_records_they_were_given_on() {
         for (c, v) in chunks {
             match v {
                 Some(v) => s
-                    .judged_text(c.as_bytes(), Verdicts(v, &[], &[]))
+                    .judged_text(c.as_bytes(), Verdicts(v, &[], &[], None))
                     .expect("ok"),
                 None => s.event(&Event::Text(c.as_bytes())).expect("ok"),
             }
@@ -596,7 +596,7 @@ fn verdicts_serve_exactly_the_records_they_were_given_on() {
     ];
     s.judged_text(
         format!("{I1}{I1}").as_bytes(),
-        Verdicts(&pass[..], &[], &[]),
+        Verdicts(&pass[..], &[], &[], None),
     )
     .expect("ok");
     s.finish(&Summary::default()).expect("ok");
@@ -610,4 +610,49 @@ fn verdicts_serve_exactly_the_records_they_were_given_on() {
     let first = format!("{E1}  x");
     let got = run(&[(&first, None), (&second, Some(reject(&v2)))]);
     assert_eq!(got, [format!("{E1}  x{E1}").as_str(), "finish"]);
+}
+
+/// A writer may keep a batch's rendered lines (shared) past the batch: the
+/// store, used again for another batch, must not write over them, and
+/// takes back a buffer the writer has let go of.
+#[test]
+fn rendered_lines_a_writer_holds_stay_as_they_were() {
+    let sink = FilterSink::new(
+        crate::render::json::JsonSink::new(Vec::new(), "in.xlog"),
+        Filter::default(),
+    );
+    let judge = sink.judge().expect("a renderer");
+    let hook: &dyn BlockHook = &judge;
+    let (mut worker, mut store) = (hook.worker(), hook.results());
+    // One block per batch; what the batch rendered, and its buffer.
+    let mut batch = |text: &str, store: &mut Box<dyn HookResults>| {
+        store.clear();
+        worker.work(text.as_bytes(), &mut **store);
+        store.end_block();
+        let judged = store.as_any().downcast_ref::<Judged>().expect("a Judge's");
+        let v = judged.block(0);
+        let buffer = Arc::clone(v.3.expect("shared"));
+        assert_eq!(v.1.len(), 2, "both records rendered");
+        (v.2.to_vec(), buffer)
+    };
+    let first = format!("{E1}{I1}");
+    let (lines, held) = batch(&first, &mut store);
+    assert!(lines.starts_with(b"{\"type\":\"record\""));
+    let second = format!("{I1}{E1}");
+    let (lines2, held2) = batch(&second, &mut store);
+    assert_eq!(*held, lines, "the held lines are unchanged");
+    assert!(!Arc::ptr_eq(&held, &held2), "a new buffer while held");
+    assert_ne!(lines2, lines);
+    // Let go of: the store's buffer is emptied and reused.
+    drop(held2);
+    let (lines3, held3) = batch(&first, &mut store);
+    assert_eq!(lines3, lines);
+    assert_eq!(*held, lines);
+    // Held again: the first buffer, let go of meanwhile, is taken back.
+    let ptr = Arc::as_ptr(&held);
+    drop(held);
+    let (lines4, held4) = batch(&second, &mut store);
+    assert_eq!(lines4, lines2);
+    assert_eq!(Arc::as_ptr(&held4), ptr, "the spare buffer is reused");
+    assert_eq!(*held3, lines, "still as it was");
 }
