@@ -183,11 +183,13 @@ pub(super) fn scalar_spans(line: &[u8]) -> Option<Spans> {
 
 impl Spans {
     /// The process id, read from `line` (whose fields these are).
+    #[inline]
     pub(crate) fn pid(&self, line: &[u8]) -> Option<i64> {
         int(&line[self.pid_text()])
     }
 
     /// The thread id, read from `line` (whose fields these are).
+    #[inline]
     pub(crate) fn tid(&self, line: &[u8]) -> Option<i64> {
         int(&line[self.tid_text()])
     }

@@ -390,6 +390,7 @@ impl JsonRenderer {
             time,
             tag,
             len: u32::try_from(bytes.len()).ok()?,
+            tag_id: RenderedMeta::NO_TAG_ID,
         })
     }
 }

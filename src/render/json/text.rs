@@ -332,6 +332,7 @@ pub(super) fn write_digits<W: Write>(out: &mut W, n: u32, width: usize) -> io::R
 }
 
 /// `2024-01-31T10:02:11.123+08:00`, or without offset when it is unknown.
+#[inline]
 pub fn write_iso<W: Write>(out: &mut W, ts: &Timestamp<'_>) -> io::Result<()> {
     use chrono::{Datelike, Timelike};
     let l = ts.local;

@@ -190,6 +190,7 @@ impl Judge {
         if let Some(s) = open {
             out.push(self.verdict(&mut run, s, text.len(), memo, &mut context, &mut ahead));
         }
+        number_tags(text, &out[first..], &mut ahead.meta[ahead.meta_first..]);
     }
 
     /// The verdict on `run.chunk[start..end]`. `context`: the UTC offset
@@ -362,4 +363,117 @@ pub(super) struct Ahead<'a> {
     pub(super) rendered: &'a mut Vec<u8>,
     pub(super) meta_first: usize,
     pub(super) json_first: usize,
+}
+
+/// Numbers the tags of the records of `chunk` rendered ahead (see
+/// [`RenderedMeta::tag_id`]): `verdicts` on the chunk, `meta` of what was
+/// rendered of it.
+fn number_tags(chunk: &[u8], verdicts: &[Verdict], meta: &mut [RenderedMeta]) {
+    if meta.is_empty() {
+        return;
+    }
+    let mut tags = Tags::default();
+    for v in verdicts {
+        if let Some(m) = meta.get_mut(v.meta as usize)
+            && m.time.is_some()
+        {
+            let start = v.start as usize;
+            m.tag_id = tags.id(
+                chunk,
+                start + m.tag.start as usize..start + m.tag.end as usize,
+            );
+        }
+    }
+}
+
+/// The distinct tags of a chunk's rendered records, in order of first
+/// appearance (the first [`TAG_IDS`]), in a small open-addressing table:
+/// each tag as its first fifteen bytes and its length in two words, and
+/// where it lies in the chunk (for the bytes past the fifteenth).
+struct Tags {
+    /// Per slot: 1 + the number of the tag there, 0 when free.
+    slots: [u8; Tags::SLOTS],
+    keys: [u128; TAG_IDS],
+    spans: [(usize, usize); TAG_IDS],
+    len: usize,
+}
+
+impl Default for Tags {
+    fn default() -> Tags {
+        Tags {
+            slots: [0; Tags::SLOTS],
+            keys: [0; TAG_IDS],
+            spans: [(0, 0); TAG_IDS],
+            len: 0,
+        }
+    }
+}
+
+/// Per length below 16: the mask that keeps that many bytes of a word.
+const KEEP: [u128; 16] = {
+    let mut t = [0u128; 16];
+    let mut n = 1;
+    while n < 16 {
+        t[n] = (1u128 << (8 * n)) - 1;
+        n += 1;
+    }
+    t
+};
+
+impl Tags {
+    /// Twice [`TAG_IDS`]: a probe always meets a free slot.
+    const SLOTS: usize = 2 * TAG_IDS;
+
+    /// The number of the tag at `at` in `chunk` (see
+    /// [`RenderedMeta::tag_id`]).
+    #[inline]
+    fn id(&mut self, chunk: &[u8], at: Range<usize>) -> u8 {
+        let key = Tags::key(chunk, &at);
+        let hash = (key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut slot = (hash >> 58) as usize;
+        loop {
+            let s = self.slots[slot];
+            if s == 0 {
+                break;
+            }
+            let i = usize::from(s) - 1;
+            if self.keys[i] == key && (at.len() <= 15 || self.rest_eq(chunk, i, &at)) {
+                return i as u8;
+            }
+            slot = (slot + 1) % Tags::SLOTS;
+        }
+        if self.len == TAG_IDS {
+            return RenderedMeta::NO_TAG_ID;
+        }
+        self.keys[self.len] = key;
+        self.spans[self.len] = (at.start, at.end);
+        self.len += 1;
+        self.slots[slot] = self.len as u8;
+        (self.len - 1) as u8
+    }
+
+    /// Whether the `i`-th tag and `chunk[at]`, of one length and the same
+    /// first fifteen bytes, have the same rest.
+    #[cold]
+    fn rest_eq(&self, chunk: &[u8], i: usize, at: &Range<usize>) -> bool {
+        let (start, end) = self.spans[i];
+        chunk[start + 15..end] == chunk[at.start + 15..at.end]
+    }
+
+    /// The first (up to) fifteen bytes of `chunk[at]`, and its length in
+    /// the last byte (at most 255: longer tags are told apart by their
+    /// rest).
+    #[inline]
+    fn key(chunk: &[u8], at: &Range<usize>) -> u128 {
+        let n = at.len().min(15);
+        let word = match chunk.get(at.start..at.start + 16) {
+            Some(b) => u128::from_le_bytes(b.try_into().expect("sixteen bytes")),
+            None => {
+                let mut w = [0u8; 16];
+                w[..n].copy_from_slice(&chunk[at.start..at.start + n]);
+                u128::from_le_bytes(w)
+            }
+        };
+        word & KEEP[n] | (at.len().min(255) as u128) << 120
+    }
 }

@@ -656,3 +656,69 @@ fn rendered_lines_a_writer_holds_stay_as_they_were() {
     assert_eq!(Arc::as_ptr(&held4), ptr, "the spare buffer is reused");
     assert_eq!(*held3, lines, "still as it was");
 }
+
+/// Records rendered ahead are counted in runs by the tags the worker
+/// numbered (see `RenderedMeta::tag_id`): the summary must be what counting
+/// each record gives, also when the run crosses `MAX_TAGS`, and for tags
+/// alike in their first fifteen bytes or more than `TAG_IDS` in a chunk.
+#[test]
+fn runs_are_counted_by_numbered_tags_as_record_by_record() {
+    use crate::render::stats::{MAX_TAGS, Stats};
+    let tags: Vec<String> = (0..45)
+        .map(|k| match k % 3 {
+            0 => format!("t{k}"),
+            1 => format!("a_very_long_tag_name_{k}"),
+            _ => "x".repeat(k),
+        })
+        .collect();
+    let mut text = String::new();
+    for i in 0..400usize {
+        let tag = &tags[(i * 7 + i / 50) % tags.len()];
+        let level = ["I", "E", "W"][i % 3];
+        text += &format!(
+            "[{level}][2024-01-31 +8.0 10:00:{:02}.000][1, 2*][{tag}][a.cc:1, f][m{i}\n",
+            i % 60
+        );
+    }
+    let sink = FilterSink::new(
+        crate::render::json::JsonSink::new(Vec::new(), "in.xlog"),
+        Filter::default(),
+    );
+    let judge = sink.judge().expect("a renderer");
+    let mut done = Judged::default();
+    judge.judge_into(text.as_bytes(), &mut Memo::default(), &mut done);
+    done.end_block();
+    let v = done.block(0);
+    assert_eq!(v.1.len(), 400, "every record rendered");
+    let ids: std::collections::HashSet<u8> = v.1.iter().map(|m| m.tag_id).collect();
+    assert!(ids.contains(&RenderedMeta::NO_TAG_ID) && ids.len() == TAG_IDS + 1);
+    let run = RenderedRun {
+        bytes: text.as_bytes(),
+        json: v.2,
+        meta: v.1,
+        json_base: 0,
+        buffer: None,
+    };
+    // Filled up to a few tags below the limit first.
+    for room in [0, 5, 40, MAX_TAGS] {
+        let mut one = Stats::new();
+        for k in 0..MAX_TAGS - room.min(MAX_TAGS) {
+            let line = format!("[I][2024-01-31 +8.0 09:00:00.000][1, 2*][f{k}][a.cc:1, f][m\n");
+            one.record(&Record::parse(line.as_bytes())).expect("ok");
+        }
+        let mut runs = one.clone();
+        for r in run.records() {
+            one.record(&Record::parse(r.bytes)).expect("ok");
+        }
+        runs.rendered_run(&run);
+        assert_eq!(runs.records, one.records);
+        assert_eq!(runs.by_level, one.by_level);
+        assert_eq!((runs.first, runs.last), (one.first, one.last));
+        assert_eq!(runs.distinct_tags(), one.distinct_tags(), "room {room}");
+        assert_eq!(
+            runs.top_tags(MAX_TAGS),
+            one.top_tags(MAX_TAGS),
+            "room {room}"
+        );
+    }
+}
