@@ -40,7 +40,7 @@ fn write_header(
     escaped: &mut Vec<&str>,
 ) -> io::Result<()> {
     out.extend_from_slice(b",\"time\":");
-    if write_text(out, h.timestamp.raw, utf8.holds(h.timestamp.raw)) {
+    if write_field(out, h.timestamp.raw, &utf8) {
         escaped.push("time");
     }
     out.extend_from_slice(b",\"ts\":\"");
@@ -58,14 +58,14 @@ fn write_header(
         out.extend_from_slice(b",\"");
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b"\":");
-        if write_text(out, bytes, utf8.holds(bytes)) {
+        if write_field(out, bytes, &utf8) {
             escaped.push(name);
         }
     }
     out.extend_from_slice(b",\"src_line\":");
     write_int(out, i64::from(h.line));
     out.extend_from_slice(b",\"func\":");
-    if write_text(out, h.func, utf8.holds(h.func)) {
+    if write_field(out, h.func, &utf8) {
         escaped.push("func");
     }
     let format = h.format.name();

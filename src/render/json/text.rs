@@ -130,6 +130,66 @@ impl<'a> Utf8<'a> {
     }
 }
 
+/// The bytes [`write_field`] reads at once.
+const FIELD: usize = 32;
+
+impl<'a> Utf8<'a> {
+    /// The [`FIELD`] bytes of the record from where `field` starts, when
+    /// the record is UTF-8, `field` lies in it with characters whole and
+    /// is at most that long, and the record goes on that far.
+    #[inline]
+    fn window(&self, field: &[u8]) -> Option<&'a [u8; FIELD]> {
+        if !self.valid || field.len() > FIELD {
+            return None;
+        }
+        let at = (field.as_ptr() as usize).checked_sub(self.record.as_ptr() as usize)?;
+        let window = self.record.get(at..at + FIELD)?.first_chunk()?;
+        // A byte 0x80..=0xBF continues a character.
+        let boundary = |i: usize| (window[i] as i8) >= -0x40;
+        (boundary(0) && (field.len() == FIELD || boundary(field.len()))).then_some(window)
+    }
+}
+
+/// Bit `i` set when byte `i` of `bytes` is one JSON escapes (below
+/// 0x20, `"` or `\\`); perhaps also for bytes after such a byte.
+#[inline]
+fn escape_bits(bytes: &[u8; FIELD]) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let half =
+            |i: usize| sse2::escape_mask(bytes[16 * i..16 * i + 16].try_into().expect("16 bytes"));
+        half(0) | half(1) << 16
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        match find_escape(bytes) {
+            Some(i) => u32::MAX << i,
+            None => 0,
+        }
+    }
+}
+
+/// [`write_text`] for a short field of a record that `utf8` checked (the
+/// time, tag, file, function): one fixed-size copy when it needs no
+/// escape, as most do.
+#[inline(always)]
+pub(super) fn write_field(out: &mut Vec<u8>, field: &[u8], utf8: &Utf8<'_>) -> bool {
+    if let Some(window) = utf8.window(field) {
+        let len = field.len();
+        if escape_bits(window) & u32::MAX.checked_shr(FIELD as u32 - len as u32).unwrap_or(0) == 0 {
+            // The quotes and the window, cut after the closing quote.
+            let mut quoted = [b'"'; FIELD + 2];
+            quoted[1..=FIELD].copy_from_slice(window);
+            quoted[len + 1] = b'"';
+            let at = out.len();
+            out.extend_from_slice(&quoted);
+            out.truncate(at + len + 2);
+            return false;
+        }
+    }
+    write_text(out, field, utf8.holds(field))
+}
+
 /// Writes log bytes as a JSON string literal, as `write_str` writes what
 /// [`escape_bytes`] makes of them, and says whether they were escaped
 /// (not UTF-8). `utf8` says whether they are UTF-8.
@@ -299,6 +359,18 @@ pub(super) fn write_int(out: &mut Vec<u8>, n: i64) {
         out.push(b'-');
     }
     let mut u = n.unsigned_abs();
+    if u < 100_000_000 {
+        // Ids and line numbers: eight digits at once, the leading zeros
+        // shifted out, one eight-byte write cut to the digits.
+        let digits = eight_digits(u as u32);
+        // Leading zeros are zero bytes at the low end (0 keeps one).
+        let count = 8 - (digits.trailing_zeros() as usize / 8).min(7);
+        let ascii = (digits | 0x3030_3030_3030_3030) >> (8 * (8 - count));
+        let at = out.len();
+        out.extend_from_slice(&ascii.to_le_bytes());
+        out.truncate(at + count);
+        return;
+    }
     let mut count = 1;
     while count < 20 && u >= POWERS[count] {
         count += 1;
@@ -318,6 +390,19 @@ pub(super) fn write_int(out: &mut Vec<u8>, n: i64) {
         digits[0] = b'0' + u as u8;
     }
     out.truncate(at + count);
+}
+
+/// The eight decimal digits of `n` (< 10^8, zero-padded), one a byte, the
+/// first in the lowest: the halves, pairs and digits split in every
+/// lane at once (a division by 100 or 10 as a multiply and a shift, exact
+/// below 10^4 and 10^2).
+#[inline]
+fn eight_digits(n: u32) -> u64 {
+    let x = u64::from(n / 10_000) | u64::from(n % 10_000) << 32;
+    let hundreds = ((x * 10_486) >> 20) & 0x0000_007F_0000_007F;
+    let x = hundreds | (x - hundreds * 100) << 16;
+    let tens = ((x * 103) >> 10) & 0x000F_000F_000F_000F;
+    tens | (x - tens * 10) << 8
 }
 
 /// Writes `n` as `width` decimal digits, zero-padded (n < 10^width).
