@@ -21,7 +21,7 @@ use std::sync::Arc;
 use crate::decode::event::{BlockInfo, Event, Salvage};
 use crate::decode::summary::Summary;
 use crate::record::TimePoint;
-use crate::record::{DateMemo, Header, Level, Record, parse_record};
+use crate::record::{DateMemo, Header, Level, LineFormat, Record, parse_record};
 use crate::render::escape::escape_bytes;
 use crate::render::shared::WriteShared;
 use crate::render::stats::Stats;
@@ -54,13 +54,14 @@ fn write_header(
     } else {
         b",\"main_thread\":false"
     });
-    for (name, bytes) in [("tag", h.tag), ("src_file", h.file)] {
-        out.extend_from_slice(b",\"");
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(b"\":");
-        if write_field(out, bytes, &utf8) {
-            escaped.push(name);
-        }
+    // The keys as constants: one fixed-size copy each.
+    out.extend_from_slice(b",\"tag\":");
+    if write_field(out, h.tag, &utf8) {
+        escaped.push("tag");
+    }
+    out.extend_from_slice(b",\"src_file\":");
+    if write_field(out, h.file, &utf8) {
+        escaped.push("src_file");
     }
     out.extend_from_slice(b",\"src_line\":");
     write_int(out, i64::from(h.line));
@@ -68,10 +69,15 @@ fn write_header(
     if write_field(out, h.func, &utf8) {
         escaped.push("func");
     }
-    let format = h.format.name();
-    out.extend_from_slice(b",\"line_format\":\"");
-    out.extend_from_slice(format.as_bytes());
-    out.extend_from_slice(b"\",\"message\":");
+    match h.format {
+        LineFormat::Current => out.extend_from_slice(b",\"line_format\":\"current\",\"message\":"),
+        LineFormat::Legacy => out.extend_from_slice(b",\"line_format\":\"legacy\",\"message\":"),
+        f => {
+            out.extend_from_slice(b",\"line_format\":\"");
+            out.extend_from_slice(f.name().as_bytes());
+            out.extend_from_slice(b"\",\"message\":");
+        }
+    }
     if write_text(out, h.message, utf8.holds(h.message)) {
         escaped.push("message");
     }
