@@ -10,6 +10,7 @@ use std::thread::JoinHandle;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use xlogdec::render::json::JsonSink;
+use xlogdec::render::shared::WriteShared;
 use xlogdec::select::filter::Filter;
 use xlogdec::select::filtered::FilterSink;
 
@@ -77,6 +78,10 @@ impl Write for ChanWriter {
         Ok(())
     }
 }
+
+/// Lines rendered on worker threads are copied into the chunk, so that
+/// every line reaches the channel before a mid-file error.
+impl WriteShared for ChanWriter {}
 
 /// Decodes on the calling thread (a thread of its own) into `tx`.
 fn produce(

@@ -168,8 +168,10 @@ pub(super) fn long_header_spans(rec: &[u8]) -> Option<Spans> {
 /// [`header_spans`] by the field-by-field parser.
 pub(super) fn scalar_spans(line: &[u8]) -> Option<Spans> {
     let p = split_prefix(line)?;
-    let body = body_after_prefix(line, p.loc_start)?;
+    let (file, _, func, body, format) = parse_location(line, p.loc_start)?;
     let at = |field: &[u8]| field.as_ptr() as usize - line.as_ptr() as usize;
+    let (file_end, func) = (at(file) + file.len(), (at(func), at(func) + func.len()));
+    let legacy = format == LineFormat::Legacy;
     Some(Spans {
         time_end: at(p.time) + p.time.len(),
         comma: p.pid_at.end,
@@ -177,17 +179,27 @@ pub(super) fn scalar_spans(line: &[u8]) -> Option<Spans> {
         close: p.tid_at.end + usize::from(p.main_thread),
         tag_end: at(p.tag) + p.tag.len(),
         body,
+        file_end,
+        // `file:LINE, func][`, or `file, func, LINE][`.
+        line: match legacy {
+            false => (file_end + 1, func.0 - 2),
+            true => (func.1 + 2, body - 2),
+        },
+        func,
+        legacy,
         clock_ok: p.time.len() >= 12 && time_of_day(&p.time[p.time.len() - 12..]).is_some(),
     })
 }
 
 impl Spans {
     /// The process id, read from `line` (whose fields these are).
+    #[inline]
     pub(crate) fn pid(&self, line: &[u8]) -> Option<i64> {
         int(&line[self.pid_text()])
     }
 
     /// The thread id, read from `line` (whose fields these are).
+    #[inline]
     pub(crate) fn tid(&self, line: &[u8]) -> Option<i64> {
         int(&line[self.tid_text()])
     }
@@ -299,13 +311,6 @@ pub(super) fn time_of_day(time: &[u8]) -> Option<NaiveTime> {
     )
 }
 
-/// Where the message starts, given the first line of a record and where
-/// its location bracket's text starts (from [`parse_prefix`] on that line).
-#[inline]
-pub(crate) fn body_after_prefix(line: &[u8], loc_start: usize) -> Option<usize> {
-    parse_location(line, loc_start).map(|l| l.3)
-}
-
 /// `YYYY-MM-DD` as numbers (each field 1..=9 digits).
 #[inline]
 pub(super) fn date_fields(date: &[u8]) -> Option<(u32, u32, u32)> {
@@ -374,9 +379,19 @@ fn header_with<'a>(rec: &'a [u8], memo: &mut DateMemo) -> Option<Header<'a>> {
         tag: &rec[s.tag()],
         loc_start: s.tag_end + 2,
     };
-    // The location parser, on the header alone (its answer on the whole
-    // line: it accepted the line, ending the location where `s` does).
-    let loc = parse_location(&rec[..s.body], p.loc_start)?;
+    // The location as the location parser reads it: the spans are its
+    // fields.
+    let format = match s.legacy {
+        false => LineFormat::Current,
+        true => LineFormat::Legacy,
+    };
+    let loc = (
+        &rec[p.loc_start..s.file_end],
+        num(&rec[s.line.0..s.line.1])?,
+        &rec[s.func.0..s.func.1],
+        s.body,
+        format,
+    );
     Some(assemble(rec, p, loc))
 }
 

@@ -30,6 +30,14 @@ pub(crate) struct Spans {
     pub(crate) tag_end: usize,
     /// Where the message starts.
     pub(crate) body: usize,
+    /// End of the source file's name (which starts at `tag_end + 2`).
+    pub(crate) file_end: usize,
+    /// The source line's digits.
+    pub(crate) line: (usize, usize),
+    /// The function's name.
+    pub(crate) func: (usize, usize),
+    /// The location is in the older layout, `file, func, LINE`.
+    pub(crate) legacy: bool,
     /// The time's last 12 bytes are a valid `HH:MM:SS.mmm`. When false the
     /// time does not parse; when true its date and offset may still not.
     pub(crate) clock_ok: bool,
@@ -258,8 +266,12 @@ fn walk(
     // the location before `, ` is followed by 1..=9 digits up to it: then
     // it is the last non-digit there (the `[` before the location is one).
     let c = other.last(lc).unwrap_or(0);
-    let end = match lc - c - 1 {
-        1..=9 if rec[c] == b':' => pair!(close, b'[', func),
+    // With where the file ends, the line's digits and the function's end.
+    let (end, file_end, line, func_end, legacy) = match lc - c - 1 {
+        1..=9 if rec[c] == b':' => {
+            let end = pair!(close, b'[', func);
+            (end, c, (c + 1, lc), end, false)
+        }
         // The older ones: the first `][` after `, LINE`.
         _ => {
             let mut from = func;
@@ -272,7 +284,7 @@ fn walk(
                     .count();
                 let q = p - digits;
                 if (1..=9).contains(&digits) && q >= func + 2 && &rec[q - 2..q] == b", " {
-                    break p;
+                    break (p, lc, (q, p), q - 2, true);
                 }
                 from = p + 1;
             }
@@ -286,6 +298,10 @@ fn walk(
         close: close_at,
         tag_end,
         body: end + 2,
+        file_end,
+        line,
+        func: (func, func_end),
+        legacy,
         clock_ok: clock_ok(rec, digit, ts_end),
     }))
 }

@@ -8,35 +8,107 @@
 //! allocated per buffer. The bytes reach the inner writer in the order
 //! they were written.
 //!
+//! Bytes in a shared buffer ([`WriteShared::write_shared`]) of at least
+//! [`SHARE_MIN`] bytes are not copied: the job keeps a reference to the
+//! buffer and the output thread writes them from it, between the bytes
+//! written before and after them (one vectored write per job).
+//!
 //! A write error on the output thread is kept and returned by the next
 //! call (`write`, `flush` or [`AsyncWriter::finish`]), with the same kind
 //! and message as the original (a closed pipe is still
 //! [`io::ErrorKind::BrokenPipe`]); nothing more is written after it.
 
-use std::io::{self, Write};
+use std::io::{self, IoSlice, Write};
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+
+use super::shared::{WriteShared, shared_slice};
 
 /// Size of one buffer.
 pub const BUF_SIZE: usize = 1 << 20;
 /// Buffers in existence at most: one being filled, the others queued for
 /// or being written by the output thread.
 pub const BUFFERS: usize = 4;
+/// Shared bytes shorter than this are copied (a reference costs more).
+pub const SHARE_MIN: usize = 4 << 10;
+/// Shared pieces one job holds at most.
+const MAX_PIECES: usize = 256;
+
+/// Bytes of a shared buffer, written after the first `at` bytes of the
+/// job's own buffer (and the pieces before them).
+struct Piece {
+    at: usize,
+    bytes: Arc<Vec<u8>>,
+    range: Range<usize>,
+}
+
+/// What one job writes: its own buffer, with shared pieces between its
+/// bytes.
+struct Chunk {
+    buf: Vec<u8>,
+    pieces: Vec<Piece>,
+}
+
+impl Chunk {
+    fn new() -> Chunk {
+        Chunk {
+            buf: Vec::with_capacity(BUF_SIZE),
+            pieces: Vec::new(),
+        }
+    }
+
+    /// Writes the chunk to `w`: in one `write_all` without pieces, else
+    /// with vectored writes.
+    fn write_to<W: Write>(&self, w: &mut W) -> io::Result<()> {
+        if self.pieces.is_empty() {
+            return w.write_all(&self.buf);
+        }
+        let mut slices = Vec::with_capacity(2 * self.pieces.len() + 1);
+        let mut from = 0;
+        for p in &self.pieces {
+            if p.at > from {
+                slices.push(IoSlice::new(&self.buf[from..p.at]));
+                from = p.at;
+            }
+            slices.push(IoSlice::new(&p.bytes[p.range.clone()]));
+        }
+        if from < self.buf.len() {
+            slices.push(IoSlice::new(&self.buf[from..]));
+        }
+        let mut rest = &mut slices[..];
+        while !rest.is_empty() {
+            match w.write_vectored(rest) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => IoSlice::advance_slices(&mut rest, n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Empties the chunk for reuse (the shared buffers are let go).
+    fn clear(&mut self) {
+        self.buf.clear();
+        self.pieces.clear();
+    }
+}
 
 /// To the output thread.
 enum Job {
-    /// Write these bytes, then hand the buffer back.
-    Write(Vec<u8>),
+    /// Write these bytes, then hand the chunk back.
+    Write(Chunk),
     /// Flush the inner writer, then say so.
     Flush,
 }
 
 /// From the output thread.
 enum Reply {
-    /// A written buffer, emptied, for reuse.
-    Free(Vec<u8>),
+    /// A written chunk, emptied, for reuse.
+    Free(Chunk),
     /// Everything sent before the flush is written and flushed.
     Flushed,
 }
@@ -79,8 +151,11 @@ fn copy_error(e: &io::Error) -> io::Error {
 pub struct AsyncWriter<W: Write + Send + 'static> {
     /// The buffer being filled.
     buf: Vec<u8>,
-    /// Buffers handed back by the output thread.
-    free: Vec<Vec<u8>>,
+    /// The shared pieces between its bytes, and their length.
+    pieces: Vec<Piece>,
+    piece_bytes: usize,
+    /// Chunks handed back by the output thread.
+    free: Vec<Chunk>,
     /// Buffers allocated so far (at most [`BUFFERS`]).
     made: usize,
     /// Bytes accepted so far.
@@ -106,10 +181,10 @@ impl<W: Write + Send + 'static> AsyncWriter<W> {
                 let mut inner = inner_rx.recv().expect("sent once the thread runs");
                 for job in job_rx {
                     let (r, reply) = match job {
-                        Job::Write(mut b) => {
-                            let r = inner.write_all(&b);
-                            b.clear();
-                            (r, Reply::Free(b))
+                        Job::Write(mut c) => {
+                            let r = c.write_to(&mut inner);
+                            c.clear();
+                            (r, Reply::Free(c))
                         }
                         Job::Flush => (inner.flush(), Reply::Flushed),
                     };
@@ -132,6 +207,8 @@ impl<W: Write + Send + 'static> AsyncWriter<W> {
             .expect("the thread waits for its writer");
         Ok(AsyncWriter {
             buf: Vec::with_capacity(BUF_SIZE),
+            pieces: Vec::new(),
+            piece_bytes: 0,
             free: Vec::new(),
             made: 1,
             accepted: 0,
@@ -162,22 +239,31 @@ impl<W: Write + Send + 'static> AsyncWriter<W> {
         self.replies.recv().map_err(|_| self.shared.error())
     }
 
-    /// Hands the current buffer to the output thread and takes an empty
-    /// one (a new one while fewer than [`BUFFERS`] exist, else the next
-    /// one the thread gives back).
+    /// Whether nothing waits to be sent.
+    fn is_empty(&self) -> bool {
+        self.buf.is_empty() && self.pieces.is_empty()
+    }
+
+    /// Hands the current buffer (and its pieces) to the output thread and
+    /// takes an empty one (a new one while fewer than [`BUFFERS`] exist,
+    /// else the next one the thread gives back).
     fn send(&mut self) -> io::Result<()> {
         let next = match self.free.pop() {
-            Some(b) => b,
+            Some(c) => c,
             None if self.made < BUFFERS => {
                 self.made += 1;
-                Vec::with_capacity(BUF_SIZE)
+                Chunk::new()
             }
             None => match self.reply()? {
-                Reply::Free(b) => b,
+                Reply::Free(c) => c,
                 Reply::Flushed => unreachable!("flushes are waited for in flush"),
             },
         };
-        let full = std::mem::replace(&mut self.buf, next);
+        let full = Chunk {
+            buf: std::mem::replace(&mut self.buf, next.buf),
+            pieces: std::mem::replace(&mut self.pieces, next.pieces),
+        };
+        self.piece_bytes = 0;
         let jobs = self.jobs.as_ref().expect("present until finish");
         jobs.send(Job::Write(full)).map_err(|_| self.shared.error())
     }
@@ -233,7 +319,7 @@ impl<W: Write + Send + 'static> Write for AsyncWriter<W> {
     /// has written and flushed them.
     fn flush(&mut self) -> io::Result<()> {
         self.check()?;
-        if !self.buf.is_empty() {
+        if !self.is_empty() {
             self.send()?;
         }
         let jobs = self.jobs.as_ref().expect("present until finish");
@@ -247,12 +333,34 @@ impl<W: Write + Send + 'static> Write for AsyncWriter<W> {
     }
 }
 
+impl<W: Write + Send + 'static> WriteShared for AsyncWriter<W> {
+    /// Keeps a reference to `bytes` (copies fewer than [`SHARE_MIN`]).
+    fn write_shared(&mut self, bytes: &Arc<Vec<u8>>, range: Range<usize>) -> io::Result<()> {
+        let len = shared_slice(bytes, range.clone())?.len();
+        if len < SHARE_MIN {
+            return self.write_all(&bytes[range]);
+        }
+        self.check()?;
+        self.pieces.push(Piece {
+            at: self.buf.len(),
+            bytes: Arc::clone(bytes),
+            range,
+        });
+        self.piece_bytes += len;
+        self.accepted += len as u64;
+        if self.buf.len() + self.piece_bytes >= BUF_SIZE || self.pieces.len() == MAX_PIECES {
+            self.send()?;
+        }
+        Ok(())
+    }
+}
+
 impl<W: Write + Send + 'static> Drop for AsyncWriter<W> {
     /// Like `BufWriter`: what is buffered is still written, errors are
     /// ignored (call [`AsyncWriter::finish`] to see them).
     fn drop(&mut self) {
         if let Some(thread) = self.thread.take() {
-            if !self.buf.is_empty() && self.check().is_ok() {
+            if !self.is_empty() && self.check().is_ok() {
                 let _ = self.send();
             }
             self.jobs = None;
@@ -314,6 +422,43 @@ mod tests {
         want.extend_from_slice(&big);
         w.finish().unwrap();
         assert_eq!(*data.lock().unwrap(), want);
+    }
+
+    #[test]
+    fn shared_bytes_arrive_in_order_between_copied_ones() {
+        let (p, data) = probe(usize::MAX, io::ErrorKind::Other);
+        let mut w = AsyncWriter::new(p).map_err(|(_, e)| e).unwrap();
+        let shared: Vec<Arc<Vec<u8>>> = (0..7u8)
+            .map(|k| Arc::new((0..3 * SHARE_MIN).map(|i| k ^ i as u8).collect()))
+            .collect();
+        let mut want = Vec::new();
+        let mut x = 12345u32;
+        for i in 0..3000usize {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let r = (x >> 8) as usize;
+            if i % 3 == 0 {
+                let line = format!("{i}\n");
+                w.write_all(line.as_bytes()).unwrap();
+                want.extend_from_slice(line.as_bytes());
+            } else {
+                // Below and above SHARE_MIN: copied and kept.
+                let b = &shared[r % shared.len()];
+                let start = r % SHARE_MIN;
+                let end = start + (r >> 4) % (2 * SHARE_MIN);
+                w.write_shared(b, start..end).unwrap();
+                want.extend_from_slice(&b[start..end]);
+            }
+        }
+        assert!(w.write_shared(&shared[0], 0..4 * SHARE_MIN).is_err());
+        assert_eq!(w.accepted(), want.len() as u64);
+        w.flush().unwrap();
+        assert_eq!(*data.lock().unwrap(), want);
+        w.write_shared(&shared[1], 0..2 * SHARE_MIN).unwrap();
+        want.extend_from_slice(&shared[1][..2 * SHARE_MIN]);
+        w.finish().unwrap();
+        assert_eq!(*data.lock().unwrap(), want);
+        // Written, the buffers are let go of.
+        assert!(shared.iter().all(|b| Arc::strong_count(b) == 1));
     }
 
     #[test]

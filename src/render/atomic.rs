@@ -22,7 +22,7 @@
 //! ```
 
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::{self, IoSlice, Write};
 use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
 
@@ -291,6 +291,17 @@ impl Write for OutFile {
         let n = match &mut self.kind {
             Kind::Temp { tmp, .. } => tmp.write(buf)?,
             Kind::Direct(f) => f.write(buf)?,
+        };
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    /// One `writev` for several slices (the output thread writes shared
+    /// lines between its own bytes).
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        let n = match &mut self.kind {
+            Kind::Temp { tmp, .. } => tmp.write_vectored(bufs)?,
+            Kind::Direct(f) => f.write_vectored(bufs)?,
         };
         self.written += n as u64;
         Ok(n)

@@ -21,336 +21,16 @@ use std::sync::Arc;
 use crate::decode::event::{BlockInfo, Event, Salvage, SeqGap};
 use crate::decode::summary::Summary;
 use crate::record::TimePoint;
-use crate::record::{DateMemo, Header, Level, Record, Timestamp, parse_record};
+use crate::record::{DateMemo, Header, Level, LineFormat, Record, parse_record};
 use crate::render::escape::escape_bytes;
+use crate::render::shared::WriteShared;
 use crate::render::stats::Stats;
 use crate::select::ahead::{RenderAhead, Rendered, RenderedMeta, RenderedRun};
 use crate::select::filtered::RecordSink;
 
-/// Bytes that JSON strings must escape: control characters, `"` and `\`.
-const NEEDS_ESCAPE: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 0x20 {
-        t[i] = true;
-        i += 1;
-    }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
-
-/// Whether any of the eight bytes of `w` is one JSON must escape (a
-/// control character, `"` or `\\`).
-#[inline]
-fn needs_escape(w: u64) -> bool {
-    escape_flags(w) != 0
-}
-
-/// The high bit of each byte of `w` that JSON must escape, and perhaps of
-/// bytes above such a byte: exact word tests for a byte below 0x20 and for
-/// a byte equal to each of the two, whose borrows only flag bytes above a
-/// flagged one. The lowest flag is exact.
-#[inline]
-fn escape_flags(w: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGHS;
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
-    below(w, 0x20) | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\')))
-}
-
-/// Writes `s` as a JSON string literal.
-fn write_str<W: Write>(out: &mut W, s: &str) -> io::Result<()> {
-    out.write_all(b"\"")?;
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        // Eight bytes at a time past those that need no escape.
-        while let Some(word) = bytes.get(i..i + 8) {
-            let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-            if needs_escape(w) {
-                break;
-            }
-            i += 8;
-        }
-        let Some(&b) = bytes.get(i) else {
-            break;
-        };
-        i += 1;
-        if !NEEDS_ESCAPE[usize::from(b)] {
-            continue;
-        }
-        out.write_all(&bytes[start..i - 1])?;
-        write_escape(out, b)?;
-        start = i;
-    }
-    out.write_all(&bytes[start..])?;
-    out.write_all(b"\"")
-}
-
-/// Writes the JSON escape of a byte in [`NEEDS_ESCAPE`].
-#[inline]
-fn write_escape<W: Write>(out: &mut W, b: u8) -> io::Result<()> {
-    match b {
-        b'"' => out.write_all(b"\\\""),
-        b'\\' => out.write_all(b"\\\\"),
-        b'\n' => out.write_all(b"\\n"),
-        b'\r' => out.write_all(b"\\r"),
-        b'\t' => out.write_all(b"\\t"),
-        _ => write!(out, "\\u{:04x}", b),
-    }
-}
-
-/// Whether `bytes` are UTF-8. SIMD validation (the simdutf8 crate): JSON
-/// output checks every byte of the log's text, much of it not ASCII.
-#[inline]
-fn is_utf8(bytes: &[u8]) -> bool {
-    simdutf8::basic::from_utf8(bytes).is_ok()
-}
-
-/// Whether the fields of a record are UTF-8, from one check of the whole
-/// record: a field that lies within a record of UTF-8 is UTF-8 when it
-/// starts and ends on character boundaries. Fields from elsewhere, and
-/// those of a record that is not UTF-8, are checked on their own.
-#[derive(Clone, Copy)]
-struct Utf8<'a> {
-    /// The record's bytes.
-    record: &'a [u8],
-    /// Whether they are UTF-8.
-    valid: bool,
-}
-
-impl<'a> Utf8<'a> {
-    /// Checks `record` once.
-    fn of(record: &'a [u8]) -> Utf8<'a> {
-        Utf8 {
-            record,
-            valid: is_utf8(record),
-        }
-    }
-
-    /// Whether `field` is UTF-8.
-    #[inline]
-    fn holds(&self, field: &[u8]) -> bool {
-        if field.is_empty() {
-            return true;
-        }
-        if self.valid {
-            let base = self.record.as_ptr() as usize;
-            let at = field.as_ptr() as usize;
-            if at >= base && at - base + field.len() <= self.record.len() {
-                let (start, end) = (at - base, at - base + field.len());
-                // A byte 0x80..=0xBF continues a character.
-                let boundary = |i: usize| self.record.get(i).is_none_or(|&b| (b as i8) >= -0x40);
-                return boundary(start) && boundary(end);
-            }
-        }
-        is_utf8(field)
-    }
-}
-
-/// Writes log bytes as a JSON string literal, as `write_str` writes what
-/// [`escape_bytes`] makes of them, and says whether they were escaped
-/// (not UTF-8). `utf8` says whether they are UTF-8.
-fn write_text(out: &mut Vec<u8>, bytes: &[u8], utf8: bool) -> bool {
-    out.reserve(bytes.len() + 2);
-    out.push(b'"');
-    if utf8 {
-        write_chars(out, bytes, b"\\\\");
-    } else {
-        // As escape_bytes, then write_str: each `\` doubled, then both
-        // escaped; each invalid byte `\xNN`, its backslash escaped.
-        // The runs between invalid sequences found by SIMD validation, as
-        // `utf8_chunks` cuts them (a long record may hold one broken
-        // character at its end, where it was cut).
-        const HEX: &[u8; 16] = b"0123456789ABCDEF";
-        let mut rest = bytes;
-        while !rest.is_empty() {
-            let (valid, bad) = match simdutf8::compat::from_utf8(rest) {
-                Ok(_) => (rest.len(), 0),
-                Err(e) => (
-                    e.valid_up_to(),
-                    e.error_len().unwrap_or(rest.len() - e.valid_up_to()),
-                ),
-            };
-            write_chars(out, &rest[..valid], b"\\\\\\\\");
-            let invalid;
-            (invalid, rest) = rest[valid..].split_at(bad);
-            for &b in invalid {
-                out.extend_from_slice(&[
-                    b'\\',
-                    b'\\',
-                    b'x',
-                    HEX[usize::from(b >> 4)],
-                    HEX[usize::from(b & 15)],
-                ]);
-            }
-        }
-    }
-    out.push(b'"');
-    !utf8
-}
-
-/// Writes `bytes` escaped for a JSON string, without the quotes: each
-/// `\` as `backslash` (`\\`, or four of them for text [`escape_bytes`]
-/// has doubled the backslashes of), `"` and control characters escaped,
-/// the rest as it is.
-#[inline]
-fn write_chars<const N: usize>(out: &mut Vec<u8>, bytes: &[u8], backslash: &[u8; N]) {
-    let mut start = 0;
-    while let Some(n) = find_escape(&bytes[start..]) {
-        let at = start + n;
-        out.extend_from_slice(&bytes[start..at]);
-        match bytes[at] {
-            b'\\' => out.extend_from_slice(backslash),
-            b => write_escape(out, b).expect("writing to a Vec cannot fail"),
-        }
-        start = at + 1;
-    }
-    out.extend_from_slice(&bytes[start..]);
-}
-
-/// The position of the first byte of `hay` that a JSON string escapes (a
-/// control character, `"` or `\\`): sixteen bytes a compare, the last
-/// sixteen (or eight) overlapping those already seen, which hold none.
-#[inline]
-fn find_escape(hay: &[u8]) -> Option<usize> {
-    let n = hay.len();
-    #[cfg(target_arch = "x86_64")]
-    if n >= 16 {
-        let mask = |at: usize| sse2::escape_mask(hay[at..at + 16].try_into().expect("16 bytes"));
-        let mut i = 0;
-        while i + 16 <= n {
-            let m = mask(i);
-            if m != 0 {
-                return Some(i + m.trailing_zeros() as usize);
-            }
-            i += 16;
-        }
-        if i == n {
-            return None;
-        }
-        // Each flag is exact, and the bytes before `i` have none.
-        let m = mask(n - 16);
-        return (m != 0).then(|| n - 16 + m.trailing_zeros() as usize);
-    }
-    if n >= 8 {
-        let flags = |at: usize| {
-            escape_flags(u64::from_le_bytes(
-                hay[at..at + 8].try_into().expect("8 bytes"),
-            ))
-        };
-        let mut i = 0;
-        while i + 8 <= n {
-            let f = flags(i);
-            if f != 0 {
-                return Some(i + f.trailing_zeros() as usize / 8);
-            }
-            i += 8;
-        }
-        if i == n {
-            return None;
-        }
-        // The lowest flag is exact, and the bytes before `i` have none.
-        let f = flags(n - 8);
-        return (f != 0).then(|| n - 8 + f.trailing_zeros() as usize / 8);
-    }
-    hay.iter().position(|&b| NEEDS_ESCAPE[usize::from(b)])
-}
-
-#[cfg(target_arch = "x86_64")]
-mod sse2 {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8,
-    };
-
-    /// Bit `i` set when byte `i` of `bytes` is one JSON escapes: below
-    /// 0x20 (unsigned), `"` or `\\`.
-    #[inline]
-    pub(super) fn escape_mask(bytes: &[u8; 16]) -> u32 {
-        // SAFETY: SSE2 is part of x86-64; one load of the 16 bytes, and
-        // loadu takes any alignment.
-        unsafe {
-            let v = _mm_loadu_si128(bytes.as_ptr().cast::<__m128i>());
-            let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
-            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
-            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-            _mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash))) as u32
-        }
-    }
-}
-
-/// The two decimal digits of each number below 100.
-const PAIRS: [u8; 200] = {
-    let mut t = [0u8; 200];
-    let mut i = 0;
-    while i < 100 {
-        t[2 * i] = b'0' + (i / 10) as u8;
-        t[2 * i + 1] = b'0' + (i % 10) as u8;
-        i += 1;
-    }
-    t
-};
-
-/// 10^i for the digits of a u64.
-const POWERS: [u64; 20] = {
-    let mut t = [1u64; 20];
-    let mut i = 1;
-    while i < 20 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
-
-/// The two decimal digits of `n` (< 100).
-#[inline]
-fn pair(n: u32) -> [u8; 2] {
-    let i = n as usize * 2;
-    [PAIRS[i], PAIRS[i + 1]]
-}
-
-/// Writes `n` in decimal, as `{}` does, without the formatting machinery
-/// (a record has several numbers): two digits a division, in place.
-fn write_int(out: &mut Vec<u8>, n: i64) {
-    if n < 0 {
-        out.push(b'-');
-    }
-    let mut u = n.unsigned_abs();
-    let mut count = 1;
-    while count < 20 && u >= POWERS[count] {
-        count += 1;
-    }
-    let at = out.len();
-    // Room for any u64, then cut to its digits.
-    out.extend_from_slice(&[0u8; 20]);
-    let digits = &mut out[at..at + count];
-    let mut end = count;
-    while end >= 2 {
-        let i = (u % 100) as usize * 2;
-        u /= 100;
-        digits[end - 2..end].copy_from_slice(&PAIRS[i..i + 2]);
-        end -= 2;
-    }
-    if end == 1 {
-        digits[0] = b'0' + u as u8;
-    }
-    out.truncate(at + count);
-}
-
-/// Writes `n` as `width` decimal digits, zero-padded (n < 10^width).
-fn write_digits<W: Write>(out: &mut W, n: u32, width: usize) -> io::Result<()> {
-    let mut buf = [b'0'; 10];
-    let mut n = n;
-    for d in buf[..width].iter_mut().rev() {
-        *d = b'0' + (n % 10) as u8;
-        n /= 10;
-    }
-    out.write_all(&buf[..width])
-}
+mod text;
+pub use text::write_iso;
+use text::*;
 
 /// Writes the record fields of a parsed header.
 fn write_header(
@@ -360,7 +40,7 @@ fn write_header(
     escaped: &mut Vec<&str>,
 ) -> io::Result<()> {
     out.extend_from_slice(b",\"time\":");
-    if write_text(out, h.timestamp.raw, utf8.holds(h.timestamp.raw)) {
+    if write_field(out, h.timestamp.raw, &utf8) {
         escaped.push("time");
     }
     out.extend_from_slice(b",\"ts\":\"");
@@ -374,78 +54,38 @@ fn write_header(
     } else {
         b",\"main_thread\":false"
     });
-    for (name, bytes) in [("tag", h.tag), ("src_file", h.file)] {
-        out.extend_from_slice(b",\"");
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(b"\":");
-        if write_text(out, bytes, utf8.holds(bytes)) {
-            escaped.push(name);
-        }
+    // The keys as constants: one fixed-size copy each.
+    out.extend_from_slice(b",\"tag\":");
+    if write_field(out, h.tag, &utf8) {
+        escaped.push("tag");
+    }
+    out.extend_from_slice(b",\"src_file\":");
+    if write_field(out, h.file, &utf8) {
+        escaped.push("src_file");
     }
     out.extend_from_slice(b",\"src_line\":");
     write_int(out, i64::from(h.line));
     out.extend_from_slice(b",\"func\":");
-    if write_text(out, h.func, utf8.holds(h.func)) {
+    if write_field(out, h.func, &utf8) {
         escaped.push("func");
     }
-    let format = h.format.name();
-    out.extend_from_slice(b",\"line_format\":\"");
-    out.extend_from_slice(format.as_bytes());
-    out.extend_from_slice(b"\",\"message\":");
+    match h.format {
+        LineFormat::Current => out.extend_from_slice(b",\"line_format\":\"current\",\"message\":"),
+        LineFormat::Legacy => out.extend_from_slice(b",\"line_format\":\"legacy\",\"message\":"),
+        f => {
+            out.extend_from_slice(b",\"line_format\":\"");
+            out.extend_from_slice(f.name().as_bytes());
+            out.extend_from_slice(b"\",\"message\":");
+        }
+    }
     if write_text(out, h.message, utf8.holds(h.message)) {
         escaped.push("message");
     }
     Ok(())
 }
 
-/// `2024-01-31T10:02:11.123+08:00`, or without offset when it is unknown.
-pub fn write_iso<W: Write>(out: &mut W, ts: &Timestamp<'_>) -> io::Result<()> {
-    use chrono::{Datelike, Timelike};
-    let l = ts.local;
-    let year = l.year();
-    if (0..10_000).contains(&year) {
-        // The common case in one write.
-        let y = year as u32;
-        let ms = l.nanosecond() / 1_000_000 % 1000;
-        let ([y0, y1], [y2, y3]) = (pair(y / 100), pair(y % 100));
-        let ([m0, m1], [d0, d1]) = (pair(l.month()), pair(l.day()));
-        let ([h0, h1], [i0, i1]) = (pair(l.hour()), pair(l.minute()));
-        let ([s0, s1], [f1, f2]) = (pair(l.second()), pair(ms % 100));
-        let f0 = b'0' + (ms / 100) as u8;
-        out.write_all(&[
-            y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', i0, i1, b':', s0, s1,
-            b'.', f0, f1, f2,
-        ])?;
-    } else {
-        write!(out, "{year:04}")?;
-        for (sep, n, w) in [
-            (b'-', l.month(), 2),
-            (b'-', l.day(), 2),
-            (b'T', l.hour(), 2),
-            (b':', l.minute(), 2),
-            (b':', l.second(), 2),
-            (b'.', l.nanosecond() / 1_000_000 % 1000, 3),
-        ] {
-            out.write_all(&[sep])?;
-            write_digits(out, n, w)?;
-        }
-    }
-    if let Some(off) = ts.offset_minutes {
-        let sign = if off < 0 { b'-' } else { b'+' };
-        let a = off.unsigned_abs();
-        if a / 60 < 100 {
-            let ([h0, h1], [m0, m1]) = (pair(a / 60), pair(a % 60));
-            out.write_all(&[sign, h0, h1, b':', m0, m1])?;
-        } else {
-            write!(out, "{}{}:", sign as char, a / 60)?;
-            write_digits(out, a % 60, 2)?;
-        }
-    }
-    Ok(())
-}
-
 /// Writes JSON Lines for one input.
-pub struct JsonSink<W: Write> {
+pub struct JsonSink<W: WriteShared> {
     /// The line being built: one write per line to `dest`.
     out: Vec<u8>,
     dest: W,
@@ -459,7 +99,7 @@ pub struct JsonSink<W: Write> {
     rest_header: bool,
 }
 
-impl<W: Write> JsonSink<W> {
+impl<W: WriteShared> JsonSink<W> {
     /// A writer for the input named `file`.
     pub fn new(out: W, file: &str) -> JsonSink<W> {
         let mut lit = Vec::new();
@@ -510,7 +150,7 @@ impl<W: Write> JsonSink<W> {
     }
 }
 
-impl<W: Write> RecordSink for JsonSink<W> {
+impl<W: WriteShared> RecordSink for JsonSink<W> {
     fn record(&mut self, rec: &Record<'_>) -> io::Result<()> {
         self.write_record(rec, false)
     }
@@ -557,10 +197,17 @@ impl<W: Write> RecordSink for JsonSink<W> {
         self.write_ahead(r.json)
     }
 
-    /// Records rendered ahead in a row: counted, their lines written at once.
+    /// Records rendered ahead in a row: counted, their lines written at
+    /// once, from the worker's buffer when it is shared.
     fn rendered_run(&mut self, run: &RenderedRun<'_>) -> io::Result<()> {
         self.stats.rendered_run(run);
-        self.write_ahead(run.json)
+        match run.shared() {
+            Some((buffer, range)) => {
+                self.begin_ahead()?;
+                self.dest.write_shared(buffer, range)
+            }
+            None => self.write_ahead(run.json),
+        }
     }
 
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
@@ -584,7 +231,7 @@ impl<W: Write> RecordSink for JsonSink<W> {
     }
 }
 
-impl<W: Write> JsonSink<W> {
+impl<W: WriteShared> JsonSink<W> {
     /// Writes a `record` object; `continued`: `rec` is the first piece of a
     /// longer record, whose message goes on in `continuation` objects.
     fn write_record(&mut self, rec: &Record<'_>, continued: bool) -> io::Result<()> {
@@ -599,11 +246,17 @@ impl<W: Write> JsonSink<W> {
 
     /// Writes lines rendered ahead, after the `begin` line if due.
     fn write_ahead(&mut self, json: &[u8]) -> io::Result<()> {
+        self.begin_ahead()?;
+        self.dest.write_all(json)
+    }
+
+    /// The `begin` line, if due, written before lines rendered ahead.
+    fn begin_ahead(&mut self) -> io::Result<()> {
         if !self.began {
             self.begin();
             self.emit()?;
         }
-        self.dest.write_all(json)
+        Ok(())
     }
 
     /// The `begin` line, if due.
@@ -743,11 +396,12 @@ impl JsonRenderer {
             time,
             tag,
             len: u32::try_from(bytes.len()).ok()?,
+            tag_id: RenderedMeta::NO_TAG_ID,
         })
     }
 }
 
-impl<W: Write> JsonSink<W> {
+impl<W: WriteShared> JsonSink<W> {
     /// Builds the line of a non-text event (none for blocks).
     fn line(&mut self, event: &Event<'_>) -> io::Result<()> {
         match event {

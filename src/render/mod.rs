@@ -1,7 +1,8 @@
 //! The rendering layer: what a run writes. [`color`] writes records as
 //! text (with colour on a terminal), [`json`] as JSON lines, [`stats`]
 //! counts what `info` reports; [`async_write`] moves writing off the
-//! decoding thread and [`atomic`] makes output files that never replace
+//! decoding thread (taking the lines workers rendered without a copy, see
+//! [`shared`]) and [`atomic`] makes output files that never replace
 //! an input and appear whole or not at all.
 
 pub mod async_write;
@@ -9,4 +10,5 @@ pub mod atomic;
 pub mod color;
 pub mod escape;
 pub mod json;
+pub mod shared;
 pub mod stats;

@@ -4,6 +4,8 @@
 //! judge them; the sink then only writes what was rendered.
 
 use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
 
 use crate::record::{Level, TimePoint};
 
@@ -35,6 +37,20 @@ pub struct RenderedMeta {
     pub tag: std::ops::Range<u32>,
     /// The length of the record's bytes.
     pub len: u32,
+    /// The record's tag among the distinct tags of the records rendered
+    /// ahead in its chunk, numbered in order of first appearance (below
+    /// [`TAG_IDS`]; [`RenderedMeta::NO_TAG_ID`] past them or without a
+    /// header): a run's records are counted by tag without reading each
+    /// one's tag.
+    pub tag_id: u8,
+}
+
+/// Distinct tags numbered per chunk (see [`RenderedMeta::tag_id`]).
+pub const TAG_IDS: usize = 32;
+
+impl RenderedMeta {
+    /// No [`tag_id`](RenderedMeta::tag_id).
+    pub const NO_TAG_ID: u8 = u8::MAX;
 }
 
 /// A record rendered ahead (see
@@ -63,9 +79,22 @@ pub struct RenderedRun<'a> {
     pub meta: &'a [RenderedMeta],
     /// Where `json` starts in the rendered text of its chunk.
     pub json_base: u32,
+    /// The buffer the worker rendered `json` into, when it is shared: a
+    /// writer may keep it rather than copy the lines (see
+    /// [`RenderedRun::shared`]).
+    pub buffer: Option<&'a Arc<Vec<u8>>>,
 }
 
 impl<'a> RenderedRun<'a> {
+    /// The shared buffer that holds `json`, and where `json` lies in it.
+    pub fn shared(&self) -> Option<(&'a Arc<Vec<u8>>, Range<usize>)> {
+        let buffer = self.buffer?;
+        let base = buffer.as_ptr() as usize;
+        let at = (self.json.as_ptr() as usize).checked_sub(base)?;
+        let range = at..at + self.json.len();
+        (range.end <= buffer.len()).then_some((buffer, range))
+    }
+
     /// The records one by one.
     pub fn records(&self) -> impl Iterator<Item = Rendered<'a>> + use<'a> {
         let (bytes, json, base) = (self.bytes, self.json, self.json_base as usize);

@@ -22,7 +22,9 @@ use crate::record::{
     DateMemo, Level, Part, Prefix, Record, RecordSplitter, Records, Timestamp, body_start,
     find_byte, formats, header_spans, parse_prefix, parse_record, starts_record, whole_lines,
 };
-use crate::select::ahead::{RENDER_LIMIT, RenderAhead, Rendered, RenderedMeta, RenderedRun};
+use crate::select::ahead::{
+    RENDER_LIMIT, RenderAhead, Rendered, RenderedMeta, RenderedRun, TAG_IDS,
+};
 use crate::select::filter::{Filter, Scope, TimeBound};
 use chrono::Timelike;
 use regex::bytes::Regex;
@@ -725,7 +727,7 @@ impl<R: RecordSink> FilterSink<R> {
 impl<R: RecordSink> Sink for FilterSink<R> {
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
         match event {
-            Event::Text(text) => self.text(text, Verdicts(&[], &[], &[])),
+            Event::Text(text) => self.text(text, Verdicts::NONE),
             Event::Block(_) => self.inner.event(event),
             _ => {
                 self.flush()?;
@@ -746,7 +748,7 @@ impl<R: RecordSink> Sink for FilterSink<R> {
     fn worked_text(&mut self, text: &[u8], worked: Worked<'_>) -> io::Result<()> {
         match worked.results.as_any().downcast_ref::<Judged>() {
             Some(judged) => self.judged_text(text, judged.block(worked.block)),
-            None => self.text(text, Verdicts(&[], &[], &[])),
+            None => self.text(text, Verdicts::NONE),
         }
     }
 }
@@ -762,6 +764,7 @@ impl<R: RecordSink> FilterSink<R> {
             plan: g.plan,
             scan: g.scan.clone(),
             render: g.render.clone(),
+            spare: Arc::default(),
         })
     }
 

@@ -22,6 +22,7 @@ use xlogdec::decode::reader::{Decoder, Error as DecodeError, Mmap3Mode, Options}
 use xlogdec::decode::summary::Summary;
 use xlogdec::record::MAX_PIECE;
 use xlogdec::render::atomic::Destination;
+use xlogdec::render::shared::WriteShared;
 use xlogdec::select::merge::{Merge, Piece, RecordWriter};
 
 /// Output held in memory per input before it spills to a temporary file.
@@ -183,7 +184,7 @@ pub fn has_problems(s: &Summary) -> bool {
 }
 
 /// Decodes one input into `out`.
-pub fn decode_source<W: Write>(
+pub fn decode_source<W: WriteShared>(
     src: &Source,
     ctx: &Ctx<'_>,
     out_args: &OutputArgs,
@@ -329,6 +330,8 @@ impl Write for Spool {
     }
 }
 
+impl WriteShared for Spool {}
+
 impl Spool {
     /// Copies everything spooled to `out`.
     fn copy_to<W: Write + ?Sized>(self, out: &mut W) -> io::Result<()> {
@@ -351,7 +354,7 @@ impl Spool {
 }
 
 /// Decodes every source into `out`, in input order, on `jobs` threads.
-pub fn run_ordered<W: Write + ?Sized>(
+pub fn run_ordered<W: WriteShared + ?Sized>(
     sources: &[Source],
     ctx: &Ctx<'_>,
     out_args: &OutputArgs,

@@ -7,10 +7,11 @@ use crate::interrupt;
 use crate::out_file::{AtomicFile, Output};
 use crate::output::OutputArgs;
 use crate::progress::Progress;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use xlogdec::decode::reader::{Mmap3Mode, Options};
 use xlogdec::render::atomic::Destination;
+use xlogdec::render::shared::WriteShared;
 
 /// No flags: sets the `--help` heading of the flags after it (a flattened
 /// group's heading would otherwise carry over to them).
@@ -245,7 +246,7 @@ pub fn run(mut args: DecodeArgs) -> i32 {
     if let Some(dir) = &args.out_dir {
         batch::run_out_dir(&sources, &ctx, &args.out, jobs, dir, &mut report);
     } else if !sources.is_empty() {
-        let run = |out: &mut dyn Write, report: &mut Report| {
+        let run = |out: &mut dyn WriteShared, report: &mut Report| {
             if args.merge {
                 batch::run_merge(&sources, &ctx, &args.out, out, report);
             } else {

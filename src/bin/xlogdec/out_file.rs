@@ -3,11 +3,14 @@
 //! place only once the run has produced it.
 
 use std::io::{self, BufWriter, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::interrupt;
 use xlogdec::render::async_write::AsyncWriter;
 use xlogdec::render::atomic::{Destination, OutFile};
+use xlogdec::render::shared::WriteShared;
 
 /// Output buffer size: large writes keep the pipe busy.
 pub const OUT_BUF: usize = 1 << 20;
@@ -80,6 +83,15 @@ impl<W: Write + Send + 'static> Write for Output<W> {
         match self {
             Output::Buffered(w) => w.flush(),
             Output::Threaded(w) => w.flush(),
+        }
+    }
+}
+
+impl<W: Write + Send + 'static> WriteShared for Output<W> {
+    fn write_shared(&mut self, bytes: &Arc<Vec<u8>>, range: Range<usize>) -> io::Result<()> {
+        match self {
+            Output::Buffered(w) => w.write_shared(bytes, range),
+            Output::Threaded(w) => w.write_shared(bytes, range),
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::search::{self, Context, Count, Named, SearchArgs};
 use xlogdec::decode::text::TextSink;
 use xlogdec::render::color::{ColorChoice, TextRecords};
 use xlogdec::render::json::JsonSink;
+use xlogdec::render::shared::WriteShared;
 use xlogdec::select::filter::{Filter, FilterOptions};
 use xlogdec::select::filtered::FilterSink;
 use xlogdec::{Event, Sink, Summary};
@@ -94,7 +95,7 @@ impl OutputArgs {
 /// The sink that prints one input (`path` as the user named it) to `out`.
 pub fn make_sink<'w>(
     args: &OutputArgs,
-    out: Box<dyn Write + 'w>,
+    out: Box<dyn WriteShared + 'w>,
     path: &str,
 ) -> Box<dyn Sink + 'w> {
     let filter = match args.filter() {

@@ -5,11 +5,13 @@
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::io::{self, Write};
+use std::ops::Range;
 use std::rc::Rc;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, FixedOffset, Local};
 use xlogdec::record::{Level, Record};
+use xlogdec::render::shared::WriteShared;
 use xlogdec::select::filter::{Filter, FilterOptions, TimeBound};
 use xlogdec::select::filtered::{FilterSink, RecordSink, Takes};
 use xlogdec::{Event, Sink, Summary};
@@ -483,9 +485,11 @@ impl<'a, W: Write + ?Sized> Between<'a, W> {
     }
 }
 
-impl<W: Write + ?Sized> Write for Between<'_, W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if !buf.is_empty() && !self.started {
+impl<W: Write + ?Sized> Between<'_, W> {
+    /// Starts the input's text (with `sep` when due) before `len` bytes.
+    #[inline]
+    fn start(&mut self, len: usize) -> io::Result<()> {
+        if len > 0 && !self.started {
             if *self.wrote
                 && let Some(sep) = self.sep
             {
@@ -494,11 +498,25 @@ impl<W: Write + ?Sized> Write for Between<'_, W> {
             self.started = true;
             *self.wrote = true;
         }
+        Ok(())
+    }
+}
+
+impl<W: Write + ?Sized> Write for Between<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.start(buf.len())?;
         self.inner.write(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+impl<W: WriteShared + ?Sized> WriteShared for Between<'_, W> {
+    fn write_shared(&mut self, bytes: &Arc<Vec<u8>>, range: Range<usize>) -> io::Result<()> {
+        self.start(range.len())?;
+        self.inner.write_shared(bytes, range)
     }
 }
 

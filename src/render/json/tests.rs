@@ -2,6 +2,7 @@
 //! and times.
 
 use super::*;
+use crate::record::Timestamp;
 use crate::render::escape::unescape;
 
 #[test]
@@ -225,6 +226,10 @@ fn numbers_and_times_are_written_as_formatting_writes_them() {
         x
     };
     let mut ns: Vec<i64> = vec![0, 9, 10, 99, 100, -1, -10, i64::MAX, i64::MIN];
+    // Every number of up to four digits, and the edges of the eight-digit
+    // path.
+    ns.extend(-10_000..10_000);
+    ns.extend([99_999_999, 100_000_000, -99_999_999, -100_000_000]);
     for k in 0..19 {
         let p = 10i64.pow(k);
         ns.extend([p - 1, p, p + 1, -p]);
@@ -299,5 +304,36 @@ fn strings_are_valid_json() {
         write_str(&mut out, s).expect("vec");
         let back: String = serde_json::from_slice(&out).expect("valid JSON");
         assert_eq!(back, s);
+    }
+}
+
+/// Short fields are written from a fixed window of their record when they
+/// need no escape: at every length up to the window and past it, with an
+/// escape or a broken character at every place, and near the record's end
+/// (no window), the bytes are what `write_text` writes.
+#[test]
+fn short_fields_are_written_as_text_is() {
+    let alphabet: [&[u8]; 6] = [b"a", b"\"", b"\\", b"\n", "\u{4e2d}".as_bytes(), b"\xff"];
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    for _ in 0..20_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let mut rec = Vec::new();
+        let mut r = x;
+        while rec.len() < 48 + (x % 40) as usize {
+            // Mostly plain letters, sometimes one of the others.
+            let pick = if r.is_multiple_of(5) { (r >> 3) % 6 } else { 0 };
+            rec.extend_from_slice(alphabet[pick as usize]);
+            r = r.rotate_left(7) ^ 0x9E37;
+        }
+        let start = (x >> 20) as usize % rec.len();
+        let len = ((x >> 30) as usize % 40).min(rec.len() - start);
+        let field = &rec[start..start + len];
+        let utf8 = Utf8::of(&rec);
+        let (mut got, mut want) = (Vec::new(), Vec::new());
+        let escaped = write_field(&mut got, field, &utf8);
+        assert_eq!(escaped, write_text(&mut want, field, utf8.holds(field)));
+        assert_eq!(got, want, "{field:?}");
     }
 }

@@ -13,6 +13,41 @@ pub struct Judge {
     pub(super) plan: Plan,
     pub(super) scan: Option<Searcher>,
     pub(super) render: Option<Arc<dyn RenderAhead>>,
+    /// Rendered buffers a writer held when their batch was reused.
+    pub(super) spare: Arc<Spare>,
+}
+
+/// Buffers of rendered output that a writer still held when their store
+/// was used again (see [`Judged`]): kept until the writer lets go, then
+/// reused, so that rendering ahead does not allocate (and fault in) a new
+/// buffer per batch.
+#[derive(Debug, Default)]
+pub(super) struct Spare(std::sync::Mutex<Vec<Arc<Vec<u8>>>>);
+
+impl Spare {
+    /// Buffers kept at most: more than the writer holds at once.
+    const MAX: usize = 8;
+
+    /// Takes `old`, still held by a writer, and gives an empty buffer: one
+    /// the writer has let go of, else a new one of `old`'s capacity.
+    fn exchange(&self, old: Arc<Vec<u8>>) -> Arc<Vec<u8>> {
+        let mut held = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let cap = old.capacity();
+        let free = held.iter().position(|b| Arc::strong_count(b) == 1);
+        let fresh = match free {
+            Some(i) => {
+                let mut b = held.swap_remove(i);
+                Arc::get_mut(&mut b).map(Vec::clear);
+                b
+            }
+            None => Arc::new(Vec::with_capacity(cap)),
+        };
+        if held.len() == Spare::MAX {
+            held.remove(0);
+        }
+        held.push(old);
+        fresh
+    }
 }
 
 /// The shortest average record a [`Judge`] gives verdicts on: a verdict
@@ -71,13 +106,20 @@ impl Verdict {
 
 /// A [`Judge`]'s verdicts on the records of one text chunk, for
 /// [`Sink::judged_text`], with what it rendered of them: per rendered
-/// record, and their output end to end.
+/// record, and their output end to end, with the shared buffer it lies in
+/// (when it does).
 #[derive(Debug, Clone, Copy)]
 pub struct Verdicts<'a>(
     pub(crate) &'a [Verdict],
     pub(crate) &'a [RenderedMeta],
     pub(crate) &'a [u8],
+    pub(crate) Option<&'a Arc<Vec<u8>>>,
 );
+
+impl Verdicts<'_> {
+    /// No verdicts.
+    pub(crate) const NONE: Verdicts<'static> = Verdicts(&[], &[], &[], None);
+}
 
 impl Judge {
     /// Appends to `out` a verdict on each record of `text` that starts
@@ -108,8 +150,10 @@ impl Judge {
             verdicts: out,
             meta,
             rendered,
+            stale,
             ..
         } = done;
+        let rendered = writable(rendered, stale, &self.spare);
         let first = out.len();
         let mut ahead = Ahead {
             meta_first: meta.len(),
@@ -146,6 +190,7 @@ impl Judge {
         if let Some(s) = open {
             out.push(self.verdict(&mut run, s, text.len(), memo, &mut context, &mut ahead));
         }
+        number_tags(text, &out[first..], &mut ahead.meta[ahead.meta_first..]);
     }
 
     /// The verdict on `run.chunk[start..end]`. `context`: the UTC offset
@@ -218,9 +263,31 @@ impl Judge {
 pub(crate) struct Judged {
     pub(crate) verdicts: Vec<Verdict>,
     pub(crate) meta: Vec<RenderedMeta>,
-    pub(crate) rendered: Vec<u8>,
+    /// Shared: the sink's writer may keep it until written, past the
+    /// batch (see [`RenderedRun::shared`]).
+    rendered: Arc<Vec<u8>>,
+    /// `rendered` holds an earlier batch's output, to let go of.
+    stale: bool,
     /// Per block: where its verdicts, rendered records and their output end.
     pub(super) ends: Vec<[usize; 3]>,
+}
+
+/// A [`Judged`]'s rendered output, to add to: emptied first if it is an
+/// earlier batch's (`stale`), or exchanged for a spare buffer if a writer
+/// still holds that one.
+fn writable<'a>(
+    rendered: &'a mut Arc<Vec<u8>>,
+    stale: &mut bool,
+    spare: &Spare,
+) -> &'a mut Vec<u8> {
+    if std::mem::take(stale) {
+        match Arc::get_mut(rendered) {
+            Some(v) => v.clear(),
+            None => *rendered = spare.exchange(std::mem::take(rendered)),
+        }
+    }
+    // Unique: writers only get the buffer once the batch is delivered.
+    Arc::make_mut(rendered)
 }
 
 impl Judged {
@@ -236,20 +303,24 @@ impl Judged {
             &self.verdicts[v0..v1],
             &self.meta[m0..m1],
             &self.rendered[r0..r1],
+            Some(&self.rendered),
         )
     }
 }
 
 impl HookResults for Judged {
     fn end_block(&mut self) {
-        let end = [self.verdicts.len(), self.meta.len(), self.rendered.len()];
+        let rendered = if self.stale { 0 } else { self.rendered.len() };
+        let end = [self.verdicts.len(), self.meta.len(), rendered];
         self.ends.push(end);
     }
 
     fn clear(&mut self) {
         self.verdicts.clear();
         self.meta.clear();
-        self.rendered.clear();
+        // A writer may still hold the output: it is let go of when the
+        // store is used again.
+        self.stale = !self.rendered.is_empty();
         self.ends.clear();
     }
 
@@ -292,4 +363,117 @@ pub(super) struct Ahead<'a> {
     pub(super) rendered: &'a mut Vec<u8>,
     pub(super) meta_first: usize,
     pub(super) json_first: usize,
+}
+
+/// Numbers the tags of the records of `chunk` rendered ahead (see
+/// [`RenderedMeta::tag_id`]): `verdicts` on the chunk, `meta` of what was
+/// rendered of it.
+fn number_tags(chunk: &[u8], verdicts: &[Verdict], meta: &mut [RenderedMeta]) {
+    if meta.is_empty() {
+        return;
+    }
+    let mut tags = Tags::default();
+    for v in verdicts {
+        if let Some(m) = meta.get_mut(v.meta as usize)
+            && m.time.is_some()
+        {
+            let start = v.start as usize;
+            m.tag_id = tags.id(
+                chunk,
+                start + m.tag.start as usize..start + m.tag.end as usize,
+            );
+        }
+    }
+}
+
+/// The distinct tags of a chunk's rendered records, in order of first
+/// appearance (the first [`TAG_IDS`]), in a small open-addressing table:
+/// each tag as its first fifteen bytes and its length in two words, and
+/// where it lies in the chunk (for the bytes past the fifteenth).
+struct Tags {
+    /// Per slot: 1 + the number of the tag there, 0 when free.
+    slots: [u8; Tags::SLOTS],
+    keys: [u128; TAG_IDS],
+    spans: [(usize, usize); TAG_IDS],
+    len: usize,
+}
+
+impl Default for Tags {
+    fn default() -> Tags {
+        Tags {
+            slots: [0; Tags::SLOTS],
+            keys: [0; TAG_IDS],
+            spans: [(0, 0); TAG_IDS],
+            len: 0,
+        }
+    }
+}
+
+/// Per length below 16: the mask that keeps that many bytes of a word.
+const KEEP: [u128; 16] = {
+    let mut t = [0u128; 16];
+    let mut n = 1;
+    while n < 16 {
+        t[n] = (1u128 << (8 * n)) - 1;
+        n += 1;
+    }
+    t
+};
+
+impl Tags {
+    /// Twice [`TAG_IDS`]: a probe always meets a free slot.
+    const SLOTS: usize = 2 * TAG_IDS;
+
+    /// The number of the tag at `at` in `chunk` (see
+    /// [`RenderedMeta::tag_id`]).
+    #[inline]
+    fn id(&mut self, chunk: &[u8], at: Range<usize>) -> u8 {
+        let key = Tags::key(chunk, &at);
+        let hash = (key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut slot = (hash >> 58) as usize;
+        loop {
+            let s = self.slots[slot];
+            if s == 0 {
+                break;
+            }
+            let i = usize::from(s) - 1;
+            if self.keys[i] == key && (at.len() <= 15 || self.rest_eq(chunk, i, &at)) {
+                return i as u8;
+            }
+            slot = (slot + 1) % Tags::SLOTS;
+        }
+        if self.len == TAG_IDS {
+            return RenderedMeta::NO_TAG_ID;
+        }
+        self.keys[self.len] = key;
+        self.spans[self.len] = (at.start, at.end);
+        self.len += 1;
+        self.slots[slot] = self.len as u8;
+        (self.len - 1) as u8
+    }
+
+    /// Whether the `i`-th tag and `chunk[at]`, of one length and the same
+    /// first fifteen bytes, have the same rest.
+    #[cold]
+    fn rest_eq(&self, chunk: &[u8], i: usize, at: &Range<usize>) -> bool {
+        let (start, end) = self.spans[i];
+        chunk[start + 15..end] == chunk[at.start + 15..at.end]
+    }
+
+    /// The first (up to) fifteen bytes of `chunk[at]`, and its length in
+    /// the last byte (at most 255: longer tags are told apart by their
+    /// rest).
+    #[inline]
+    fn key(chunk: &[u8], at: &Range<usize>) -> u128 {
+        let n = at.len().min(15);
+        let word = match chunk.get(at.start..at.start + 16) {
+            Some(b) => u128::from_le_bytes(b.try_into().expect("sixteen bytes")),
+            None => {
+                let mut w = [0u8; 16];
+                w[..n].copy_from_slice(&chunk[at.start..at.start + n]);
+                u128::from_le_bytes(w)
+            }
+        };
+        word & KEEP[n] | (at.len().min(255) as u128) << 120
+    }
 }

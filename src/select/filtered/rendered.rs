@@ -54,6 +54,7 @@ impl Lines {
             json: &v.2[json_base as usize..json_end as usize],
             meta,
             json_base,
+            buffer: v.3,
         };
         *self = Lines::default();
         inner.rendered_run(&run)

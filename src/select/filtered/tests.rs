@@ -214,7 +214,7 @@ fn print(
             Some(j) => {
                 verdicts.clear();
                 j.judge(part, &mut memo, &mut verdicts);
-                s.judged_text(part, Verdicts(&verdicts, &[], &[]))
+                s.judged_text(part, Verdicts(&verdicts, &[], &[], None))
                     .expect("ok");
             }
             None => s.event(&Event::Text(part)).expect("ok"),
@@ -561,7 +561,7 @@ fn verdicts_serve_exactly_the_records_they_were_given_on() {
         for (c, v) in chunks {
             match v {
                 Some(v) => s
-                    .judged_text(c.as_bytes(), Verdicts(v, &[], &[]))
+                    .judged_text(c.as_bytes(), Verdicts(v, &[], &[], None))
                     .expect("ok"),
                 None => s.event(&Event::Text(c.as_bytes())).expect("ok"),
             }
@@ -597,7 +597,7 @@ fn verdicts_serve_exactly_the_records_they_were_given_on() {
     ];
     s.judged_text(
         format!("{I1}{I1}").as_bytes(),
-        Verdicts(&pass[..], &[], &[]),
+        Verdicts(&pass[..], &[], &[], None),
     )
     .expect("ok");
     s.finish(&Summary::default()).expect("ok");
@@ -611,4 +611,115 @@ fn verdicts_serve_exactly_the_records_they_were_given_on() {
     let first = format!("{E1}  x");
     let got = run(&[(&first, None), (&second, Some(reject(&v2)))]);
     assert_eq!(got, [format!("{E1}  x{E1}").as_str(), "finish"]);
+}
+
+/// A writer may keep a batch's rendered lines (shared) past the batch: the
+/// store, used again for another batch, must not write over them, and
+/// takes back a buffer the writer has let go of.
+#[test]
+fn rendered_lines_a_writer_holds_stay_as_they_were() {
+    let sink = FilterSink::new(
+        crate::render::json::JsonSink::new(Vec::new(), "in.xlog"),
+        Filter::default(),
+    );
+    let judge = sink.judge().expect("a renderer");
+    let hook: &dyn BlockHook = &judge;
+    let (mut worker, mut store) = (hook.worker(), hook.results());
+    // One block per batch; what the batch rendered, and its buffer.
+    let mut batch = |text: &str, store: &mut Box<dyn HookResults>| {
+        store.clear();
+        worker.work(text.as_bytes(), &mut **store);
+        store.end_block();
+        let judged = store.as_any().downcast_ref::<Judged>().expect("a Judge's");
+        let v = judged.block(0);
+        let buffer = Arc::clone(v.3.expect("shared"));
+        assert_eq!(v.1.len(), 2, "both records rendered");
+        (v.2.to_vec(), buffer)
+    };
+    let first = format!("{E1}{I1}");
+    let (lines, held) = batch(&first, &mut store);
+    assert!(lines.starts_with(b"{\"type\":\"record\""));
+    let second = format!("{I1}{E1}");
+    let (lines2, held2) = batch(&second, &mut store);
+    assert_eq!(*held, lines, "the held lines are unchanged");
+    assert!(!Arc::ptr_eq(&held, &held2), "a new buffer while held");
+    assert_ne!(lines2, lines);
+    // Let go of: the store's buffer is emptied and reused.
+    drop(held2);
+    let (lines3, held3) = batch(&first, &mut store);
+    assert_eq!(lines3, lines);
+    assert_eq!(*held, lines);
+    // Held again: the first buffer, let go of meanwhile, is taken back.
+    let ptr = Arc::as_ptr(&held);
+    drop(held);
+    let (lines4, held4) = batch(&second, &mut store);
+    assert_eq!(lines4, lines2);
+    assert_eq!(Arc::as_ptr(&held4), ptr, "the spare buffer is reused");
+    assert_eq!(*held3, lines, "still as it was");
+}
+
+/// Records rendered ahead are counted in runs by the tags the worker
+/// numbered (see `RenderedMeta::tag_id`): the summary must be what counting
+/// each record gives, also when the run crosses `MAX_TAGS`, and for tags
+/// alike in their first fifteen bytes or more than `TAG_IDS` in a chunk.
+#[test]
+fn runs_are_counted_by_numbered_tags_as_record_by_record() {
+    use crate::render::stats::{MAX_TAGS, Stats};
+    let tags: Vec<String> = (0..45)
+        .map(|k| match k % 3 {
+            0 => format!("t{k}"),
+            1 => format!("a_very_long_tag_name_{k}"),
+            _ => "x".repeat(k),
+        })
+        .collect();
+    let mut text = String::new();
+    for i in 0..400usize {
+        let tag = &tags[(i * 7 + i / 50) % tags.len()];
+        let level = ["I", "E", "W"][i % 3];
+        text += &format!(
+            "[{level}][2024-01-31 +8.0 10:00:{:02}.000][1, 2*][{tag}][a.cc:1, f][m{i}\n",
+            i % 60
+        );
+    }
+    let sink = FilterSink::new(
+        crate::render::json::JsonSink::new(Vec::new(), "in.xlog"),
+        Filter::default(),
+    );
+    let judge = sink.judge().expect("a renderer");
+    let mut done = Judged::default();
+    judge.judge_into(text.as_bytes(), &mut Memo::default(), &mut done);
+    done.end_block();
+    let v = done.block(0);
+    assert_eq!(v.1.len(), 400, "every record rendered");
+    let ids: std::collections::HashSet<u8> = v.1.iter().map(|m| m.tag_id).collect();
+    assert!(ids.contains(&RenderedMeta::NO_TAG_ID) && ids.len() == TAG_IDS + 1);
+    let run = RenderedRun {
+        bytes: text.as_bytes(),
+        json: v.2,
+        meta: v.1,
+        json_base: 0,
+        buffer: None,
+    };
+    // Filled up to a few tags below the limit first.
+    for room in [0, 5, 40, MAX_TAGS] {
+        let mut one = Stats::new();
+        for k in 0..MAX_TAGS - room.min(MAX_TAGS) {
+            let line = format!("[I][2024-01-31 +8.0 09:00:00.000][1, 2*][f{k}][a.cc:1, f][m\n");
+            one.record(&Record::parse(line.as_bytes())).expect("ok");
+        }
+        let mut runs = one.clone();
+        for r in run.records() {
+            one.record(&Record::parse(r.bytes)).expect("ok");
+        }
+        runs.rendered_run(&run);
+        assert_eq!(runs.records, one.records);
+        assert_eq!(runs.by_level, one.by_level);
+        assert_eq!((runs.first, runs.last), (one.first, one.last));
+        assert_eq!(runs.distinct_tags(), one.distinct_tags(), "room {room}");
+        assert_eq!(
+            runs.top_tags(MAX_TAGS),
+            one.top_tags(MAX_TAGS),
+            "room {room}"
+        );
+    }
 }
