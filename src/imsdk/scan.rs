@@ -46,10 +46,8 @@ pub(super) fn newlines(bytes: &[u8]) -> u64 {
 pub struct Picker {
     /// The anchors of the words (see [`COMMON_STARTS`]), each once.
     anchors: AhoCorasick,
-    /// The anchors' bytes.
-    anchors_text: Vec<Vec<u8>>,
     /// For each anchor, the words it ends: (word, length of the beginning
-    /// before the anchor), the longest beginning first.
+    /// before the anchor), the longest beginning first (never empty).
     ends: Vec<Vec<(usize, usize)>>,
     words: Vec<Vec<u8>>,
     /// Which words are code fields (a hit counts only with a non-zero
@@ -198,16 +196,16 @@ impl Picker {
                 }
             };
             ends[at].push((i, k));
-            ends[at].sort_by_key(|&(_, k)| std::cmp::Reverse(k));
+        }
+        for e in &mut ends {
+            e.sort_by_key(|&(_, k)| std::cmp::Reverse(k));
         }
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
             .build(&anchors)
             .expect("a few short words build an automaton");
-        let anchors_text = anchors.iter().map(|a| a.to_vec()).collect();
         Picker {
             anchors: automaton,
-            anchors_text,
             ends,
             words,
             code_word,
@@ -230,8 +228,7 @@ impl Picker {
                 return Some(found);
             }
             let other = (0..self.ends.len()).find_map(|p| {
-                let anchor = self.anchors_text[p].as_slice();
-                (p != m.pattern().as_usize() && text[a..].starts_with(anchor))
+                (p != m.pattern().as_usize() && text[a..].starts_with(self.anchor(p)))
                     .then(|| self.word_at(text, from, a, p))
                     .flatten()
             });
@@ -240,6 +237,12 @@ impl Picker {
             }
             pos = a + 1;
         }
+    }
+
+    /// The bytes of anchor `p`: the end of any of its words.
+    fn anchor(&self, p: usize) -> &[u8] {
+        let (w, k) = self.ends[p][0];
+        &self.words[w][k..]
     }
 
     /// The word of anchor `p`, found at `a`, whose beginning is in place
@@ -252,7 +255,7 @@ impl Picker {
         a: usize,
         p: usize,
     ) -> Option<(usize, usize, usize)> {
-        let end = a + self.anchors_text[p].len();
+        let end = a + self.anchor(p).len();
         self.ends[p].iter().find_map(|&(w, k)| {
             // A byte loop: the beginnings are a few bytes (a slice
             // comparison would call `memcmp`).
