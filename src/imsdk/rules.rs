@@ -203,6 +203,13 @@ pub struct RuleSet {
 impl RuleSet {
     /// The compiled-in rules and codes.
     pub fn builtin() -> RuleSet {
+        let mut set = RuleSet::builtin_data();
+        set.index();
+        set
+    }
+
+    /// The compiled-in rules and codes, added but not yet indexed.
+    fn builtin_data() -> RuleSet {
         let mut set = RuleSet {
             rules: Vec::new(),
             by_function: HashMap::default(),
@@ -223,7 +230,6 @@ impl RuleSet {
         let codes = codes.unwrap_or_else(|e| std::panic::resume_unwind(e));
         set.add(rules.expect("the built-in rules parse"), false);
         set.add(codes.expect("the built-in codes parse"), false);
-        set.index();
         set
     }
 
@@ -241,7 +247,7 @@ impl RuleSet {
     /// Like [`with_file`](RuleSet::with_file), from the file's text.
     pub fn with_text(text: &str, path: &Path) -> Result<RuleSet, RulesError> {
         let user = parse(text, path)?;
-        let mut set = RuleSet::builtin();
+        let mut set = RuleSet::builtin_data();
         set.add(user, true);
         set.index();
         Ok(set)
