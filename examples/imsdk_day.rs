@@ -48,9 +48,8 @@ const ROUTINE: [&str; 3] = [
 /// Whether a record is traffic that carries no finding.
 fn routine(rec: &[u8]) -> bool {
     let first = rec.split(|&b| b == b'\n').next().unwrap_or_default();
-    let text = String::from_utf8_lossy(first);
-    ROUTINE.iter().any(|f| text.contains(f))
-        && (!text.contains("SendMessageComplete") || text.contains("|error code:0|"))
+    let has = |p: &str| memchr::memmem::find(first, p.as_bytes()).is_some();
+    ROUTINE.iter().any(|f| has(f)) && (!has("SendMessageComplete") || has("|error code:0|"))
 }
 
 /// The template's records: a line starting `TIM: ` or `^` begins one, any
