@@ -396,7 +396,6 @@ impl JsonRenderer {
             time,
             tag,
             len: u32::try_from(bytes.len()).ok()?,
-            tag_id: RenderedMeta::NO_TAG_ID,
         })
     }
 }

@@ -17,7 +17,7 @@ use crate::decode::summary::Summary;
 use crate::record::formats::meta::Metadata;
 use crate::record::{Level, Record, TimePoint};
 use crate::render::escape::escape_bytes;
-use crate::select::ahead::{Rendered, RenderedRun, TAG_IDS};
+use crate::select::ahead::{Rendered, RenderedRun};
 use crate::select::filtered::RecordSink;
 
 /// Distinct tags counted by name; later new tags count as "other".
@@ -280,46 +280,10 @@ impl Stats {
     }
 
     /// Counts records rendered ahead in a row, as
-    /// [`rendered`](Stats::rendered) counts each. A tag numbered in the
-    /// run's chunk (see
-    /// [`RenderedMeta::tag_id`](crate::select::ahead::RenderedMeta::tag_id)) is looked up at its first
-    /// record, as `rendered` would (so that the first [`MAX_TAGS`] tags are
-    /// the same), and its other records are added to it at the end.
+    /// [`rendered`](Stats::rendered) counts each.
     pub fn rendered_run(&mut self, run: &RenderedRun<'_>) {
-        let mut counts = [0u64; TAG_IDS];
-        let mut firsts: [&[u8]; TAG_IDS] = [&[]; TAG_IDS];
         for r in run.records() {
-            let m = r.meta;
-            self.records += 1;
-            self.by_level[m.level as usize] += 1;
-            let Some(t) = m.time else {
-                self.no_header += 1;
-                continue;
-            };
-            if self.first.is_none() {
-                self.first = Some(t);
-            }
-            self.last = Some(t);
-            let id = usize::from(m.tag_id);
-            let Some(n) = counts.get_mut(id) else {
-                self.count_tag(&r.bytes[m.tag.start as usize..m.tag.end as usize]);
-                continue;
-            };
-            if *n == 0 {
-                let tag = &r.bytes[m.tag.start as usize..m.tag.end as usize];
-                self.count_tag(tag);
-                firsts[id] = tag;
-            }
-            *n += 1;
-        }
-        for (&n, tag) in counts.iter().zip(firsts) {
-            if n > 1 {
-                // Counted once already, by name or as other.
-                match self.tags.get_mut(tag) {
-                    Some(c) => *c += n - 1,
-                    None => self.other_tags += n - 1,
-                }
-            }
+            self.rendered(&r);
         }
     }
 

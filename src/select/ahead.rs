@@ -37,20 +37,6 @@ pub struct RenderedMeta {
     pub tag: std::ops::Range<u32>,
     /// The length of the record's bytes.
     pub len: u32,
-    /// The record's tag among the distinct tags of the records rendered
-    /// ahead in its chunk, numbered in order of first appearance (below
-    /// [`TAG_IDS`]; [`RenderedMeta::NO_TAG_ID`] past them or without a
-    /// header): a run's records are counted by tag without reading each
-    /// one's tag.
-    pub tag_id: u8,
-}
-
-/// Distinct tags numbered per chunk (see [`RenderedMeta::tag_id`]).
-pub const TAG_IDS: usize = 32;
-
-impl RenderedMeta {
-    /// No [`tag_id`](RenderedMeta::tag_id).
-    pub const NO_TAG_ID: u8 = u8::MAX;
 }
 
 /// A record rendered ahead (see

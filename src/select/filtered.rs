@@ -22,9 +22,7 @@ use crate::record::{
     DateMemo, Level, Part, Prefix, Record, RecordSplitter, Records, Timestamp, body_start,
     find_byte, formats, header_spans, parse_prefix, parse_record, starts_record, whole_lines,
 };
-use crate::select::ahead::{
-    RENDER_LIMIT, RenderAhead, Rendered, RenderedMeta, RenderedRun, TAG_IDS,
-};
+use crate::select::ahead::{RENDER_LIMIT, RenderAhead, Rendered, RenderedMeta, RenderedRun};
 use crate::select::filter::{Filter, Scope, TimeBound};
 use chrono::Timelike;
 use regex::bytes::Regex;
