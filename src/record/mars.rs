@@ -203,6 +203,12 @@ impl Spans {
     pub(crate) fn tid(&self, line: &[u8]) -> Option<i64> {
         int(&line[self.tid_text()])
     }
+
+    /// The source line number, read from `line` (whose fields these are).
+    #[inline]
+    pub(crate) fn line_number(&self, line: &[u8]) -> Option<u32> {
+        num(&line[self.line.0..self.line.1])
+    }
 }
 
 /// The date and UTC offset text of the last timestamp read (`DATE TZ `)
@@ -387,7 +393,7 @@ fn header_with<'a>(rec: &'a [u8], memo: &mut DateMemo) -> Option<Header<'a>> {
     };
     let loc = (
         &rec[p.loc_start..s.file_end],
-        num(&rec[s.line.0..s.line.1])?,
+        s.line_number(rec)?,
         &rec[s.func.0..s.func.1],
         s.body,
         format,

@@ -28,6 +28,7 @@ use crate::render::stats::Stats;
 use crate::select::ahead::{RenderAhead, Rendered, RenderedMeta, RenderedRun};
 use crate::select::filtered::RecordSink;
 
+mod fast;
 mod text;
 pub use text::write_iso;
 use text::*;
@@ -188,6 +189,7 @@ impl<W: WriteShared> RecordSink for JsonSink<W> {
     fn renderer(&self) -> Option<Arc<dyn RenderAhead>> {
         Some(Arc::new(JsonRenderer {
             file: self.file.clone().into_boxed_slice(),
+            heads: fast::Heads::new(&self.file),
         }))
     }
 
@@ -342,7 +344,7 @@ fn render_record(
 thread_local! {
     /// The last date a renderer read on this thread (a worker renders the
     /// records of a block in a row, most of them of one date).
-    static DATES: RefCell<DateMemo> = RefCell::new(DateMemo::default());
+    static MEMO: RefCell<fast::Memo> = RefCell::new(fast::Memo::default());
 }
 
 /// Renders `record` objects ahead of [`JsonSink`], on the decoder's
@@ -352,6 +354,8 @@ thread_local! {
 pub struct JsonRenderer {
     /// The input's name, as a JSON string literal.
     file: Box<[u8]>,
+    /// The start of each level's `record` objects.
+    heads: fast::Heads,
 }
 
 impl RenderAhead for JsonRenderer {
@@ -359,7 +363,11 @@ impl RenderAhead for JsonRenderer {
     /// offset of an earlier line (IM SDK shapes do; they are left to the
     /// sink, which knows the offset).
     fn render(&self, bytes: &[u8], out: &mut Vec<u8>) -> Option<RenderedMeta> {
-        DATES.with(|memo| self.render_with(bytes, out, &mut memo.borrow_mut()))
+        MEMO.with(|memo| {
+            let memo = &mut memo.borrow_mut();
+            fast::render_mars(&self.heads, bytes, out, memo)
+                .or_else(|| self.render_with(bytes, out, &mut memo.dates))
+        })
     }
 }
 

@@ -137,7 +137,7 @@ impl<'a> Utf8<'a> {
     /// The [`FIELD`] bytes of the record from where `field` starts, when
     /// the record is UTF-8, `field` lies in it with characters whole and
     /// is at most that long, and the record goes on that far.
-    #[inline]
+    #[inline(always)]
     fn window(&self, field: &[u8]) -> Option<&'a [u8; FIELD]> {
         if !self.valid || field.len() > FIELD {
             return None;
@@ -244,6 +244,8 @@ pub(super) fn write_chars<const N: usize>(out: &mut Vec<u8>, bytes: &[u8], backs
         out.extend_from_slice(&bytes[start..at]);
         match bytes[at] {
             b'\\' => out.extend_from_slice(backslash),
+            // The usual one, without a call.
+            b'"' => out.extend_from_slice(b"\\\""),
             b => write_escape(out, b).expect("writing to a Vec cannot fail"),
         }
         start = at + 1;
