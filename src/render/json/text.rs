@@ -177,13 +177,16 @@ pub(super) fn write_field(out: &mut Vec<u8>, field: &[u8], utf8: &Utf8<'_>) -> b
     if let Some(window) = utf8.window(field) {
         let len = field.len();
         if escape_bits(window) & u32::MAX.checked_shr(FIELD as u32 - len as u32).unwrap_or(0) == 0 {
-            // The quotes and the window, cut after the closing quote.
-            let mut quoted = [b'"'; FIELD + 2];
-            quoted[1..=FIELD].copy_from_slice(window);
-            quoted[len + 1] = b'"';
+            // The opening quote and the window, cut after the field, then
+            // the closing quote: straight from the record to `out` (a
+            // copy built on the stack with the quote put at a varying
+            // place would be read back before that store is done).
+            out.reserve(FIELD + 2);
             let at = out.len();
-            out.extend_from_slice(&quoted);
-            out.truncate(at + len + 2);
+            out.push(b'"');
+            out.extend_from_slice(window);
+            out.truncate(at + 1 + len);
+            out.push(b'"');
             return false;
         }
     }
