@@ -8,6 +8,8 @@
 //! does not take (no full header, not UTF-8, a date or number written
 //! unusually) is left to that general path.
 
+use std::ops::Range;
+
 use chrono::NaiveDate;
 
 use super::text::{Utf8, write_field, write_int, write_iso, write_text};
@@ -112,13 +114,32 @@ pub(super) struct Memo {
     iso: IsoMemo,
 }
 
-/// Writes the digits of a number read from `text`: the text itself when
-/// it is how [`write_int`] writes `n`, else as [`write_int`] writes it.
-#[inline(always)]
-fn write_number(out: &mut Vec<u8>, text: &[u8], n: i64) {
-    match text {
-        [b'1'..=b'9', ..] | [b'0'] => out.extend_from_slice(text),
-        _ => write_int(out, n),
+/// A number of a header: its text when that is how [`write_int`] writes
+/// its value (digits without a leading zero), else its value.
+#[derive(Clone, Copy)]
+enum Number<'a> {
+    Text(&'a [u8]),
+    Value(i64),
+}
+
+impl<'a> Number<'a> {
+    /// The number at `at` in `bytes`, which the header's spans say is
+    /// digits (after a `-` for an id): its text when it starts with a
+    /// digit other than zero, else what `value` reads of it.
+    #[inline(always)]
+    fn of(bytes: &'a [u8], at: Range<usize>, value: impl FnOnce() -> Option<i64>) -> Option<Self> {
+        match bytes.get(at) {
+            Some(text @ [b'1'..=b'9', ..]) => Some(Number::Text(text)),
+            _ => value().map(Number::Value),
+        }
+    }
+
+    #[inline(always)]
+    fn write(self, out: &mut Vec<u8>) {
+        match self {
+            Number::Text(t) => out.extend_from_slice(t),
+            Number::Value(n) => write_int(out, n),
+        }
     }
 }
 
@@ -136,8 +157,11 @@ pub(super) fn render_mars(
     let s = header_spans(bytes)?;
     let raw = &bytes[4..s.time_end];
     let ts = memo.dates.timestamp(raw)?;
-    let (pid, tid) = (s.pid(bytes)?, s.tid(bytes)?);
-    let line = s.line_number(bytes)?;
+    let pid = Number::of(bytes, s.pid_text(), || s.pid(bytes))?;
+    let tid = Number::of(bytes, s.tid_text(), || s.tid(bytes))?;
+    let line = Number::of(bytes, s.line.0..s.line.1, || {
+        s.line_number(bytes).map(i64::from)
+    })?;
     let utf8 = Utf8::of(bytes);
     if !utf8.valid {
         return None;
@@ -158,9 +182,9 @@ pub(super) fn render_mars(
     // The time of day is the last 12 bytes of a time that parses.
     out.extend_from_slice(raw.last_chunk::<12>()?);
     ts_tail.write(out);
-    write_number(out, &bytes[s.pid_text()], pid);
+    pid.write(out);
     out.extend_from_slice(b",\"tid\":");
-    write_number(out, &bytes[s.tid_text()], tid);
+    tid.write(out);
     out.extend_from_slice(if s.main_thread() {
         b",\"main_thread\":true,\"tag\":"
     } else {
@@ -171,7 +195,7 @@ pub(super) fn render_mars(
     out.extend_from_slice(b",\"src_file\":");
     escaped |= write_field(out, &bytes[s.tag_end + 2..s.file_end], &utf8);
     out.extend_from_slice(b",\"src_line\":");
-    write_number(out, &bytes[s.line.0..s.line.1], i64::from(line));
+    line.write(out);
     out.extend_from_slice(b",\"func\":");
     escaped |= write_field(out, &bytes[s.func.0..s.func.1], &utf8);
     out.extend_from_slice(if s.legacy {
