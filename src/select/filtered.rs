@@ -198,9 +198,8 @@ pub struct FilterSink<R> {
 
 /// The filter and its counters.
 struct Gate {
-    filter: Filter,
-    /// What the filter reads, settled once.
-    plan: Plan,
+    /// The filter, and what it reads, settled once.
+    planned: Planned,
     /// The message regex, when it runs over whole chunks (see
     /// [`assertion_free`]) to settle at once the records it matches
     /// nowhere in (rejected, or passed with `-v`).
@@ -211,11 +210,9 @@ struct Gate {
     /// The verdict on the record whose pieces are coming: `Some(level)`
     /// when it passed.
     passing: Option<Option<Level>>,
-    /// The last date read from a header, and more (see [`Memo`]).
+    /// The last date read from a header, the UTC offset of the last Mars
+    /// open banner, and more (see [`Memo`]).
     memo: Memo,
-    /// The UTC offset of the last Mars open banner, which IM SDK lines
-    /// (that write none) take.
-    offset: Option<i32>,
     /// The verdict a worker gave on the last record of the last judged
     /// chunk, the one the splitter holds: its length and verdict. It
     /// serves when that record comes out unchanged (the same length: the
@@ -364,7 +361,6 @@ impl<R: RecordSink> FilterSink<R> {
     pub fn new(inner: R, filter: Filter) -> FilterSink<R> {
         FilterSink {
             gate: Gate {
-                plan: Plan::new(&filter),
                 // Worth it when the regex is the first test a record meets
                 // and matches are rare next to records: one search then
                 // serves many (with `-v` too, passing those it skips).
@@ -383,9 +379,8 @@ impl<R: RecordSink> FilterSink<R> {
                     .flatten(),
                 passing: None,
                 memo: Memo::default(),
-                offset: None,
                 tail: None,
-                filter,
+                planned: Planned::new(filter),
                 seen: 0,
                 passed: 0,
             },
@@ -555,7 +550,7 @@ impl Gate {
     }
 
     /// Whether the record in `bytes` passes, with its level: the worker's
-    /// verdict when there is one, else [`decide`]'s.
+    /// verdict when there is one, else [`Planned::decide`]'s.
     #[inline]
     fn verdict(
         &mut self,
@@ -568,14 +563,7 @@ impl Gate {
         }
         self.learn_offset(bytes);
         let search = self.search(run, bytes);
-        decide(
-            &self.filter,
-            &self.plan,
-            bytes,
-            search,
-            &mut self.memo,
-            self.offset,
-        )
+        self.planned.decide(bytes, search, &mut self.memo)
     }
 
     /// Takes the UTC offset of a Mars open banner, which the IM SDK
@@ -588,7 +576,7 @@ impl Gate {
         if bytes.first() == Some(&b'^')
             && let Some(offset) = start_offset(bytes)
         {
-            self.offset = offset;
+            self.memo.offset = offset;
         }
     }
 
@@ -614,23 +602,23 @@ impl Gate {
         head: bool,
     ) -> io::Result<()> {
         self.learn_offset(bytes);
-        let filter = &self.filter;
+        let Planned { filter, plan } = &self.planned;
         if let Some(min) = filter.min_level
             && level_of(bytes).is_none_or(|l| l < min)
         {
             return Ok(());
         }
-        if self.plan.prefilter
+        if plan.prefilter
             && let Some(re) = &filter.regex
             && !re.is_match(bytes)
         {
             return Ok(());
         }
-        if self.plan.prefix && bytes.first() == Some(&b'[') && !prefix_passes(filter, bytes) {
+        if plan.prefix && bytes.first() == Some(&b'[') && !prefix_passes(filter, bytes) {
             return Ok(());
         }
         let mut rec = parse_record(bytes, &mut self.memo.date);
-        rec.borrow_offset(self.offset);
+        rec.borrow_offset(self.memo.offset);
         if !filter.matches(&rec) {
             return Ok(());
         }
@@ -757,9 +745,8 @@ impl<R: RecordSink> FilterSink<R> {
     /// nothing to judge).
     pub(crate) fn judge(&self) -> Option<Judge> {
         let g = &self.gate;
-        (!g.plan.empty || g.render.is_some()).then(|| Judge {
-            filter: g.filter.clone(),
-            plan: g.plan,
+        (!g.planned.plan.empty || g.render.is_some()).then(|| Judge {
+            planned: g.planned.clone(),
             scan: g.scan.clone(),
             render: g.render.clone(),
             spare: Arc::default(),

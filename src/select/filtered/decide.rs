@@ -64,19 +64,22 @@ pub(super) struct TextWindow {
 }
 
 /// What the record judge keeps from one record to the next: the last
-/// date read from a bracket header, and the time window as text in the
-/// last UTC offset an IM SDK record was read in.
+/// date read from a bracket header, the UTC offset of the last Mars open
+/// banner (which IM SDK records, that write none, take), and the time
+/// window as text in the last UTC offset an IM SDK record was read in.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Memo {
     pub(super) date: DateMemo,
+    pub(super) offset: Option<i32>,
     pub(super) window: Option<(Option<i32>, TextWindow)>,
 }
 
 impl Memo {
-    /// The filter's time window as text for a record read in `offset`
-    /// (instants become wall-clock times there).
+    /// The filter's time window as text for a record read in the offset
+    /// of the last open banner (instants become wall-clock times there).
     #[inline]
-    pub(super) fn window(&mut self, f: &Filter, offset: Option<i32>) -> TextWindow {
+    pub(super) fn window(&mut self, f: &Filter) -> TextWindow {
+        let offset = self.offset;
         match self.window {
             Some((o, w)) if o == offset => w,
             _ => {
@@ -251,173 +254,183 @@ pub(super) fn other_level(bytes: &[u8]) -> Option<Level> {
     formats::level(bytes)
 }
 
-/// The first checks of every record, before any of it is parsed: its
-/// level against the minimum, then (with [`Plan::prefilter`]) the message
-/// regex over its whole bytes, which a record whose bytes do not match
-/// fails.
-#[inline(always)]
-fn level_and_bytes_pass(
-    filter: &Filter,
-    plan: &Plan,
-    level: Level,
-    bytes: &[u8],
-    search: &Search,
-) -> bool {
-    if filter.min_level.is_some_and(|m| level < m) {
-        return false;
-    }
-    if plan.prefilter
-        && let Some(re) = &filter.regex
-        && match search {
-            Search::NoMatch => true,
-            // A match inside the bytes is one of the bytes alone.
-            Search::Hit(h) if h.end <= bytes.len() => false,
-            _ => !re.is_match(bytes),
-        }
-    {
-        return false;
-    }
-    true
+/// A filter with its [`Plan`], settled when the filter sink is built:
+/// what decides on each record.
+#[derive(Debug, Clone)]
+pub(super) struct Planned {
+    pub(super) filter: Filter,
+    pub(super) plan: Plan,
 }
 
-/// Whether the record in `bytes` passes, with its level: the answer of
-/// `filter.matches(&Record::parse(bytes))`, parsing only what the filter
-/// reads (the level letter; the fields before the location when a filter
-/// is on them; the location only to find where the message starts).
-///
-/// `search`: what a search over the whole chunk found of the message
-/// regex in `bytes` (for an assertion-free regex only); `memo`: the last
-/// date read.
-#[inline(always)]
-pub(super) fn decide(
-    filter: &Filter,
-    plan: &Plan,
-    bytes: &[u8],
-    search: Search,
-    memo: &mut Memo,
-    offset: Option<i32>,
-) -> Option<Option<Level>> {
-    if plan.empty {
-        return Some(level_of(bytes));
+impl Planned {
+    pub(super) fn new(filter: Filter) -> Planned {
+        Planned {
+            plan: Plan::new(&filter),
+            filter,
+        }
     }
-    let Some(l) = Level::of_bracket(bytes) else {
-        return decide_other(filter, plan, bytes, search, memo, offset);
-    };
-    let level = Some(l);
-    if !level_and_bytes_pass(filter, plan, l, bytes, &search) {
-        return None;
+
+    /// The first checks of every record, before any of it is parsed: its
+    /// level against the minimum, then (with [`Plan::prefilter`]) the message
+    /// regex over its whole bytes, which a record whose bytes do not match
+    /// fails.
+    #[inline(always)]
+    fn level_and_bytes_pass(&self, level: Level, bytes: &[u8], search: &Search) -> bool {
+        let Planned { filter, plan } = self;
+        if filter.min_level.is_some_and(|m| level < m) {
+            return false;
+        }
+        if plan.prefilter
+            && let Some(re) = &filter.regex
+            && match search {
+                Search::NoMatch => true,
+                // A match inside the bytes is one of the bytes alone.
+                Search::Hit(h) if h.end <= bytes.len() => false,
+                _ => !re.is_match(bytes),
+            }
+        {
+            return false;
+        }
+        true
     }
-    let body = if plan.prefix {
-        let bounded = plan.bounded;
-        if bounded {
-            // The time first, cut out on its own: a time bound rejects most
-            // records before the rest of the header is read. (Where the
-            // header is one, its time is this text; where it is not, the
-            // record fails either way.)
-            let time = match bytes.get(3..) {
-                Some([b'[', rest @ ..]) => &rest[..find_byte(b']', rest)?],
-                _ => return None,
+
+    /// Whether the record in `bytes` passes, with its level: the answer of
+    /// `filter.matches(&Record::parse(bytes))`, parsing only what the filter
+    /// reads (the level letter; the fields before the location when a filter
+    /// is on them; the location only to find where the message starts).
+    ///
+    /// `search`: what a search over the whole chunk found of the message
+    /// regex in `bytes` (for an assertion-free regex only); `memo`: the last
+    /// date read, the offset of the last open banner.
+    #[inline(always)]
+    pub(super) fn decide(
+        &self,
+        bytes: &[u8],
+        search: Search,
+        memo: &mut Memo,
+    ) -> Option<Option<Level>> {
+        let Planned { filter, plan } = self;
+        if plan.empty {
+            return Some(level_of(bytes));
+        }
+        let Some(l) = Level::of_bracket(bytes) else {
+            return self.decide_other(bytes, search, memo);
+        };
+        let level = Some(l);
+        if !self.level_and_bytes_pass(l, bytes, &search) {
+            return None;
+        }
+        let body = if plan.prefix {
+            let bounded = plan.bounded;
+            if bounded {
+                // The time first, cut out on its own: a time bound rejects most
+                // records before the rest of the header is read. (Where the
+                // header is one, its time is this text; where it is not, the
+                // record fails either way.)
+                let time = match bytes.get(3..) {
+                    Some([b'[', rest @ ..]) => &rest[..find_byte(b']', rest)?],
+                    _ => return None,
+                };
+                let ts = memo.date.timestamp(time)?;
+                if !filter.time_passes(&ts) {
+                    return None;
+                }
+            }
+            let p = header_spans(bytes)?;
+            if filter.pid.is_some_and(|x| Some(x) != p.pid(bytes))
+                || filter.tid.is_some_and(|x| Some(x) != p.tid(bytes))
+                || (filter.main_thread_only && !p.main_thread())
+                || (!filter.tags.is_empty()
+                    && !filter.tags.iter().any(|t| t.matches(&bytes[p.tag()])))
+                || (!bounded && !memo.date.ok_spans(bytes, &p))
+            {
+                return None;
+            }
+            p.body
+        } else {
+            body_start(bytes, &mut memo.date)?
+        };
+        let end = bytes.len() - usize::from(bytes.last() == Some(&b'\n'));
+        if let Some(re) = &filter.regex {
+            // Where the pattern looks: the message, or the whole record.
+            let from = match filter.scope {
+                Scope::Message => body,
+                Scope::Record => 0,
             };
-            let ts = memo.date.timestamp(time)?;
-            if !filter.time_passes(&ts) {
+            let matches = match search {
+                Search::NoMatch => false,
+                // A match inside the text searched is one of that text alone.
+                Search::Hit(h) if h.start >= from && h.end <= end => true,
+                _ => re.is_match(&bytes[from..end]),
+            };
+            if matches == filter.invert {
                 return None;
             }
         }
-        let p = header_spans(bytes)?;
-        if filter.pid.is_some_and(|x| Some(x) != p.pid(bytes))
-            || filter.tid.is_some_and(|x| Some(x) != p.tid(bytes))
-            || (filter.main_thread_only && !p.main_thread())
-            || (!filter.tags.is_empty() && !filter.tags.iter().any(|t| t.matches(&bytes[p.tag()])))
-            || (!bounded && !memo.date.ok_spans(bytes, &p))
+        if let Some(m) = &filter.message_regex
+            && !m.is_match(&bytes[body..end])
         {
             return None;
         }
-        p.body
-    } else {
-        body_start(bytes, &mut memo.date)?
-    };
-    let end = bytes.len() - usize::from(bytes.last() == Some(&b'\n'));
-    if let Some(re) = &filter.regex {
-        // Where the pattern looks: the message, or the whole record.
-        let from = match filter.scope {
-            Scope::Message => body,
-            Scope::Record => 0,
-        };
-        let matches = match search {
-            Search::NoMatch => false,
-            // A match inside the text searched is one of that text alone.
-            Search::Hit(h) if h.start >= from && h.end <= end => true,
-            _ => re.is_match(&bytes[from..end]),
-        };
-        if matches == filter.invert {
+        if filter.reads_location()
+            && !Record::parse(bytes)
+                .header
+                .is_some_and(|h| filter.rest_passes(&h))
+        {
             return None;
         }
+        Some(level)
     }
-    if let Some(m) = &filter.message_regex
-        && !m.is_match(&bytes[body..end])
-    {
-        return None;
-    }
-    if filter.reads_location()
-        && !Record::parse(bytes)
-            .header
-            .is_some_and(|h| filter.rest_passes(&h))
-    {
-        return None;
-    }
-    Some(level)
-}
 
-/// [`decide`] for a record that is not a Mars bracket line (an IM SDK
-/// shape, a user-defined one, raw text), whose `level` was read at its
-/// place: the level and the time reject most records before the record is
-/// parsed. `offset`: the UTC offset of the Mars open banner before the
-/// record, for the shapes that write none.
-#[inline(never)]
-pub(super) fn decide_other(
-    filter: &Filter,
-    plan: &Plan,
-    bytes: &[u8],
-    search: Search,
-    memo: &mut Memo,
-    offset: Option<i32>,
-) -> Option<Option<Level>> {
-    let level = formats::level(bytes)?;
-    if !level_and_bytes_pass(filter, plan, level, bytes, &search) {
-        return None;
-    }
-    let time = formats::time_text(bytes);
-    if plan.bounded
-        && let Some(text) = time
-    {
-        // The header's own time, where it has one: compared as text with
-        // the bounds on the wall clock (a time that is no time fails
-        // anyway), read for the others.
-        let window = if plan.utc {
-            memo.window(filter, offset)
-        } else {
-            plan.window
-        };
-        if window.rejects(text) {
+    /// [`Planned::decide`] for a record that is not a Mars bracket line (an
+    /// IM SDK shape, a user-defined one, raw text), whose `level` was read
+    /// at its place: the level and the time reject most records before the
+    /// record is parsed. The shapes that write no UTC offset take
+    /// `memo.offset`, the one of the Mars open banner before the record.
+    #[inline(never)]
+    pub(super) fn decide_other(
+        &self,
+        bytes: &[u8],
+        search: Search,
+        memo: &mut Memo,
+    ) -> Option<Option<Level>> {
+        let level = formats::level(bytes)?;
+        if !self.level_and_bytes_pass(level, bytes, &search) {
             return None;
         }
-        if !window.whole {
-            let ts = Timestamp {
-                local: formats::local_time(text)?,
-                offset_minutes: offset,
-                raw: b"",
+        let time = formats::time_text(bytes);
+        if self.plan.bounded
+            && let Some(text) = time
+        {
+            // The header's own time, where it has one: compared as text with
+            // the bounds on the wall clock (a time that is no time fails
+            // anyway), read for the others.
+            let window = if self.plan.utc {
+                memo.window(&self.filter)
+            } else {
+                self.plan.window
             };
-            if !filter.time_passes(&ts) {
+            if window.rejects(text) {
                 return None;
             }
+            if !window.whole {
+                let ts = Timestamp {
+                    local: formats::local_time(text)?,
+                    offset_minutes: memo.offset,
+                    raw: b"",
+                };
+                if !self.filter.time_passes(&ts) {
+                    return None;
+                }
+            }
         }
+        if !self.plan.fields && time.is_some() {
+            // Only the level and the time were asked about: the header need
+            // only be one.
+            return formats::header_ok(bytes).then_some(Some(level));
+        }
+        let mut rec = Record::parse(bytes);
+        rec.borrow_offset(memo.offset);
+        self.filter.matches(&rec).then_some(rec.level)
     }
-    if !plan.fields && time.is_some() {
-        // Only the level and the time were asked about: the header need
-        // only be one.
-        return formats::header_ok(bytes).then_some(Some(level));
-    }
-    let mut rec = Record::parse(bytes);
-    rec.borrow_offset(offset);
-    filter.matches(&rec).then_some(rec.level)
 }

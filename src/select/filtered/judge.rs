@@ -9,8 +9,7 @@ use super::*;
 /// The sink then only cuts records and hands on those that pass.
 #[derive(Debug, Clone)]
 pub struct Judge {
-    pub(super) filter: Filter,
-    pub(super) plan: Plan,
+    pub(super) planned: Planned,
     pub(super) scan: Option<Searcher>,
     pub(super) render: Option<Arc<dyn RenderAhead>>,
     /// Rendered buffers a writer held when their batch was reused.
@@ -94,7 +93,7 @@ impl Verdict {
         self.code != Verdict::UNKNOWN
     }
 
-    /// What [`decide`] says: `Some(level)` for a pass.
+    /// What [`Planned::decide`] says: `Some(level)` for a pass.
     #[inline]
     pub(super) fn pass(self) -> Option<Option<Level>> {
         match self.code {
@@ -164,9 +163,10 @@ impl Judge {
         let most = text.len() / MIN_JUDGED + 1;
         let mut run = Run::new(text, &[]);
         let mut open = None;
-        // The offset of the Mars open banner before a record: unknown
-        // until one is seen in this text.
-        let mut context = None;
+        // The offset of the Mars open banner before a record (in
+        // `memo.offset`): unknown until one is seen in this text.
+        memo.offset = None;
+        let mut known = false;
         // Lines' ends as the splitter finds them; too many records stop
         // the walk.
         let walked = whole_lines(text, |pos, line_end| {
@@ -175,7 +175,7 @@ impl Judge {
                     if out.len() - first == most {
                         return Err(());
                     }
-                    out.push(self.verdict(&mut run, s, pos, memo, &mut context, &mut ahead));
+                    out.push(self.verdict(&mut run, s, pos, memo, &mut known, &mut ahead));
                 }
                 open = Some(pos);
             }
@@ -188,12 +188,12 @@ impl Judge {
             return;
         }
         if let Some(s) = open {
-            out.push(self.verdict(&mut run, s, text.len(), memo, &mut context, &mut ahead));
+            out.push(self.verdict(&mut run, s, text.len(), memo, &mut known, &mut ahead));
         }
     }
 
-    /// The verdict on `run.chunk[start..end]`. `context`: the UTC offset
-    /// of the last Mars open banner of the text, `None` before the first.
+    /// The verdict on `run.chunk[start..end]`. `known`: the text has had
+    /// a Mars open banner, whose UTC offset is `memo.offset`.
     /// The sink judges an open banner itself (it learns the offset from
     /// it), and the records that take an offset they cannot be sure of.
     pub(super) fn verdict(
@@ -202,7 +202,7 @@ impl Judge {
         start: usize,
         end: usize,
         memo: &mut Memo,
-        context: &mut Option<Option<i32>>,
+        known: &mut bool,
         ahead: &mut Ahead<'_>,
     ) -> Verdict {
         let unknown = Verdict {
@@ -218,25 +218,19 @@ impl Judge {
             b'[' => {}
             b'^' => {
                 if let Some(offset) = start_offset(bytes) {
-                    *context = Some(offset);
+                    memo.offset = offset;
+                    *known = true;
                     return unknown;
                 }
             }
-            _ if self.plan.utc && context.is_none() => return unknown,
+            _ if self.planned.plan.utc && !*known => return unknown,
             _ => {}
         }
         let search = match &self.scan {
             Some(re) => run.search(re, bytes),
             None => Search::Unknown,
         };
-        let pass = decide(
-            &self.filter,
-            &self.plan,
-            bytes,
-            search,
-            memo,
-            context.flatten(),
-        );
+        let pass = self.planned.decide(bytes, search, memo);
         let mut v = Verdict::new(start, pass);
         if pass.is_some()
             && let Some(render) = &self.render

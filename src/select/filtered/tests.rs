@@ -308,13 +308,13 @@ fn fast_paths_give_the_bytes_of_the_parsed_path() {
     ] {
         let text = std::fs::read(dir.join(name)).expect("corpus text");
         for (k, f) in filters.iter().enumerate() {
-            let plan = Plan::new(f);
+            let planned = Planned::new(f.clone());
             // One memo for all records, as in the sink.
             let mut memo = Memo::default();
             for rec in Records::new(&text) {
                 let want = f.matches(&rec).then_some(rec.level);
                 assert_eq!(
-                    decide(f, &plan, rec.bytes, Search::Unknown, &mut memo, None),
+                    planned.decide(rec.bytes, Search::Unknown, &mut memo),
                     want,
                     "{name} filter {k}"
                 );
@@ -332,7 +332,7 @@ fn fast_paths_give_the_bytes_of_the_parsed_path() {
                         _ => Search::NoMatch,
                     };
                     assert_eq!(
-                        decide(f, &plan, rec.bytes, search.clone(), &mut memo, None),
+                        planned.decide(rec.bytes, search.clone(), &mut memo),
                         want,
                         "{name} filter {k} {search:?}"
                     );
@@ -362,7 +362,7 @@ fn fast_paths_give_the_bytes_of_the_parsed_path() {
     assert!(passed > 10_000, "{passed}");
 }
 
-/// The IM SDK shapes' own path ([`decide_other`], the text window, the
+/// The IM SDK shapes' own path ([`Planned::decide_other`], the text window, the
 /// header check, the open banners' offsets) answers as the full parse
 /// and [`Filter::matches`] do, and every way of printing gives the same
 /// bytes, judged ahead or not.
@@ -415,17 +415,16 @@ fn imsdk_records_are_judged_as_the_parser_judges_them() {
     ] {
         let text = std::fs::read(dir.join(name)).expect("corpus text");
         for (k, f) in filters.iter().enumerate() {
-            let plan = Plan::new(f);
+            let planned = Planned::new(f.clone());
             let mut memo = Memo::default();
-            let mut offset = None;
             for rec in Records::new(&text) {
                 if let Some(o) = start_offset(rec.bytes) {
-                    offset = o;
+                    memo.offset = o;
                 }
                 let want = f
-                    .matches(&Record::parse_in(rec.bytes, offset))
+                    .matches(&Record::parse_in(rec.bytes, memo.offset))
                     .then_some(rec.level);
-                let got = decide(f, &plan, rec.bytes, Search::Unknown, &mut memo, offset);
+                let got = planned.decide(rec.bytes, Search::Unknown, &mut memo);
                 assert_eq!(
                     got,
                     want,
