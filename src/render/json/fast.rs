@@ -12,18 +12,18 @@ use std::ops::Range;
 
 use chrono::NaiveDate;
 
-use super::text::{Utf8, write_field, write_int, write_iso, write_text};
+use super::text::{Utf8, write_bare, write_int, write_iso};
 use crate::record::{DateMemo, Level, TimePoint, header_spans};
 use crate::select::ahead::RenderedMeta;
 
 /// What a renderer writes of every record of its input, made once: the
-/// start of the object up to the time's value for each level, the input's
-/// name included.
+/// start of the object up to the time's text for each level (its opening
+/// quote included), the input's name included.
 #[derive(Debug, Clone)]
 pub(super) struct Heads {
     heads: [Box<[u8]>; 6],
     /// The same as one fixed-size copy each, when they fit.
-    pieces: Option<[Piece<64>; 6]>,
+    pieces: Option<[Piece<128>; 6]>,
 }
 
 impl Heads {
@@ -35,7 +35,7 @@ impl Heads {
             h.extend_from_slice(file);
             h.extend_from_slice(b",\"level\":\"");
             h.push(letter as u8);
-            h.extend_from_slice(b"\",\"time\":");
+            h.extend_from_slice(b"\",\"time\":\"");
             h.into_boxed_slice()
         };
         let heads = [
@@ -98,7 +98,8 @@ impl<const N: usize> Piece<N> {
 }
 
 /// The ISO text around the time of day for the last date and offset read
-/// on this thread: `,"ts":"YYYY-MM-DDT` and `+08:00","pid":`.
+/// on this thread: `","ts":"YYYY-MM-DDT` (with the quote that closes the
+/// time before it) and `+08:00","pid":`.
 #[derive(Debug, Clone, Default)]
 pub(super) struct IsoMemo {
     key: Option<(NaiveDate, Option<i32>)>,
@@ -176,8 +177,9 @@ pub(super) fn render_mars(
     let (ts_head, ts_tail) = memo.iso.pieces?;
     let start = out.len();
     out.reserve(bytes.len() + 320);
+    // Each constant holds the quotes around the fields beside it.
     heads.write(out, level);
-    let mut escaped = write_field(out, raw, &utf8);
+    let mut whole = write_bare(out, raw, &utf8).is_some();
     ts_head.write(out);
     // The time of day is the last 12 bytes of a time that parses.
     out.extend_from_slice(raw.last_chunk::<12>()?);
@@ -186,29 +188,28 @@ pub(super) fn render_mars(
     out.extend_from_slice(b",\"tid\":");
     tid.write(out);
     out.extend_from_slice(if s.main_thread() {
-        b",\"main_thread\":true,\"tag\":"
+        b",\"main_thread\":true,\"tag\":\""
     } else {
-        b",\"main_thread\":false,\"tag\":"
+        b",\"main_thread\":false,\"tag\":\""
     });
     let tag = s.tag();
-    escaped |= write_field(out, &bytes[tag.clone()], &utf8);
-    out.extend_from_slice(b",\"src_file\":");
-    escaped |= write_field(out, &bytes[s.tag_end + 2..s.file_end], &utf8);
-    out.extend_from_slice(b",\"src_line\":");
+    whole &= write_bare(out, &bytes[tag.clone()], &utf8).is_some();
+    out.extend_from_slice(b"\",\"src_file\":\"");
+    whole &= write_bare(out, &bytes[s.tag_end + 2..s.file_end], &utf8).is_some();
+    out.extend_from_slice(b"\",\"src_line\":");
     line.write(out);
-    out.extend_from_slice(b",\"func\":");
-    escaped |= write_field(out, &bytes[s.func.0..s.func.1], &utf8);
+    out.extend_from_slice(b",\"func\":\"");
+    whole &= write_bare(out, &bytes[s.func.0..s.func.1], &utf8).is_some();
     out.extend_from_slice(if s.legacy {
-        b",\"line_format\":\"legacy\",\"message\":"
+        b"\",\"line_format\":\"legacy\",\"message\":\""
     } else {
-        b",\"line_format\":\"current\",\"message\":"
+        b"\",\"line_format\":\"current\",\"message\":\""
     });
     let end = bytes.len() - usize::from(bytes.last() == Some(&b'\n'));
-    let message = &bytes[s.body..end];
-    escaped |= write_text(out, message, utf8.holds(message));
-    out.extend_from_slice(b"}\n");
+    whole &= write_bare(out, &bytes[s.body..end], &utf8).is_some();
+    out.extend_from_slice(b"\"}\n");
     match (u32::try_from(out.len()), u32::try_from(bytes.len())) {
-        (Ok(json_end), Ok(len)) if !escaped => Some(RenderedMeta {
+        (Ok(json_end), Ok(len)) if whole => Some(RenderedMeta {
             json_end,
             level,
             time: Some(TimePoint::from(&ts)),
@@ -216,7 +217,7 @@ pub(super) fn render_mars(
             len,
         }),
         _ => {
-            // Escaped fields, or too long: the general path's.
+            // A field escaped, or too long: the general path's.
             out.truncate(start);
             None
         }
@@ -233,7 +234,7 @@ fn iso_pieces(ts: &crate::record::Timestamp<'_>) -> Option<(Piece, Piece)> {
     if iso.get(10) != Some(&b'T') || iso.get(11..23) != Some(&clock[..]) {
         return None;
     }
-    let head = Piece::of(&[b",\"ts\":\"", &iso[..11]])?;
+    let head = Piece::of(&[b"\",\"ts\":\"", &iso[..11]])?;
     let tail = Piece::of(&[&iso[23..], b"\",\"pid\":"])?;
     Some((head, tail))
 }

@@ -193,6 +193,28 @@ pub(super) fn write_field(out: &mut Vec<u8>, field: &[u8], utf8: &Utf8<'_>) -> b
     write_text(out, field, utf8.holds(field))
 }
 
+/// A field of a record that `utf8` found UTF-8, escaped for a JSON string
+/// without its quotes: one fixed-size copy when it needs no escape, as
+/// most do. `None` (nothing written) when the field is not UTF-8 on its
+/// own.
+#[inline(always)]
+pub(super) fn write_bare(out: &mut Vec<u8>, field: &[u8], utf8: &Utf8<'_>) -> Option<()> {
+    if let Some(window) = utf8.window(field) {
+        let len = field.len();
+        if escape_bits(window) & u32::MAX.checked_shr(FIELD as u32 - len as u32).unwrap_or(0) == 0 {
+            let at = out.len();
+            out.extend_from_slice(window);
+            out.truncate(at + len);
+            return Some(());
+        }
+    }
+    if !utf8.holds(field) {
+        return None;
+    }
+    write_chars(out, field, b"\\\\");
+    Some(())
+}
+
 /// Writes log bytes as a JSON string literal, as `write_str` writes what
 /// [`escape_bytes`] makes of them, and says whether they were escaped
 /// (not UTF-8). `utf8` says whether they are UTF-8.
