@@ -335,5 +335,16 @@ fn short_fields_are_written_as_text_is() {
         let escaped = write_field(&mut got, field, &utf8);
         assert_eq!(escaped, write_text(&mut want, field, utf8.holds(field)));
         assert_eq!(got, want, "{field:?}");
+        // Without the quotes: the same text, or nothing for a field that
+        // is escaped.
+        let mut bare = b"\"".to_vec();
+        match write_bare(&mut bare, field, &utf8) {
+            Some(()) => {
+                bare.push(b'"');
+                assert!(!escaped);
+                assert_eq!(bare, want, "{field:?}");
+            }
+            None => assert!(escaped && bare == b"\"", "{field:?}"),
+        }
     }
 }
