@@ -38,15 +38,7 @@ impl Heads {
             h.extend_from_slice(b"\",\"time\":\"");
             h.into_boxed_slice()
         };
-        let heads = [
-            Level::Verbose,
-            Level::Debug,
-            Level::Info,
-            Level::Warn,
-            Level::Error,
-            Level::Fatal,
-        ]
-        .map(|l| head(l.letter()));
+        let heads = Level::ALL.map(|l| head(l.letter()));
         let pieces = heads
             .iter()
             .map(|h| Piece::of(&[h]))
