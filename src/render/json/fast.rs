@@ -167,14 +167,15 @@ pub(super) fn render_mars(
         };
     }
     let (ts_head, ts_tail) = memo.iso.pieces?;
+    // The time of day is the last 12 bytes of a time that parses.
+    let clock = raw.last_chunk::<12>()?;
     let start = out.len();
     out.reserve(bytes.len() + 320);
     // Each constant holds the quotes around the fields beside it.
     heads.write(out, level);
     let mut whole = write_bare(out, raw, &utf8).is_some();
     ts_head.write(out);
-    // The time of day is the last 12 bytes of a time that parses.
-    out.extend_from_slice(raw.last_chunk::<12>()?);
+    out.extend_from_slice(clock);
     ts_tail.write(out);
     pid.write(out);
     out.extend_from_slice(b",\"tid\":");
