@@ -392,7 +392,7 @@ fn header_with<'a>(rec: &'a [u8], memo: &mut DateMemo) -> Option<Header<'a>> {
         true => LineFormat::Legacy,
     };
     let loc = (
-        &rec[p.loc_start..s.file_end],
+        &rec[s.file()],
         s.line_number(rec)?,
         &rec[s.func.0..s.func.1],
         s.body,

@@ -67,6 +67,12 @@ impl Spans {
     pub(crate) fn tag(&self) -> Range<usize> {
         self.close + 2..self.tag_end
     }
+
+    /// The source file's name.
+    #[inline]
+    pub(crate) fn file(&self) -> Range<usize> {
+        self.tag_end + 2..self.file_end
+    }
 }
 
 /// What the one pass made of a line.

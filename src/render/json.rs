@@ -342,8 +342,9 @@ fn render_record(
 }
 
 thread_local! {
-    /// The last date a renderer read on this thread (a worker renders the
-    /// records of a block in a row, most of them of one date).
+    /// What a renderer keeps on this thread from one record to the next:
+    /// the last date read and its ISO text (a worker renders the records
+    /// of a block in a row, most of them of one date).
     static MEMO: RefCell<fast::Memo> = RefCell::new(fast::Memo::default());
 }
 

@@ -20,10 +20,11 @@ use crate::select::ahead::RenderedMeta;
 /// start of the object up to the time's text for each level (its opening
 /// quote included), the input's name included.
 #[derive(Debug, Clone)]
-pub(super) struct Heads {
-    heads: [Box<[u8]>; 6],
-    /// The same as one fixed-size copy each, when they fit.
-    pieces: Option<[Piece<128>; 6]>,
+pub(super) enum Heads {
+    /// Each as one fixed-size copy, when they fit.
+    Pieces(Box<[Piece<128>; 6]>),
+    /// Else as they are.
+    Long([Box<[u8]>; 6]),
 }
 
 impl Heads {
@@ -42,26 +43,27 @@ impl Heads {
         let pieces = heads
             .iter()
             .map(|h| Piece::of(&[h]))
-            .collect::<Option<Vec<_>>>();
-        Heads {
-            pieces: pieces.and_then(|p| p.try_into().ok()),
-            heads,
+            .collect::<Option<Vec<_>>>()
+            .and_then(|p| p.try_into().ok());
+        match pieces {
+            Some(p) => Heads::Pieces(Box::new(p)),
+            None => Heads::Long(heads),
         }
     }
 
     /// Writes the head of a record of `level`.
     #[inline(always)]
     fn write(&self, out: &mut Vec<u8>, level: Level) {
-        match &self.pieces {
-            Some(p) => p[level as usize].write(out),
-            None => out.extend_from_slice(&self.heads[level as usize]),
+        match self {
+            Heads::Pieces(p) => p[level as usize].write(out),
+            Heads::Long(h) => out.extend_from_slice(&h[level as usize]),
         }
     }
 }
 
 /// A piece of at most `N` bytes, written as one fixed-size copy.
 #[derive(Debug, Clone, Copy)]
-struct Piece<const N: usize = 32> {
+pub(super) struct Piece<const N: usize = 32> {
     bytes: [u8; N],
     len: usize,
 }
@@ -188,7 +190,7 @@ pub(super) fn render_mars(
     let tag = s.tag();
     whole &= write_bare(out, &bytes[tag.clone()], &utf8).is_some();
     out.extend_from_slice(b"\",\"src_file\":\"");
-    whole &= write_bare(out, &bytes[s.tag_end + 2..s.file_end], &utf8).is_some();
+    whole &= write_bare(out, &bytes[s.file()], &utf8).is_some();
     out.extend_from_slice(b"\",\"src_line\":");
     line.write(out);
     out.extend_from_slice(b",\"func\":\"");

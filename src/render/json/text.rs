@@ -169,44 +169,48 @@ fn escape_bits(bytes: &[u8; FIELD]) -> u32 {
     }
 }
 
+/// Writes a short field of a record that `utf8` found UTF-8, without
+/// quotes, as one fixed-size copy straight from the record to `out`, when
+/// it needs no escape, as most do; else writes nothing and says so.
+#[inline(always)]
+fn write_window(out: &mut Vec<u8>, field: &[u8], utf8: &Utf8<'_>) -> bool {
+    let Some(window) = utf8.window(field) else {
+        return false;
+    };
+    let len = field.len();
+    if escape_bits(window) & u32::MAX.checked_shr(FIELD as u32 - len as u32).unwrap_or(0) != 0 {
+        return false;
+    }
+    let at = out.len();
+    out.extend_from_slice(window);
+    out.truncate(at + len);
+    true
+}
+
 /// [`write_text`] for a short field of a record that `utf8` checked (the
-/// time, tag, file, function): one fixed-size copy when it needs no
-/// escape, as most do.
+/// time, tag, file, function): the quotes around [`write_window`]'s copy
+/// where it makes one (not a copy built on the stack with the closing
+/// quote stored at a varying place: it would be read back before that
+/// store is done).
 #[inline(always)]
 pub(super) fn write_field(out: &mut Vec<u8>, field: &[u8], utf8: &Utf8<'_>) -> bool {
-    if let Some(window) = utf8.window(field) {
-        let len = field.len();
-        if escape_bits(window) & u32::MAX.checked_shr(FIELD as u32 - len as u32).unwrap_or(0) == 0 {
-            // The opening quote and the window, cut after the field, then
-            // the closing quote: straight from the record to `out` (a
-            // copy built on the stack with the quote put at a varying
-            // place would be read back before that store is done).
-            out.reserve(FIELD + 2);
-            let at = out.len();
-            out.push(b'"');
-            out.extend_from_slice(window);
-            out.truncate(at + 1 + len);
-            out.push(b'"');
-            return false;
-        }
+    out.reserve(FIELD + 2);
+    out.push(b'"');
+    if write_window(out, field, utf8) {
+        out.push(b'"');
+        return false;
     }
+    out.pop();
     write_text(out, field, utf8.holds(field))
 }
 
 /// A field of a record that `utf8` found UTF-8, escaped for a JSON string
-/// without its quotes: one fixed-size copy when it needs no escape, as
-/// most do. `None` (nothing written) when the field is not UTF-8 on its
-/// own.
+/// without its quotes ([`write_window`]'s copy where it makes one).
+/// `None` (nothing written) when the field is not UTF-8 on its own.
 #[inline(always)]
 pub(super) fn write_bare(out: &mut Vec<u8>, field: &[u8], utf8: &Utf8<'_>) -> Option<()> {
-    if let Some(window) = utf8.window(field) {
-        let len = field.len();
-        if escape_bits(window) & u32::MAX.checked_shr(FIELD as u32 - len as u32).unwrap_or(0) == 0 {
-            let at = out.len();
-            out.extend_from_slice(window);
-            out.truncate(at + len);
-            return Some(());
-        }
+    if write_window(out, field, utf8) {
+        return Some(());
     }
     if !utf8.holds(field) {
         return None;
