@@ -307,9 +307,4 @@ const LOST_MESSAGE: &str = "repeated call with bad state";
 const SLOW_STEP: usize = 4;
 
 #[cfg(test)]
-mod crafted;
-#[cfg(test)]
-mod flips;
-
-#[cfg(test)]
 mod tests;

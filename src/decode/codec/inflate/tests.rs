@@ -1,6 +1,9 @@
 use super::*;
 use flate2::{Compress, Compression, FlushCompress};
 
+mod crafted;
+mod flips;
+
 /// Compresses lines the way Mars does: raw deflate, a sync flush after
 /// every line, never finished.
 fn mars_deflate(lines: &[&[u8]]) -> Vec<u8> {

@@ -3,7 +3,7 @@
 //! too (or decode them exactly as zlib does), so that `inflate` gives
 //! zlib's verdict, words and bytes.
 
-use super::{Codec, FINAL_EMPTY, Inflater};
+use crate::decode::codec::inflate::{Codec, FINAL_EMPTY, Inflater};
 
 /// Deflate's bit order: values LSB first, Huffman codes MSB first.
 #[derive(Default)]
