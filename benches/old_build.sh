@@ -14,15 +14,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# This checkout's build, in CARGO_TARGET_DIR when that is set.
+target=${CARGO_TARGET_DIR:-$root/target}
 cargo build --release --quiet
-new=$root/target/release/xlogdec
+new=$target/release/xlogdec
 
 build_old() {
     local rev=$1 old_target=$root/target/$2
     git worktree add --quiet --detach "$work/old" "$rev"
     if [[ ! -d $old_target/release ]]; then
         mkdir -p "$old_target"
-        cp -a "$root/target/release" "$old_target/release"
+        cp -a "$target/release" "$old_target/release"
     fi
     (cd "$work/old" && CARGO_TARGET_DIR=$old_target cargo build --release --quiet --bin xlogdec)
     OLD=$old_target/release/xlogdec
