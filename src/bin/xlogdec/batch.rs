@@ -301,17 +301,22 @@ pub fn describe_problems(s: &Summary, have_key: bool) -> Option<String> {
 }
 
 /// Decoded output of one input, in memory up to [`SPOOL_MEM`], then in
-/// an anonymous temporary file (gone with the process, even on a kill).
+/// an anonymous temporary file (gone with the process, even on a kill),
+/// written in pieces of [`SPOOL_WRITE`] (a sink may write a line at a
+/// time).
 #[derive(Default)]
 pub struct Spool {
     mem: Vec<u8>,
-    file: Option<File>,
+    file: Option<io::BufWriter<File>>,
 }
+
+/// The size of a spool's writes to its file.
+const SPOOL_WRITE: usize = 1 << 20;
 
 impl Write for Spool {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if self.file.is_none() && self.mem.len() + buf.len() > SPOOL_MEM {
-            let mut f = tempfile::tempfile()?;
+            let mut f = io::BufWriter::with_capacity(SPOOL_WRITE, tempfile::tempfile()?);
             f.write_all(&self.mem)?;
             self.mem = Vec::new();
             self.file = Some(f);
@@ -337,7 +342,8 @@ impl Spool {
     fn copy_to<W: Write + ?Sized>(self, out: &mut W) -> io::Result<()> {
         match self.file {
             None => out.write_all(&self.mem),
-            Some(mut f) => {
+            Some(f) => {
+                let mut f = f.into_inner().map_err(io::IntoInnerError::into_error)?;
                 f.rewind()?;
                 let mut f = io::BufReader::with_capacity(1 << 20, f);
                 let mut buf = vec![0u8; 1 << 20];
@@ -650,3 +656,6 @@ pub fn run_merge<W: Write + ?Sized>(
         }
     });
 }
+
+#[cfg(test)]
+mod tests;
