@@ -673,6 +673,9 @@ fn cut_across_blocks() -> Vec<u8> {
     file
 }
 
+/// The JSON of every input and filter is the same whether records are
+/// rendered ahead by three workers, by the one decoding thread as a
+/// worker would, or one at a time by the sink.
 #[test]
 fn json_is_the_same_when_workers_render_the_records() {
     let filters = [
@@ -731,11 +734,13 @@ fn json_is_the_same_when_workers_render_the_records() {
     inputs.push(("many small blocks".into(), many_small_blocks()));
     inputs.push(("mixed".into(), mixed_file()));
     inputs.push(("cut across blocks".into(), cut_across_blocks()));
-    let mut rendered = Ahead::default();
+    let (mut rendered, mut here) = (Ahead::default(), Ahead::default());
     for (name, data) in &inputs {
         for (k, f) in filters.iter().enumerate() {
-            let (one, none) = json_out(data, f, 1, true);
-            assert_eq!(none, Ahead::default(), "one thread renders nothing ahead");
+            // One thread judges and renders as a worker does, on its own.
+            let (one, r) = json_out(data, f, 1, true);
+            here.single += r.single;
+            here.in_runs += r.in_runs;
             let (three, r) = json_out(data, f, 3, true);
             assert!(one == three, "{name}: filter {k}");
             let (in_order, none) = json_out(data, f, 3, false);
@@ -743,6 +748,12 @@ fn json_is_the_same_when_workers_render_the_records() {
             assert!(in_order == three, "{name}: filter {k}, in order");
             rendered.single += r.single;
             rendered.in_runs += r.in_runs;
+            let (one_in_order, none) = json_out(data, f, 1, false);
+            assert_eq!(none, Ahead::default());
+            assert!(
+                one_in_order == one,
+                "{name}: filter {k}, one thread in order"
+            );
         }
     }
     // Both ways of handing them on were taken: runs within chunks, single
@@ -750,5 +761,9 @@ fn json_is_the_same_when_workers_render_the_records() {
     assert!(
         rendered.in_runs > 100_000 && rendered.single > 1_000,
         "the workers rendered {rendered:?}"
+    );
+    assert!(
+        here.in_runs > 100_000 && here.single > 1_000,
+        "one thread rendered {here:?}"
     );
 }

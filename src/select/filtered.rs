@@ -194,6 +194,10 @@ pub struct FilterSink<R> {
     inner: R,
     gate: Gate,
     splitter: RecordSplitter,
+    /// For a sink with a renderer, the texts no worker judged (one
+    /// decoding thread) are judged and rendered here as a worker would:
+    /// that way renders faster than a parsed record at a time.
+    here: Option<Box<JudgedHere>>,
 }
 
 /// The filter and its counters.
@@ -386,6 +390,7 @@ impl<R: RecordSink> FilterSink<R> {
             },
             inner,
             splitter: RecordSplitter::new(),
+            here: None,
         }
     }
 
@@ -419,6 +424,7 @@ impl<R: RecordSink> FilterSink<R> {
             inner,
             gate,
             splitter,
+            ..
         } = self;
         let r = splitter.finish_parts(|b, part| gate.offer(inner, None, b, part));
         gate.tail = None;
@@ -649,6 +655,7 @@ impl<R: RecordSink> FilterSink<R> {
             inner,
             gate,
             splitter,
+            ..
         } = self;
         let mut run = Run::judged(text, judged);
         // The verdicts say where the records start: lines need not be read.
@@ -713,6 +720,7 @@ impl<R: RecordSink> FilterSink<R> {
 impl<R: RecordSink> Sink for FilterSink<R> {
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
         match event {
+            Event::Text(text) if self.gate.render.is_some() => self.judge_here(text),
             Event::Text(text) => self.text(text, Verdicts::NONE),
             Event::Block(_) => self.inner.event(event),
             _ => {

@@ -357,3 +357,50 @@ pub(super) struct Ahead<'a> {
     pub(super) meta_first: usize,
     pub(super) json_first: usize,
 }
+
+/// A [`Judge`] at work on the sink's own thread, with its store.
+pub(super) struct JudgedHere {
+    judge: Judge,
+    memo: Memo,
+    judged: Judged,
+}
+
+/// A store of a [`JudgedHere`] whose buffers grew beyond this is let go.
+const KEEP_JUDGED: usize = 16 << 20;
+
+impl<R: RecordSink> FilterSink<R> {
+    /// A text no worker judged, to a sink with a renderer: judged and
+    /// rendered on this thread as a worker does it, then handed on with
+    /// those verdicts.
+    pub(super) fn judge_here(&mut self, text: &[u8]) -> io::Result<()> {
+        let here = match self.here.take() {
+            Some(h) => Some(h),
+            None => self.judge().map(|judge| {
+                Box::new(JudgedHere {
+                    judge,
+                    memo: Memo::default(),
+                    judged: Judged::default(),
+                })
+            }),
+        };
+        let Some(mut here) = here else {
+            return self.text(text, Verdicts::NONE);
+        };
+        let JudgedHere {
+            judge,
+            memo,
+            judged,
+        } = &mut *here;
+        judged.clear();
+        judge.judge_into(text, memo, judged);
+        judged.end_block();
+        // The lines are copied to the writer rather than kept by it: the
+        // store is used again for the next text at once.
+        let Verdicts(verdicts, meta, rendered, _) = judged.block(0);
+        let r = self.text(text, Verdicts(verdicts, meta, rendered, None));
+        if !judged.too_big(KEEP_JUDGED) {
+            self.here = Some(here);
+        }
+        r
+    }
+}

@@ -74,6 +74,7 @@ impl<R: RecordSink> FilterSink<R> {
             inner,
             gate,
             splitter,
+            ..
         } = self;
         let verdicts = judged.0;
         let mut run = Run::judged(text, judged);
