@@ -10,6 +10,9 @@
 #   REF=old/xlogdec benches/json.sh # also check the JSON is byte for byte
 #                                   # that of another build
 #
+# A third variant decodes two inputs at once (the input and a hard link to
+# it), as a batch does: each on a thread of its own, its output spooled.
+#
 # Every variant runs RUNS times, interleaved with the others so that a busy
 # machine hurts them alike; the output goes to a file in the temporary
 # directory by redirection (removed before each run). It reports the least
@@ -35,6 +38,8 @@ big=$work/big.xlog
 for ((i = 0; i < copies; i++)); do
     cat "${sources[@]}"
 done >"$big"
+big2=$work/big2.xlog
+ln "$big" "$big2"
 
 "$bin" --format json "$big" >"$work/json-default.jsonl"
 "$bin" -j 1 --format json "$big" >"$work/json-j1.jsonl"
@@ -56,7 +61,7 @@ rm -f "$work"/*.jsonl
 echo "input: $(stat -c %s "$big") bytes, decoded: $decoded bytes, JSON: $json bytes; best of $runs runs; $(nproc) cores"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-variants=("" "-j 1")
+variants=("" "-j 1" "2 inputs")
 formats=("" "--format json")
 # Wall and CPU time to the millisecond (bash's time); peak RSS from /usr/bin/time.
 TIMEFORMAT='%3R %3U %3S'
@@ -66,8 +71,12 @@ for ((r = 0; r < runs; r++)); do
         for f in "${formats[@]}"; do
             key="$v|$f"
             rm -f "$work/out"
-            # shellcheck disable=SC2086 # the flags are lists of words
-            { time /usr/bin/time -f "%M" -o "$work/t" nice "$bin" $v $f "$big" >"$work/out"; } 2>"$work/bash-time"
+            # shellcheck disable=SC2086,SC2206 # the flags are lists of words
+            case $v in
+                "2 inputs") args=("$big" "$big2") ;;
+                *) args=($v "$big") ;;
+            esac
+            { time /usr/bin/time -f "%M" -o "$work/t" nice "$bin" $f "${args[@]}" >"$work/out" 2>"$work/err"; } 2>"$work/bash-time"
             read -r m <"$work/t"
             read -r e u s < <(tail -n 1 "$work/bash-time")
             c=$(awk "BEGIN{print $u + $s}")
