@@ -26,6 +26,11 @@ pub trait HookWorker: Send {
     fn work(&mut self, text: &[u8], results: &mut dyn HookResults);
 }
 
+/// A [`HookResults`] store that grew past this many bytes is dropped
+/// rather than used again (by the workers' batches, or by a sink that
+/// works a hook on its own thread).
+pub(crate) const KEEP_RESULTS: usize = 16 << 20;
+
 /// What a [`BlockHook`] computed on a batch of blocks, block after block.
 pub trait HookResults: Any + Send {
     /// Closes the results of the current block (called once per block,

@@ -13,7 +13,7 @@
 //! further is handed back and decoded, in chunks if need be, by the
 //! delivering thread), which bounds memory by jobs × batch size.
 
-use crate::decode::ahead::{BlockHook, HookResults, Worked};
+use crate::decode::ahead::{BlockHook, HookResults, KEEP_RESULTS, Worked};
 use crate::decode::codec::{self, Chunks, Codec, Decoded, Inflater, TeaKey, ZstdDecoder, tea};
 use crate::decode::format::Payload;
 use std::collections::HashMap;
@@ -274,7 +274,10 @@ impl Batch {
     fn too_big(&self) -> bool {
         self.payloads.capacity() > KEEP_BATCH
             || self.out.capacity() > KEEP_BATCH
-            || self.worked.as_ref().is_some_and(|w| w.too_big(KEEP_BATCH))
+            || self
+                .worked
+                .as_ref()
+                .is_some_and(|w| w.too_big(KEEP_RESULTS))
     }
 }
 

@@ -13,7 +13,7 @@ use std::cmp::Ordering;
 use std::io;
 use std::ops::Range;
 
-use crate::decode::ahead::{BlockHook, HookResults, HookWorker, Worked};
+use crate::decode::ahead::{BlockHook, HookResults, HookWorker, KEEP_RESULTS, Worked};
 use crate::decode::event::{Event, Sink};
 use crate::decode::summary::Summary;
 pub use crate::record::MAX_PIECE;

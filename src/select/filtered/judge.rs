@@ -365,9 +365,6 @@ pub(super) struct JudgedHere {
     judged: Judged,
 }
 
-/// A store of a [`JudgedHere`] whose buffers grew beyond this is let go.
-const KEEP_JUDGED: usize = 16 << 20;
-
 impl<R: RecordSink> FilterSink<R> {
     /// A text no worker judged, to a sink with a renderer: judged and
     /// rendered on this thread as a worker does it, then handed on with
@@ -398,7 +395,7 @@ impl<R: RecordSink> FilterSink<R> {
         // store is used again for the next text at once.
         let Verdicts(verdicts, meta, rendered, _) = judged.block(0);
         let r = self.text(text, Verdicts(verdicts, meta, rendered, None));
-        if !judged.too_big(KEEP_JUDGED) {
+        if !judged.too_big(KEEP_RESULTS) {
             self.here = Some(here);
         }
         r

@@ -4,7 +4,7 @@
 //! path accepts must be exactly what zlib decodes; overall, `inflate`
 //! must give zlib's verdict and bytes.
 
-use crate::decode::codec::inflate::{Codec, Inflater};
+use crate::decode::codec::inflate::{Codec, FINAL_EMPTY, Inflater, SYNC_FLUSH};
 use crate::decode::codec::{PrivateKey, tea};
 use crate::decode::format::{self, Check, Payload};
 use flate2::{Decompress, FlushDecompress, Status};
@@ -127,8 +127,7 @@ fn check(
     let input = blocks[i].stream(bit);
     let (ok, want) = zlib(&input);
     let mut fast = Vec::new();
-    let fast_ok = input.ends_with(&crate::decode::codec::inflate::SYNC_FLUSH)
-        && inf.whole(&input, &mut fast, usize::MAX);
+    let fast_ok = input.ends_with(&SYNC_FLUSH) && inf.whole(&input, &mut fast, usize::MAX);
     let mut got = Vec::new();
     let got_ok = inf.decode(&input, &mut got).is_ok();
     t.flips += 1;
@@ -140,9 +139,9 @@ fn check(
     }
     // Upstream libdeflate on the same finished stream.
     let mut tail = input.clone();
-    tail.extend_from_slice(&crate::decode::codec::inflate::FINAL_EMPTY);
+    tail.extend_from_slice(&FINAL_EMPTY);
     let mut buf = vec![0u8; want.len() + (1 << 20)];
-    if input.ends_with(&crate::decode::codec::inflate::SYNC_FLUSH)
+    if input.ends_with(&SYNC_FLUSH)
         && let Ok(n) = up.deflate_decompress(&tail, &mut buf)
         && (!ok || buf[..n] != want[..])
     {
